@@ -1,0 +1,123 @@
+namespace Amortized.Tensors.Autodiff;
+
+/// <summary>
+/// The reverse-mode tape. While a tape records on a thread, every op with an input that requires a gradient
+/// appends an entry; <see cref="Backward"/> walks the entries in reverse (recording order is a topological
+/// order) and accumulates gradients into the inputs' <see cref="Tensor.Grad"/>.
+/// </summary>
+/// <example>
+/// <code>
+/// var tape = new Tape();
+/// using (tape.Record()) { var loss = model.Loss(x); tape.Backward(loss); }
+/// </code>
+/// </example>
+public sealed class Tape
+{
+    [ThreadStatic] private static Tape? t_current;
+
+    private readonly List<TapeEntry> _entries = [];
+    private int _count;
+
+    /// <summary>The tape recording on this thread, or null (no tape, or inside a no-grad scope).</summary>
+    public static Tape? Current => t_current;
+
+    /// <summary>Number of entries recorded since <see cref="Record"/>.</summary>
+    public int Count => _count;
+
+    /// <summary>Clears the tape and makes it record on this thread until the scope is disposed.</summary>
+    public Scope Record()
+    {
+        Clear();
+        var previous = t_current;
+        t_current = this;
+        return new Scope(previous);
+    }
+
+    /// <summary>Turns recording off on this thread until the scope is disposed (sampling, evaluation).</summary>
+    public static Scope NoGrad()
+    {
+        var previous = t_current;
+        t_current = null;
+        return new Scope(previous);
+    }
+
+    /// <summary>Drops all entries (the entry objects are kept for reuse).</summary>
+    public void Clear()
+    {
+        for (int i = 0; i < _count; i++) _entries[i].Clear();
+        _count = 0;
+    }
+
+    /// <summary>True when an op on these inputs must be recorded.</summary>
+    internal static bool ShouldRecord(Tensor a, Tensor? b = null, Tensor? c = null) =>
+        t_current is not null && (a.RequiresGrad || (b?.RequiresGrad ?? false) || (c?.RequiresGrad ?? false));
+
+    /// <summary>Appends an entry for <paramref name="op"/> producing <paramref name="output"/>.</summary>
+    internal static TapeEntry Push(Op op, Tensor output, Tensor a, Tensor? b = null, Tensor? c = null)
+    {
+        var tape = t_current!;
+        TapeEntry entry;
+        if (tape._count < tape._entries.Count) entry = tape._entries[tape._count];
+        else
+        {
+            entry = new TapeEntry();
+            tape._entries.Add(entry);
+        }
+        tape._count++;
+        entry.Op = op;
+        entry.Output = output;
+        entry.A = a;
+        entry.B = b;
+        entry.C = c;
+        output.RequiresGrad = true;
+        return entry;
+    }
+
+    /// <summary>
+    /// Backpropagates from <paramref name="loss"/> (a one-element tensor, seeded with d loss/d loss = 1) through
+    /// every entry recorded so far, accumulating into the inputs' gradients. Recording is paused meanwhile.
+    /// </summary>
+    public void Backward(Tensor loss)
+    {
+        ArgumentNullException.ThrowIfNull(loss);
+        if (loss.Size != 1)
+            throw new ArgumentException($"Backward: the loss must have one element; it has shape {loss.Shape}.", nameof(loss));
+        if (!loss.RequiresGrad)
+            throw new InvalidOperationException("Backward: the loss does not depend on any tensor that requires a gradient (was the tape recording?).");
+        var previous = t_current;
+        t_current = null;
+        try
+        {
+            loss.Grad ??= Tensor.Zeros(loss.Shape);
+            loss.Grad.Span[0] += 1f;
+            for (int i = _count - 1; i >= 0; i--)
+            {
+                var entry = _entries[i];
+                if (entry.Output.Grad is null) continue;
+                entry.Op.Backward(entry);
+            }
+        }
+        finally
+        {
+            t_current = previous;
+        }
+    }
+
+    /// <summary>The gradient buffer of <paramref name="input"/>, created as zeros on first use; null if it needs none.</summary>
+    internal static Tensor? GradOf(Tensor? input)
+    {
+        if (input is null || !input.RequiresGrad) return null;
+        return input.Grad ??= Tensor.Zeros(input.Shape);
+    }
+
+    /// <summary>Restores the previous recording state when disposed.</summary>
+    public readonly struct Scope : IDisposable
+    {
+        private readonly Tape? _previous;
+
+        internal Scope(Tape? previous) => _previous = previous;
+
+        /// <inheritdoc />
+        public void Dispose() => t_current = _previous;
+    }
+}

@@ -1,0 +1,125 @@
+using Amortized.Kernels.Cpu;
+
+namespace Amortized.Tensors.Backends;
+
+/// <summary>Elementwise unary ops with an optional scalar parameter (p0, p1).</summary>
+public enum UnaryKind
+{
+    /// <summary>-x.</summary>
+    Neg,
+    /// <summary>exp(x).</summary>
+    Exp,
+    /// <summary>log(x).</summary>
+    Log,
+    /// <summary>sqrt(x).</summary>
+    Sqrt,
+    /// <summary>|x|.</summary>
+    Abs,
+    /// <summary>x + p0.</summary>
+    AddScalar,
+    /// <summary>x * p0.</summary>
+    MulScalar,
+    /// <summary>x ^ p0.</summary>
+    PowScalar,
+    /// <summary>min(max(x, p0), p1).</summary>
+    Clamp,
+}
+
+/// <summary>Elementwise binary ops with NumPy broadcasting.</summary>
+public enum BinaryKind
+{
+    /// <summary>a + b.</summary>
+    Add,
+    /// <summary>a - b.</summary>
+    Sub,
+    /// <summary>a * b.</summary>
+    Mul,
+    /// <summary>a / b.</summary>
+    Div,
+    /// <summary>a ^ b.</summary>
+    Pow,
+}
+
+/// <summary>Reductions along one axis.</summary>
+public enum ReduceKind
+{
+    /// <summary>scale * sum (scale = 1/n gives the mean).</summary>
+    Sum,
+    /// <summary>Maximum.</summary>
+    Max,
+    /// <summary>log(sum(exp(x))), computed stably.</summary>
+    LogSumExp,
+}
+
+/// <summary>
+/// The compute contract behind every tensor op: coarse operations on whole tensors, so that a backend can
+/// launch one kernel per call. Ops validate shapes before calling; a backend may assume them consistent.
+/// Methods named *Backward accumulate into their gradient outputs.
+/// </summary>
+public interface IBackend
+{
+    /// <summary>The device whose memory this backend computes on.</summary>
+    Device Device { get; }
+
+    /// <summary>y = op(x).</summary>
+    void Unary(UnaryKind op, Tensor x, Tensor y, float p0, float p1);
+
+    /// <summary>dx += dy * op'(x); y = op(x) is passed for ops whose derivative is cheapest from it.</summary>
+    void UnaryBackward(UnaryKind op, Tensor x, Tensor y, Tensor dy, Tensor dx, float p0, float p1);
+
+    /// <summary>y = f(x) for an activation f.</summary>
+    void Activate(Activation kind, Tensor x, Tensor y);
+
+    /// <summary>dx += dy * f'(x).</summary>
+    void ActivateBackward(Activation kind, Tensor x, Tensor dy, Tensor dx);
+
+    /// <summary>y = a op b with broadcasting; y has the broadcast shape.</summary>
+    void Binary(BinaryKind op, Tensor a, Tensor b, Tensor y);
+
+    /// <summary>dst += scale * src summed over the axes along which dst was broadcast to src's shape.</summary>
+    void SumToShape(Tensor src, Tensor dst, float scale);
+
+    /// <summary>C = act(alpha op(A) op(B) + beta C + bias) over row-major matrices at element offsets.</summary>
+    void Gemm(Transpose transA, Transpose transB, int m, int n, int k, float alpha,
+        Tensor a, int aOffset, int lda, Tensor b, int bOffset, int ldb, float beta, Tensor c, int cOffset, int ldc,
+        Tensor? bias = null, Activation activation = Activation.Identity, Tensor? preActivation = null);
+
+    /// <summary>y = reduce(x) along axis (y holds x's shape with that axis removed or of size 1).</summary>
+    void Reduce(ReduceKind kind, Tensor x, int axis, Tensor y, float scale);
+
+    /// <summary>dx += d reduce / dx * dy.</summary>
+    void ReduceBackward(ReduceKind kind, Tensor x, Tensor y, Tensor dy, int axis, Tensor dx, float scale);
+
+    /// <summary>y = softmax(x) along axis.</summary>
+    void Softmax(Tensor x, int axis, Tensor y);
+
+    /// <summary>dx += y * (dy - sum(dy * y)) along axis.</summary>
+    void SoftmaxBackward(Tensor y, Tensor dy, int axis, Tensor dx);
+
+    /// <summary>y = x with its axes permuted (y[..., i_perm[k], ...] = x[...]); accumulate adds instead of writing.</summary>
+    void Permute(Tensor x, ReadOnlySpan<int> permutation, Tensor y, bool accumulate);
+
+    /// <summary>Copies (or adds) src[.., srcStart:srcStart+length, ..] into dst[.., dstStart:dstStart+length, ..] along axis.</summary>
+    void CopySlice(Tensor src, int axis, int srcStart, Tensor dst, int dstStart, int length, bool accumulate);
+
+    /// <summary>y = x indexed by <paramref name="indices"/> along axis.</summary>
+    void Gather(Tensor x, int axis, ReadOnlySpan<int> indices, Tensor y);
+
+    /// <summary>dx[indices along axis] += dy (repeated indices accumulate).</summary>
+    void GatherBackward(Tensor dy, int axis, ReadOnlySpan<int> indices, Tensor dx);
+
+    /// <summary>y = mask != 0 ? a : b (same shapes).</summary>
+    void Where(Tensor mask, Tensor a, Tensor b, Tensor y);
+
+    /// <summary>da += dy where mask, db += dy elsewhere.</summary>
+    void WhereBackward(Tensor mask, Tensor dy, Tensor? da, Tensor? db);
+
+    /// <summary>Layer normalisation over the last axis; writes per-row mean and 1/std for backward.</summary>
+    void LayerNorm(Tensor x, Tensor? gamma, Tensor? beta, float epsilon, Tensor y, Tensor mean, Tensor rstd);
+
+    /// <summary>Accumulates dx, dgamma, dbeta of <see cref="LayerNorm"/>.</summary>
+    void LayerNormBackward(Tensor x, Tensor? gamma, Tensor mean, Tensor rstd, Tensor dy, Tensor? dx, Tensor? dGamma, Tensor? dBeta);
+
+    /// <summary>dst += scale * src (same element count).</summary>
+    void AddScaled(Tensor src, Tensor dst, float scale);
+}
