@@ -70,6 +70,13 @@ public sealed partial class Tensor
         Name = null;
     }
 
+    /// <summary>Moves a persistent tensor (a parameter view) to new storage, keeping its identity and gradient link.</summary>
+    internal void Rebind(float[] data, int offset)
+    {
+        Data = data;
+        Offset = offset;
+    }
+
     /// <summary>The single value of a one-element tensor.</summary>
     public float Item()
     {

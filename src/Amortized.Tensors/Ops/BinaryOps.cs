@@ -17,12 +17,22 @@ internal sealed class BinaryOp : Op
 
     public static Tensor Forward(BinaryKind kind, Tensor a, Tensor b)
     {
-        var shape = Shape.Broadcast(a.Shape, b.Shape, kind.ToString());
+        var shape = Shape.Broadcast(a.Shape, b.Shape, OpName(kind));
         var y = Tensor.Empty(shape);
         a.Backend.Binary(kind, a, b, y);
         if (Tape.ShouldRecord(a, b)) Tape.Push(Instance, y, a, b).I0 = (int)kind;
         return y;
     }
+
+    // Literal names: Enum.ToString would allocate a string on every op.
+    private static string OpName(BinaryKind kind) => kind switch
+    {
+        BinaryKind.Add => "Add",
+        BinaryKind.Sub => "Sub",
+        BinaryKind.Mul => "Mul",
+        BinaryKind.Div => "Div",
+        _ => "Pow",
+    };
 
     public override void Backward(TapeEntry e)
     {
