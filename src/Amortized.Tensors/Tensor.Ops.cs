@@ -46,6 +46,8 @@ public sealed partial class Tensor
     public Tensor Log() => UnaryOp.Forward(UnaryKind.Log, this);
     /// <summary>Square root elementwise.</summary>
     public Tensor Sqrt() => UnaryOp.Forward(UnaryKind.Sqrt, this);
+    /// <summary>Inverse hyperbolic sine elementwise.</summary>
+    public Tensor Asinh() => UnaryOp.Forward(UnaryKind.Asinh, this);
     /// <summary>|x| elementwise.</summary>
     public Tensor Abs() => UnaryOp.Forward(UnaryKind.Abs, this);
     /// <summary>min(max(x, min), max) elementwise.</summary>

@@ -106,8 +106,14 @@ public sealed partial class CpuBackend
         {
             if (inner == 1)
             {
-                // TensorPrimitives.SoftMax subtracts the maximum, so large logits do not overflow.
-                TensorPrimitives.SoftMax(xs.Slice(o * n, n), ys.Slice(o * n, n));
+                // exp(x - max) / sum: TensorPrimitives.SoftMax does not subtract the maximum, so it overflows
+                // to NaN for logits above ~88 (and gives 0/0 for rows below ~-104).
+                var row = xs.Slice(o * n, n);
+                var dst = ys.Slice(o * n, n);
+                if (n == 0) continue;
+                TensorPrimitives.Subtract(row, TensorPrimitives.Max(row), dst);
+                TensorPrimitives.Exp(dst, dst);
+                TensorPrimitives.Multiply(dst, 1f / TensorPrimitives.Sum(dst), dst);
                 continue;
             }
             for (int i = 0; i < inner; i++)

@@ -41,6 +41,7 @@ public sealed partial class CpuBackend : IBackend
                 TensorPrimitives.Max(xs, p0, ys);
                 TensorPrimitives.Min(ys, p1, ys);
                 break;
+            case UnaryKind.Asinh: TensorPrimitives.Asinh(xs, ys); break;
             default: throw new ArgumentOutOfRangeException(nameof(op), op, null);
         }
     }
@@ -64,6 +65,9 @@ public sealed partial class CpuBackend : IBackend
                 break;
             case UnaryKind.Clamp:                                                             // 1 inside [p0, p1]
                 for (int i = 0; i < d.Length; i++) if (xs[i] >= p0 && xs[i] <= p1) d[i] += g[i];
+                break;
+            case UnaryKind.Asinh:                                                             // 1/sqrt(x^2 + 1)
+                for (int i = 0; i < d.Length; i++) d[i] += g[i] / MathF.Sqrt(xs[i] * xs[i] + 1f);
                 break;
             default: throw new ArgumentOutOfRangeException(nameof(op), op, null);
         }

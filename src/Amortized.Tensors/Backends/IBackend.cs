@@ -23,6 +23,8 @@ public enum UnaryKind
     PowScalar,
     /// <summary>min(max(x, p0), p1).</summary>
     Clamp,
+    /// <summary>asinh(x) = log(x + sqrt(x^2 + 1)).</summary>
+    Asinh,
 }
 
 /// <summary>Elementwise binary ops with NumPy broadcasting.</summary>

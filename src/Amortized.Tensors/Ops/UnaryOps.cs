@@ -7,7 +7,7 @@ namespace Amortized.Tensors.Ops;
 /// <summary>
 /// Elementwise unary ops y = f(x; p0, p1). Shapes: x and y identical.
 /// Derivatives (dx += dy * f'(x)): neg -1; exp y; log 1/x; sqrt 1/(2y); abs sign(x); x+c 1; c*x c;
-/// x^p p x^(p-1); clamp 1 inside [lo, hi], 0 outside.
+/// x^p p x^(p-1); clamp 1 inside [lo, hi], 0 outside; asinh 1/sqrt(x^2 + 1).
 /// </summary>
 internal sealed class UnaryOp : Op
 {

@@ -1,0 +1,85 @@
+using Amortized.Tensors;
+
+namespace Amortized.Networks.Flows;
+
+/// <summary>
+/// A normalizing flow of Depth blocks [ActNorm, permutation, (dual) coupling] over a standard normal or
+/// Student-t base (BayesFlow coupling_flow.py; Dinh et al. 2017, Durkan et al. 2019).
+/// log q(x | c) = log p_base(f(x; c)) + log|det df/dx|. Shapes: x (B, D), conditions (B, C).
+/// </summary>
+public sealed class CouplingFlow : InferenceNetwork, IInvertibleLayer
+{
+    private readonly List<IInvertibleLayer> _layers = [];
+
+    /// <summary>Creates the flow over R^<paramref name="dimension"/> with C condition features.</summary>
+    public CouplingFlow(ParameterStore store, string name, int dimension, int conditionDim, CouplingFlowOptions? options, Rng rng)
+        : base(name, dimension, conditionDim)
+    {
+        Options = options ?? new CouplingFlowOptions();
+        if (Options.Depth <= 0) throw new ArgumentOutOfRangeException(nameof(options), Options.Depth, "Depth must be positive.");
+        for (int k = 0; k < Options.Depth; k++)
+        {
+            string block = $"{name}.block{k}";
+            if (Options.UseActNorm) _layers.Add(AddChild(new ActNorm(store, $"{block}.actnorm", dimension, rng)));
+            switch (Options.Permutation)
+            {
+                case PermutationKind.Random: _layers.Add(AddChild(FixedPermutation.Random($"{block}.permutation", dimension, rng))); break;
+                case PermutationKind.Swap: _layers.Add(AddChild(FixedPermutation.Swap($"{block}.permutation", dimension))); break;
+                case PermutationKind.Learnable: _layers.Add(AddChild(new LuPermutation(store, $"{block}.permutation", dimension, rng))); break;
+            }
+            _layers.Add(AddChild(new DualCoupling(store, $"{block}.coupling", dimension, conditionDim, Options, rng)));
+        }
+        Base = Options.StudentTDegreesOfFreedom is { } nu ? new StudentT(dimension, nu) : new StandardNormal(dimension);
+    }
+
+    /// <summary>The options.</summary>
+    public CouplingFlowOptions Options { get; }
+
+    /// <summary>The latent distribution.</summary>
+    public BaseDistribution Base { get; }
+
+    /// <summary>The layers in forward order.</summary>
+    public IReadOnlyList<IInvertibleLayer> Layers => _layers;
+
+    /// <inheritdoc />
+    public (Tensor Y, Tensor LogDet) Forward(Tensor x, Tensor? conditions)
+    {
+        CheckInputs(x, conditions);
+        Tensor z = x;
+        Tensor? logDet = null;
+        foreach (var layer in _layers)
+        {
+            (z, var ld) = layer.Forward(z, conditions);
+            logDet = logDet is null ? ld : logDet + ld;
+        }
+        return (z, logDet!);
+    }
+
+    /// <inheritdoc />
+    public (Tensor X, Tensor LogDet) Inverse(Tensor z, Tensor? conditions)
+    {
+        CheckInputs(z, conditions);
+        Tensor x = z;
+        Tensor? logDet = null;
+        for (int i = _layers.Count - 1; i >= 0; i--)
+        {
+            (x, var ld) = _layers[i].Inverse(x, conditions);
+            logDet = logDet is null ? ld : logDet + ld;
+        }
+        return (x, logDet!);
+    }
+
+    /// <inheritdoc />
+    public override Tensor LogProb(Tensor x, Tensor? conditions)
+    {
+        var (z, logDet) = Forward(x, conditions);
+        return Base.LogProb(z) + logDet;
+    }
+
+    /// <inheritdoc />
+    protected override Tensor SampleRows(int rows, Tensor? conditions, Rng rng) => Inverse(Base.Sample(rows, rng), conditions).X;
+
+    /// <inheritdoc />
+    protected override string Describe() =>
+        $"CouplingFlow(D={Dimension}, C={ConditionDim}, depth {Options.Depth}, {Options.Transform}, {Options.Permutation})";
+}

@@ -1,0 +1,71 @@
+using Amortized.Tensors;
+using Amortized.Tensors.Autodiff;
+
+namespace Amortized.Networks.Flows;
+
+/// <summary>
+/// A conditional density q(x | conditions) that can be evaluated and sampled: the contract every inference
+/// network (coupling flow, flow matching) meets. Shapes: x (B, D), conditions (B, C) or null, log density (B).
+/// </summary>
+/// <remarks><see cref="Sample"/> and the condition broadcasting are written once here (BayesFlow's
+/// inference_network.py).</remarks>
+public abstract class InferenceNetwork : Module
+{
+    /// <summary>Creates a network over R^D with C condition features (0 for unconditional).</summary>
+    protected InferenceNetwork(string name, int dimension, int conditionDim) : base(name)
+    {
+        if (dimension <= 0) throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "Dimension must be positive.");
+        if (conditionDim < 0) throw new ArgumentOutOfRangeException(nameof(conditionDim), conditionDim, "Condition dimension must be >= 0.");
+        Dimension = dimension;
+        ConditionDim = conditionDim;
+    }
+
+    /// <summary>D.</summary>
+    public int Dimension { get; }
+
+    /// <summary>C.</summary>
+    public int ConditionDim { get; }
+
+    /// <summary>log q(x | conditions) per row (B).</summary>
+    public abstract Tensor LogProb(Tensor x, Tensor? conditions);
+
+    /// <summary>The training loss: mean negative log density (flows) or the network's own objective.</summary>
+    public virtual Tensor Loss(Tensor x, Tensor? conditions) => -LogProb(x, conditions).Mean();
+
+    /// <summary>Draws one sample per row of <paramref name="conditions"/> (B, C), or <paramref name="rows"/> unconditional ones.</summary>
+    protected abstract Tensor SampleRows(int rows, Tensor? conditions, Rng rng);
+
+    /// <summary>
+    /// Draws <paramref name="numSamples"/> samples per condition without recording gradients. conditions null,
+    /// (C) or (1, C) gives (numSamples, D); (B, C) with B &gt; 1 gives (B, numSamples, D).
+    /// </summary>
+    public Tensor Sample(int numSamples, Tensor? conditions, Rng rng)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        if (numSamples <= 0) throw new ArgumentOutOfRangeException(nameof(numSamples), numSamples, "numSamples must be positive.");
+        using var noGrad = Tape.NoGrad();
+        if (ConditionDim == 0)
+        {
+            if (conditions is not null && conditions.Size != 0)
+                throw new ArgumentException($"{GetType().Name} '{Name}' is unconditional but got conditions {conditions.Shape}.", nameof(conditions));
+            return SampleRows(numSamples, null, rng);
+        }
+        if (conditions is null)
+            throw new ArgumentException($"{GetType().Name} '{Name}' needs conditions of shape (B, {ConditionDim}).", nameof(conditions));
+        var c = conditions.Rank == 1 ? conditions.Reshape(1, conditions.Shape[0]) : conditions;
+        if (c.Rank != 2 || c.Shape[1] != ConditionDim)
+            throw new ArgumentException($"{GetType().Name} '{Name}': conditions are {conditions.Shape}; expected ({ConditionDim},) or (B, {ConditionDim}).", nameof(conditions));
+        int b = c.Shape[0];
+        var repeat = new int[b * numSamples];
+        for (int i = 0; i < repeat.Length; i++) repeat[i] = i / numSamples;
+        var draws = SampleRows(b * numSamples, c.IndexSelect(0, repeat), rng);
+        return b == 1 ? draws : draws.Reshape(b, numSamples, Dimension);
+    }
+
+    /// <summary>Checks x (B, D) and conditions (B, C).</summary>
+    protected void CheckInputs(Tensor x, Tensor? conditions)
+    {
+        FlowChecks.Input(this, x, Dimension);
+        FlowChecks.Conditions(this, x, conditions, ConditionDim);
+    }
+}
