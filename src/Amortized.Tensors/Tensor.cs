@@ -52,6 +52,9 @@ public sealed partial class Tensor
     /// <summary>The accumulated gradient d(loss)/d(this), same shape; null until a backward pass reaches it.</summary>
     public Tensor? Grad { get; set; }
 
+    /// <summary>True for the output of a recorded op (an interior node), false for leaves.</summary>
+    internal bool ProducedByTape { get; set; }
+
     /// <summary>Optional name (parameters carry their module path).</summary>
     public string? Name { get; set; }
 
@@ -66,6 +69,7 @@ public sealed partial class Tensor
         Shape = shape;
         Size = shape.Size;
         RequiresGrad = false;
+        ProducedByTape = false;
         Grad = null;
         Name = null;
     }

@@ -14,6 +14,7 @@ namespace Amortized.Tensors.Autodiff;
 public sealed class Tape
 {
     [ThreadStatic] private static Tape? t_current;
+    [ThreadStatic] private static Tensor? t_gradientTarget;   // set by Gradient(): the only leaf that receives a gradient
 
     private readonly List<TapeEntry> _entries = [];
     private int _count;
@@ -70,6 +71,7 @@ public sealed class Tape
         entry.B = b;
         entry.C = c;
         output.RequiresGrad = true;
+        output.ProducedByTape = true;
         return entry;
     }
 
@@ -84,6 +86,9 @@ public sealed class Tape
             throw new ArgumentException($"Backward: the loss must have one element; it has shape {loss.Shape}.", nameof(loss));
         if (!loss.RequiresGrad)
             throw new InvalidOperationException("Backward: the loss does not depend on any tensor that requires a gradient (was the tape recording?).");
+        // Interior gradients of an earlier pass over this recording were already propagated: start them afresh,
+        // so a second Backward adds exactly one more gradient to the leaves.
+        ClearGradients();
         var previous = t_current;
         t_current = null;
         try
@@ -103,10 +108,39 @@ public sealed class Tape
         }
     }
 
+    /// <summary>
+    /// d <paramref name="output"/> / d <paramref name="input"/> for a one-element output recorded on this tape,
+    /// without touching any other leaf's gradient (parameters keep theirs). Intermediate gradients from an earlier
+    /// backward pass are discarded first, so it can be called once per output, e.g. for Jacobian rows.
+    /// </summary>
+    public Tensor Gradient(Tensor output, Tensor input)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(input);
+        input.Grad = null;
+        t_gradientTarget = input;
+        try
+        {
+            Backward(output);
+        }
+        finally
+        {
+            t_gradientTarget = null;
+        }
+        return input.Grad ?? Tensor.Zeros(input.Shape);
+    }
+
+    /// <summary>Drops the gradients of every recorded op output (leaf gradients are left as they are).</summary>
+    public void ClearGradients()
+    {
+        for (int i = 0; i < _count; i++) _entries[i].Output.Grad = null;
+    }
+
     /// <summary>The gradient buffer of <paramref name="input"/>, created as zeros on first use; null if it needs none.</summary>
     internal static Tensor? GradOf(Tensor? input)
     {
         if (input is null || !input.RequiresGrad) return null;
+        if (t_gradientTarget is not null && !input.ProducedByTape && !ReferenceEquals(input, t_gradientTarget)) return null;
         return input.Grad ??= Tensor.Zeros(input.Shape);
     }
 
