@@ -62,6 +62,31 @@ public sealed class ParameterStore
         return null;
     }
 
+    /// <summary>A copy of every parameter's values keyed by name (what a model file stores).</summary>
+    public Dictionary<string, float[]> ExportValues()
+    {
+        var result = new Dictionary<string, float[]>(_parameters.Count, StringComparer.Ordinal);
+        foreach (var p in _parameters) result[p.Name!] = p.ToArray();
+        return result;
+    }
+
+    /// <summary>
+    /// Loads values by name into this store's parameters. Every parameter must be present with the right size;
+    /// nothing is changed unless all of them match, so a wrong file never leaves a half-loaded model.
+    /// </summary>
+    public void ImportValues(IReadOnlyDictionary<string, float[]> values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        foreach (var p in _parameters)
+        {
+            if (!values.TryGetValue(p.Name!, out var v))
+                throw new ArgumentException($"ParameterStore: no values for parameter '{p.Name}' {p.Shape}; got {values.Count} entries.", nameof(values));
+            if (v.Length != p.Size)
+                throw new ArgumentException($"ParameterStore: parameter '{p.Name}' has shape {p.Shape} ({p.Size} values) but {v.Length} values were given.", nameof(values));
+        }
+        foreach (var p in _parameters) values[p.Name!].CopyTo(p.Span);
+    }
+
     private void EnsureCapacity(int needed)
     {
         if (needed <= _values.Length) return;

@@ -1,0 +1,143 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using Amortized.Inference.Simulators;
+using Amortized.Tensors;
+
+namespace Amortized.Inference.Adapters;
+
+/// <summary>The adapted data and, per key, log|det J| of the map (shape: the key's shape without its last axis).</summary>
+public sealed record AdapterResult(SimulationBatch Data, IReadOnlyDictionary<string, float[]> LogDetJacobian);
+
+/// <summary>
+/// An ordered list of invertible transforms with a fluent builder (BayesFlow's <c>Adapter</c>). Forward maps
+/// simulation outputs to network inputs (<see cref="Keys"/>); inverse maps network outputs (samples) back.
+/// Training-time use is strict (a missing key is an error that lists the keys present); inference-time use is
+/// lenient and skips transforms whose keys are absent (the parameters are unknown when sampling).
+/// Drop, keep, take, random_subsample and to_float32 are one-way: their inverse does nothing.
+/// </summary>
+public sealed class Adapter
+{
+    private readonly List<IAdapterTransform> _transforms = [];
+
+    /// <summary>Number of transforms.</summary>
+    public int Count => _transforms.Count;
+
+    /// <summary>The transforms' type names in order.</summary>
+    public IReadOnlyList<string> TransformNames => _transforms.ConvertAll(t => t.TypeName);
+
+    private Adapter Add(IAdapterTransform t)
+    {
+        _transforms.Add(t);
+        return this;
+    }
+
+    /// <summary>Renames <paramref name="from"/> to <paramref name="to"/>.</summary>
+    public Adapter Rename(string from, string to) => Add(new RenameTransform(from, to));
+    /// <summary>Removes keys.</summary>
+    public Adapter Drop(params string[] keys) => Add(new DropTransform(keys));
+    /// <summary>Keeps only these keys.</summary>
+    public Adapter Keep(params string[] keys) => Add(new KeepTransform(keys));
+    /// <summary>Joins keys along the last axis into <paramref name="into"/> ((B) keys count as (B, 1)).</summary>
+    public Adapter Concatenate(IReadOnlyList<string> keys, string into) => Add(new ConcatenateTransform([.. keys], into));
+    /// <summary>Splits <paramref name="key"/> along the last axis into keys of the given sizes.</summary>
+    public Adapter Split(string key, IReadOnlyList<string> into, IReadOnlyList<int> sizes) => Add(new SplitTransform(key, [.. into], [.. sizes]));
+    /// <summary>(x - mean) / std with fixed mean and std (scalars).</summary>
+    public Adapter Standardize(string key, double mean, double std) => Add(new StandardizeTransform([key], [mean], [std]));
+    /// <summary>(x - mean) / std with one mean and std per feature of the last axis.</summary>
+    public Adapter Standardize(string key, double[] mean, double[] std) => Add(new StandardizeTransform([key], mean, std));
+    /// <summary>log(x).</summary>
+    public Adapter Log(params string[] keys) => Add(new LogTransform(keys, false));
+    /// <summary>log(1 + x).</summary>
+    public Adapter Log1p(params string[] keys) => Add(new LogTransform(keys, true));
+    /// <summary>sqrt(x).</summary>
+    public Adapter Sqrt(params string[] keys) => Add(new SqrtTransform(keys));
+    /// <summary>scale * x.</summary>
+    public Adapter Scale(string key, double scale) => Add(new ScaleTransform([key], scale));
+    /// <summary>x + shift.</summary>
+    public Adapter Shift(string key, double shift) => Add(new ShiftTransform([key], shift));
+    /// <summary>Maps a bounded key to the real line (bounds widened by <paramref name="epsilon"/>, relative).</summary>
+    public Adapter Constrain(string key, double? lower = null, double? upper = null, ConstraintMethod method = ConstraintMethod.Default, double epsilon = 1e-6) =>
+        Add(new ConstrainTransform([key], lower, upper, method, epsilon));
+    /// <summary>(B, N) to (B, N, 1) for a summary network over sets.</summary>
+    public Adapter AsSet(params string[] keys) => Add(new AsSetTransform(keys, "as_set"));
+    /// <summary>(B, T) to (B, T, 1) for a summary network over time series.</summary>
+    public Adapter AsTimeSeries(params string[] keys) => Add(new AsSetTransform(keys, "as_time_series"));
+    /// <summary>Repeats per-row keys across the middle axes of <paramref name="to"/>.</summary>
+    public Adapter Broadcast(IReadOnlyList<string> keys, string to) => Add(new BroadcastTransform([.. keys], to));
+    /// <summary>Inserts an axis of length 1.</summary>
+    public Adapter ExpandDims(string key, int axis) => Add(new ExpandDimsTransform([key], axis));
+    /// <summary>Removes an axis of length 1.</summary>
+    public Adapter Squeeze(string key, int axis) => Add(new SqueezeTransform([key], axis));
+    /// <summary>Integer labels to one-hot vectors of <paramref name="numClasses"/>.</summary>
+    public Adapter OneHot(string key, int numClasses) => Add(new OneHotTransform(key, numClasses));
+    /// <summary>NaN and infinities to <paramref name="value"/>, optionally recording a mask under <paramref name="maskKey"/>.</summary>
+    public Adapter NanToNum(string key, float value = 0, string? maskKey = null) => Add(new NanToNumTransform(key, value, maskKey));
+    /// <summary>Selects <paramref name="indices"/> along <paramref name="axis"/>.</summary>
+    public Adapter Take(string key, int[] indices, int axis = -1) => Add(new TakeTransform(key, indices, axis, 0));
+    /// <summary>A random subset of <paramref name="sampleSize"/> elements along <paramref name="axis"/> (needs an Rng).</summary>
+    public Adapter RandomSubsample(string key, int sampleSize, int axis = 1) => Add(new TakeTransform(key, null, axis, sampleSize));
+    /// <summary>Marks keys as plain float32 (clears the integer flag).</summary>
+    public Adapter ToFloat32(params string[] keys) => Add(new ToFloat32Transform(keys));
+
+    /// <summary>Simulation outputs to network inputs. The input batch is not modified.</summary>
+    public SimulationBatch Forward(SimulationBatch data, bool strict = true, Rng? rng = null) =>
+        Run(data, strict, false, rng, inverse: false).Data;
+
+    /// <summary>Forward with the log-det-Jacobian of every key it changed.</summary>
+    public AdapterResult ForwardWithLogDet(SimulationBatch data, bool strict = true, Rng? rng = null) =>
+        Run(data, strict, true, rng, inverse: false);
+
+    /// <summary>Network outputs back to simulation space (lenient by default).</summary>
+    public SimulationBatch Inverse(SimulationBatch data, bool strict = false) => Run(data, strict, false, null, inverse: true).Data;
+
+    /// <summary>Inverse with the log-det-Jacobian of the inverse map.</summary>
+    public AdapterResult InverseWithLogDet(SimulationBatch data, bool strict = false) => Run(data, strict, true, null, inverse: true);
+
+    private AdapterResult Run(SimulationBatch data, bool strict, bool logDet, Rng? rng, bool inverse)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var work = new SimulationBatch(data.BatchSize);
+        foreach (string k in data.Keys) work.SetCore(k, data.Get(k), data.Shape(k).ToArray(), data.IsInteger(k));
+        var context = new AdapterContext(work, strict, logDet, rng);
+        if (!inverse) foreach (var t in _transforms) t.Forward(context);
+        else for (int i = _transforms.Count - 1; i >= 0; i--) _transforms[i].Inverse(context);
+        return new AdapterResult(work, context.LogDet ?? new Dictionary<string, float[]>());
+    }
+
+    /// <summary>JSON: <c>{"transforms": [{"type": "standardize", "keys": [...], ...}, ...]}</c>, including fitted state.</summary>
+    public string ToJson()
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("version", 1);
+            w.WriteStartArray("transforms");
+            foreach (var t in _transforms)
+            {
+                w.WriteStartObject();
+                w.WriteString("type", t.TypeName);
+                t.Write(w);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>Reads an adapter written by <see cref="ToJson"/>.</summary>
+    public static Adapter FromJson(string json)
+    {
+        using JsonDocument doc = JsonDocument.Parse(json);
+        var adapter = new Adapter();
+        if (!doc.RootElement.TryGetProperty("transforms", out JsonElement list))
+            throw new FormatException("Adapter JSON: expected an object with a 'transforms' array.");
+        foreach (JsonElement e in list.EnumerateArray()) adapter.Add(AdapterTransformReader.Read(e));
+        return adapter;
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"Adapter({string.Join(" -> ", TransformNames)})";
+}

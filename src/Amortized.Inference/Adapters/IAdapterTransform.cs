@@ -1,0 +1,19 @@
+using System.Text.Json;
+
+namespace Amortized.Inference.Adapters;
+
+/// <summary>One step of an <see cref="Adapter"/>: a map from simulation outputs to network inputs and back.</summary>
+internal interface IAdapterTransform
+{
+    /// <summary>The JSON type name (BayesFlow's snake_case transform names).</summary>
+    string TypeName { get; }
+
+    /// <summary>Simulation outputs to network inputs; adds log|det J| per row where it changes densities.</summary>
+    void Forward(AdapterContext context);
+
+    /// <summary>Network outputs (samples) back to simulation space; adds log|det J| of the inverse.</summary>
+    void Inverse(AdapterContext context);
+
+    /// <summary>Writes the transform's fields (the caller writes the type and the surrounding object).</summary>
+    void Write(Utf8JsonWriter writer);
+}

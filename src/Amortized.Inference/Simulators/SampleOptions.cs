@@ -1,0 +1,67 @@
+namespace Amortized.Inference.Simulators;
+
+/// <summary>What to do with rows whose outputs hold NaN or infinity.</summary>
+public enum NonFiniteHandling
+{
+    /// <summary>Keep them and count them in <see cref="SimulationReport.NonFiniteRows"/>.</summary>
+    Keep,
+    /// <summary>Remove them (the batch gets smaller) and report how many were dropped.</summary>
+    Drop,
+    /// <summary>Throw an error that names the key and the row.</summary>
+    Throw,
+}
+
+/// <summary>A value shared by every row, e.g. a fixed design or a parameter held constant.</summary>
+public sealed class FixedValue
+{
+    /// <summary>A value of the given per-row shape (empty shape: a scalar).</summary>
+    public FixedValue(float[] data, params int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(shape);
+        if (ShapeText.Product(shape) != data.Length)
+            throw new ArgumentException($"FixedValue: shape {ShapeText.Format(shape)} holds {ShapeText.Product(shape)} values, but {data.Length} were given.", nameof(data));
+        Data = data;
+        Shape = shape;
+    }
+
+    /// <summary>Flat C-order values of one row.</summary>
+    public float[] Data { get; }
+
+    /// <summary>Per-row shape (no batch axis).</summary>
+    public int[] Shape { get; }
+
+    /// <summary>A scalar.</summary>
+    public static implicit operator FixedValue(float value) => new([value]);
+
+    /// <summary>A vector.</summary>
+    public static implicit operator FixedValue(float[] values) => new(values, values.Length);
+}
+
+/// <summary>Options of <see cref="ISimulator.Sample"/>.</summary>
+public sealed record SampleOptions
+{
+    /// <summary>Index of this batch within a run; row streams derive from (seed, batch index, row).</summary>
+    public ulong BatchIndex { get; init; }
+
+    /// <summary>Maximum threads for the per-row functions (-1: all cores). Results do not depend on it.</summary>
+    public int MaxDegreeOfParallelism { get; init; } = -1;
+
+    /// <summary>Values that override whatever the simulator draws for these keys, in every row.</summary>
+    public IReadOnlyDictionary<string, FixedValue>? FixedValues { get; init; }
+
+    /// <summary>Per-row inputs (B rows) every function sees by name, and which are kept in the output.</summary>
+    public SimulationBatch? Given { get; init; }
+
+    /// <summary>Rows for which this returns false are simulated again (from the row's own stream).</summary>
+    public Func<BatchRow, bool>? Accept { get; init; }
+
+    /// <summary>Attempts per row before rejection sampling gives up.</summary>
+    public int MaxAttempts { get; init; } = 1000;
+
+    /// <summary>What to do with NaN or infinite outputs.</summary>
+    public NonFiniteHandling NonFinite { get; init; } = NonFiniteHandling.Keep;
+
+    /// <summary>Rows simulated at a time (0: all at once); bounds the per-row scratch memory for large n.</summary>
+    public int ChunkSize { get; init; }
+}
