@@ -75,10 +75,14 @@ public sealed class Mlp : Module
     /// <summary>The output layer, if any.</summary>
     public Dense? Output => _output;
 
-    /// <summary>Forward pass; <paramref name="rng"/> drives dropout in training mode (no dropout when null).</summary>
+    /// <summary>
+    /// Forward pass; dropout (training mode only) draws from <paramref name="rng"/>, else from
+    /// <see cref="Module.DropoutRng"/>; with neither there is no dropout.
+    /// </summary>
     public Tensor Forward(Tensor x, Rng? rng = null)
     {
         ArgumentNullException.ThrowIfNull(x);
+        rng ??= DropoutRng;
         var h = x;
         for (int i = 0; i < _hidden.Count; i++)
         {

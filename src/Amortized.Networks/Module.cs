@@ -12,6 +12,7 @@ public abstract class Module
     private readonly List<Module> _children = [];
     private readonly List<Tensor> _parameters = [];
     private bool _training = true;
+    private Rng? _dropoutRng;
 
     /// <summary>Creates a module named <paramref name="name"/> (its path, used to name parameters).</summary>
     protected Module(string name)
@@ -31,6 +32,20 @@ public abstract class Module
         {
             _training = value;
             foreach (var c in _children) c.Training = value;
+        }
+    }
+
+    /// <summary>
+    /// Random source for dropout in training mode; null disables dropout. Setting it propagates to children, so
+    /// a trainer sets one stream per step on the top module and every layer draws from it in a fixed order.
+    /// </summary>
+    public Rng? DropoutRng
+    {
+        get => _dropoutRng;
+        set
+        {
+            _dropoutRng = value;
+            foreach (var c in _children) c.DropoutRng = value;
         }
     }
 

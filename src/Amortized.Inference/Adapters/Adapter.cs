@@ -6,9 +6,6 @@ using Amortized.Tensors;
 
 namespace Amortized.Inference.Adapters;
 
-/// <summary>The adapted data and, per key, log|det J| of the map (shape: the key's shape without its last axis).</summary>
-public sealed record AdapterResult(SimulationBatch Data, IReadOnlyDictionary<string, float[]> LogDetJacobian);
-
 /// <summary>
 /// An ordered list of invertible transforms with a fluent builder (BayesFlow's <c>Adapter</c>). Forward maps
 /// simulation outputs to network inputs (<see cref="Keys"/>); inverse maps network outputs (samples) back.

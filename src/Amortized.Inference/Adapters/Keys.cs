@@ -12,6 +12,9 @@ public static class Keys
     /// <summary>Inputs of the summary network (sets, time series), shape (B, N, D).</summary>
     public const string SummaryVariables = "summary_variables";
 
+    /// <summary>Observed-element mask of the summary inputs, shape (B, N): 1 observed, 0 padding.</summary>
+    public const string SummaryMask = "summary_mask";
+
     /// <summary>Per-row loss weights, shape (B).</summary>
     public const string SampleWeight = "sample_weight";
 }

@@ -73,14 +73,14 @@ public sealed class FlowMatching : InferenceNetwork
     /// <summary>The options.</summary>
     public FlowMatchingOptions Options { get; }
 
-    /// <summary>Source of the training noise (x0, t) and of dropout; replace it to reseed training.</summary>
+    /// <summary>Source of the training noise (x0, t); replace it to reseed training.</summary>
     public Rng NoiseRng { get; set; }
 
     /// <summary>v(x, t, c): x (B, D), t (B, 1), conditions (B, C) -> (B, D).</summary>
     public Tensor Velocity(Tensor x, Tensor t, Tensor? conditions)
     {
         var input = conditions is null || ConditionDim == 0 ? Tensor.Concat(x, t, 1) : Tensor.Concat([x, t, conditions], 1);
-        return _field.Forward(input, NoiseRng);
+        return _field.Forward(input);
     }
 
     /// <summary>The flow-matching regression loss mean |v(x_t, t, c) - (x1 - x0)|^2 over rows and features.</summary>

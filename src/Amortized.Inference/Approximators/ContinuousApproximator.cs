@@ -1,0 +1,307 @@
+using Amortized.Inference.Adapters;
+using Amortized.Inference.Simulators;
+using Amortized.Networks;
+using Amortized.Networks.Flows;
+using Amortized.Networks.Summaries;
+using Amortized.Tensors;
+using Amortized.Tensors.Autodiff;
+
+namespace Amortized.Inference.Approximators;
+
+/// <summary>
+/// Adapter + optional summary network + inference network: learns q(theta | x) by minimising
+/// -mean log q(theta | h(x), c) over simulations (BayesFlow's ContinuousApproximator). The summary output h(x)
+/// (B, S) is concatenated with the direct conditions c (B, C) to condition the inference network over D
+/// variables, so the inference network is built with condition dimension S + C.
+/// </summary>
+public sealed class ContinuousApproximator : ITrainableApproximator
+{
+    private RunningStandardizer? _variables, _conditions, _summaryInputs;
+
+    /// <summary>Creates the approximator. The networks' parameters must live in <paramref name="store"/>.</summary>
+    public ContinuousApproximator(Adapter adapter, InferenceNetwork inferenceNetwork, SummaryNetwork? summaryNetwork,
+        ParameterStore store, ApproximatorOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(adapter);
+        ArgumentNullException.ThrowIfNull(inferenceNetwork);
+        ArgumentNullException.ThrowIfNull(store);
+        Adapter = adapter;
+        InferenceNetwork = inferenceNetwork;
+        SummaryNetwork = summaryNetwork;
+        Store = store;
+        Options = options ?? new ApproximatorOptions();
+        if (Options.StandardizeVariables) _variables = new RunningStandardizer(inferenceNetwork.Dimension);
+        int directConditions = inferenceNetwork.ConditionDim - (summaryNetwork?.SummaryDim ?? 0);
+        if (directConditions < 0)
+            throw new ArgumentException($"ContinuousApproximator: the inference network has {inferenceNetwork.ConditionDim} condition features, fewer than the summary network's {summaryNetwork!.SummaryDim} outputs.", nameof(inferenceNetwork));
+        DirectConditionDim = directConditions;
+        if (Options.StandardizeConditions && directConditions > 0) _conditions = new RunningStandardizer(directConditions);
+        if (Options.StandardizeSummaryInputs && summaryNetwork is not null) _summaryInputs = new RunningStandardizer(summaryNetwork.InputDim);
+    }
+
+    /// <summary>Maps simulator outputs to network inputs and samples back.</summary>
+    public Adapter Adapter { get; }
+
+    /// <summary>The conditional density q(theta | conditions).</summary>
+    public InferenceNetwork InferenceNetwork { get; }
+
+    /// <summary>The summary network h(x), or null.</summary>
+    public SummaryNetwork? SummaryNetwork { get; }
+
+    /// <summary>All trainable parameters.</summary>
+    public ParameterStore Store { get; }
+
+    /// <summary>The options.</summary>
+    public ApproximatorOptions Options { get; }
+
+    /// <summary>C: the number of direct (non-summary) condition features.</summary>
+    public int DirectConditionDim { get; }
+
+    /// <summary>Running statistics of the inference variables, or null.</summary>
+    public RunningStandardizer? VariableStandardizer => _variables;
+
+    /// <summary>Running statistics of the direct conditions, or null.</summary>
+    public RunningStandardizer? ConditionStandardizer => _conditions;
+
+    /// <summary>Running statistics of the summary inputs, or null.</summary>
+    public RunningStandardizer? SummaryInputStandardizer => _summaryInputs;
+
+    /// <summary>Sets training mode (dropout, statistics updates) on every network.</summary>
+    public bool Training
+    {
+        get => InferenceNetwork.Training;
+        set
+        {
+            InferenceNetwork.Training = value;
+            if (SummaryNetwork is not null) SummaryNetwork.Training = value;
+        }
+    }
+
+    /// <summary>Sets the dropout stream of every network.</summary>
+    public void SetDropoutRng(Rng? rng)
+    {
+        InferenceNetwork.DropoutRng = rng;
+        if (SummaryNetwork is not null) SummaryNetwork.DropoutRng = rng;
+    }
+
+    /// <inheritdoc />
+    public void BeginStep(ulong seed, long step)
+    {
+        SetDropoutRng(Rng.Derive(seed, (ulong)step, 0xD0));
+        if (InferenceNetwork is FlowMatching fm) fm.NoiseRng = Rng.Derive(seed, (ulong)step, 0xF1);
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, double[]> ExportState()
+    {
+        var state = new Dictionary<string, double[]>(StringComparer.Ordinal);
+        void Put(string name, RunningStandardizer? s)
+        {
+            if (s is null) return;
+            var (count, mean, m2) = s.GetState();
+            state[name] = [count, .. mean, .. m2];
+        }
+        Put("standardize.variables", _variables);
+        Put("standardize.conditions", _conditions);
+        Put("standardize.summary_inputs", _summaryInputs);
+        return state;
+    }
+
+    /// <inheritdoc />
+    public void ImportState(IReadOnlyDictionary<string, double[]> state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        void Get(string name, RunningStandardizer? s)
+        {
+            if (s is null) return;
+            if (!state.TryGetValue(name, out var v) || v.Length != 1 + 2 * s.Features)
+                throw new ArgumentException($"ContinuousApproximator: state '{name}' is missing or has the wrong length (expected {1 + 2 * s.Features}).", nameof(state));
+            s.SetState(v[0], v.AsSpan(1, s.Features), v.AsSpan(1 + s.Features, s.Features));
+        }
+        Get("standardize.variables", _variables);
+        Get("standardize.conditions", _conditions);
+        Get("standardize.summary_inputs", _summaryInputs);
+    }
+
+    /// <summary>
+    /// The training loss on an adapted batch: -weighted mean log q(theta | h(x), c), or the network's own
+    /// objective (flow matching). With <paramref name="updateStatistics"/> the running standardisation absorbs
+    /// the batch first.
+    /// </summary>
+    public Tensor Loss(SimulationBatch adapted, bool updateStatistics)
+    {
+        ArgumentNullException.ThrowIfNull(adapted);
+        var theta = Variables(adapted, updateStatistics);
+        var conditions = Conditions(adapted, updateStatistics);
+        if (!adapted.Contains(Keys.SampleWeight)) return InferenceNetwork.Loss(theta, conditions);
+        var weights = ToTensor(adapted, Keys.SampleWeight, [adapted.BatchSize]);
+        var logq = InferenceNetwork.LogProb(theta, conditions);
+        return -(logq * weights).Sum() / weights.Sum();
+    }
+
+    /// <summary>Standardised inference variables (B, D) from an adapted batch.</summary>
+    internal Tensor Variables(SimulationBatch adapted, bool updateStatistics)
+    {
+        int d = InferenceNetwork.Dimension;
+        var theta = ToTensor(adapted, Keys.InferenceVariables, [adapted.BatchSize, d]);
+        if (_variables is null) return theta;
+        if (updateStatistics) _variables.Update(theta.Span);
+        return _variables.Standardize(theta);
+    }
+
+    /// <summary>The inference network's conditions (B, S + C): summaries then standardised direct conditions.</summary>
+    internal Tensor? Conditions(SimulationBatch adapted, bool updateStatistics)
+    {
+        Tensor? summary = SummaryNetwork is null ? null : Summaries(adapted, updateStatistics);
+        Tensor? direct = null;
+        if (DirectConditionDim > 0)
+        {
+            direct = ToTensor(adapted, Keys.InferenceConditions, [adapted.BatchSize, DirectConditionDim]);
+            if (_conditions is not null)
+            {
+                if (updateStatistics) _conditions.Update(direct.Span);
+                direct = _conditions.Standardize(direct);
+            }
+        }
+        if (summary is null) return direct;
+        return direct is null ? summary : Tensor.Concat(summary, direct, 1);
+    }
+
+    /// <summary>h(x) (B, S) for an adapted batch, differentiable.</summary>
+    internal Tensor Summaries(SimulationBatch adapted, bool updateStatistics)
+    {
+        var net = SummaryNetwork!;
+        if (!adapted.Contains(Keys.SummaryVariables))
+            throw new KeyNotFoundException($"ContinuousApproximator: the summary network needs '{Keys.SummaryVariables}'; the adapted data has {string.Join(", ", adapted.Keys)}.");
+        var shape = adapted.Shape(Keys.SummaryVariables);
+        if (shape.Length != 3 || shape[2] != net.InputDim)
+            throw new ArgumentException($"ContinuousApproximator: '{Keys.SummaryVariables}' has shape ({string.Join(", ", shape.ToArray())}); expected (B, N, {net.InputDim}).");
+        var x = Tensor.FromArray(adapted.Get(Keys.SummaryVariables), shape[0], shape[1], shape[2]);
+        Tensor? mask = adapted.Contains(Keys.SummaryMask) ? ToTensor(adapted, Keys.SummaryMask, [shape[0], shape[1]]) : null;
+        if (_summaryInputs is not null)
+        {
+            if (updateStatistics) _summaryInputs.Update(x.Span, mask is null ? default : mask.Span);
+            x = _summaryInputs.Standardize(x);
+        }
+        return net.Forward(x, mask);
+    }
+
+    private static Tensor ToTensor(SimulationBatch batch, string key, int[] expected)
+    {
+        if (!batch.Contains(key))
+            throw new KeyNotFoundException($"ContinuousApproximator: key '{key}' is missing; the adapted data has {string.Join(", ", batch.Keys)}.");
+        var shape = batch.Shape(key);
+        var data = batch.Get(key);
+        int size = 1;
+        foreach (int e in expected) size *= e;
+        bool rowVector = expected.Length == 2 && expected[1] == 1 && shape.Length == 1;
+        if (data.Length != size || (!rowVector && !shape.SequenceEqual(expected)))
+            throw new ArgumentException($"ContinuousApproximator: '{key}' has shape ({string.Join(", ", shape.ToArray())}); expected ({string.Join(", ", expected)}).");
+        return Tensor.FromArray(data, expected);
+    }
+
+    // ---- inference ----
+
+    /// <summary>
+    /// Draws <paramref name="numSamples"/> posterior samples for each data set in <paramref name="data"/>
+    /// (raw simulator-style keys, no parameters needed) and maps them back through the adapter, so the result
+    /// holds each parameter key with shape (B, numSamples, ...).
+    /// </summary>
+    public SimulationBatch Sample(SimulationBatch data, int numSamples, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (numSamples <= 0) throw new ArgumentOutOfRangeException(nameof(numSamples), numSamples, "numSamples must be positive.");
+        var draws = SampleStandardized(data, numSamples, seed, out int b);
+        int d = InferenceNetwork.Dimension;
+        _variables?.Destandardize(draws);
+        var result = new SimulationBatch(b);
+        result.Set(Keys.InferenceVariables, draws, b, numSamples, d);
+        return Adapter.Inverse(result);
+    }
+
+    /// <summary>Raw draws (B * S * D) in the network's standardised space; b receives B.</summary>
+    private float[] SampleStandardized(SimulationBatch data, int numSamples, ulong seed, out int b)
+    {
+        var previous = Training;
+        Training = false;
+        try
+        {
+            var adapted = Adapter.Forward(data, strict: false);
+            b = adapted.BatchSize;
+            int d = InferenceNetwork.Dimension;
+            var result = new float[b * numSamples * d];
+            Tensor? conditions;
+            using (Tape.NoGrad()) conditions = Conditions(adapted, updateStatistics: false);
+            // Datasets are processed in chunks so that chunk * numSamples rows stay under the memory bound.
+            int perChunk = Math.Max(1, Options.SampleChunkRows / numSamples);
+            for (int start = 0; start < b; start += perChunk)
+            {
+                int count = Math.Min(perChunk, b - start);
+                var rng = Rng.Derive(seed, (ulong)start);
+                Tensor draws;
+                if (conditions is null) draws = InferenceNetwork.Sample(numSamples, null, rng);
+                else draws = InferenceNetwork.Sample(numSamples, conditions.Slice(0, start, count), rng);
+                if (conditions is null && b > 1)
+                    throw new ArgumentException("ContinuousApproximator: an unconditional network samples one set; pass a batch of size 1.", nameof(data));
+                draws.Span.CopyTo(result.AsSpan(start * numSamples * d));
+            }
+            return result;
+        }
+        finally
+        {
+            Training = previous;
+        }
+    }
+
+    /// <summary>
+    /// log q(theta | x) per data set in the original parameter space: the network's density of the adapted,
+    /// standardised variables plus the log-Jacobians of standardisation and of the adapter's transforms.
+    /// </summary>
+    public float[] LogProb(SimulationBatch data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var previous = Training;
+        Training = false;
+        try
+        {
+            var result = Adapter.ForwardWithLogDet(data, strict: true);
+            var adapted = result.Data;
+            float[] logq;
+            using (Tape.NoGrad())
+            {
+                var theta = Variables(adapted, false);
+                logq = InferenceNetwork.LogProb(theta, Conditions(adapted, false)).ToArray();
+            }
+            float standardization = _variables?.LogDetJacobian() ?? 0f;
+            result.LogDetJacobian.TryGetValue(Keys.InferenceVariables, out var adapterLogDet);
+            for (int i = 0; i < logq.Length; i++) logq[i] += standardization + (adapterLogDet is null ? 0f : adapterLogDet[i]);
+            return logq;
+        }
+        finally
+        {
+            Training = previous;
+        }
+    }
+
+    /// <summary>Learned summary statistics h(x) (B, S) of raw data.</summary>
+    public float[] Summaries(SimulationBatch data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (SummaryNetwork is null) throw new InvalidOperationException("ContinuousApproximator: there is no summary network.");
+        var previous = Training;
+        Training = false;
+        try
+        {
+            using var noGrad = Tape.NoGrad();
+            return Summaries(Adapter.Forward(data, strict: false), false).ToArray();
+        }
+        finally
+        {
+            Training = previous;
+        }
+    }
+
+    /// <summary>Posterior mean, median, sd and 5/50/95% quantiles per data set and parameter key, from draws.</summary>
+    public PosteriorEstimates Estimate(SimulationBatch data, int numSamples = 1000, ulong seed = 0) =>
+        PosteriorEstimates.FromDraws(Sample(data, numSamples, seed), numSamples);
+}

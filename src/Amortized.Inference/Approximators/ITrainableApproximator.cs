@@ -1,0 +1,31 @@
+using Amortized.Inference.Adapters;
+using Amortized.Inference.Simulators;
+using Amortized.Networks;
+using Amortized.Tensors;
+
+namespace Amortized.Inference.Approximators;
+
+/// <summary>What the trainer needs from an approximator: its adapter, parameters, mode, and a loss.</summary>
+public interface ITrainableApproximator
+{
+    /// <summary>Maps raw batches to network inputs.</summary>
+    Adapter Adapter { get; }
+
+    /// <summary>All trainable parameters.</summary>
+    ParameterStore Store { get; }
+
+    /// <summary>Training or evaluation mode.</summary>
+    bool Training { get; set; }
+
+    /// <summary>Sets the per-step random streams (dropout, training noise) from (seed, step).</summary>
+    void BeginStep(ulong seed, long step);
+
+    /// <summary>The loss of an adapted batch; updates running statistics when asked.</summary>
+    Tensor Loss(SimulationBatch adapted, bool updateStatistics);
+
+    /// <summary>State outside the parameters that must be saved and restored (standardisation statistics).</summary>
+    IReadOnlyDictionary<string, double[]> ExportState();
+
+    /// <summary>Restores <see cref="ExportState"/>'s output.</summary>
+    void ImportState(IReadOnlyDictionary<string, double[]> state);
+}

@@ -1,0 +1,271 @@
+using System.Diagnostics;
+using Amortized.Inference.Approximators;
+using Amortized.Inference.Simulators;
+using Amortized.Networks.Optim;
+using Amortized.Tensors;
+using Amortized.Tensors.Autodiff;
+
+namespace Amortized.Inference.Workflows;
+
+/// <summary>
+/// Trains an approximator online (simulator in the loop, next batch simulated on a worker thread while the
+/// current one trains) or offline (arrays in memory, reshuffled each epoch). Every random choice comes from
+/// <see cref="TrainingOptions.Seed"/> and the step number, so the same seed gives the same model on the CPU.
+/// </summary>
+public sealed class Trainer
+{
+    private readonly ITrainableApproximator _approximator;
+    private readonly TrainingOptions _options;
+    private readonly Workspace _workspace = new();
+    private readonly Tape _tape = new();
+    private Adam? _adam;
+    private float[]? _bestValues;
+    private IReadOnlyDictionary<string, double[]>? _bestState;
+    private double _bestValidation = double.PositiveInfinity;
+    private int _epochsWithoutImprovement;
+    private int _consecutiveNonFinite;
+    private int _skipped, _dropped;
+    private Stopwatch _clock = new();
+
+    /// <summary>Creates a trainer for <paramref name="approximator"/>.</summary>
+    public Trainer(ITrainableApproximator approximator, TrainingOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(approximator);
+        _approximator = approximator;
+        _options = options ?? new TrainingOptions();
+        if (_options.Epochs <= 0 || _options.BatchSize <= 0)
+            throw new ArgumentOutOfRangeException(nameof(options), $"Trainer: epochs ({_options.Epochs}) and batch size ({_options.BatchSize}) must be positive.");
+    }
+
+    /// <summary>The history so far.</summary>
+    public TrainingHistory History { get; } = new();
+
+    /// <summary>The optimizer (created by the first Fit call).</summary>
+    public Adam? Optimizer => _adam;
+
+    /// <summary>Trains with fresh simulations every step.</summary>
+    public TrainingHistory FitOnline(ISimulator simulator)
+    {
+        ArgumentNullException.ThrowIfNull(simulator);
+        int perEpoch = _options.BatchesPerEpoch;
+        CreateOptimizer((long)_options.Epochs * perEpoch, weightDecay: _options.WeightDecay ?? 0f);
+        SimulationBatch? validation = _options.ValidationSimulations > 0
+            ? simulator.Sample(_options.ValidationSimulations, _options.Seed, new SampleOptions { BatchIndex = ulong.MaxValue })
+            : null;
+        SimulationBatch Simulate(long index) => simulator.Sample(_options.BatchSize, _options.Seed, new SampleOptions { BatchIndex = (ulong)index });
+        _clock = Stopwatch.StartNew();
+        long index = History.Steps;
+        var pending = Task.Run(() => Simulate(index));
+        for (int epoch = History.Epochs.Count; epoch < _options.Epochs; epoch++)
+        {
+            var epochClock = Stopwatch.StartNew();
+            double lossSum = 0;
+            int lossCount = 0;
+            for (int b = 0; b < perEpoch; b++)
+            {
+                var batch = pending.GetAwaiter().GetResult();
+                long next = ++index;
+                pending = Task.Run(() => Simulate(next));
+                double loss = Step(batch);
+                if (double.IsFinite(loss)) { lossSum += loss; lossCount++; }
+                Report(epoch, b, perEpoch, loss);
+                if (ShouldStop()) break;
+            }
+            if (EndEpoch(epoch, lossSum / Math.Max(1, lossCount), validation, epochClock)) break;
+        }
+        Finish();
+        return History;
+    }
+
+    /// <summary>Trains on a fixed set of simulations, reshuffled each epoch; a fraction may be held out.</summary>
+    public TrainingHistory FitOffline(SimulationBatch data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var (train, validation) = SplitValidation(data);
+        int perEpoch = (train.BatchSize + _options.BatchSize - 1) / _options.BatchSize;
+        CreateOptimizer((long)_options.Epochs * perEpoch, weightDecay: _options.WeightDecay ?? 1e-4f);
+        _clock = Stopwatch.StartNew();
+        var order = new int[train.BatchSize];
+        for (int epoch = History.Epochs.Count; epoch < _options.Epochs; epoch++)
+        {
+            var epochClock = Stopwatch.StartNew();
+            Rng.Derive(_options.Seed, (ulong)epoch, 0x5F).Permutation(order);
+            double lossSum = 0;
+            int lossCount = 0;
+            for (int b = 0; b < perEpoch; b++)
+            {
+                int start = b * _options.BatchSize, count = Math.Min(_options.BatchSize, train.BatchSize - start);
+                double loss = Step(train.SelectRows(order.AsSpan(start, count)));
+                if (double.IsFinite(loss)) { lossSum += loss; lossCount++; }
+                Report(epoch, b, perEpoch, loss);
+                if (ShouldStop()) break;
+            }
+            if (EndEpoch(epoch, lossSum / Math.Max(1, lossCount), validation, epochClock)) break;
+        }
+        Finish();
+        return History;
+    }
+
+    private (SimulationBatch Train, SimulationBatch? Validation) SplitValidation(SimulationBatch data)
+    {
+        int holdOut = (int)Math.Round(data.BatchSize * _options.ValidationFraction);
+        if (holdOut <= 0) return (data, null);
+        if (holdOut >= data.BatchSize)
+            throw new ArgumentException($"Trainer: validation fraction {_options.ValidationFraction} leaves no training rows out of {data.BatchSize}.");
+        var order = new int[data.BatchSize];
+        Rng.Derive(_options.Seed, 0xFA11, 0x5A).Permutation(order);
+        return (data.SelectRows(order.AsSpan(holdOut)), data.SelectRows(order.AsSpan(0, holdOut)));
+    }
+
+    private void CreateOptimizer(long totalSteps, float weightDecay)
+    {
+        if (_adam is not null) return;
+        long warmup = (long)Math.Round(totalSteps * _options.WarmupFraction);
+        var schedule = totalSteps > warmup
+            ? LearningRateSchedule.WarmupCosine(_options.LearningRate, warmup, totalSteps, 0f)
+            : LearningRateSchedule.Constant(_options.LearningRate);
+        _adam = new Adam(_approximator.Store, new AdamOptions { LearningRate = schedule, WeightDecay = weightDecay, ClipNorm = _options.ClipNorm });
+    }
+
+    /// <summary>One gradient step on a raw batch; returns the loss (NaN when the step was skipped).</summary>
+    private double Step(SimulationBatch raw)
+    {
+        long step = History.Steps;
+        // Non-finite values are checked after the adapter, which may legitimately turn NaN padding into a mask.
+        var adapted = NonFiniteRows.Drop(
+            _approximator.Adapter.Forward(raw, strict: true, rng: Rng.Derive(_options.Seed, (ulong)step, 0xAD)), out int dropped);
+        _dropped += dropped;
+        if (adapted.BatchSize == 0)
+        {
+            _skipped++;
+            return double.NaN;
+        }
+        _approximator.Training = true;
+        _approximator.BeginStep(_options.Seed, step);
+        _workspace.Reset();
+        _approximator.Store.ZeroGrad();
+        double loss;
+        using (_workspace.Activate())
+        using (_tape.Record())
+        {
+            var l = _approximator.Loss(adapted, updateStatistics: true);
+            loss = l.Item();
+            if (double.IsFinite(loss)) _tape.Backward(l);
+        }
+        if (!double.IsFinite(loss) || !TryUpdate())
+        {
+            _skipped++;
+            if (++_consecutiveNonFinite >= _options.MaxConsecutiveNonFinite)
+            {
+                RestoreBest();
+                throw new InvalidOperationException(
+                    $"Trainer: {_consecutiveNonFinite} consecutive steps had a non-finite loss or gradient (last loss {loss}) at step {step}; " +
+                    "training stopped and the best weights so far were kept. Lower the learning rate or check the simulator's outputs.");
+            }
+            return double.NaN;
+        }
+        _consecutiveNonFinite = 0;
+        History.Steps++;
+        return loss;
+    }
+
+    private bool TryUpdate()
+    {
+        try
+        {
+            _adam!.Update();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;   // non-finite gradient: Adam left everything unchanged
+        }
+    }
+
+    private double ValidationLoss(SimulationBatch validation)
+    {
+        _approximator.Training = false;
+        double sum = 0;
+        int rows = 0;
+        try
+        {
+            for (int start = 0; start < validation.BatchSize; start += _options.BatchSize)
+            {
+                int count = Math.Min(_options.BatchSize, validation.BatchSize - start);
+                var adapted = NonFiniteRows.Drop(_approximator.Adapter.Forward(validation.Slice(start, count), strict: true,
+                    rng: Rng.Derive(_options.Seed, (ulong)start, 0xAE)), out _);
+                if (adapted.BatchSize == 0) continue;
+                _workspace.Reset();
+                using (_workspace.Activate())
+                using (Tape.NoGrad())
+                {
+                    _approximator.BeginStep(_options.Seed ^ 0xFFFF, start);
+                    sum += _approximator.Loss(adapted, updateStatistics: false).Item() * adapted.BatchSize;
+                }
+                rows += adapted.BatchSize;
+            }
+        }
+        finally
+        {
+            _approximator.Training = true;
+        }
+        return rows == 0 ? double.NaN : sum / rows;
+    }
+
+    /// <summary>Records the epoch, tracks the best weights; true when training should stop.</summary>
+    private bool EndEpoch(int epoch, double trainLoss, SimulationBatch? validation, Stopwatch epochClock)
+    {
+        double? validationLoss = validation is null ? null : ValidationLoss(validation);
+        double score = validationLoss ?? trainLoss;
+        History.Add(new EpochRecord(epoch, trainLoss, validationLoss, _adam!.Options.LearningRate.At(Math.Max(1, History.Steps)),
+            epochClock.Elapsed.TotalSeconds, _skipped, _dropped));
+        _skipped = 0;
+        _dropped = 0;
+        if (double.IsFinite(score) && score < _bestValidation)
+        {
+            _bestValidation = score;
+            _epochsWithoutImprovement = 0;
+            _bestValues = _approximator.Store.Values.ToArray();
+            _bestState = _approximator.ExportState();
+            History.BestEpoch = epoch;
+        }
+        else _epochsWithoutImprovement++;
+        if (_options.EarlyStoppingPatience is { } patience && validation is not null && _epochsWithoutImprovement >= patience)
+        {
+            History.StopReason = "early stopping";
+            return true;
+        }
+        return ShouldStop();
+    }
+
+    private bool ShouldStop()
+    {
+        if (_options.Cancellation.IsCancellationRequested)
+        {
+            History.StopReason = "cancelled";
+            return true;
+        }
+        if (_options.TimeBudget is { } budget && _clock.Elapsed > budget)
+        {
+            History.StopReason = "time budget";
+            return true;
+        }
+        return false;
+    }
+
+    private void Report(int epoch, int batch, int perEpoch, double loss) =>
+        _options.Progress?.Report(new TrainingProgress(epoch, batch, perEpoch, loss, _adam!.Options.LearningRate.At(Math.Max(1, History.Steps)), _clock.Elapsed));
+
+    private void Finish()
+    {
+        if (_options.RestoreBestWeights) RestoreBest();
+        _approximator.Training = false;
+    }
+
+    private void RestoreBest()
+    {
+        if (_bestValues is null) return;
+        _bestValues.CopyTo(_approximator.Store.Values);
+        _approximator.ImportState(_bestState!);
+    }
+}

@@ -1,0 +1,59 @@
+namespace Amortized.Inference.Workflows;
+
+/// <summary>Training settings with BayesFlow-like defaults.</summary>
+public sealed record TrainingOptions
+{
+    /// <summary>Passes over the data (offline) or groups of batches (online).</summary>
+    public int Epochs { get; init; } = 30;
+
+    /// <summary>Simulations per gradient step.</summary>
+    public int BatchSize { get; init; } = 64;
+
+    /// <summary>Online training: batches simulated per epoch.</summary>
+    public int BatchesPerEpoch { get; init; } = 100;
+
+    /// <summary>Peak learning rate of Adam.</summary>
+    public float LearningRate { get; init; } = 5e-4f;
+
+    /// <summary>Fraction of all steps spent in the linear warm-up before the cosine decay.</summary>
+    public double WarmupFraction { get; init; } = 0.05;
+
+    /// <summary>Decoupled weight decay (AdamW); null means 0 online and 1e-4 offline/disk.</summary>
+    public float? WeightDecay { get; init; }
+
+    /// <summary>Global gradient-norm clipping; null for none.</summary>
+    public float? ClipNorm { get; init; } = 1.5f;
+
+    /// <summary>Offline: fraction of the data held out for validation (0 for none).</summary>
+    public double ValidationFraction { get; init; }
+
+    /// <summary>Online: number of simulations for a fixed validation set (0 for none).</summary>
+    public int ValidationSimulations { get; init; }
+
+    /// <summary>Stop after this many epochs without a better validation loss; null never stops early.</summary>
+    public int? EarlyStoppingPatience { get; init; }
+
+    /// <summary>At the end (and on early stopping), restore the weights of the best epoch.</summary>
+    public bool RestoreBestWeights { get; init; } = true;
+
+    /// <summary>Stop cleanly at the end of the step that exceeds this wall-clock budget.</summary>
+    public TimeSpan? TimeBudget { get; init; }
+
+    /// <summary>Stops training cleanly (best weights kept) when cancelled.</summary>
+    public CancellationToken Cancellation { get; init; }
+
+    /// <summary>Receives one report per step.</summary>
+    public IProgress<TrainingProgress>? Progress { get; init; }
+
+    /// <summary>Seed of every random choice in training: simulation, shuffling, dropout, noise.</summary>
+    public ulong Seed { get; init; }
+
+    /// <summary>Consecutive non-finite losses after which training stops with an error (best weights kept).</summary>
+    public int MaxConsecutiveNonFinite { get; init; } = 20;
+
+    /// <summary>If set, a checkpoint is written here (atomically) after every epoch.</summary>
+    public string? CheckpointPath { get; init; }
+}
+
+/// <summary>One step's progress report.</summary>
+public sealed record TrainingProgress(int Epoch, int Batch, int BatchesPerEpoch, double Loss, double LearningRate, TimeSpan Elapsed);
