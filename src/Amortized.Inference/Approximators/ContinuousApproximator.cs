@@ -39,6 +39,34 @@ public sealed class ContinuousApproximator : ITrainableApproximator
         if (Options.StandardizeSummaryInputs && summaryNetwork is not null) _summaryInputs = new RunningStandardizer(summaryNetwork.InputDim);
     }
 
+    /// <summary>
+    /// Builds the networks described by <paramref name="spec"/> (sizes, options, construction seed) in a new
+    /// store. Only approximators built this way can be saved, since the spec is what rebuilds them.
+    /// </summary>
+    public static ContinuousApproximator Build(ApproximatorSpec spec, Adapter adapter)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (spec.VariableDim <= 0)
+            throw new ArgumentException($"ApproximatorSpec: VariableDim is {spec.VariableDim}; it must be the width of '{Keys.InferenceVariables}'.", nameof(spec));
+        var store = new ParameterStore();
+        var rng = new Rng(spec.Seed);
+        SummaryNetwork? summary = spec.Summary switch
+        {
+            SummaryNetworkKind.None => null,
+            SummaryNetworkKind.DeepSet => new DeepSet(store, "summary", spec.SummaryInputDim, spec.DeepSet, rng),
+            SummaryNetworkKind.SetTransformer => new SetTransformer(store, "summary", spec.SummaryInputDim, spec.SetTransformer, rng),
+            _ => new TimeSeriesNetwork(store, "summary", spec.SummaryInputDim, spec.TimeSeries, rng),
+        };
+        int conditionDim = (summary?.SummaryDim ?? 0) + spec.ConditionDim;
+        InferenceNetwork inference = spec.Inference == InferenceNetworkKind.FlowMatching
+            ? new FlowMatching(store, "inference", spec.VariableDim, conditionDim, spec.FlowMatching, rng)
+            : new CouplingFlow(store, "inference", spec.VariableDim, conditionDim, spec.CouplingFlow, rng);
+        return new ContinuousApproximator(adapter, inference, summary, store, spec.Approximator) { Spec = spec };
+    }
+
+    /// <summary>The spec this approximator was built from, or null when built from networks directly.</summary>
+    public ApproximatorSpec? Spec { get; private init; }
+
     /// <summary>Maps simulator outputs to network inputs and samples back.</summary>
     public Adapter Adapter { get; }
 

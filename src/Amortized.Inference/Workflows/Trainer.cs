@@ -26,6 +26,8 @@ public sealed class Trainer
     private int _consecutiveNonFinite;
     private int _skipped, _dropped;
     private Stopwatch _clock = new();
+    private long _simulatedBatches;
+    private TrainerState? _pendingOptimizerState;   // applied when the optimizer is created   // online: index of the next batch to simulate (skipped steps included)
 
     /// <summary>Creates a trainer for <paramref name="approximator"/>.</summary>
     public Trainer(ITrainableApproximator approximator, TrainingOptions? options = null)
@@ -54,8 +56,8 @@ public sealed class Trainer
             : null;
         SimulationBatch Simulate(long index) => simulator.Sample(_options.BatchSize, _options.Seed, new SampleOptions { BatchIndex = (ulong)index });
         _clock = Stopwatch.StartNew();
-        long index = History.Steps;
-        var pending = Task.Run(() => Simulate(index));
+        long first = _simulatedBatches;
+        var pending = Task.Run(() => Simulate(first));
         for (int epoch = History.Epochs.Count; epoch < _options.Epochs; epoch++)
         {
             var epochClock = Stopwatch.StartNew();
@@ -64,7 +66,7 @@ public sealed class Trainer
             for (int b = 0; b < perEpoch; b++)
             {
                 var batch = pending.GetAwaiter().GetResult();
-                long next = ++index;
+                long next = ++_simulatedBatches;
                 pending = Task.Run(() => Simulate(next));
                 double loss = Step(batch);
                 if (double.IsFinite(loss)) { lossSum += loss; lossCount++; }
@@ -106,6 +108,60 @@ public sealed class Trainer
         return History;
     }
 
+    /// <summary>
+    /// Trains on a sharded on-disk dataset, streamed in a seeded random order each epoch with at most
+    /// <paramref name="bufferShards"/> shards in memory, whatever the dataset's size.
+    /// </summary>
+    public TrainingHistory FitDisk(Data.ShardedDataset dataset, SimulationBatch? validation = null, int bufferShards = 2)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        int perEpoch = (int)((dataset.Count + _options.BatchSize - 1) / _options.BatchSize);
+        CreateOptimizer((long)_options.Epochs * perEpoch, weightDecay: _options.WeightDecay ?? 1e-4f);
+        _clock = Stopwatch.StartNew();
+        for (int epoch = History.Epochs.Count; epoch < _options.Epochs; epoch++)
+        {
+            var epochClock = Stopwatch.StartNew();
+            double lossSum = 0;
+            int lossCount = 0, b = 0;
+            foreach (var batch in dataset.ReadShuffled(_options.BatchSize, _options.Seed ^ (ulong)epoch * 0x9E3779B97F4A7C15UL, bufferShards))
+            {
+                double loss = Step(batch);
+                if (double.IsFinite(loss)) { lossSum += loss; lossCount++; }
+                Report(epoch, b++, perEpoch, loss);
+                if (ShouldStop()) break;
+            }
+            if (EndEpoch(epoch, lossSum / Math.Max(1, lossCount), validation, epochClock)) break;
+        }
+        Finish();
+        return History;
+    }
+
+    /// <summary>Everything needed to continue training exactly where it stopped (with the approximator's own state).</summary>
+    public TrainerState ExportState()
+    {
+        var (step, m, v) = _adam?.ExportState() ?? (0, [], []);
+        return new TrainerState(History.Epochs.ToArray(), History.Steps, History.BestEpoch, _simulatedBatches, step, m, v,
+            _bestValues, _bestState, _bestValidation, _epochsWithoutImprovement);
+    }
+
+    /// <summary>
+    /// Restores a checkpointed state before calling the same Fit method again with the same options: the run
+    /// continues at the next epoch and ends bitwise equal to an uninterrupted one (CPU, same thread count).
+    /// </summary>
+    public void ImportState(TrainerState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        History.Restore(state.Epochs);
+        History.Steps = state.Steps;
+        History.BestEpoch = state.BestEpoch;
+        _simulatedBatches = state.SimulatedBatches;
+        _pendingOptimizerState = state.FirstMoment.Length > 0 ? state : null;
+        _bestValues = state.BestValues;
+        _bestState = state.BestState;
+        _bestValidation = state.BestScore;
+        _epochsWithoutImprovement = state.EpochsWithoutImprovement;
+    }
+
     private (SimulationBatch Train, SimulationBatch? Validation) SplitValidation(SimulationBatch data)
     {
         int holdOut = (int)Math.Round(data.BatchSize * _options.ValidationFraction);
@@ -125,6 +181,11 @@ public sealed class Trainer
             ? LearningRateSchedule.WarmupCosine(_options.LearningRate, warmup, totalSteps, 0f)
             : LearningRateSchedule.Constant(_options.LearningRate);
         _adam = new Adam(_approximator.Store, new AdamOptions { LearningRate = schedule, WeightDecay = weightDecay, ClipNorm = _options.ClipNorm });
+        if (_pendingOptimizerState is { } pending)
+        {
+            _adam.ImportState(pending.OptimizerStep, pending.FirstMoment, pending.SecondMoment);
+            _pendingOptimizerState = null;
+        }
     }
 
     /// <summary>One gradient step on a raw batch; returns the loss (NaN when the step was skipped).</summary>
@@ -230,6 +291,7 @@ public sealed class Trainer
             History.BestEpoch = epoch;
         }
         else _epochsWithoutImprovement++;
+        _options.OnEpochEnd?.Invoke(this);
         if (_options.EarlyStoppingPatience is { } patience && validation is not null && _epochsWithoutImprovement >= patience)
         {
             History.StopReason = "early stopping";

@@ -51,6 +51,12 @@ public sealed record TrainingOptions
     /// <summary>Consecutive non-finite losses after which training stops with an error (best weights kept).</summary>
     public int MaxConsecutiveNonFinite { get; init; } = 20;
 
+    /// <summary>
+    /// Called at the end of every epoch, after the history and best weights are updated: the point where a
+    /// checkpoint captures a state that resumes exactly.
+    /// </summary>
+    public Action<Trainer>? OnEpochEnd { get; init; }
+
     /// <summary>If set, a checkpoint is written here (atomically) after every epoch.</summary>
     public string? CheckpointPath { get; init; }
 }

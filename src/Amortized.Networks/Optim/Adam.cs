@@ -60,6 +60,28 @@ public sealed class Adam
     /// <summary>Second-moment buffer.</summary>
     public ReadOnlySpan<float> SecondMoment => _v.AsSpan(0, Math.Min(_v.Length, _store.Count));
 
+    /// <summary>The full optimizer state (step count and both moment buffers), for checkpoints.</summary>
+    public (long Step, float[] FirstMoment, float[] SecondMoment) ExportState()
+    {
+        int n = _store.Count;
+        var m = new float[n];
+        var v = new float[n];
+        _m.AsSpan(0, Math.Min(n, _m.Length)).CopyTo(m);
+        _v.AsSpan(0, Math.Min(n, _v.Length)).CopyTo(v);
+        return (Step, m, v);
+    }
+
+    /// <summary>Restores <see cref="ExportState"/>'s output, so training resumes exactly.</summary>
+    public void ImportState(long step, ReadOnlySpan<float> firstMoment, ReadOnlySpan<float> secondMoment)
+    {
+        if (firstMoment.Length != _store.Count || secondMoment.Length != _store.Count)
+            throw new ArgumentException($"Adam: state has {firstMoment.Length} and {secondMoment.Length} moments; the store has {_store.Count} parameters.");
+        if (step < 0) throw new ArgumentOutOfRangeException(nameof(step), step, "Step must be >= 0.");
+        _m = firstMoment.ToArray();
+        _v = secondMoment.ToArray();
+        Step = step;
+    }
+
     /// <summary>
     /// Applies one update from the gradients in the store. A non-finite gradient norm throws before anything
     /// changes, so a divergent step never corrupts the parameters or the moments.

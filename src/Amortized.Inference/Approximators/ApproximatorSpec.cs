@@ -1,0 +1,69 @@
+using Amortized.Networks.Flows;
+using Amortized.Networks.Summaries;
+
+namespace Amortized.Inference.Approximators;
+
+/// <summary>Which inference network an approximator uses.</summary>
+public enum InferenceNetworkKind
+{
+    /// <summary>A <see cref="CouplingFlow"/>.</summary>
+    CouplingFlow,
+    /// <summary>A <see cref="FlowMatching"/> model.</summary>
+    FlowMatching,
+}
+
+/// <summary>Which summary network an approximator uses.</summary>
+public enum SummaryNetworkKind
+{
+    /// <summary>No summary network.</summary>
+    None,
+    /// <summary>A <see cref="DeepSet"/>.</summary>
+    DeepSet,
+    /// <summary>A <see cref="SetTransformer"/>.</summary>
+    SetTransformer,
+    /// <summary>A <see cref="TimeSeriesNetwork"/>.</summary>
+    TimeSeries,
+}
+
+/// <summary>
+/// Everything needed to rebuild an approximator's networks exactly: kinds, sizes, options and the construction
+/// seed (which fixes random permutations and initial values). Stored in the model file's manifest.
+/// </summary>
+public sealed record ApproximatorSpec
+{
+    /// <summary>Inference network kind.</summary>
+    public InferenceNetworkKind Inference { get; init; } = InferenceNetworkKind.CouplingFlow;
+
+    /// <summary>Options when <see cref="Inference"/> is CouplingFlow.</summary>
+    public CouplingFlowOptions? CouplingFlow { get; init; }
+
+    /// <summary>Options when <see cref="Inference"/> is FlowMatching.</summary>
+    public FlowMatchingOptions? FlowMatching { get; init; }
+
+    /// <summary>Summary network kind.</summary>
+    public SummaryNetworkKind Summary { get; init; } = SummaryNetworkKind.None;
+
+    /// <summary>Options when <see cref="Summary"/> is DeepSet.</summary>
+    public DeepSetOptions? DeepSet { get; init; }
+
+    /// <summary>Options when <see cref="Summary"/> is SetTransformer.</summary>
+    public SetTransformerOptions? SetTransformer { get; init; }
+
+    /// <summary>Options when <see cref="Summary"/> is TimeSeries.</summary>
+    public TimeSeriesNetworkOptions? TimeSeries { get; init; }
+
+    /// <summary>D: width of inference_variables.</summary>
+    public int VariableDim { get; init; }
+
+    /// <summary>C: width of inference_conditions (0 for none).</summary>
+    public int ConditionDim { get; init; }
+
+    /// <summary>F: feature width of summary_variables (0 without a summary network).</summary>
+    public int SummaryInputDim { get; init; }
+
+    /// <summary>Seed of the networks' construction.</summary>
+    public ulong Seed { get; init; }
+
+    /// <summary>Standardisation settings.</summary>
+    public ApproximatorOptions Approximator { get; init; } = new();
+}

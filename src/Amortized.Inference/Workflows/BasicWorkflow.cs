@@ -1,0 +1,111 @@
+using Amortized.Inference.Adapters;
+using Amortized.Inference.Approximators;
+using Amortized.Inference.Data;
+using Amortized.Inference.Simulators;
+
+namespace Amortized.Inference.Workflows;
+
+/// <summary>
+/// The façade most users start from (BayesFlow's BasicWorkflow): a simulator, an adapter and a network spec in,
+/// a trained posterior out. Network sizes are read off the adapted data, so the spec only needs kinds and
+/// options; the approximator is built on the first fit.
+/// </summary>
+public sealed class BasicWorkflow
+{
+    private ApproximatorSpec _spec;
+
+    /// <summary>Creates the workflow; <paramref name="simulator"/> is needed for online training only.</summary>
+    public BasicWorkflow(Adapter adapter, ApproximatorSpec spec, ISimulator? simulator = null)
+    {
+        ArgumentNullException.ThrowIfNull(adapter);
+        ArgumentNullException.ThrowIfNull(spec);
+        Adapter = adapter;
+        _spec = spec;
+        Simulator = simulator;
+    }
+
+    /// <summary>Creates a workflow around an existing approximator built from a spec (e.g. a loaded model).</summary>
+    public BasicWorkflow(ContinuousApproximator approximator, ISimulator? simulator = null)
+    {
+        ArgumentNullException.ThrowIfNull(approximator);
+        Approximator = approximator;
+        Adapter = approximator.Adapter;
+        _spec = approximator.Spec ?? throw new ArgumentException("BasicWorkflow: the approximator was not built from a spec (use ContinuousApproximator.Build).", nameof(approximator));
+        Simulator = simulator;
+    }
+
+    /// <summary>The adapter.</summary>
+    public Adapter Adapter { get; }
+
+    /// <summary>The simulator, if any.</summary>
+    public ISimulator? Simulator { get; }
+
+    /// <summary>The approximator, once built.</summary>
+    public ContinuousApproximator? Approximator { get; private set; }
+
+    /// <summary>The spec with sizes filled in once the approximator is built.</summary>
+    public ApproximatorSpec Spec => _spec;
+
+    /// <summary>History of the last fit.</summary>
+    public TrainingHistory? History { get; private set; }
+
+    /// <summary>Trains with the simulator in the loop.</summary>
+    public TrainingHistory FitOnline(TrainingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var simulator = Simulator ?? throw new InvalidOperationException("BasicWorkflow.FitOnline needs a simulator; pass one to the constructor.");
+        EnsureBuilt(simulator.Sample(Math.Min(4, options.BatchSize), options.Seed ^ 0xB0B, new SampleOptions { BatchIndex = ulong.MaxValue - 1 }));
+        return History = NewTrainer(options).FitOnline(simulator);
+    }
+
+    /// <summary>Trains on simulations held in memory.</summary>
+    public TrainingHistory FitOffline(SimulationBatch data, TrainingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(options);
+        EnsureBuilt(data.Slice(0, Math.Min(4, data.BatchSize)));
+        return History = NewTrainer(options).FitOffline(data);
+    }
+
+    /// <summary>Trains on a sharded dataset streamed from disk.</summary>
+    public TrainingHistory FitDisk(ShardedDataset dataset, TrainingOptions options, SimulationBatch? validation = null)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        ArgumentNullException.ThrowIfNull(options);
+        EnsureBuilt(dataset.ReadShard(0).Slice(0, Math.Min(4, dataset.ShardRows(0))));
+        return History = NewTrainer(options).FitDisk(dataset, validation);
+    }
+
+    /// <summary>Posterior draws per data set, each parameter key shaped (B, numSamples, ...).</summary>
+    public SimulationBatch Sample(SimulationBatch data, int numSamples, ulong seed = 0) => Built.Sample(data, numSamples, seed);
+
+    /// <summary>log q(theta | x) per data set in the original parameter space.</summary>
+    public float[] LogProb(SimulationBatch data) => Built.LogProb(data);
+
+    /// <summary>Posterior mean, median, sd and quantiles per data set.</summary>
+    public PosteriorEstimates Estimate(SimulationBatch data, int numSamples = 1000, ulong seed = 0) => Built.Estimate(data, numSamples, seed);
+
+    private ContinuousApproximator Built => Approximator ?? throw new InvalidOperationException("BasicWorkflow: train or load a model first.");
+
+    private Trainer NewTrainer(TrainingOptions options) => new(Built, options);
+
+    /// <summary>Reads D, C and F off an adapted probe batch and builds the approximator (once).</summary>
+    private void EnsureBuilt(SimulationBatch probe)
+    {
+        if (Approximator is not null) return;
+        var adapted = Adapter.Forward(probe, strict: true);
+        int Width(string key)
+        {
+            if (!adapted.Contains(key)) return 0;
+            var shape = adapted.Shape(key);
+            return shape.Length == 1 ? 1 : shape[^1];
+        }
+        int d = Width(Keys.InferenceVariables);
+        if (d == 0)
+            throw new InvalidOperationException($"BasicWorkflow: the adapter produced no '{Keys.InferenceVariables}'; it produced {string.Join(", ", adapted.Keys)}.");
+        if (_spec.Summary == SummaryNetworkKind.None && adapted.Contains(Keys.SummaryVariables))
+            throw new InvalidOperationException($"BasicWorkflow: the adapter produces '{Keys.SummaryVariables}' but the spec has no summary network.");
+        _spec = _spec with { VariableDim = d, ConditionDim = Width(Keys.InferenceConditions), SummaryInputDim = Width(Keys.SummaryVariables) };
+        Approximator = ContinuousApproximator.Build(_spec, Adapter);
+    }
+}
