@@ -39,6 +39,23 @@ for (int step = 0; step < 300; step++)
     adam.Update();
 }
 bool trainOk = last < 0.5f * first;
+
+// The inference layer under AOT: simulate two_moons, adapt, train a small flow briefly, sample, and round-trip
+// the adapter and the spec through their (reflection-free) JSON.
+var task = new Amortized.Inference.Simulators.Benchmarks.TwoMoons();
+var adapter = new Amortized.Inference.Adapters.Adapter()
+    .Concatenate(["theta"], Amortized.Inference.Adapters.Keys.InferenceVariables)
+    .Concatenate(["x"], Amortized.Inference.Adapters.Keys.InferenceConditions);
+var workflow = new Amortized.Inference.Workflows.BasicWorkflow(adapter, new Amortized.Inference.Approximators.ApproximatorSpec
+{
+    CouplingFlow = new Amortized.Networks.Flows.CouplingFlowOptions { Depth = 2, SubnetWidths = [16, 16] },
+}, task);
+var history = workflow.FitOnline(new Amortized.Inference.Workflows.TrainingOptions { Epochs = 2, BatchesPerEpoch = 20, BatchSize = 32, Seed = 1 });
+var observation = new Amortized.Inference.Simulators.SimulationBatch(1).Set("x", [0f, 0f], 1, 2);
+var draws = workflow.Sample(observation, 100, seed: 2).Get("theta");
+bool inferenceOk = history.Epochs.Count == 2 && draws.Length == 200 && draws.All(float.IsFinite)
+    && Amortized.Inference.Adapters.Adapter.FromJson(adapter.ToJson()).ToJson() == adapter.ToJson();
 Console.WriteLine($"AOT smoke: gemm {(gemmOk ? "ok" : "WRONG")}, mlp loss {first:G4} -> {last:G4} {(trainOk ? "ok" : "WRONG")}, " +
+    $"workflow {(inferenceOk ? "ok" : "WRONG")}, " +
     $"Vector512 {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}, Vector256 {System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated}");
-return gemmOk && trainOk ? 0 : 1;
+return gemmOk && trainOk && inferenceOk ? 0 : 1;
