@@ -85,6 +85,12 @@ public sealed class BasicWorkflow
     /// <summary>Posterior mean, median, sd and quantiles per data set.</summary>
     public PosteriorEstimates Estimate(SimulationBatch data, int numSamples = 1000, ulong seed = 0) => Built.Estimate(data, numSamples, seed);
 
+    /// <summary>Writes the trained model (spec, adapter, weights, statistics) to one file, atomically.</summary>
+    public void Save(string path, IReadOnlyDictionary<string, string>? metadata = null) => Serialization.ApproximatorFile.Save(path, Built, metadata);
+
+    /// <summary>Loads a model written by <see cref="Save"/>; pass a simulator to keep training online.</summary>
+    public static BasicWorkflow Load(string path, ISimulator? simulator = null) => new(Serialization.ApproximatorFile.Load(path), simulator);
+
     private ContinuousApproximator Built => Approximator ?? throw new InvalidOperationException("BasicWorkflow: train or load a model first.");
 
     private Trainer NewTrainer(TrainingOptions options) => new(Built, options);

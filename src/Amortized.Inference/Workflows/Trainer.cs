@@ -136,6 +136,12 @@ public sealed class Trainer
         return History;
     }
 
+    /// <summary>
+    /// Loads a checkpoint written by an earlier run with the same approximator and options; the next Fit call
+    /// continues after its last epoch.
+    /// </summary>
+    public void Resume(string checkpointPath) => Serialization.Checkpoint.Restore(checkpointPath, _approximator, this);
+
     /// <summary>Everything needed to continue training exactly where it stopped (with the approximator's own state).</summary>
     public TrainerState ExportState()
     {
@@ -292,6 +298,7 @@ public sealed class Trainer
         }
         else _epochsWithoutImprovement++;
         _options.OnEpochEnd?.Invoke(this);
+        if (_options.CheckpointPath is not null) Serialization.Checkpoint.Save(_options.CheckpointPath, _approximator, this);
         if (_options.EarlyStoppingPatience is { } patience && validation is not null && _epochsWithoutImprovement >= patience)
         {
             History.StopReason = "early stopping";
