@@ -1,0 +1,123 @@
+using Amortized.Inference.Adapters;
+using Amortized.Inference.Simulators;
+using Amortized.Networks.Summaries;
+using Amortized.Tensors;
+
+namespace Amortized.Inference.Approximators;
+
+/// <summary>
+/// The conditioning path shared by the point and model-comparison approximators: h(x) (B, S) from the summary
+/// network (inputs standardised per feature, padding excluded) concatenated with the standardised direct
+/// conditions (B, C), giving (B, S + C). Mirrors <see cref="ContinuousApproximator"/>'s conditions.
+/// </summary>
+internal sealed class ConditionEncoder
+{
+    private readonly string _owner;
+    private readonly RunningStandardizer? _conditions, _summaryInputs;
+
+    public ConditionEncoder(string owner, SummaryNetwork? summaryNetwork, int directDim, string conditionsKey,
+        bool standardizeConditions, bool standardizeSummaryInputs)
+    {
+        if (directDim < 0)
+            throw new ArgumentOutOfRangeException(nameof(directDim), directDim, $"{owner}: the number of direct condition features must be >= 0.");
+        if (summaryNetwork is null && directDim == 0)
+            throw new ArgumentException($"{owner}: there is nothing to condition on; give a summary network or direct conditions ('{conditionsKey}').", nameof(directDim));
+        _owner = owner;
+        SummaryNetwork = summaryNetwork;
+        DirectDim = directDim;
+        ConditionsKey = conditionsKey;
+        if (standardizeConditions && directDim > 0) _conditions = new RunningStandardizer(directDim);
+        if (standardizeSummaryInputs && summaryNetwork is not null) _summaryInputs = new RunningStandardizer(summaryNetwork.InputDim);
+    }
+
+    public SummaryNetwork? SummaryNetwork { get; }
+
+    /// <summary>C.</summary>
+    public int DirectDim { get; }
+
+    public string ConditionsKey { get; }
+
+    /// <summary>S + C.</summary>
+    public int OutputDim => (SummaryNetwork?.SummaryDim ?? 0) + DirectDim;
+
+    public RunningStandardizer? ConditionStandardizer => _conditions;
+
+    public RunningStandardizer? SummaryInputStandardizer => _summaryInputs;
+
+    /// <summary>(B, S + C): summaries then standardised direct conditions.</summary>
+    public Tensor Encode(SimulationBatch adapted, bool updateStatistics)
+    {
+        Tensor? summary = SummaryNetwork is null ? null : Summaries(adapted, updateStatistics);
+        Tensor? direct = null;
+        if (DirectDim > 0)
+        {
+            direct = ToTensor(_owner, adapted, ConditionsKey, [adapted.BatchSize, DirectDim]);
+            if (_conditions is not null)
+            {
+                if (updateStatistics) _conditions.Update(direct.Span);
+                direct = _conditions.Standardize(direct);
+            }
+        }
+        if (summary is null) return direct!;
+        return direct is null ? summary : Tensor.Concat(summary, direct, 1);
+    }
+
+    private Tensor Summaries(SimulationBatch adapted, bool updateStatistics)
+    {
+        var net = SummaryNetwork!;
+        if (!adapted.Contains(Keys.SummaryVariables))
+            throw new KeyNotFoundException($"{_owner}: the summary network needs '{Keys.SummaryVariables}'; the adapted data has {ShapeText.Keys(adapted.Keys)}.");
+        var shape = adapted.Shape(Keys.SummaryVariables);
+        if (shape.Length != 3 || shape[2] != net.InputDim)
+            throw new ArgumentException($"{_owner}: '{Keys.SummaryVariables}' has shape {ShapeText.Format(shape.ToArray())}; expected (B, N, {net.InputDim}).");
+        var x = Tensor.FromArray(adapted.Get(Keys.SummaryVariables), shape[0], shape[1], shape[2]);
+        Tensor? mask = adapted.Contains(Keys.SummaryMask) ? ToTensor(_owner, adapted, Keys.SummaryMask, [shape[0], shape[1]]) : null;
+        if (_summaryInputs is not null)
+        {
+            if (updateStatistics) _summaryInputs.Update(x.Span, mask is null ? default : mask.Span);
+            x = _summaryInputs.Standardize(x);
+        }
+        return net.Forward(x, mask);
+    }
+
+    /// <summary>Writes the standardisation state under "standardize.conditions" and "standardize.summary_inputs".</summary>
+    public void ExportState(Dictionary<string, double[]> state)
+    {
+        Put(state, "standardize.conditions", _conditions);
+        Put(state, "standardize.summary_inputs", _summaryInputs);
+    }
+
+    public void ImportState(IReadOnlyDictionary<string, double[]> state)
+    {
+        Get(_owner, state, "standardize.conditions", _conditions);
+        Get(_owner, state, "standardize.summary_inputs", _summaryInputs);
+    }
+
+    internal static void Put(Dictionary<string, double[]> state, string name, RunningStandardizer? s)
+    {
+        if (s is null) return;
+        var (count, mean, m2) = s.GetState();
+        state[name] = [count, .. mean, .. m2];
+    }
+
+    internal static void Get(string owner, IReadOnlyDictionary<string, double[]> state, string name, RunningStandardizer? s)
+    {
+        if (s is null) return;
+        if (!state.TryGetValue(name, out var v) || v.Length != 1 + 2 * s.Features)
+            throw new ArgumentException($"{owner}: state '{name}' is missing or has the wrong length (expected {1 + 2 * s.Features}).", nameof(state));
+        s.SetState(v[0], v.AsSpan(1, s.Features), v.AsSpan(1 + s.Features, s.Features));
+    }
+
+    /// <summary>The array under <paramref name="key"/> as a tensor of the expected shape; (B) is accepted for (B, 1).</summary>
+    internal static Tensor ToTensor(string owner, SimulationBatch batch, string key, int[] expected)
+    {
+        if (!batch.Contains(key))
+            throw new KeyNotFoundException($"{owner}: key '{key}' is missing; the adapted data has {ShapeText.Keys(batch.Keys)}.");
+        var shape = batch.Shape(key);
+        var data = batch.Get(key);
+        bool rowVector = expected.Length == 2 && expected[1] == 1 && shape.Length == 1;
+        if (data.Length != ShapeText.Product(expected) || (!rowVector && !shape.SequenceEqual(expected)))
+            throw new ArgumentException($"{owner}: '{key}' has shape {ShapeText.Format(shape.ToArray())}; expected {ShapeText.Format(expected)}.");
+        return Tensor.FromArray(data, expected);
+    }
+}

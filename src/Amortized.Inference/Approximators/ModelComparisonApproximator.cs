@@ -1,0 +1,147 @@
+using Amortized.Inference.Adapters;
+using Amortized.Inference.Simulators;
+using Amortized.Networks;
+using Amortized.Networks.Summaries;
+using Amortized.Tensors;
+using Amortized.Tensors.Autodiff;
+
+namespace Amortized.Inference.Approximators;
+
+/// <summary>
+/// A classifier over K models: adapter + optional summary network + MLP to K logits, trained by cross-entropy
+/// against the one-hot model indicator (B, K) written by <see cref="ModelComparisonSimulator"/>. With the models
+/// drawn from their prior probabilities, softmax(logits) approximates the posterior model probabilities
+/// p(model | x) (BayesFlow's ModelComparisonApproximator). Conditions are h(x) (B, S) concatenated with the
+/// standardised direct conditions (B, C).
+/// </summary>
+/// <remarks>Radev et al. (2021), Amortized Bayesian model comparison with evidential deep learning, IEEE TNNLS.</remarks>
+public sealed class ModelComparisonApproximator : ITrainableApproximator
+{
+    private readonly ConditionEncoder _encoder;
+    private readonly Mlp _classifier;
+
+    /// <summary>
+    /// Creates the classifier over K = <paramref name="numModels"/> models with C = <paramref name="conditionDim"/>
+    /// direct conditions; parameters are created in <paramref name="store"/>.
+    /// </summary>
+    public ModelComparisonApproximator(Adapter adapter, int numModels, int conditionDim, SummaryNetwork? summaryNetwork,
+        ParameterStore store, Rng rng, ModelComparisonApproximatorOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(adapter);
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(rng);
+        options ??= new ModelComparisonApproximatorOptions();
+        if (numModels < 2) throw new ArgumentOutOfRangeException(nameof(numModels), numModels, "ModelComparisonApproximator: expected at least 2 models.");
+        if (options.Classifier.OutputDim != 0)
+            throw new ArgumentException($"ModelComparisonApproximator: the classifier's OutputDim is {options.Classifier.OutputDim}; leave it 0, the K logits are added on top.", nameof(options));
+        Adapter = adapter;
+        Store = store;
+        Options = options;
+        ModelCount = numModels;
+        _encoder = new ConditionEncoder(nameof(ModelComparisonApproximator), summaryNetwork, conditionDim, options.ConditionsKey,
+            options.StandardizeConditions, options.StandardizeSummaryInputs);
+        _classifier = new Mlp(store, "classifier", _encoder.OutputDim, options.Classifier with { OutputDim = numModels }, rng);
+    }
+
+    /// <inheritdoc />
+    public Adapter Adapter { get; }
+
+    /// <inheritdoc />
+    public ParameterStore Store { get; }
+
+    /// <summary>The options.</summary>
+    public ModelComparisonApproximatorOptions Options { get; }
+
+    /// <summary>K: the number of models.</summary>
+    public int ModelCount { get; }
+
+    /// <summary>C: the number of direct condition features.</summary>
+    public int DirectConditionDim => _encoder.DirectDim;
+
+    /// <summary>The summary network h(x), or null.</summary>
+    public SummaryNetwork? SummaryNetwork => _encoder.SummaryNetwork;
+
+    /// <summary>Running statistics of the direct conditions, or null.</summary>
+    public RunningStandardizer? ConditionStandardizer => _encoder.ConditionStandardizer;
+
+    /// <summary>Running statistics of the summary inputs, or null.</summary>
+    public RunningStandardizer? SummaryInputStandardizer => _encoder.SummaryInputStandardizer;
+
+    /// <inheritdoc />
+    public bool Training
+    {
+        get => _classifier.Training;
+        set
+        {
+            _classifier.Training = value;
+            if (SummaryNetwork is not null) SummaryNetwork.Training = value;
+        }
+    }
+
+    /// <inheritdoc />
+    public void BeginStep(ulong seed, long step)
+    {
+        var rng = Rng.Derive(seed, (ulong)step, 0xD0);
+        _classifier.DropoutRng = rng;
+        if (SummaryNetwork is not null) SummaryNetwork.DropoutRng = rng;
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, double[]> ExportState()
+    {
+        var state = new Dictionary<string, double[]>(StringComparer.Ordinal);
+        _encoder.ExportState(state);
+        return state;
+    }
+
+    /// <inheritdoc />
+    public void ImportState(IReadOnlyDictionary<string, double[]> state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        _encoder.ImportState(state);
+    }
+
+    /// <summary>
+    /// Cross-entropy -mean_b sum_k m_bk log softmax(logits)_bk against the one-hot model indicator m (B, K) under
+    /// <see cref="ModelComparisonApproximatorOptions.ModelIndicesKey"/> (weighted by <c>sample_weight</c> (B) if present).
+    /// </summary>
+    public Tensor Loss(SimulationBatch adapted, bool updateStatistics)
+    {
+        ArgumentNullException.ThrowIfNull(adapted);
+        var models = ConditionEncoder.ToTensor(nameof(ModelComparisonApproximator), adapted, Options.ModelIndicesKey, [adapted.BatchSize, ModelCount]);
+        var logits = Logits(adapted, updateStatistics);
+        // log softmax = logits - logsumexp(logits), so the cross-entropy never takes the log of a rounded probability.
+        var logProbabilities = logits - logits.LogSumExp(1, keepDims: true);
+        var crossEntropy = -(models * logProbabilities).Sum(1);
+        if (!adapted.Contains(Keys.SampleWeight)) return crossEntropy.Mean();
+        var weights = ConditionEncoder.ToTensor(nameof(ModelComparisonApproximator), adapted, Keys.SampleWeight, [adapted.BatchSize]);
+        return (crossEntropy * weights).Sum() / weights.Sum();
+    }
+
+    /// <summary>Logits (B, K) of an adapted batch, differentiable.</summary>
+    internal Tensor Logits(SimulationBatch adapted, bool updateStatistics) =>
+        _classifier.Forward(_encoder.Encode(adapted, updateStatistics));
+
+    /// <summary>
+    /// Posterior model probabilities (B, K) row-major, softmax of the logits, for the data sets in
+    /// <paramref name="data"/> (raw simulator-style keys; the model indicator is not needed).
+    /// </summary>
+    public float[] PredictProbabilities(SimulationBatch data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var previous = Training;
+        Training = false;
+        try
+        {
+            using var noGrad = Tape.NoGrad();
+            return Logits(Adapter.Forward(data, strict: false), updateStatistics: false).Softmax(1).ToArray();
+        }
+        finally
+        {
+            Training = previous;
+        }
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"ModelComparisonApproximator(K = {ModelCount})\n{_classifier}";
+}

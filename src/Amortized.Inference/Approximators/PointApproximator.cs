@@ -1,0 +1,200 @@
+using Amortized.Inference.Adapters;
+using Amortized.Inference.Simulators;
+using Amortized.Networks;
+using Amortized.Networks.Summaries;
+using Amortized.Tensors;
+using Amortized.Tensors.Autodiff;
+
+namespace Amortized.Inference.Approximators;
+
+/// <summary>
+/// Adapter + optional summary network + an MLP with one linear head per scoring rule: learns point estimates of
+/// the posterior (mean, median, quantiles, a Gaussian fit) by minimising the summed expected scores over
+/// simulations (BayesFlow's PointApproximator). Conditions are h(x) (B, S) concatenated with the standardised
+/// direct conditions (B, C), as in <see cref="ContinuousApproximator"/>; targets are the standardised inference
+/// variables (B, D). Several rules train at once on one shared trunk.
+/// </summary>
+public sealed class PointApproximator : ITrainableApproximator
+{
+    private readonly ConditionEncoder _encoder;
+    private readonly RunningStandardizer? _variables;
+    private readonly Mlp _trunk;
+    private readonly Dense[] _heads;
+    private readonly ScoringRule[] _rules;
+
+    /// <summary>
+    /// Creates the approximator for D = <paramref name="variableDim"/> inference variables and C =
+    /// <paramref name="conditionDim"/> direct conditions; parameters are created in <paramref name="store"/>.
+    /// </summary>
+    public PointApproximator(Adapter adapter, int variableDim, int conditionDim, IReadOnlyList<ScoringRule> rules,
+        SummaryNetwork? summaryNetwork, ParameterStore store, Rng rng, PointApproximatorOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(adapter);
+        ArgumentNullException.ThrowIfNull(rules);
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(rng);
+        options ??= new PointApproximatorOptions();
+        if (variableDim <= 0) throw new ArgumentOutOfRangeException(nameof(variableDim), variableDim, "PointApproximator: the number of inference variables must be positive.");
+        if (rules.Count == 0) throw new ArgumentException("PointApproximator: expected at least one scoring rule, got 0.", nameof(rules));
+        if (options.Subnet.OutputDim != 0)
+            throw new ArgumentException($"PointApproximator: the subnet's OutputDim is {options.Subnet.OutputDim}; leave it 0, each scoring rule adds its own head.", nameof(options));
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var rule in rules)
+        {
+            ArgumentNullException.ThrowIfNull(rule, nameof(rules));
+            if (!names.Add(rule.Name)) throw new ArgumentException($"PointApproximator: two scoring rules are named '{rule.Name}'; names must be unique.", nameof(rules));
+        }
+        Adapter = adapter;
+        Store = store;
+        Options = options;
+        Dimension = variableDim;
+        _rules = [.. rules];
+        _encoder = new ConditionEncoder(nameof(PointApproximator), summaryNetwork, conditionDim, options.ConditionsKey,
+            options.StandardizeConditions, options.StandardizeSummaryInputs);
+        if (options.StandardizeVariables) _variables = new RunningStandardizer(variableDim);
+        _trunk = new Mlp(store, "point.subnet", _encoder.OutputDim, options.Subnet, rng);
+        _heads = new Dense[_rules.Length];
+        for (int i = 0; i < _rules.Length; i++)
+            _heads[i] = new Dense(store, $"point.head.{_rules[i].Name}", _trunk.OutFeatures, _rules[i].HeadDim(variableDim), rng);
+    }
+
+    /// <inheritdoc />
+    public Adapter Adapter { get; }
+
+    /// <inheritdoc />
+    public ParameterStore Store { get; }
+
+    /// <summary>The options.</summary>
+    public PointApproximatorOptions Options { get; }
+
+    /// <summary>D: the number of inference variables.</summary>
+    public int Dimension { get; }
+
+    /// <summary>C: the number of direct condition features.</summary>
+    public int DirectConditionDim => _encoder.DirectDim;
+
+    /// <summary>The scoring rules, one head each.</summary>
+    public IReadOnlyList<ScoringRule> Rules => _rules;
+
+    /// <summary>The summary network h(x), or null.</summary>
+    public SummaryNetwork? SummaryNetwork => _encoder.SummaryNetwork;
+
+    /// <summary>Running statistics of the inference variables, or null.</summary>
+    public RunningStandardizer? VariableStandardizer => _variables;
+
+    /// <summary>Running statistics of the direct conditions, or null.</summary>
+    public RunningStandardizer? ConditionStandardizer => _encoder.ConditionStandardizer;
+
+    /// <summary>Running statistics of the summary inputs, or null.</summary>
+    public RunningStandardizer? SummaryInputStandardizer => _encoder.SummaryInputStandardizer;
+
+    /// <inheritdoc />
+    public bool Training
+    {
+        get => _trunk.Training;
+        set
+        {
+            _trunk.Training = value;
+            if (SummaryNetwork is not null) SummaryNetwork.Training = value;
+        }
+    }
+
+    /// <inheritdoc />
+    public void BeginStep(ulong seed, long step)
+    {
+        var rng = Rng.Derive(seed, (ulong)step, 0xD0);
+        _trunk.DropoutRng = rng;
+        if (SummaryNetwork is not null) SummaryNetwork.DropoutRng = rng;
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, double[]> ExportState()
+    {
+        var state = new Dictionary<string, double[]>(StringComparer.Ordinal);
+        ConditionEncoder.Put(state, "standardize.variables", _variables);
+        _encoder.ExportState(state);
+        return state;
+    }
+
+    /// <inheritdoc />
+    public void ImportState(IReadOnlyDictionary<string, double[]> state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ConditionEncoder.Get(nameof(PointApproximator), state, "standardize.variables", _variables);
+        _encoder.ImportState(state);
+    }
+
+    /// <summary>
+    /// The training loss of an adapted batch: the sum over rules of each rule's mean score (weighted by
+    /// <c>sample_weight</c> (B) if present) against the standardised inference variables (B, D).
+    /// </summary>
+    public Tensor Loss(SimulationBatch adapted, bool updateStatistics)
+    {
+        ArgumentNullException.ThrowIfNull(adapted);
+        var theta = ConditionEncoder.ToTensor(nameof(PointApproximator), adapted, Keys.InferenceVariables, [adapted.BatchSize, Dimension]);
+        if (_variables is not null)
+        {
+            if (updateStatistics) _variables.Update(theta.Span);
+            theta = _variables.Standardize(theta);
+        }
+        var features = _trunk.Forward(_encoder.Encode(adapted, updateStatistics));
+        Tensor score = _rules[0].Score(_heads[0].Forward(features), theta);
+        for (int i = 1; i < _rules.Length; i++) score += _rules[i].Score(_heads[i].Forward(features), theta);
+        if (!adapted.Contains(Keys.SampleWeight)) return score.Mean();
+        var weights = ConditionEncoder.ToTensor(nameof(PointApproximator), adapted, Keys.SampleWeight, [adapted.BatchSize]);
+        return (score * weights).Sum() / weights.Sum();
+    }
+
+    /// <summary>
+    /// Every rule's estimates for the data sets in <paramref name="data"/> (raw simulator-style keys; parameters
+    /// not needed), in the original parameter space: destandardised, then through the adapter's inverse.
+    /// </summary>
+    public PointEstimates Estimate(SimulationBatch data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var previous = Training;
+        Training = false;
+        try
+        {
+            var adapted = Adapter.Forward(data, strict: false);
+            int b = adapted.BatchSize;
+            var result = new PointEstimates(b);
+            using var noGrad = Tape.NoGrad();
+            var features = _trunk.Forward(_encoder.Encode(adapted, updateStatistics: false));
+            for (int i = 0; i < _rules.Length; i++)
+            {
+                var head = _heads[i].Forward(features);
+                var estimate = _rules[i].Estimate(head, Dimension);
+                var values = estimate.ToArray();
+                int[] shape = estimate.Shape.ToArray();
+                _variables?.Destandardize(values);
+                float[]? covariance = _rules[i] is MultivariateNormalScore normal ? Destandardize(normal.Covariance(head, Dimension)) : null;
+                var variables = new SimulationBatch(b).Set(Keys.InferenceVariables, (float[])values.Clone(), shape);
+                result.Add(new ScoringRuleEstimate(_rules[i].Name, Adapter.Inverse(variables), values, shape, covariance));
+            }
+            return result;
+        }
+        finally
+        {
+            Training = previous;
+        }
+    }
+
+    /// <summary>Sigma_ij * std_i * std_j per row of (B, D, D): the covariance of x = z * std + mean.</summary>
+    private float[] Destandardize(float[] covariance)
+    {
+        if (_variables is null) return covariance;
+        int d = Dimension;
+        var std = _variables.Std;
+        for (int k = 0; k < covariance.Length; k++)
+        {
+            int i = k / d % d, j = k % d;
+            covariance[k] *= std[i] * std[j];
+        }
+        return covariance;
+    }
+
+    /// <inheritdoc />
+    public override string ToString() =>
+        $"PointApproximator(D = {Dimension}, rules = [{string.Join(", ", Array.ConvertAll(_rules, r => r.Name))}])\n{_trunk}";
+}

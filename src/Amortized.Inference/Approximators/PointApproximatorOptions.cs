@@ -1,0 +1,23 @@
+using Amortized.Inference.Adapters;
+using Amortized.Networks;
+
+namespace Amortized.Inference.Approximators;
+
+/// <summary>Options of a <see cref="PointApproximator"/>.</summary>
+public sealed record PointApproximatorOptions
+{
+    /// <summary>The shared trunk from conditions to features; each scoring rule adds a linear head on top. No OutputDim.</summary>
+    public MlpOptions Subnet { get; init; } = new() { Widths = [128, 128] };
+
+    /// <summary>Key of the direct conditions in the adapted data.</summary>
+    public string ConditionsKey { get; init; } = Keys.InferenceConditions;
+
+    /// <summary>Standardise the inference variables with running statistics (estimates are mapped back).</summary>
+    public bool StandardizeVariables { get; init; } = true;
+
+    /// <summary>Standardise the direct conditions with running statistics.</summary>
+    public bool StandardizeConditions { get; init; } = true;
+
+    /// <summary>Standardise the summary network's inputs per feature (padding excluded).</summary>
+    public bool StandardizeSummaryInputs { get; init; } = true;
+}
