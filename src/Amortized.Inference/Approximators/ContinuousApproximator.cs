@@ -16,7 +16,8 @@ namespace Amortized.Inference.Approximators;
 /// </summary>
 public sealed class ContinuousApproximator : ITrainableApproximator
 {
-    private RunningStandardizer? _variables, _conditions, _summaryInputs;
+    private readonly RunningStandardizer? _variables;
+    private readonly ConditionEncoder? _encoder;   // null for an unconditional network
 
     /// <summary>Creates the approximator. The networks' parameters must live in <paramref name="store"/>.</summary>
     public ContinuousApproximator(Adapter adapter, InferenceNetwork inferenceNetwork, SummaryNetwork? summaryNetwork,
@@ -35,8 +36,9 @@ public sealed class ContinuousApproximator : ITrainableApproximator
         if (directConditions < 0)
             throw new ArgumentException($"ContinuousApproximator: the inference network has {inferenceNetwork.ConditionDim} condition features, fewer than the summary network's {summaryNetwork!.SummaryDim} outputs.", nameof(inferenceNetwork));
         DirectConditionDim = directConditions;
-        if (Options.StandardizeConditions && directConditions > 0) _conditions = new RunningStandardizer(directConditions);
-        if (Options.StandardizeSummaryInputs && summaryNetwork is not null) _summaryInputs = new RunningStandardizer(summaryNetwork.InputDim);
+        if (summaryNetwork is not null || directConditions > 0)
+            _encoder = new ConditionEncoder(nameof(ContinuousApproximator), summaryNetwork, directConditions, Keys.InferenceConditions,
+                Options.StandardizeConditions, Options.StandardizeSummaryInputs);
     }
 
     /// <summary>
@@ -89,10 +91,10 @@ public sealed class ContinuousApproximator : ITrainableApproximator
     public RunningStandardizer? VariableStandardizer => _variables;
 
     /// <summary>Running statistics of the direct conditions, or null.</summary>
-    public RunningStandardizer? ConditionStandardizer => _conditions;
+    public RunningStandardizer? ConditionStandardizer => _encoder?.ConditionStandardizer;
 
     /// <summary>Running statistics of the summary inputs, or null.</summary>
-    public RunningStandardizer? SummaryInputStandardizer => _summaryInputs;
+    public RunningStandardizer? SummaryInputStandardizer => _encoder?.SummaryInputStandardizer;
 
     /// <summary>Sets training mode (dropout, statistics updates) on every network.</summary>
     public bool Training
@@ -123,15 +125,8 @@ public sealed class ContinuousApproximator : ITrainableApproximator
     public IReadOnlyDictionary<string, double[]> ExportState()
     {
         var state = new Dictionary<string, double[]>(StringComparer.Ordinal);
-        void Put(string name, RunningStandardizer? s)
-        {
-            if (s is null) return;
-            var (count, mean, m2) = s.GetState();
-            state[name] = [count, .. mean, .. m2];
-        }
-        Put("standardize.variables", _variables);
-        Put("standardize.conditions", _conditions);
-        Put("standardize.summary_inputs", _summaryInputs);
+        ConditionEncoder.Put(state, "standardize.variables", _variables);
+        _encoder?.ExportState(state);
         return state;
     }
 
@@ -139,16 +134,8 @@ public sealed class ContinuousApproximator : ITrainableApproximator
     public void ImportState(IReadOnlyDictionary<string, double[]> state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        void Get(string name, RunningStandardizer? s)
-        {
-            if (s is null) return;
-            if (!state.TryGetValue(name, out var v) || v.Length != 1 + 2 * s.Features)
-                throw new ArgumentException($"ContinuousApproximator: state '{name}' is missing or has the wrong length (expected {1 + 2 * s.Features}).", nameof(state));
-            s.SetState(v[0], v.AsSpan(1, s.Features), v.AsSpan(1 + s.Features, s.Features));
-        }
-        Get("standardize.variables", _variables);
-        Get("standardize.conditions", _conditions);
-        Get("standardize.summary_inputs", _summaryInputs);
+        ConditionEncoder.Get(nameof(ContinuousApproximator), state, "standardize.variables", _variables);
+        _encoder?.ImportState(state);
     }
 
     /// <summary>
@@ -178,55 +165,10 @@ public sealed class ContinuousApproximator : ITrainableApproximator
     }
 
     /// <summary>The inference network's conditions (B, S + C): summaries then standardised direct conditions.</summary>
-    internal Tensor? Conditions(SimulationBatch adapted, bool updateStatistics)
-    {
-        Tensor? summary = SummaryNetwork is null ? null : Summaries(adapted, updateStatistics);
-        Tensor? direct = null;
-        if (DirectConditionDim > 0)
-        {
-            direct = ToTensor(adapted, Keys.InferenceConditions, [adapted.BatchSize, DirectConditionDim]);
-            if (_conditions is not null)
-            {
-                if (updateStatistics) _conditions.Update(direct.Span);
-                direct = _conditions.Standardize(direct);
-            }
-        }
-        if (summary is null) return direct;
-        return direct is null ? summary : Tensor.Concat(summary, direct, 1);
-    }
+    internal Tensor? Conditions(SimulationBatch adapted, bool updateStatistics) => _encoder?.Encode(adapted, updateStatistics);
 
-    /// <summary>h(x) (B, S) for an adapted batch, differentiable.</summary>
-    internal Tensor Summaries(SimulationBatch adapted, bool updateStatistics)
-    {
-        var net = SummaryNetwork!;
-        if (!adapted.Contains(Keys.SummaryVariables))
-            throw new KeyNotFoundException($"ContinuousApproximator: the summary network needs '{Keys.SummaryVariables}'; the adapted data has {string.Join(", ", adapted.Keys)}.");
-        var shape = adapted.Shape(Keys.SummaryVariables);
-        if (shape.Length != 3 || shape[2] != net.InputDim)
-            throw new ArgumentException($"ContinuousApproximator: '{Keys.SummaryVariables}' has shape ({string.Join(", ", shape.ToArray())}); expected (B, N, {net.InputDim}).");
-        var x = Tensor.FromArray(adapted.Get(Keys.SummaryVariables), shape[0], shape[1], shape[2]);
-        Tensor? mask = adapted.Contains(Keys.SummaryMask) ? ToTensor(adapted, Keys.SummaryMask, [shape[0], shape[1]]) : null;
-        if (_summaryInputs is not null)
-        {
-            if (updateStatistics) _summaryInputs.Update(x.Span, mask is null ? default : mask.Span);
-            x = _summaryInputs.Standardize(x);
-        }
-        return net.Forward(x, mask);
-    }
-
-    private static Tensor ToTensor(SimulationBatch batch, string key, int[] expected)
-    {
-        if (!batch.Contains(key))
-            throw new KeyNotFoundException($"ContinuousApproximator: key '{key}' is missing; the adapted data has {string.Join(", ", batch.Keys)}.");
-        var shape = batch.Shape(key);
-        var data = batch.Get(key);
-        int size = 1;
-        foreach (int e in expected) size *= e;
-        bool rowVector = expected.Length == 2 && expected[1] == 1 && shape.Length == 1;
-        if (data.Length != size || (!rowVector && !shape.SequenceEqual(expected)))
-            throw new ArgumentException($"ContinuousApproximator: '{key}' has shape ({string.Join(", ", shape.ToArray())}); expected ({string.Join(", ", expected)}).");
-        return Tensor.FromArray(data, expected);
-    }
+    private static Tensor ToTensor(SimulationBatch batch, string key, int[] expected) =>
+        ConditionEncoder.ToTensor(nameof(ContinuousApproximator), batch, key, expected);
 
     // ---- inference ----
 
@@ -321,7 +263,7 @@ public sealed class ContinuousApproximator : ITrainableApproximator
         try
         {
             using var noGrad = Tape.NoGrad();
-            return Summaries(Adapter.Forward(data, strict: false), false).ToArray();
+            return _encoder!.Encode(Adapter.Forward(data, strict: false), false).Slice(1, 0, SummaryNetwork.SummaryDim).ToArray();
         }
         finally
         {
