@@ -51,9 +51,9 @@ public sealed class Trainer
         ArgumentNullException.ThrowIfNull(simulator);
         int perEpoch = _options.BatchesPerEpoch;
         CreateOptimizer((long)_options.Epochs * perEpoch, weightDecay: _options.WeightDecay ?? 0f);
-        SimulationBatch? validation = _options.ValidationSimulations > 0
+        SimulationBatch? validation = _options.ValidationData ?? (_options.ValidationSimulations > 0
             ? simulator.Sample(_options.ValidationSimulations, _options.Seed, new SampleOptions { BatchIndex = ulong.MaxValue })
-            : null;
+            : null);
         SimulationBatch Simulate(long index) => simulator.Sample(_options.BatchSize, _options.Seed, new SampleOptions { BatchIndex = (ulong)index });
         _clock = Stopwatch.StartNew();
         long first = _simulatedBatches;
@@ -115,6 +115,7 @@ public sealed class Trainer
     public TrainingHistory FitDisk(Data.ShardedDataset dataset, SimulationBatch? validation = null, int bufferShards = 2)
     {
         ArgumentNullException.ThrowIfNull(dataset);
+        validation ??= _options.ValidationData;
         int perEpoch = (int)((dataset.Count + _options.BatchSize - 1) / _options.BatchSize);
         CreateOptimizer((long)_options.Epochs * perEpoch, weightDecay: _options.WeightDecay ?? 1e-4f);
         _clock = Stopwatch.StartNew();
@@ -170,6 +171,7 @@ public sealed class Trainer
 
     private (SimulationBatch Train, SimulationBatch? Validation) SplitValidation(SimulationBatch data)
     {
+        if (_options.ValidationData is not null) return (data, _options.ValidationData);
         int holdOut = (int)Math.Round(data.BatchSize * _options.ValidationFraction);
         if (holdOut <= 0) return (data, null);
         if (holdOut >= data.BatchSize)

@@ -27,6 +27,9 @@ public sealed record TrainingOptions
     /// <summary>Offline: fraction of the data held out for validation (0 for none).</summary>
     public double ValidationFraction { get; init; }
 
+    /// <summary>A separate validation set (raw simulator keys); used instead of a held-out fraction or simulated set.</summary>
+    public Simulators.SimulationBatch? ValidationData { get; init; }
+
     /// <summary>Online: number of simulations for a fixed validation set (0 for none).</summary>
     public int ValidationSimulations { get; init; }
 

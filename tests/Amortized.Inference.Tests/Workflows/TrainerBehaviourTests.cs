@@ -114,6 +114,21 @@ public class TrainerBehaviourTests
     }
 
     [Fact]
+    public void FitOffline_SeparateValidationSet_ReportsValidationLossAndStopsEarly()
+    {
+        var task = new TwoMoons();
+        var history = new Trainer(Small(), new TrainingOptions
+        {
+            Epochs = 200, BatchSize = 32, Seed = 6, LearningRate = 3e-3f,
+            ValidationData = task.Sample(200, seed: 77), EarlyStoppingPatience = 2,
+        }).FitOffline(task.Sample(100, seed: 1));
+        Assert.All(history.Epochs, e => Assert.True(e.ValidationLoss is { } v && double.IsFinite(v)));
+        Assert.Equal("early stopping", history.StopReason);
+        Assert.True(history.Epochs.Count < 200);
+        Assert.Equal(history.Epochs.MinBy(e => e.ValidationLoss!.Value)!.Epoch, history.BestEpoch);
+    }
+
+    [Fact]
     public void OwnTrainingLoop_WithAnyOptimizer_ReducesLoss()
     {
         // Like Keras users writing their own loop after compile: the approximator's Loss is all it takes.
