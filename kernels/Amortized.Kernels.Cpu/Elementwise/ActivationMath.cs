@@ -1,0 +1,164 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Amortized.Kernels.Cpu;
+
+/// <summary>
+/// Building blocks shared by the smooth activations, each at scalar, Vector256 and Vector512 width with the same
+/// formula so the widths agree to within exp/log rounding.
+/// </summary>
+/// <remarks>
+/// Every exponential here is of a non-positive argument (exp(-|x|) or exp(-2|x|)), so it lies in [0, 1]: it can
+/// underflow to 0 but never overflow, and no inf/inf or 0*inf arises for large |x|. Sigmoid-type quantities are
+/// then formed without cancellation: with t = exp(-|x|) and r = 1 / (1 + t),
+/// sigmoid(x) = r for x &gt;= 0 and t*r for x &lt; 0, and sigmoid(x) * (1 - sigmoid(x)) = t*r*r for either sign.
+/// </remarks>
+internal static class ActivationMath
+{
+    /// <summary>Below this |x| tanh uses its Taylor polynomial; 1 - exp(-2|x|) would cancel.</summary>
+    public const float TanhPolynomialLimit = 0.4f;
+
+    // Taylor coefficients of tanh(a) = a + a^3 * (C3 + a^2 (C5 + a^2 (C7 + a^2 (C9 + a^2 C11)))).
+    // Truncation error at a = 0.4 is about 0.0036 * a^13 / a = 6e-8 relative.
+    private const float C3 = -1f / 3f, C5 = 2f / 15f, C7 = -17f / 315f, C9 = 62f / 2835f, C11 = -1382f / 155925f;
+
+    // ---- scalar ----
+
+    /// <summary>sigmoid(x) given t = exp(-|x|) and r = 1 / (1 + t).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sigmoid(float x, float t, float r) => x >= 0f ? r : t * r;
+
+    /// <summary>log(1 + u) for u in [0, 1], accurate for tiny u (Goldberg: the rounding of 1 + u cancels).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Log1P(float u)
+    {
+        float w = 1f + u;
+        return w == 1f ? u : MathF.Log(w) * (u / (w - 1f));
+    }
+
+    /// <summary>tanh(a) for a = |x| &gt;= 0, with e = exp(-2a).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float TanhOfAbs(float a, float e)
+    {
+        if (a < TanhPolynomialLimit)
+        {
+            float a2 = a * a;
+            float p = (((C11 * a2 + C9) * a2 + C7) * a2 + C5) * a2 + C3;
+            return a + a * a2 * p;
+        }
+        return (1f - e) / (1f + e);
+    }
+
+    // exp(x) for x <= 0 (Cephes expf): x = n ln2 + r with n = round(x / ln2) and |r| <= ln2 / 2, where ln2 is
+    // split into ExpLn2Hi (exact in few bits, so n * ExpLn2Hi is exact) + ExpLn2Lo; exp(r) = 1 + r + r^2 P(r)
+    // with a degree-5 minimax P (Horner, fused where the hardware has FMA); then n is added to the exponent
+    // field. Within 2 ulp (tested); inlined, unlike Vector256.Exp, which is a call that spills every live
+    // vector register.
+    // The exponent is added as n + 64 (always a normal float for x in [ExpLowest, 0]) and the 2^64 taken back by
+    // one multiplication, which rounds correctly into the subnormal range instead of corrupting the bits.
+    // Below ExpLowest the result rounds to 0 anyway. Only the activations' exp(-|x|) and exp(-2|x|) use this,
+    // so x <= 0 holds.
+    private const float ExpLowest = -104f;
+    private const float TwoToMinus64 = 5.42101086e-20f;
+    private const float ExpLog2E = 1.44269504088896341f;
+    private const float ExpLn2Hi = 0.693359375f, ExpLn2Lo = -2.12194440e-4f;
+    private const float E0 = 1.9875691500e-4f, E1 = 1.3981999507e-3f, E2 = 8.3334519073e-3f;
+    private const float E3 = 4.1665795894e-2f, E4 = 1.6666665459e-1f, E5 = 5.0000001201e-1f;
+
+    // ---- Vector256: lane i of every argument and result refers to the same element ----
+
+    /// <summary>exp(x) for lanes x &lt;= 0 (NaN stays NaN); see the constants above.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> ExpNonPositive(Vector256<float> x)
+    {
+        Vector256<float> xc = Vector256.Max(x, Vector256.Create(ExpLowest));
+        Vector256<float> n = Vector256.Round(xc * Vector256.Create(ExpLog2E));
+        Vector256<float> r = Vector256.MultiplyAddEstimate(n, Vector256.Create(-ExpLn2Hi), xc);
+        r = Vector256.MultiplyAddEstimate(n, Vector256.Create(-ExpLn2Lo), r);
+        Vector256<float> p = Vector256.MultiplyAddEstimate(Vector256.Create(E0), r, Vector256.Create(E1));
+        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(E2));
+        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(E3));
+        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(E4));
+        p = Vector256.MultiplyAddEstimate(p, r, Vector256.Create(E5));
+        p = Vector256.MultiplyAddEstimate(p, r * r, r) + Vector256<float>.One;
+        // n is integral and in [-150, 0], so the non-saturating conversion is exact.
+        Vector256<int> exponent = (Vector256.ConvertToInt32Native(n) + Vector256.Create(64)) << 23;
+        Vector256<float> scaled = (p.AsInt32() + exponent).AsSingle() * Vector256.Create(TwoToMinus64);
+        // NaN lanes (x != x) give x back.
+        return Vector256.ConditionalSelect(Vector256.Equals(x, x), scaled, x);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Sigmoid(Vector256<float> x, Vector256<float> t, Vector256<float> r) =>
+        Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(x, Vector256<float>.Zero), r, t * r);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Log1P(Vector256<float> u)
+    {
+        Vector256<float> w = Vector256<float>.One + u;
+        // Where w == 1 the quotient is 0/0; those lanes take u instead.
+        return Vector256.ConditionalSelect(
+            Vector256.Equals(w, Vector256<float>.One), u, Vector256.Log(w) * (u / (w - Vector256<float>.One)));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> TanhOfAbs(Vector256<float> a, Vector256<float> e)
+    {
+        // Both branches are computed for all lanes, then selected per lane.
+        Vector256<float> a2 = a * a;
+        Vector256<float> p = Vector256.Create(C11) * a2 + Vector256.Create(C9);
+        p = p * a2 + Vector256.Create(C7);
+        p = p * a2 + Vector256.Create(C5);
+        p = p * a2 + Vector256.Create(C3);
+        Vector256<float> small = a + a * a2 * p;
+        Vector256<float> large = (Vector256<float>.One - e) / (Vector256<float>.One + e);
+        return Vector256.ConditionalSelect(Vector256.LessThan(a, Vector256.Create(TanhPolynomialLimit)), small, large);
+    }
+
+    // ---- Vector512: same formulas as Vector256 ----
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> ExpNonPositive(Vector512<float> x)
+    {
+        Vector512<float> xc = Vector512.Max(x, Vector512.Create(ExpLowest));
+        Vector512<float> n = Vector512.Round(xc * Vector512.Create(ExpLog2E));
+        Vector512<float> r = Vector512.MultiplyAddEstimate(n, Vector512.Create(-ExpLn2Hi), xc);
+        r = Vector512.MultiplyAddEstimate(n, Vector512.Create(-ExpLn2Lo), r);
+        Vector512<float> p = Vector512.MultiplyAddEstimate(Vector512.Create(E0), r, Vector512.Create(E1));
+        p = Vector512.MultiplyAddEstimate(p, r, Vector512.Create(E2));
+        p = Vector512.MultiplyAddEstimate(p, r, Vector512.Create(E3));
+        p = Vector512.MultiplyAddEstimate(p, r, Vector512.Create(E4));
+        p = Vector512.MultiplyAddEstimate(p, r, Vector512.Create(E5));
+        p = Vector512.MultiplyAddEstimate(p, r * r, r) + Vector512<float>.One;
+        // n is integral and in [-150, 0], so the non-saturating conversion is exact.
+        Vector512<int> exponent = (Vector512.ConvertToInt32Native(n) + Vector512.Create(64)) << 23;
+        Vector512<float> scaled = (p.AsInt32() + exponent).AsSingle() * Vector512.Create(TwoToMinus64);
+        // NaN lanes (x != x) give x back.
+        return Vector512.ConditionalSelect(Vector512.Equals(x, x), scaled, x);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Sigmoid(Vector512<float> x, Vector512<float> t, Vector512<float> r) =>
+        Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(x, Vector512<float>.Zero), r, t * r);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Log1P(Vector512<float> u)
+    {
+        Vector512<float> w = Vector512<float>.One + u;
+        return Vector512.ConditionalSelect(
+            Vector512.Equals(w, Vector512<float>.One), u, Vector512.Log(w) * (u / (w - Vector512<float>.One)));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> TanhOfAbs(Vector512<float> a, Vector512<float> e)
+    {
+        Vector512<float> a2 = a * a;
+        Vector512<float> p = Vector512.Create(C11) * a2 + Vector512.Create(C9);
+        p = p * a2 + Vector512.Create(C7);
+        p = p * a2 + Vector512.Create(C5);
+        p = p * a2 + Vector512.Create(C3);
+        Vector512<float> small = a + a * a2 * p;
+        Vector512<float> large = (Vector512<float>.One - e) / (Vector512<float>.One + e);
+        return Vector512.ConditionalSelect(Vector512.LessThan(a, Vector512.Create(TanhPolynomialLimit)), small, large);
+    }
+}

@@ -1,0 +1,153 @@
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+
+namespace Amortized.Kernels.Cpu;
+
+/// <summary>
+/// The blocked GEMM loop nest (BLIS order) over one task: a rectangle of C. For each NC block of columns and
+/// each KC block of depth, B is packed once; for each MC block of rows, A is packed; then every (MR, NR) tile is
+/// one microkernel call. Tiles sweep rows innermost so the B micro-panel stays in L1 while A micro-panels
+/// stream from L2.
+/// </summary>
+/// <remarks>
+/// K is never split across tasks, and KC is fixed per path, so every C element accumulates the same products in
+/// the same order whatever the task partition: results are bitwise identical for any thread count.
+/// beta is applied up front (beta = 0: the first K block stores and never reads C; beta = 1: accumulate;
+/// otherwise C is scaled once); alpha is folded into packed A.
+/// </remarks>
+internal static unsafe class GemmDriver
+{
+    /// <summary>Computes rows [i0, i1) and columns [j0, j1) of C with the kernel of <paramref name="path"/>.</summary>
+    public static void RunTask(in GemmArgs g, SimdPath path, int i0, int i1, int j0, int j1)
+    {
+        switch (path)
+        {
+            case SimdPath.Vector512: RunTask<Vector512MicroKernel>(g, i0, i1, j0, j1); break;
+            case SimdPath.Vector256: RunTask<Vector256MicroKernel>(g, i0, i1, j0, j1); break;
+            default: RunTask<ScalarMicroKernel>(g, i0, i1, j0, j1); break;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RunTask<TKernel>(in GemmArgs g, int i0, int i1, int j0, int j1)
+        where TKernel : struct, IGemmMicroKernel
+    {
+        int mr = TKernel.MR, nr = TKernel.NR;
+        // Full-size blocks whatever the shape, so a thread's buffers reach their final size on its first call
+        // and never grow later (dynamic task assignment must not cause late allocations).
+        GemmBuffers buffers = GemmBuffers.Current;
+        buffers.Ensure(TKernel.MC / mr * GemmPacking.PanelStride(mr, TKernel.KC),
+            TKernel.NC / nr * GemmPacking.PanelStride(nr, TKernel.KC), mr * nr);
+
+        if (g.Beta != 0f && g.Beta != 1f)
+            ScaleC(g, i0, i1, j0, j1);
+
+        for (int jc = j0; jc < j1; jc += TKernel.NC)
+        {
+            int nc = Math.Min(TKernel.NC, j1 - jc);
+            for (int pc = 0; pc < g.K; pc += TKernel.KC)
+            {
+                int kc = Math.Min(TKernel.KC, g.K - pc);
+                bool accumulate = pc > 0 || g.Beta != 0f;
+                bool last = pc + kc == g.K;
+                GemmPacking.PackB(g, pc, kc, jc, nc, nr, buffers.B);
+                for (int ic = i0; ic < i1; ic += TKernel.MC)
+                {
+                    int mc = Math.Min(TKernel.MC, i1 - ic);
+                    GemmPacking.PackA(g, ic, mc, pc, kc, mr, buffers.A);
+                    MacroKernel<TKernel>(g, buffers.A, buffers.B, buffers.Tile, ic, mc, jc, nc, kc, accumulate, last);
+                }
+            }
+        }
+    }
+
+    /// <summary>All tiles of one packed (mc, kc) A block times one packed (kc, nc) B block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MacroKernel<TKernel>(in GemmArgs g, float* packedA, float* packedB, float* tile,
+        int ic, int mc, int jc, int nc, int kc, bool accumulate, bool last)
+        where TKernel : struct, IGemmMicroKernel
+    {
+        int mr = TKernel.MR, nr = TKernel.NR;
+        int aStride = GemmPacking.PanelStride(mr, kc), bStride = GemmPacking.PanelStride(nr, kc);
+        bool epilogue = last && g.HasEpilogue;
+        for (int jr = 0; jr < nc; jr += nr)
+        {
+            int cols = Math.Min(nr, nc - jr);
+            float* b = packedB + jr / nr * bStride;
+            for (int ir = 0; ir < mc; ir += mr)
+            {
+                int rows = Math.Min(mr, mc - ir);
+                float* a = packedA + ir / mr * aStride;
+                float* c = g.C + (ic + ir) * g.Ldc + jc + jr;
+                if (rows == mr && cols == nr)
+                {
+                    TKernel.Run(kc, a, b, c, g.Ldc, accumulate);
+                }
+                else
+                {
+                    // Edge tile: compute the full tile into scratch, then merge only the valid part into C.
+                    TKernel.Run(kc, a, b, tile, nr, accumulate: false);
+                    MergeTile(tile, nr, c, g.Ldc, rows, cols, accumulate);
+                }
+                if (epilogue)
+                    GemmEpilogue.Apply<TKernel>(g, ic + ir, jc + jr, rows, cols);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MergeTile(float* tile, int ldt, float* c, nint ldc, int rows, int cols, bool accumulate)
+    {
+        for (int i = 0; i < rows; i++, tile += ldt, c += ldc)
+        {
+            if (accumulate)
+            {
+                for (int j = 0; j < cols; j++)
+                    c[j] += tile[j];
+            }
+            else
+            {
+                for (int j = 0; j < cols; j++)
+                    c[j] = tile[j];
+            }
+        }
+    }
+
+    private static void ScaleC(in GemmArgs g, int i0, int i1, int j0, int j1)
+    {
+        for (int i = i0; i < i1; i++)
+        {
+            var row = new Span<float>(g.C + i * g.Ldc + j0, j1 - j0);
+            TensorPrimitives.Multiply(row, g.Beta, row);
+        }
+    }
+
+    /// <summary>
+    /// The degenerate case k = 0 or alpha = 0, where op(A) op(B) contributes nothing (and A, B are not read):
+    /// C = beta C (beta = 0 writes zeros without reading C), then the epilogue.
+    /// </summary>
+    public static void ScaleOnly(in GemmArgs g, SimdPath path)
+    {
+        switch (path)
+        {
+            case SimdPath.Vector512: ScaleOnly<Vector512MicroKernel>(g); break;
+            case SimdPath.Vector256: ScaleOnly<Vector256MicroKernel>(g); break;
+            default: ScaleOnly<ScalarMicroKernel>(g); break;
+        }
+    }
+
+    private static void ScaleOnly<TKernel>(in GemmArgs g)
+        where TKernel : struct, IGemmMicroKernel
+    {
+        for (int i = 0; i < g.M; i++)
+        {
+            var row = new Span<float>(g.C + i * g.Ldc, g.N);
+            if (g.Beta == 0f)
+                row.Clear();
+            else if (g.Beta != 1f)
+                TensorPrimitives.Multiply(row, g.Beta, row);
+        }
+        if (g.HasEpilogue)
+            GemmEpilogue.Apply<TKernel>(g, 0, 0, g.M, g.N);
+    }
+}

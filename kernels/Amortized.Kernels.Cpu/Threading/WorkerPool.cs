@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using System.Runtime.ExceptionServices;
+
+namespace Amortized.Kernels.Cpu;
+
+/// <summary>
+/// The worker threads behind <see cref="KernelThreading.For"/>. One job is in flight at a time (guarded by
+/// <see cref="TryEnter"/>); its description lives in static fields that only change between jobs.
+/// </summary>
+/// <remarks>
+/// Protocol. The dispatcher fills the job fields, then publishes a ticket = (generation &lt;&lt; 16 | participants)
+/// with a full fence. Worker w takes part in a generation iff w &lt; participants, so exactly `participants`
+/// workers touch the job and each signals <c>s_finished</c> once; the dispatcher waits for that count before
+/// the job fields may change. Work items are claimed with an atomic counter. A worker that sees no new ticket
+/// for <see cref="SpinTime"/> sleeps on a monitor; the dispatcher only takes the monitor when a worker sleeps.
+/// Sleeping uses the Dekker pattern: the worker increments <c>s_sleeping</c> then re-reads the ticket, the
+/// dispatcher writes the ticket then reads <c>s_sleeping</c> (both with full fences), so a wake-up cannot be lost.
+/// </remarks>
+internal static class WorkerPool
+{
+    /// <summary>How long an idle worker spins before blocking: enough to bridge the gaps between kernels.</summary>
+    private static readonly long SpinTime = Stopwatch.Frequency / 2000; // 500 microseconds
+
+    private static readonly object s_gate = new();
+    private static readonly List<Thread> s_workers = [];
+    private static int s_busy;
+    private static int s_sleeping;
+    private static long s_ticket;
+
+    // The current job; written by the dispatcher before the ticket is published.
+    private static ParallelWork? s_work;
+    private static int s_count;
+    private static int s_next;
+    private static int s_finished;
+    private static Exception? s_exception;
+
+    /// <summary>Claims the pool for one job; false if a job is already in flight (nested or concurrent call).</summary>
+    public static bool TryEnter() => Interlocked.CompareExchange(ref s_busy, 1, 0) == 0;
+
+    public static void Exit() => Volatile.Write(ref s_busy, 0);
+
+    /// <summary>Runs a job on the caller plus <paramref name="participants"/> workers. Caller holds the pool.</summary>
+    public static void Run(int count, int participants, ParallelWork work)
+    {
+        EnsureWorkers(participants);
+        s_work = work;
+        s_count = count;
+        s_next = 0;
+        s_finished = 0;
+        s_exception = null;
+        long generation = (s_ticket >> 16) + 1;
+        Interlocked.Exchange(ref s_ticket, (generation << 16) | (uint)participants);
+        if (Volatile.Read(ref s_sleeping) > 0)
+        {
+            lock (s_gate)
+                Monitor.PulseAll(s_gate);
+        }
+
+        Drain();
+
+        // Workers are finishing their last item; yield rather than sleep so the wake-up is immediate.
+        var spinner = new SpinWait();
+        while (Volatile.Read(ref s_finished) != participants)
+            spinner.SpinOnce(sleep1Threshold: -1);
+
+        s_work = null;
+        if (s_exception is { } exception)
+        {
+            s_exception = null;
+            ExceptionDispatchInfo.Throw(exception);
+        }
+    }
+
+    /// <summary>Claims and runs work items until none are left; exceptions are recorded, not thrown.</summary>
+    private static void Drain()
+    {
+        ParallelWork work = s_work!;
+        int count = s_count;
+        int index;
+        while ((index = Interlocked.Increment(ref s_next) - 1) < count)
+        {
+            try
+            {
+                work.Run(index);
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref s_exception, e, null);
+            }
+        }
+    }
+
+    private static void EnsureWorkers(int needed)
+    {
+        if (s_workers.Count >= needed)
+            return;
+        // Only the pool holder gets here, so the list is not modified concurrently.
+        long generation = Volatile.Read(ref s_ticket) >> 16;
+        while (s_workers.Count < needed)
+        {
+            int id = s_workers.Count;
+            var thread = new Thread(WorkerLoop)
+            {
+                IsBackground = true,
+                Name = $"Amortized kernel worker {id}",
+            };
+            s_workers.Add(thread);
+            thread.Start(new WorkerStart(id, generation));
+        }
+    }
+
+    private sealed record WorkerStart(int Id, long Generation);
+
+    private static void WorkerLoop(object? state)
+    {
+        var start = (WorkerStart)state!;
+        long seen = start.Generation;
+        while (true)
+        {
+            long ticket = WaitForTicket(seen);
+            seen = ticket >> 16;
+            if (start.Id < (int)(ticket & 0xFFFF))
+            {
+                Drain();
+                Interlocked.Increment(ref s_finished);
+            }
+        }
+    }
+
+    private static long WaitForTicket(long seenGeneration)
+    {
+        long ticket;
+        long deadline = Stopwatch.GetTimestamp() + SpinTime;
+        do
+        {
+            ticket = Volatile.Read(ref s_ticket);
+            if (ticket >> 16 != seenGeneration)
+                return ticket;
+            Thread.SpinWait(20);
+        }
+        while (Stopwatch.GetTimestamp() < deadline);
+
+        lock (s_gate)
+        {
+            Interlocked.Increment(ref s_sleeping);
+            while ((ticket = Volatile.Read(ref s_ticket)) >> 16 == seenGeneration)
+                Monitor.Wait(s_gate);
+            Interlocked.Decrement(ref s_sleeping);
+        }
+        return ticket;
+    }
+}

@@ -1,0 +1,106 @@
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+
+namespace Amortized.Kernels.Cpu.Tests;
+
+/// <summary>
+/// Each microkernel path called directly, whatever the hardware (Vector512 runs in software without AVX-512,
+/// so sizes stay small), and bitwise-identical results for 1, 2 and 3 threads.
+/// </summary>
+public sealed class GemmPathTests
+{
+    public static TheoryData<KernelPath> Paths => new(Enum.GetValues<KernelPath>());
+
+    [Property(MaxTest = 40)]
+    public Property Multiply_Vector512Path_MatchesDoubleReference() => PathProperty(SimdPath.Vector512);
+
+    [Property(MaxTest = 40)]
+    public Property Multiply_Vector256Path_MatchesDoubleReference() => PathProperty(SimdPath.Vector256);
+
+    [Property(MaxTest = 40)]
+    public Property Multiply_ScalarPath_MatchesDoubleReference() => PathProperty(SimdPath.Scalar);
+
+    private static Property PathProperty(SimdPath path) =>
+        Prop.ForAll(GemmCase.Arbitrary(70), c =>
+        {
+            GemmData before = c.Create(), after = before.Copy();
+            after.Run(path, 1);
+            GemmAssert.Matches(before, after);
+        });
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void Multiply_ThreadCounts1To3_BitwiseIdentical(KernelPath kernelPath)
+    {
+        SimdPath path = kernelPath.ToSimd();
+        // Shapes large enough that the plan really uses 2 and 3 tasks (asserted), over every transpose and
+        // epilogue, with K crossing a KC boundary.
+        // Paths emulated in software get one smaller shape.
+        (int M, int N, int K)[] shapes = path == SimdPaths.Best
+            ? [(200, 150, 300), (97, 260, 160), (260, 33, 400), (120, 300, 260)]
+            : [(130, 90, 270)];
+        int seed = 0;
+        foreach ((int m, int n, int k) in shapes)
+        {
+            foreach (Transpose ta in Enum.GetValues<Transpose>())
+            {
+                foreach (Transpose tb in Enum.GetValues<Transpose>())
+                {
+                    Activation act = (Activation)(seed % 9);
+                    var c = new GemmCase(m, n, k, ta, tb, 1, 0, 2, 1f, seed % 2, true, act, true, seed++);
+                    Assert.Equal(3, GemmPlan.Create(path, m, n, k, 3).TaskCount);
+                    GemmData one = c.Create(), two = one.Copy(), three = one.Copy();
+                    one.Run(path, 1);
+                    two.Run(path, 2);
+                    three.Run(path, 3);
+                    GemmAssert.BitwiseEqual(one, two, "2 threads vs 1");
+                    GemmAssert.BitwiseEqual(one, three, "3 threads vs 1");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Plan_LargeProducts_SplitsIntoTileAlignedCoveringBlocks()
+    {
+        foreach (SimdPath path in Enum.GetValues<SimdPath>())
+        {
+            (int M, int N, int K)[] shapes = [(512, 512, 512), (128, 128, 2048), (2048, 128, 128), (7, 900, 900)];
+            foreach ((int m, int n, int k) in shapes)
+            {
+                for (int threads = 1; threads <= 6; threads++)
+                {
+                    var plan = GemmPlan.Create(path, m, n, k, threads);
+                    Assert.InRange(plan.TaskCount, 1, threads);
+                    // Ranges tile [0, m) and [0, n) without gaps or overlap, on tile boundaries.
+                    int end = 0;
+                    for (int t = 0; t < plan.TasksM; t++)
+                    {
+                        (int s, int e) = plan.Rows(t, m);
+                        Assert.Equal(end, s);
+                        Assert.True(s % plan.Mr == 0 || s == m);
+                        end = e;
+                    }
+                    Assert.Equal(m, end);
+                    end = 0;
+                    for (int t = 0; t < plan.TasksN; t++)
+                    {
+                        (int s, int e) = plan.Cols(t, n);
+                        Assert.Equal(end, s);
+                        end = e;
+                    }
+                    Assert.Equal(n, end);
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Plan_SmallProduct_StaysOnOneThread()
+    {
+        // The W1 small-K product: (512, 3) x (3, 128) is ~0.4 MFLOP, below the per-thread threshold.
+        Assert.Equal(1, GemmPlan.Create(SimdPaths.Best, 512, 128, 3, 8).TaskCount);
+        Assert.Equal(2, GemmPlan.Create(SimdPaths.Best, 512, 128, 128, 2).TaskCount);
+    }
+}
