@@ -65,11 +65,7 @@ public class MlpTests
     public void TrainingStep_SteadyState_AllocatesZeroBytes()
     {
         var problem = new SineRegression(batch: 64, seed: 7);
-        for (int i = 0; i < 5; i++) problem.Step();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10; i++) problem.Step();
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(0, allocated);
+        Assert.Equal(0, Amortized.Testing.Allocations.SteadyStateBytes(() => problem.Step()));
     }
 
     [Fact]

@@ -69,11 +69,8 @@ public class WorkspaceTests
         var ws = new Workspace();
         var tape = new Tape();
         float first = Step(model, ws, tape);
-        for (int i = 0; i < 20; i++) Step(model, ws, tape);
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        float last = Step(model, ws, tape);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        float last = 0;
+        long allocated = Allocations.SteadyStateBytes(() => last = Step(model, ws, tape));
 
         Assert.Equal(0, allocated);
         Assert.Equal(first, last);                                                  // same inputs, same result

@@ -40,6 +40,7 @@ public sealed partial class CpuBackend
     }
 
     /// <inheritdoc />
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void CopySlice(Tensor src, int axis, int srcStart, Tensor dst, int dstStart, int length, bool accumulate)
     {
         int outer = src.Shape.Outer(axis), inner = src.Shape.Inner(axis);
@@ -47,6 +48,18 @@ public sealed partial class CpuBackend
         int chunk = length * inner;
         ReadOnlySpan<float> s = src.Span;
         Span<float> d = dst.Span;
+        if (chunk < 16)
+        {
+            // Narrow slices (a column or two of a (B, D) matrix): per-row span calls would cost more than the
+            // copy itself, so walk the elements directly.
+            for (int o = 0; o < outer; o++)
+            {
+                int from = (o * srcN + srcStart) * inner, to = (o * dstN + dstStart) * inner;
+                if (accumulate) for (int j = 0; j < chunk; j++) d[to + j] += s[from + j];
+                else for (int j = 0; j < chunk; j++) d[to + j] = s[from + j];
+            }
+            return;
+        }
         for (int o = 0; o < outer; o++)
         {
             var from = s.Slice((o * srcN + srcStart) * inner, chunk);
@@ -63,8 +76,14 @@ public sealed partial class CpuBackend
         ReadOnlySpan<float> xs = x.Span;
         Span<float> ys = y.Span;
         for (int o = 0; o < outer; o++)
+        {
             for (int j = 0; j < indices.Length; j++)
-                xs.Slice((o * n + indices[j]) * inner, inner).CopyTo(ys.Slice((o * indices.Length + j) * inner, inner));
+            {
+                int from = (o * n + indices[j]) * inner, to = (o * indices.Length + j) * inner;
+                if (inner == 1) ys[to] = xs[from];   // feature permutations: one element per index
+                else xs.Slice(from, inner).CopyTo(ys.Slice(to, inner));
+            }
+        }
     }
 
     /// <inheritdoc />

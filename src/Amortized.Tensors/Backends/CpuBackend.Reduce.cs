@@ -16,6 +16,14 @@ public sealed partial class CpuBackend
         {
             var block = xs.Slice(o * n * inner, n * inner);
             var dst = ys.Slice(o * inner, inner);
+            if (inner == 1 && n <= 8 && kind == ReduceKind.Sum)
+            {
+                // Short rows (summing a few features per sample): a plain loop beats a vectorised call per row.
+                float sum = 0;
+                for (int k = 0; k < n; k++) sum += block[k];
+                dst[0] = scale * sum;
+                continue;
+            }
             if (inner == 1)
             {
                 dst[0] = kind switch

@@ -77,11 +77,16 @@ public sealed partial class CpuBackend : IBackend
     public void Activate(Activation kind, Tensor x, Tensor y) => Activations.Forward(kind, x.Span, y.Span);
 
     /// <inheritdoc />
-    public void ActivateBackward(Activation kind, Tensor x, Tensor dy, Tensor dx)
+    public void ActivateBackward(Activation kind, Tensor x, Tensor dy, Tensor dx, bool accumulate = true)
     {
-        // Activations.Backward overwrites; gradients accumulate, so go through a scratch row when dx is live.
         Span<float> d = dx.Span;
         ReadOnlySpan<float> xs = x.Span, g = dy.Span;
+        if (!accumulate)
+        {
+            Activations.Backward(kind, xs, g, d);
+            return;
+        }
+        // Activations.Backward overwrites; to accumulate, go through a scratch row.
         Span<float> scratch = stackalloc float[256];
         for (int start = 0; start < d.Length; start += scratch.Length)
         {

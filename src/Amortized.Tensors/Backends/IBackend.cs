@@ -72,8 +72,8 @@ public interface IBackend
     /// <summary>y = f(x) for an activation f.</summary>
     void Activate(Activation kind, Tensor x, Tensor y);
 
-    /// <summary>dx += dy * f'(x).</summary>
-    void ActivateBackward(Activation kind, Tensor x, Tensor dy, Tensor dx);
+    /// <summary>dx += dy * f'(x), or dx = dy * f'(x) when <paramref name="accumulate"/> is false.</summary>
+    void ActivateBackward(Activation kind, Tensor x, Tensor dy, Tensor dx, bool accumulate = true);
 
     /// <summary>y = a op b with broadcasting; y has the broadcast shape.</summary>
     void Binary(BinaryKind op, Tensor a, Tensor b, Tensor y);

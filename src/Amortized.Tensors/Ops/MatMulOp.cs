@@ -134,8 +134,8 @@ internal sealed class LinearOp : Op
         Tensor dz = dy;
         if (e.Activation != Activation.Identity)
         {
-            dz = Tensor.Zeros(dy.Shape);
-            backend.ActivateBackward(e.Activation, e.Saved0!, dy, dz);
+            dz = Tensor.Empty(dy.Shape);
+            backend.ActivateBackward(e.Activation, e.Saved0!, dy, dz, accumulate: false);
         }
         var dw = Tape.GradOf(w);
         if (dw is not null)

@@ -53,10 +53,7 @@ public class FlowAllocationTests
                 }
                 adam.Update();
             }
-            for (int i = 0; i < 5; i++) Step();
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 5; i++) Step();
-            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            Assert.Equal(0, Amortized.Testing.Allocations.SteadyStateBytes(Step, warmUp: 5, windows: 3, stepsPerWindow: 3));
         }
         finally
         {
