@@ -202,6 +202,8 @@ public sealed class ContinuousApproximator : ITrainableApproximator
             var result = new float[b * numSamples * d];
             Tensor? conditions;
             using (Tape.NoGrad()) conditions = Conditions(adapted, updateStatistics: false);
+            if (conditions is null && b > 1)
+                throw new ArgumentException($"ContinuousApproximator: an unconditional network samples one set; pass a batch of size 1, not {b}.", nameof(data));
             // Datasets are processed in chunks so that chunk * numSamples rows stay under the memory bound.
             int perChunk = Math.Max(1, Options.SampleChunkRows / numSamples);
             for (int start = 0; start < b; start += perChunk)
@@ -211,8 +213,6 @@ public sealed class ContinuousApproximator : ITrainableApproximator
                 Tensor draws;
                 if (conditions is null) draws = InferenceNetwork.Sample(numSamples, null, rng);
                 else draws = InferenceNetwork.Sample(numSamples, conditions.Slice(0, start, count), rng);
-                if (conditions is null && b > 1)
-                    throw new ArgumentException("ContinuousApproximator: an unconditional network samples one set; pass a batch of size 1.", nameof(data));
                 draws.Span.CopyTo(result.AsSpan(start * numSamples * d));
             }
             return result;

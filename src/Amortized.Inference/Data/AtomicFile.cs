@@ -1,19 +1,29 @@
 namespace Amortized.Inference.Data;
 
 /// <summary>
-/// Replaces a file in one step: the content goes to a temporary file beside it, which is then renamed over the
-/// target (File.Move with overwrite, a rename on one volume), so readers see the old file or the new one,
-/// never half of one.
+/// Replaces a file in one step: the content goes to a uniquely named temporary file beside it (so the rename
+/// stays on one volume and concurrent writers never share a temp file), is flushed to disk, and is then renamed
+/// over the target, so readers see the old file or the new one, never half of one. On any exception the
+/// temporary file is deleted and the target is left as it was. The one atomic writer of the project: model
+/// files, checkpoints, dataset shards and manifests all go through it.
 /// </summary>
 internal static class AtomicFile
 {
-    public static void Write(string path, Action<string> writeTo)
+    public static void Write(string path, Action<Stream> write)
     {
-        string temp = path + ".tmp";
+        ArgumentNullException.ThrowIfNull(write);
+        string full = Path.GetFullPath(path);
+        string directory = Path.GetDirectoryName(full)
+            ?? throw new ArgumentException($"'{path}' is not a file path.", nameof(path));
+        string temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            writeTo(temp);
-            File.Move(temp, path, overwrite: true);
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                write(stream);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, full, overwrite: true);
         }
         catch
         {
@@ -22,7 +32,7 @@ internal static class AtomicFile
         }
     }
 
-    public static void WriteAllBytes(string path, byte[] bytes) => Write(path, temp => File.WriteAllBytes(temp, bytes));
+    public static void WriteAllBytes(string path, byte[] bytes) => Write(path, stream => stream.Write(bytes));
 
     private static void TryDelete(string path)
     {

@@ -114,7 +114,13 @@ public static class Npy
     public static void WriteNpz(string path, IEnumerable<KeyValuePair<string, NpyArray>> arrays, bool compress = true)
     {
         using FileStream f = File.Create(path);
-        using var zip = new ZipArchive(f, ZipArchiveMode.Create);
+        WriteNpz(f, arrays, compress);
+    }
+
+    /// <summary>Writes arrays as a .npz archive into <paramref name="stream"/>, which is left open.</summary>
+    public static void WriteNpz(Stream stream, IEnumerable<KeyValuePair<string, NpyArray>> arrays, bool compress = true)
+    {
+        using var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
         foreach (var (name, array) in arrays)
         {
             ZipArchiveEntry entry = zip.CreateEntry(name + ".npy", compress ? CompressionLevel.Fastest : CompressionLevel.NoCompression);

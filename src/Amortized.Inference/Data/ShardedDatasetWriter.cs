@@ -149,7 +149,7 @@ public sealed class ShardedDatasetWriter : IDisposable
             arrays.Add(new(k.Name, array));
         }
         string file = string.Create(CultureInfo.InvariantCulture, $"shard-{ShardCount:D5}.npz");
-        AtomicFile.Write(Path.Combine(DirectoryPath, file), temp => Npy.WriteNpz(temp, arrays, Compress));
+        AtomicFile.Write(Path.Combine(DirectoryPath, file), stream => Npy.WriteNpz(stream, arrays, Compress));
         _manifest.AddShard(file, shard.BatchSize);
         WriteManifest();
     }

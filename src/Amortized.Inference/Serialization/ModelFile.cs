@@ -234,29 +234,7 @@ public static class ModelFile
     /// in the same directory (so the final rename stays on one volume), flushed to disk, then moved over the target.
     /// On any exception the temporary file is deleted and the target left as it was.
     /// </summary>
-    internal static void ReplaceFile(string path, Action<Stream> write)
-    {
-        string full = Path.GetFullPath(path);
-        string directory = Path.GetDirectoryName(full)
-            ?? throw new ArgumentException($"'{path}' is not a file path.", nameof(path));
-        string temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                write(stream);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(temp); }
-            catch (IOException) { }
-            catch (UnauthorizedAccessException) { }
-            throw;
-        }
-    }
+    internal static void ReplaceFile(string path, Action<Stream> write) => Data.AtomicFile.Write(path, write);
 
     internal static InvalidDataException Invalid(string source, string problem, Exception? inner = null) =>
         new($"Model file '{source}': {problem}.", inner);
