@@ -1,0 +1,1 @@
+return Amortized.Cli.CliApp.Run(args);
