@@ -58,11 +58,19 @@ internal sealed class ConstrainTransform : ElementwiseTransform
         return Method == ConstraintMethod.Exp ? Math.Log(z) : LogExpm1(z);
     }
 
+    /// <summary>
+    /// Maps back and clamps to the declared bounds: the epsilon widening that keeps data on a bound finite in the
+    /// forward direction would otherwise let draws land up to epsilon outside the support (for example a prior
+    /// density of zero at theta = -1.000002 under U(-1, 1)).
+    /// </summary>
     internal override double InverseValue(double y, int f)
     {
-        if (Method == ConstraintMethod.Sigmoid)
-            return _lo + (_hi - _lo) / (1 + Math.Exp(-y));
-        return FromGap(Method == ConstraintMethod.Exp ? Math.Exp(y) : Softplus(y));
+        double x = Method == ConstraintMethod.Sigmoid
+            ? _lo + (_hi - _lo) / (1 + Math.Exp(-y))
+            : FromGap(Method == ConstraintMethod.Exp ? Math.Exp(y) : Softplus(y));
+        if (Lower is { } l && x < l) x = l;
+        if (Upper is { } u && x > u) x = u;
+        return x;
     }
 
     internal override double LogDerivative(double x, int f)

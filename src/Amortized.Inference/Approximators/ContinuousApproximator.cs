@@ -1,4 +1,5 @@
 using Amortized.Inference.Adapters;
+using Amortized.Inference.Diagnostics;
 using Amortized.Inference.Simulators;
 using Amortized.Networks;
 using Amortized.Networks.Flows;
@@ -274,4 +275,133 @@ public sealed class ContinuousApproximator : ITrainableApproximator
     /// <summary>Posterior mean, median, sd and 5/50/95% quantiles per data set and parameter key, from draws.</summary>
     public PosteriorEstimates Estimate(SimulationBatch data, int numSamples = 1000, ulong seed = 0) =>
         PosteriorEstimates.FromDraws(Sample(data, numSamples, seed), numSamples);
+
+    // ---- summary space and misspecification (Schmitt et al. 2023) ----
+
+    /// <summary>
+    /// D_s, the width of <see cref="SummarySpace"/>: the summary network's S, or without one the number of direct
+    /// conditions C (0 for an unconditional network, which has no summary space).
+    /// </summary>
+    public int SummarySpaceDim => SummaryNetwork?.SummaryDim ?? DirectConditionDim;
+
+    /// <summary>
+    /// The summary statistics of raw data (B, D_s) that misspecification is judged by: the summary network's outputs
+    /// h(x) when there is a summary network, otherwise the direct inference conditions after the approximator's
+    /// standardiser, that is, what the inference network is conditioned on. Evaluated in inference mode, in chunks of
+    /// at most <see cref="ApproximatorOptions.SampleChunkRows"/> set elements.
+    /// </summary>
+    /// <param name="data">Raw simulator-style keys for B data sets (parameters not needed).</param>
+    /// <param name="dim">Receives D_s.</param>
+    /// <returns>(B, D_s) row-major.</returns>
+    /// <exception cref="InvalidOperationException">The network is unconditional.</exception>
+    public float[] SummarySpace(SimulationBatch data, out int dim)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (_encoder is null)
+            throw new InvalidOperationException("ContinuousApproximator: an unconditional network has no summary space (no summary network and no inference conditions), so there is nothing to compare data by.");
+        int width = SummarySpaceDim;
+        var previous = Training;
+        Training = false;
+        try
+        {
+            var adapted = Adapter.Forward(data, strict: false);
+            int b = adapted.BatchSize;
+            var result = new float[b * width];
+            int setSize = SummaryNetwork is not null && adapted.Contains(Keys.SummaryVariables) && adapted.Shape(Keys.SummaryVariables).Length > 1
+                ? adapted.Shape(Keys.SummaryVariables)[1] : 1;
+            // Chunks bound the summary network's activations (chunk * N set elements), as sampling does.
+            int perChunk = SummaryNetwork is null ? Math.Max(1, b) : Math.Max(1, Options.SampleChunkRows / Math.Max(1, setSize));
+            using var noGrad = Tape.NoGrad();
+            for (int start = 0; start < b; start += perChunk)
+            {
+                int count = Math.Min(perChunk, b - start);
+                var chunk = start == 0 && count == b ? adapted : adapted.Slice(start, count);
+                // Conditions are (count, S + C) with the summaries first; without a summary network they are (count, C).
+                var conditions = _encoder.Encode(chunk, false);
+                var summaries = SummaryNetwork is null ? conditions : conditions.Slice(1, 0, width);
+                summaries.ToArray().CopyTo(result.AsSpan(start * width));
+            }
+            dim = width;
+            return result;
+        }
+        finally
+        {
+            Training = previous;
+        }
+    }
+
+    /// <summary>
+    /// The stored reference sample of summary-space vectors of simulated data sets (M, D_s), or null. Saved in and
+    /// loaded from the model file; <see cref="SampleWithCheck"/> tests observations against it.
+    /// </summary>
+    public MisspecificationReference? MisspecificationReference { get; private set; }
+
+    /// <summary>
+    /// Stores <paramref name="summaries"/> (count, dim), summary-space vectors of simulated data sets computed with
+    /// these networks (<see cref="SummarySpace"/>), as the misspecification reference. The values are copied.
+    /// </summary>
+    /// <param name="summaries">(count, dim) row-major, finite.</param>
+    /// <param name="count">M, at least 2.</param>
+    /// <param name="dim">Must equal <see cref="SummarySpaceDim"/>.</param>
+    /// <exception cref="ArgumentException">A dimension other than D_s, a size mismatch or a non-finite value.</exception>
+    public void SetMisspecificationReference(float[] summaries, int count, int dim)
+    {
+        ArgumentNullException.ThrowIfNull(summaries);
+        if (dim != SummarySpaceDim)
+            throw new ArgumentException($"ContinuousApproximator: the reference has dim {dim}; this approximator's summary space has {SummarySpaceDim} features.", nameof(dim));
+        MisspecificationReference = new MisspecificationReference(summaries, count, dim);
+    }
+
+    /// <summary>
+    /// Computes the summary-space vectors of <paramref name="simulations"/> (M data sets, held out from training,
+    /// finite) and stores them as the misspecification reference, which it returns.
+    /// </summary>
+    public MisspecificationReference SetMisspecificationReference(SimulationBatch simulations)
+    {
+        var summaries = SummarySpace(simulations, out int dim);
+        SetMisspecificationReference(summaries, summaries.Length / dim, dim);
+        return MisspecificationReference!;
+    }
+
+    /// <summary>Forgets the misspecification reference (for example before further training changes the networks).</summary>
+    public void ClearMisspecificationReference() => MisspecificationReference = null;
+
+    /// <summary>
+    /// Tests all B data sets of <paramref name="observations"/> together against the stored reference
+    /// (<see cref="Misspecification.Test"/> in summary space); a small p-value says the data do not look simulated.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No reference is stored.</exception>
+    /// <exception cref="ArgumentException">A data set whose summaries are not finite, or B not below M.</exception>
+    public MmdTestResult TestMisspecification(SimulationBatch observations, int bootstrap = 500, ulong seed = 0)
+    {
+        var reference = MisspecificationReference ?? throw new InvalidOperationException(
+            "ContinuousApproximator: no misspecification reference is stored; compute one with BasicWorkflow.ComputeMisspecificationReference or SetMisspecificationReference.");
+        var observed = SummarySpace(observations, out int dim);
+        for (int i = 0; i < observed.Length; i++)
+            if (!float.IsFinite(observed[i]))
+                throw new ArgumentException($"ContinuousApproximator: observed data set {i / dim} has summary {observed[i]} in feature {i % dim}; check the observations for NaN or infinite values.", nameof(observations));
+        return Misspecification.Test(observed, observed.Length / dim, reference.Summaries, reference.Count, dim, bootstrap, seed);
+    }
+
+    /// <summary>
+    /// <see cref="Sample"/> plus an automatic misspecification check: when a reference is stored, all B data sets of
+    /// <paramref name="observations"/> are tested together against it (<see cref="TestMisspecification"/>), and if
+    /// p &lt; <paramref name="alpha"/> the result carries a warning naming the MMD, the p-value and B. Without a
+    /// reference nothing is checked (<see cref="MisspecificationCheckedSamples.MisspecificationChecked"/> is false).
+    /// The draws equal <c>Sample(observations, numSamples, seed)</c>.
+    /// </summary>
+    /// <param name="observations">Raw simulator-style keys for B data sets.</param>
+    /// <param name="numSamples">Draws per data set.</param>
+    /// <param name="seed">Seed of the draws and of the test's null draws.</param>
+    /// <param name="alpha">Significance level in (0, 1).</param>
+    /// <param name="bootstrap">Null draws of the test.</param>
+    public MisspecificationCheckedSamples SampleWithCheck(SimulationBatch observations, int numSamples, ulong seed,
+        double alpha = 0.05, int bootstrap = 500)
+    {
+        ArgumentNullException.ThrowIfNull(observations);
+        if (!(alpha > 0 && alpha < 1))
+            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, $"ContinuousApproximator: alpha is {alpha}; it must lie in (0, 1).");
+        MmdTestResult? test = MisspecificationReference is null ? null : TestMisspecification(observations, bootstrap, seed);
+        return new MisspecificationCheckedSamples(Sample(observations, numSamples, seed), test, alpha);
+    }
 }

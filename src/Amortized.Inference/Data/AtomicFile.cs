@@ -7,8 +7,9 @@ namespace Amortized.Inference.Data;
 /// temporary file is deleted and the target is left as it was. The one atomic writer of the project: model
 /// files, checkpoints, dataset shards and manifests all go through it.
 /// </summary>
-internal static class AtomicFile
+public static class AtomicFile
 {
+    /// <summary>Writes <paramref name="path"/> through <paramref name="write"/> atomically (temp file, flush, rename).</summary>
     public static void Write(string path, Action<Stream> write)
     {
         ArgumentNullException.ThrowIfNull(write);
@@ -32,7 +33,11 @@ internal static class AtomicFile
         }
     }
 
+    /// <summary>Writes <paramref name="bytes"/> to <paramref name="path"/> atomically.</summary>
     public static void WriteAllBytes(string path, byte[] bytes) => Write(path, stream => stream.Write(bytes));
+
+    /// <summary>Writes <paramref name="text"/> as UTF-8 (no byte-order mark) to <paramref name="path"/> atomically.</summary>
+    public static void WriteAllText(string path, string text) => WriteAllBytes(path, new System.Text.UTF8Encoding(false).GetBytes(text));
 
     private static void TryDelete(string path)
     {

@@ -9,12 +9,19 @@ namespace Amortized.Inference.Serialization;
 /// Saves and loads a <see cref="ContinuousApproximator"/> as one model file (safetensors layout, see
 /// <see cref="ModelFile"/>): the manifest holds the spec (network kinds, sizes, options, construction seed),
 /// the adapter and free-form metadata; the tensors hold every parameter ("param/NAME", F32) and the
-/// standardisation statistics ("state/NAME", F64). Loading rebuilds the networks from the spec and checks that
+/// standardisation statistics ("state/NAME", F64), and when one is stored the misspecification reference
+/// ("misspecification/reference_summaries", F32 (M, D_s)). Loading rebuilds the networks from the spec and checks that
 /// every stored parameter matches, so a file never half-loads.
 /// </summary>
 public static class ApproximatorFile
 {
     private const string Kind = "continuous_approximator";
+
+    /// <summary>
+    /// The optional misspecification reference (M, D_s), F32. Readers that predate it ignore it (they read only
+    /// "param/" and "state/" entries), and files without it load with no reference, so the format version stays 1.
+    /// </summary>
+    internal const string ReferenceTensor = "misspecification/reference_summaries";
 
     /// <summary>Writes the approximator atomically; refuses non-finite weights.</summary>
     public static void Save(string path, ContinuousApproximator approximator, IReadOnlyDictionary<string, string>? metadata = null)
@@ -22,7 +29,10 @@ public static class ApproximatorFile
         ArgumentNullException.ThrowIfNull(approximator);
         var spec = approximator.Spec ?? throw new InvalidOperationException(
             "ApproximatorFile.Save: the approximator was not built from a spec (use ContinuousApproximator.Build or BasicWorkflow), so it could not be rebuilt on load.");
-        ModelFile.Write(path, Manifest(spec, approximator.Adapter, metadata), Tensors(approximator.Store.Parameters, approximator.ExportState()));
+        var tensors = Tensors(approximator.Store.Parameters, approximator.ExportState());
+        if (approximator.MisspecificationReference is { } reference)
+            tensors[ReferenceTensor] = TensorEntry.Float32(reference.ToArray(), reference.Count, reference.Dim);
+        ModelFile.Write(path, Manifest(spec, approximator.Adapter, metadata), tensors);
     }
 
     /// <summary>Reads a file written by <see cref="Save"/>.</summary>
@@ -52,6 +62,8 @@ public static class ApproximatorFile
         try
         {
             ImportTensors(contents.Tensors, approximator.Store, approximator.ImportState);
+            if (contents.Tensors.TryGetValue(ReferenceTensor, out var reference))
+                ImportReference(reference, approximator);
         }
         catch (ArgumentException ex)
         {
@@ -93,6 +105,14 @@ public static class ApproximatorFile
         foreach (var p in parameters) tensors["param/" + p.Name] = TensorEntry.Float32(p.ToArray(), p.Shape.ToArray());
         foreach (var (key, values) in state) tensors["state/" + key] = TensorEntry.Float64(values, values.Length);
         return tensors;
+    }
+
+    /// <summary>Stores the file's reference on the approximator; throws ArgumentException if it does not fit.</summary>
+    private static void ImportReference(TensorEntry entry, ContinuousApproximator approximator)
+    {
+        if (entry.DType != TensorDType.Float32 || entry.Shape.Length != 2)
+            throw new ArgumentException($"tensor '{ReferenceTensor}' is {entry}; expected F32 (M, {approximator.SummarySpaceDim}).");
+        approximator.SetMisspecificationReference(entry.AsFloat32(), entry.Shape[0], entry.Shape[1]);
     }
 
     /// <summary>Checks every stored parameter matches the store, then loads values and state.</summary>

@@ -1,6 +1,7 @@
 using Amortized.Inference.Adapters;
 using Amortized.Inference.Approximators;
 using Amortized.Inference.Data;
+using Amortized.Inference.Diagnostics;
 using Amortized.Inference.Simulators;
 
 namespace Amortized.Inference.Workflows;
@@ -12,6 +13,9 @@ namespace Amortized.Inference.Workflows;
 /// </summary>
 public sealed class BasicWorkflow
 {
+    /// <summary>First simulator batch index of misspecification-reference simulations (one data set per batch).</summary>
+    private const ulong ReferenceBatchIndex = 1UL << 63;
+
     private ApproximatorSpec _spec;
 
     /// <summary>Creates the workflow; <paramref name="simulator"/> is needed for online training only.</summary>
@@ -55,6 +59,7 @@ public sealed class BasicWorkflow
         ArgumentNullException.ThrowIfNull(options);
         var simulator = Simulator ?? throw new InvalidOperationException("BasicWorkflow.FitOnline needs a simulator; pass one to the constructor.");
         EnsureBuilt(simulator.Sample(Math.Min(4, options.BatchSize), options.Seed ^ 0xB0B, new SampleOptions { BatchIndex = ulong.MaxValue - 1 }));
+        Built.ClearMisspecificationReference();   // training moves the summary space the reference lives in
         return History = NewTrainer(options).FitOnline(simulator);
     }
 
@@ -64,6 +69,7 @@ public sealed class BasicWorkflow
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);
         EnsureBuilt(data.Slice(0, Math.Min(4, data.BatchSize)));
+        Built.ClearMisspecificationReference();
         return History = NewTrainer(options).FitOffline(data);
     }
 
@@ -73,11 +79,55 @@ public sealed class BasicWorkflow
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentNullException.ThrowIfNull(options);
         EnsureBuilt(dataset.ReadShard(0).Slice(0, Math.Min(4, dataset.ShardRows(0))));
+        Built.ClearMisspecificationReference();
         return History = NewTrainer(options).FitDisk(dataset, validation);
     }
 
     /// <summary>Posterior draws per data set, each parameter key shaped (B, numSamples, ...).</summary>
     public SimulationBatch Sample(SimulationBatch data, int numSamples, ulong seed = 0) => Built.Sample(data, numSamples, seed);
+
+    /// <summary>
+    /// <see cref="Sample"/> plus the automatic misspecification check of
+    /// <see cref="ContinuousApproximator.SampleWithCheck"/>: with a stored reference, all B data sets are tested
+    /// together in summary space and a warning is set when p &lt; <paramref name="alpha"/>.
+    /// </summary>
+    public MisspecificationCheckedSamples SampleChecked(SimulationBatch data, int numSamples, ulong seed = 0,
+        double alpha = 0.05, int bootstrap = 500) => Built.SampleWithCheck(data, numSamples, seed, alpha, bootstrap);
+
+    /// <summary>
+    /// Simulates <paramref name="numDatasets"/> data sets held out from training, drops rows with NaN or infinite
+    /// values as training does, and stores their summary-space vectors as the approximator's misspecification
+    /// reference (saved with the model). Call after training; any later fit clears it.
+    /// </summary>
+    /// <remarks>
+    /// Each data set is simulated as its own batch (batch indices from 2^63 on, which training never reaches), so a
+    /// simulator's once-per-batch context (for example a set size n) is drawn afresh for every data set: the
+    /// reference then follows the marginal distribution of one data set, as the observations are assumed to. One
+    /// batch of M rows would share one context and make observations with any other context look misspecified.
+    /// </remarks>
+    /// <param name="numDatasets">M, at least 2; around a thousand is typical.</param>
+    /// <param name="seed">Seed of the simulations.</param>
+    /// <returns>The stored reference (M', D_s), M' being the number of finite rows.</returns>
+    public MisspecificationReference ComputeMisspecificationReference(int numDatasets = 1000, ulong seed = 0)
+    {
+        var simulator = Simulator ?? throw new InvalidOperationException("BasicWorkflow.ComputeMisspecificationReference needs a simulator; pass one to the constructor or pass held-out simulations.");
+        if (numDatasets < 2)
+            throw new ArgumentOutOfRangeException(nameof(numDatasets), numDatasets, $"BasicWorkflow: numDatasets is {numDatasets}; the reference needs at least 2.");
+        var datasets = new SimulationBatch[numDatasets];
+        for (int i = 0; i < numDatasets; i++)
+            datasets[i] = simulator.Sample(1, seed, new SampleOptions { BatchIndex = ReferenceBatchIndex + (ulong)i });
+        return ComputeMisspecificationReference(SimulationBatch.Concatenate(datasets));
+    }
+
+    /// <summary>
+    /// Stores the summary-space vectors of <paramref name="simulations"/> (held-out simulated data sets; rows with
+    /// NaN or infinite values are dropped) as the misspecification reference.
+    /// </summary>
+    public MisspecificationReference ComputeMisspecificationReference(SimulationBatch simulations)
+    {
+        ArgumentNullException.ThrowIfNull(simulations);
+        return Built.SetMisspecificationReference(NonFiniteRows.Drop(simulations, out _));
+    }
 
     /// <summary>log q(theta | x) per data set in the original parameter space.</summary>
     public float[] LogProb(SimulationBatch data) => Built.LogProb(data);

@@ -1,3 +1,5 @@
+using Amortized.Inference.Adapters;
+using Amortized.Inference.Approximators;
 using Amortized.Tensors;
 
 namespace Amortized.Inference.Simulators.Benchmarks;
@@ -44,6 +46,35 @@ public abstract class BenchmarkTask : ISimulator
 
     /// <summary>Log prior density of theta (negative infinity outside the support).</summary>
     public abstract double LogPrior(ReadOnlySpan<float> theta);
+
+    /// <summary>The prior's support (shared by every parameter); the default adapter constrains draws to it.</summary>
+    public virtual ParameterSupport Support => ParameterSupport.Unbounded;
+
+    /// <summary>The summary network this task needs by default (none: its data are a fixed-size vector).</summary>
+    public virtual SummaryNetworkKind DefaultSummaryNetwork => SummaryNetworkKind.None;
+
+    /// <summary>
+    /// The adapter a workflow uses when the user gives none. For the posterior (<paramref name="likelihood"/> false)
+    /// the parameters are the inference variables, constrained to <see cref="Support"/> so that no draw leaves it,
+    /// and the data are the conditions (flat) or, with a summary network, the summary variables as a sequence of
+    /// scalars (B, X, 1). For the likelihood the roles swap: the data are the inference variables and the
+    /// unconstrained parameters the conditions.
+    /// </summary>
+    public virtual Adapter DefaultAdapter(bool likelihood = false, SummaryNetworkKind summary = SummaryNetworkKind.None)
+    {
+        var adapter = new Adapter();
+        if (likelihood)
+        {
+            if (summary != SummaryNetworkKind.None)
+                throw new ArgumentException($"{Name}: a likelihood network conditions on the parameters directly; expected summary network none, got {summary}.", nameof(summary));
+            return adapter.Concatenate([DataKey], Keys.InferenceVariables).Concatenate([ParameterKey], Keys.InferenceConditions);
+        }
+        if (Support.IsBounded) adapter.Constrain(ParameterKey, Support.Lower, Support.Upper, Support.Method);
+        adapter.Concatenate([ParameterKey], Keys.InferenceVariables);
+        return summary == SummaryNetworkKind.None
+            ? adapter.Concatenate([DataKey], Keys.InferenceConditions)
+            : adapter.ExpandDims(DataKey, -1).Rename(DataKey, Keys.SummaryVariables);
+    }
 
     /// <summary>The composed simulator (prior then likelihood, per row).</summary>
     public Simulator Simulator => _simulator ??= BuildSimulator();

@@ -25,6 +25,9 @@ public sealed class GaussianLinearUniform : BenchmarkTask
         for (int i = 0; i < x.Length; i++) x[i] = theta[i] + s_std * rng.Normal();
     }
 
+    /// <summary>U(-1, 1) on every parameter.</summary>
+    public override ParameterSupport Support => new(-1, 1);
+
     /// <inheritdoc/>
     public override double LogPrior(ReadOnlySpan<float> theta) => LogUniform(theta, -1, 1);
 }

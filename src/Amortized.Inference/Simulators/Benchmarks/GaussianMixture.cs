@@ -25,6 +25,9 @@ public sealed class GaussianMixture : BenchmarkTask
         for (int i = 0; i < 2; i++) x[i] = theta[i] + std * rng.Normal();
     }
 
+    /// <summary>U(-10, 10) on every parameter.</summary>
+    public override ParameterSupport Support => new(-10, 10);
+
     /// <inheritdoc/>
     public override double LogPrior(ReadOnlySpan<float> theta) => LogUniform(theta, -10, 10);
 }

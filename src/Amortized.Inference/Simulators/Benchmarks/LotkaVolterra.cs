@@ -56,6 +56,9 @@ public sealed class LotkaVolterra : BenchmarkTask
             x[k] = (float)Math.Exp(Math.Log(Math.Clamp(u[k], 1e-10, 1e4)) + 0.1 * rng.Normal());
     }
 
+    /// <summary>Log-normal priors: positive, and the log map makes the prior Gaussian in the network's space.</summary>
+    public override ParameterSupport Support => new(0, null, Adapters.ConstraintMethod.Exp);
+
     /// <inheritdoc/>
     public override double LogPrior(ReadOnlySpan<float> theta)
     {

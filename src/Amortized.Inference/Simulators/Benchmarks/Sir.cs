@@ -53,6 +53,9 @@ public sealed class Sir : BenchmarkTask
         for (int k = 0; k < p.Length; k++) x[k] = Binomial(rng, 1000, p[k]);
     }
 
+    /// <summary>Log-normal priors: positive, and the log map makes the prior Gaussian in the network's space.</summary>
+    public override ParameterSupport Support => new(0, null, Adapters.ConstraintMethod.Exp);
+
     /// <inheritdoc/>
     public override double LogPrior(ReadOnlySpan<float> theta) =>
         LogLogNormal(theta[0], Math.Log(0.4), 0.5) + LogLogNormal(theta[1], Math.Log(0.125), 0.2);

@@ -36,6 +36,9 @@ public sealed class Slcp : BenchmarkTask
         }
     }
 
+    /// <summary>U(-3, 3) on every parameter.</summary>
+    public override ParameterSupport Support => new(-3, 3);
+
     /// <inheritdoc/>
     public override double LogPrior(ReadOnlySpan<float> theta) => LogUniform(theta, -3, 3);
 }

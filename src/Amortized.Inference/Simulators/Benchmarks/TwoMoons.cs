@@ -36,6 +36,9 @@ public sealed class TwoMoons : BenchmarkTask
         x[1] = (float)(r * Math.Sin(a) + (theta2 - theta1) / Math.Sqrt(2));
     }
 
+    /// <summary>U(-1, 1) on every parameter.</summary>
+    public override ParameterSupport Support => new(-1, 1);
+
     /// <inheritdoc/>
     public override double LogPrior(ReadOnlySpan<float> theta) => LogUniform(theta, -1, 1);
 }

@@ -1,0 +1,29 @@
+using System.CommandLine;
+using Amortized.Inference.Serialization;
+
+namespace Amortized.Cli.Commands;
+
+/// <summary><c>amortized diagnose DIR [--datasets 300] [--samples 1000]</c>: recomputes the metrics and the report.</summary>
+internal static class DiagnoseCommand
+{
+    public static Command Create(CliContext ctx)
+    {
+        var dir = new Argument<string>("DIR") { Description = "Run folder written by 'amortized fit'" };
+        var datasets = Options.Int("--datasets", "Held-out data sets to check calibration on", 300, 2, 100_000);
+        var samples = Options.Int("--samples", "Posterior draws per data set", 1000, 10, 1_000_000);
+        var seed = Options.Seed();
+        var command = new Command("diagnose", "Recompute the diagnostics, figures and report of a trained model") { dir, datasets, samples, seed };
+        command.SetAction(r => CliErrors.Guard(ctx, () => Run(ctx, r.GetValue(dir)!, r.GetValue(datasets), r.GetValue(samples), r.GetValue(seed))));
+        return command;
+    }
+
+    public static int Run(CliContext ctx, string dir, int datasets, int samples, ulong seed)
+    {
+        var folder = RunFolder.Open(dir);
+        var run = RunInfo.Load(folder.Run);
+        var approximator = ApproximatorFile.Load(folder.Model);
+        RunReporter.Produce(ctx, folder, run, approximator, datasets, samples, seed);
+        ctx.Log($"report: {folder.Report}");
+        return CliErrors.Ok;
+    }
+}

@@ -1,0 +1,49 @@
+using System.CommandLine;
+using Amortized.Inference.Data;
+using Amortized.Inference.Serialization;
+
+namespace Amortized.Cli.Commands;
+
+/// <summary><c>amortized sample DIR --observation FILE --samples N --out FILE.csv [--seed S]</c>.</summary>
+internal static class SampleCommand
+{
+    public static Command Create(CliContext ctx)
+    {
+        var dir = new Argument<string>("DIR") { Description = "Run folder written by 'amortized fit'" };
+        var observation = Options.RequiredPath("--observation", "CSV (header row, one data set per row), .npy or .npz with the observed data");
+        var samples = Options.Int("--samples", "Posterior draws per data set", 1000, 1, 10_000_000);
+        var output = Options.RequiredPath("--out", "Output CSV: a header of parameter names (and a leading dataset column for several data sets)");
+        var seed = Options.Seed();
+        var command = new Command("sample", "Draw posterior samples for observed data") { dir, observation, samples, output, seed };
+        command.SetAction(r => CliErrors.Guard(ctx, () => Run(ctx, r.GetValue(dir)!, r.GetValue(observation)!, r.GetValue(samples), r.GetValue(output)!, r.GetValue(seed))));
+        return command;
+    }
+
+    public static int Run(CliContext ctx, string dir, string observationPath, int numSamples, string outPath, ulong seed)
+    {
+        var folder = RunFolder.Open(dir);
+        var run = RunInfo.Load(folder.Run);
+        var approximator = ApproximatorFile.Load(folder.Model);
+        var observations = Observations.Read(observationPath, run.Inputs);
+        var draws = PosteriorDrawing.Draw(run, approximator, observations, numSamples, seed);
+        foreach (string warning in MisspecificationWarnings.For(run, approximator, observations))
+            ctx.Error.WriteLine($"warning: {warning}");
+        int b = observations.BatchSize, d = run.ParameterNames.Length;
+        var table = new CsvTable(b * numSamples);
+        if (b > 1)
+        {
+            var dataset = new float[b * numSamples];
+            for (int i = 0; i < dataset.Length; i++) dataset[i] = i / numSamples;
+            table.Add("dataset", dataset, isInteger: true);
+        }
+        for (int j = 0; j < d; j++)
+        {
+            var column = new float[b * numSamples];
+            for (int i = 0; i < column.Length; i++) column[i] = draws[i * d + j];
+            table.Add(run.ParameterNames[j], column);
+        }
+        Csv.WriteTable(outPath, table);
+        ctx.Log($"wrote {numSamples:N0} draws x {b} data set(s) of {string.Join(", ", run.ParameterNames)} to {outPath}");
+        return CliErrors.Ok;
+    }
+}

@@ -1,0 +1,293 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.Intrinsics;
+using Amortized.Inference.Adapters;
+using Amortized.Inference.Approximators;
+using Amortized.Inference.Data;
+using Amortized.Inference.Serialization;
+using Amortized.Inference.Simulators;
+using Amortized.Inference.Simulators.Benchmarks;
+using Amortized.Inference.Workflows;
+using Amortized.Kernels.Cpu;
+using Spectre.Console;
+
+namespace Amortized.Cli;
+
+/// <summary>Everything <c>amortized fit</c> is asked to do.</summary>
+internal sealed record FitSettings
+{
+    public string? Task { get; init; }
+    public string[] Data { get; init; } = [];
+    public string[] InferenceVariables { get; init; } = [];
+    public string[] InferenceConditions { get; init; } = [];
+    public string[] SummaryVariables { get; init; } = [];
+    public required string Out { get; init; }
+    public int? Simulations { get; init; }
+    public int? Epochs { get; init; }
+    public int BatchSize { get; init; } = 128;
+    public int BatchesPerEpoch { get; init; } = 100;
+    public ulong Seed { get; init; } = 1;
+    public string InferenceNetwork { get; init; } = "coupling";
+    public string? SummaryNetwork { get; init; }
+    public string Method { get; init; } = "posterior";
+    public int Threads { get; init; } = Environment.ProcessorCount;
+    public string Device { get; init; } = "cpu";
+    public TimeSpan? TimeBudget { get; init; }
+    public bool Resume { get; init; }
+    public int DiagnosticDatasets { get; init; } = 300;
+    public int DiagnosticSamples { get; init; } = 1000;
+    public bool Report { get; init; } = true;
+}
+
+/// <summary>Trains a model as <c>fit</c> describes and writes the run folder.</summary>
+internal static class FitRunner
+{
+    /// <summary>Default epochs: online epochs are 100 fresh batches each; offline ones pass over the fixed budget once.</summary>
+    public const int DefaultOnlineEpochs = 40, DefaultOfflineEpochs = 100;
+
+    /// <summary>Simulations stored with the model as the misspecification reference.</summary>
+    public const int MisspecificationReferenceSize = 1000;
+
+    public static int Run(CliContext ctx, FitSettings s)
+    {
+        if (s.Device != "cpu")
+            throw new UsageException($"--device {s.Device}: the CUDA backend (Amortized.Gpu) is not part of this build; use --device cpu.");
+        if ((s.Task is null) == (s.Data.Length == 0))
+            throw new UsageException(s.Task is null ? "fit needs a TASK or --data PATH." : "fit takes a TASK or --data, not both.");
+        bool likelihood = s.Method == "likelihood";
+        KernelThreading.MaxThreads = s.Threads;
+        var folder = new RunFolder(s.Out);
+        Directory.CreateDirectory(folder.Path);
+
+        var setup = s.Task is not null ? TaskSetup(s, likelihood) : DataSetup(s, likelihood);
+        var approximator = ApproximatorFactory.Build(setup.Spec, setup.Adapter, setup.Probe);
+        int epochs = s.Epochs ?? (setup.Training is null ? DefaultOnlineEpochs : DefaultOfflineEpochs);
+        var options = new TrainingOptions
+        {
+            Epochs = epochs,
+            BatchSize = s.BatchSize,
+            BatchesPerEpoch = s.BatchesPerEpoch,
+            LearningRate = 1e-3f,
+            Seed = s.Seed,
+            TimeBudget = s.TimeBudget,
+            ValidationData = setup.Validation,
+            EarlyStoppingPatience = setup.Training is null ? null : 10,
+            CheckpointPath = folder.Checkpoint,
+        };
+        ctx.Log($"fit {setup.Description}: {approximator.Store.Count:N0} parameters, {(setup.Training is null ? $"online, {epochs} epochs x {s.BatchesPerEpoch} batches of {s.BatchSize}" : $"offline on {setup.Training.BatchSize:N0} simulations, up to {epochs} epochs")}, {s.Threads} thread(s), seed {s.Seed}");
+        var history = Train(ctx, approximator, options, setup, s.Resume && File.Exists(folder.Checkpoint) ? folder.Checkpoint : null);
+
+        // Summary-space vectors of fresh simulations (or held-out data) against which 'sample' checks observations.
+        if (!likelihood && approximator.SummarySpaceDim > 0)
+        {
+            var reference = setup.Simulator is not null
+                ? setup.Simulator.Sample(MisspecificationReferenceSize, s.Seed, new SampleOptions { BatchIndex = ulong.MaxValue - 3 })
+                : setup.HeldOut;
+            if (reference is { BatchSize: >= 20 }) approximator.SetMisspecificationReference(reference);
+        }
+        var metadata = new Dictionary<string, string> { ["method"] = s.Method };
+        if (s.Task is not null) metadata["task"] = TaskNames.Normalize(s.Task);
+        ApproximatorFile.Save(folder.Model, approximator, metadata);
+        if (setup.HeldOut is not null) Npy.WriteNpz(folder.HeldOut, setup.HeldOut);
+        WriteHistory(folder.History, history);
+
+        var run = new RunInfo
+        {
+            Task = s.Task is null ? null : TaskNames.Normalize(s.Task),
+            DataSource = s.Data.Length == 0 ? null : string.Join(",", s.Data.Select(Path.GetFullPath)),
+            Method = s.Method,
+            InferenceNetwork = s.InferenceNetwork,
+            SummaryNetwork = NetworkChoices.SummaryName(setup.Spec.Summary),
+            Parameters = setup.Parameters,
+            ParameterNames = setup.ParameterNames,
+            Inputs = setup.Inputs,
+            InferenceVariables = s.Task is null ? s.InferenceVariables : null,
+            InferenceConditions = s.Task is null ? s.InferenceConditions : null,
+            SummaryVariables = s.Task is null ? s.SummaryVariables : null,
+            Simulations = s.Task is null ? setup.Training?.BatchSize : s.Simulations,
+            Epochs = epochs,
+            BatchSize = s.BatchSize,
+            BatchesPerEpoch = s.BatchesPerEpoch,
+            Seed = s.Seed,
+            Threads = s.Threads,
+            Steps = history.Steps,
+            TrainingSeconds = history.Seconds,
+            StopReason = history.StopReason,
+            ParameterCount = approximator.Store.Count,
+            Architecture = Architecture(approximator),
+            Created = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture),
+            Machine = MachineDescription(),
+        };
+        run.Save(folder.Run);
+        ctx.Log($"trained {history.Steps:N0} steps in {history.Seconds:F1} s ({history.StopReason}); model: {folder.Model}");
+
+        if (s.Report)
+        {
+            RunReporter.Produce(ctx, folder, run, approximator, s.DiagnosticDatasets, s.DiagnosticSamples, s.Seed);
+            ctx.Log($"report: {folder.Report}");
+        }
+        return CliErrors.Ok;
+    }
+
+    /// <summary>Adapter, spec, data and names of a run; Training is null for online training.</summary>
+    internal sealed record Setup(string Description, Adapter Adapter, ApproximatorSpec Spec, SimulationBatch Probe,
+        ISimulator? Simulator, SimulationBatch? Training, SimulationBatch? Validation, SimulationBatch? HeldOut, ShardedDataset? Shards,
+        InputKey[] Parameters, string[] ParameterNames, InputKey[] Inputs);
+
+    private static Setup TaskSetup(FitSettings s, bool likelihood)
+    {
+        var task = TaskNames.Create(s.Task!);
+        var summary = s.SummaryNetwork is null ? task.DefaultSummaryNetwork : NetworkChoices.Summary(s.SummaryNetwork);
+        if (likelihood && summary != SummaryNetworkKind.None)
+            throw new UsageException($"--method likelihood learns p(x | theta) and needs no summary network; got --summary-network {NetworkChoices.SummaryName(summary)}.");
+        Adapter adapter;
+        try { adapter = task.DefaultAdapter(likelihood, summary); }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException) { throw new UsageException(e.Message); }
+        var probe = task.Sample(4, s.Seed ^ 0x9E3779B97F4A7C15UL);
+        var inputs = probe.Keys.Where(k => k != task.ParameterKey).Select(k => new InputKey(k, probe.Shape(k)[1..].ToArray())).ToArray();
+        var spec = NetworkChoices.Spec(s.InferenceNetwork, summary, s.Seed);
+        string description = $"{task.Name} ({(likelihood ? "likelihood" : "posterior")}, {s.InferenceNetwork}{(summary == SummaryNetworkKind.None ? "" : " + " + NetworkChoices.SummaryName(summary))})";
+        if (s.Simulations is not int n)
+            return new Setup(description, adapter, spec, probe, task, null, task.Sample(Math.Max(256, s.BatchSize * 4), s.Seed, new SampleOptions { BatchIndex = ulong.MaxValue }), null, null,
+                [new InputKey(task.ParameterKey, probe.Shape(task.ParameterKey)[1..].ToArray())], [.. task.ParameterNames], inputs);
+        var all = task.Sample(n, s.Seed);
+        var (train, validation) = Split(all, s.Seed);
+        return new Setup(description, adapter, spec, probe, task, train, validation, null, null, [new InputKey(task.ParameterKey, probe.Shape(task.ParameterKey)[1..].ToArray())], [.. task.ParameterNames], inputs);
+    }
+
+    private static Setup DataSetup(FitSettings s, bool likelihood)
+    {
+        if (s.InferenceVariables.Length == 0) throw new UsageException("fit --data needs --inference-variables KEY[,KEY...].");
+        if (s.InferenceConditions.Length == 0 && s.SummaryVariables.Length == 0)
+            throw new UsageException("fit --data needs --inference-conditions or --summary-variables (what the posterior is conditioned on).");
+        if (likelihood) throw new UsageException("--method likelihood is for built-in tasks (it needs the prior density); with --data swap the roles of the keys instead.");
+        SimulationBatch all;
+        ShardedDataset? shards = null;
+        if (s.Data.Length == 1 && Directory.Exists(s.Data[0]))
+        {
+            shards = ShardedDataset.Open(s.Data[0]);
+            all = shards.ReadShard(0);
+        }
+        else all = DataFiles.ReadBatch(s.Data);
+        foreach (string key in s.InferenceVariables.Concat(s.InferenceConditions).Concat(s.SummaryVariables))
+            if (!all.Contains(key)) throw new UsageException($"the data have no key '{key}'; they have {string.Join(", ", all.Keys)}.");
+        if (all.BatchSize < 10) throw new UsageException($"the data hold {all.BatchSize} simulations; at least 10 are needed to train and validate.");
+        var summaryKind = s.SummaryVariables.Length == 0 ? SummaryNetworkKind.None : NetworkChoices.Summary(s.SummaryNetwork ?? "deepset");
+        if (s.SummaryVariables.Length > 0 && summaryKind == SummaryNetworkKind.None)
+            throw new UsageException("--summary-variables need a summary network; got --summary-network none.");
+        var adapter = new Adapter().Concatenate(s.InferenceVariables, Keys.InferenceVariables);
+        if (s.InferenceConditions.Length > 0) adapter.Concatenate(s.InferenceConditions, Keys.InferenceConditions);
+        if (s.SummaryVariables.Length > 0) adapter.Concatenate(s.SummaryVariables, Keys.SummaryVariables);
+        var spec = NetworkChoices.Spec(s.InferenceNetwork, summaryKind, s.Seed);
+        var inputs = s.InferenceConditions.Concat(s.SummaryVariables).Select(k => new InputKey(k, all.Shape(k)[1..].ToArray())).ToArray();
+        var parameters = s.InferenceVariables.Select(k => new InputKey(k, all.Shape(k)[1..].ToArray())).ToArray();
+        var names = new List<string>();
+        foreach (string key in s.InferenceVariables)
+        {
+            int len = all.RowLength(key);
+            if (all.Shape(key).Length == 1) names.Add(key);
+            else for (int i = 0; i < len; i++) names.Add($"{key}[{i}]");
+        }
+        string description = $"{string.Join(",", s.Data.Select(Path.GetFileName))} ({s.InferenceNetwork}{(summaryKind == SummaryNetworkKind.None ? "" : " + " + NetworkChoices.SummaryName(summaryKind))})";
+        if (shards is not null)
+        {
+            // The first shard's last tenth is held out for validation and diagnostics; the rest stream from disk.
+            var (_, heldOut) = Split(all, s.Seed);
+            return new Setup(description, adapter, spec, all.Slice(0, Math.Min(4, all.BatchSize)), null, null, heldOut, heldOut, shards,
+                parameters, [.. names], inputs);
+        }
+        var (train, validation) = Split(all, s.Seed);
+        return new Setup(description, adapter, spec, train.Slice(0, Math.Min(4, train.BatchSize)), null, train, validation, validation, null,
+            parameters, [.. names], inputs);
+    }
+
+    /// <summary>A seeded shuffle, then 90% for training and 10% (at least 2 rows) held out.</summary>
+    private static (SimulationBatch Train, SimulationBatch Validation) Split(SimulationBatch all, ulong seed)
+    {
+        int n = all.BatchSize;
+        int held = Math.Clamp(n / 10, 2, n - 1);
+        var order = Enumerable.Range(0, n).ToArray();
+        var rng = new Amortized.Tensors.Rng(seed, 0x5EED);
+        for (int i = n - 1; i > 0; i--)
+        {
+            int j = (int)(rng.NextUInt32() % (uint)(i + 1));
+            (order[i], order[j]) = (order[j], order[i]);
+        }
+        return (all.SelectRows(order.AsSpan(held)), all.SelectRows(order.AsSpan(0, held)));
+    }
+
+    private static TrainingHistory Train(CliContext ctx, ContinuousApproximator approximator, TrainingOptions options, Setup setup, string? resumeFrom)
+    {
+        var clock = Stopwatch.StartNew();
+        TrainingHistory Fit(TrainingOptions o)
+        {
+            var trainer = new Trainer(approximator, o);
+            if (resumeFrom is not null)
+            {
+                trainer.Resume(resumeFrom);
+                ctx.Log($"resumed from {resumeFrom} after epoch {trainer.History.Epochs.Count}");
+            }
+            if (setup.Training is not null) return trainer.FitOffline(setup.Training);
+            if (setup.Shards is not null) return trainer.FitDisk(setup.Shards, setup.Validation);
+            return trainer.FitOnline(setup.Simulator!);
+        }
+
+        void LogEpoch(Trainer t)
+        {
+            var e = t.History.Epochs[^1];
+            ctx.Log($"epoch {e.Epoch + 1}/{options.Epochs}  loss {e.TrainLoss:F4}{(e.ValidationLoss is { } v ? $"  validation {v:F4}" : "")}  ({clock.Elapsed.TotalSeconds:F0} s)");
+        }
+
+        if (!ctx.Interactive) return Fit(options with { OnEpochEnd = LogEpoch });
+        TrainingHistory? history = null;
+        AnsiConsole.Progress().AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .Start(p =>
+            {
+                var bar = p.AddTask("training", maxValue: (double)options.Epochs * Math.Max(1, options.BatchesPerEpoch));
+                string last = "";
+                history = Fit(options with
+                {
+                    Progress = new Inline<TrainingProgress>(tp =>
+                    {
+                        bar.Value = (double)tp.Epoch * tp.BatchesPerEpoch + tp.Batch + 1;
+                        bar.MaxValue = (double)options.Epochs * tp.BatchesPerEpoch;
+                        bar.Description = $"epoch {tp.Epoch + 1}/{options.Epochs} loss {tp.Loss:F3}{last}";
+                    }),
+                    OnEpochEnd = t => last = t.History.Epochs[^1].ValidationLoss is { } v ? $" val {v:F3}" : "",
+                });
+                bar.Value = bar.MaxValue;
+            });
+        return history!;
+    }
+
+    private sealed class Inline<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+
+    internal static void WriteHistory(string path, TrainingHistory history)
+    {
+        var table = new CsvTable(history.Epochs.Count)
+            .Add("epoch", [.. history.Epochs.Select(e => (float)(e.Epoch + 1))], isInteger: true)
+            .Add("train_loss", [.. history.Epochs.Select(e => (float)e.TrainLoss)])
+            .Add("validation_loss", [.. history.Epochs.Select(e => (float)(e.ValidationLoss ?? double.NaN))])
+            .Add("learning_rate", [.. history.Epochs.Select(e => (float)e.LearningRate)])
+            .Add("seconds", [.. history.Epochs.Select(e => (float)e.Seconds)]);
+        Csv.WriteTable(path, table);
+    }
+
+    internal static string Architecture(ContinuousApproximator approximator)
+    {
+        var text = new System.Text.StringBuilder();
+        if (approximator.SummaryNetwork is { } summary) text.AppendLine(summary.ToString());
+        text.Append(approximator.InferenceNetwork.ToString());
+        return text.ToString();
+    }
+
+    internal static string MachineDescription()
+    {
+        string simd = Vector512.IsHardwareAccelerated ? "AVX-512" : Vector256.IsHardwareAccelerated ? "AVX2" : "scalar";
+        return $"{Environment.ProcessorCount} logical cores, {simd}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}";
+    }
+}

@@ -1,0 +1,44 @@
+using Amortized.Inference.Approximators;
+using Amortized.Inference.Simulators;
+using Amortized.Inference.Simulators.Benchmarks;
+
+namespace Amortized.Cli;
+
+/// <summary>
+/// Posterior draws for observed data sets from a run's model, flattened to (B, S, D) in the order of the run's
+/// parameter names: directly from the flow for a posterior model, by MCMC on the learned likelihood times the
+/// task's prior for a likelihood model.
+/// </summary>
+internal static class PosteriorDrawing
+{
+    public static float[] Draw(RunInfo run, ContinuousApproximator approximator, SimulationBatch observations, int numSamples, ulong seed,
+        Action<string>? warn = null)
+    {
+        int b = observations.BatchSize, d = run.ParameterNames.Length;
+        var result = new float[(long)b * numSamples * d > int.MaxValue ? throw new UsageException($"{b} data sets x {numSamples} draws x {d} parameters is too many values for one call.") : b * numSamples * d];
+        if (run.Method == "likelihood")
+        {
+            var task = TaskNames.Create(run.Task ?? throw new InvalidDataException("run.json: a likelihood model must name its task (the prior comes from it)."));
+            var posterior = new LikelihoodPosterior(approximator, task);
+            for (int i = 0; i < b; i++)
+            {
+                var samples = posterior.Sample(observations.Slice(i, 1), new LikelihoodPosteriorOptions { NumSamples = numSamples, Seed = seed + (ulong)i });
+                // Chains keep ceil(S / C) draws each; the first S of the chain-major draws are returned.
+                samples.Draws.AsSpan(0, numSamples * d).CopyTo(result.AsSpan(i * numSamples * d));
+            }
+            return result;
+        }
+        var draws = approximator.Sample(observations, numSamples, seed);
+        int offset = 0;
+        foreach (var p in run.Parameters)
+        {
+            float[] values = draws.Get(p.Name);
+            int len = p.RowLength;
+            for (int i = 0; i < b; i++)
+                for (int s = 0; s < numSamples; s++)
+                    Array.Copy(values, ((long)i * numSamples + s) * len, result, ((long)i * numSamples + s) * d + offset, len);
+            offset += len;
+        }
+        return result;
+    }
+}

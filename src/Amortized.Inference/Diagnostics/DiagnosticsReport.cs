@@ -1,0 +1,118 @@
+using System.Text.Json;
+
+namespace Amortized.Inference.Diagnostics;
+
+/// <summary>
+/// Everything the diagnostic figures and tables need, computed once by <see cref="Diagnostics.Compute"/>. Shapes
+/// use N data sets, S draws, D parameters and K band points; arrays are row-major.
+/// </summary>
+public sealed class DiagnosticsReport
+{
+    internal DiagnosticsReport(PosteriorDraws draws, float[] truths, double[] priorSd, DiagnosticsOptions options)
+    {
+        Names = draws.Names;
+        Datasets = draws.Datasets;
+        Draws = draws.Draws;
+        Parameters = draws.Parameters;
+        Truths = truths;
+        PriorSd = priorSd;
+        Options = options;
+    }
+
+    /// <summary>Parameter names (D).</summary>
+    public IReadOnlyList<string> Names { get; }
+
+    /// <summary>N.</summary>
+    public int Datasets { get; }
+
+    /// <summary>S.</summary>
+    public int Draws { get; }
+
+    /// <summary>D.</summary>
+    public int Parameters { get; }
+
+    /// <summary>The options the report was computed with.</summary>
+    public DiagnosticsOptions Options { get; }
+
+    /// <summary>True parameters (N, D).</summary>
+    public float[] Truths { get; }
+
+    /// <summary>Prior standard deviations used for contraction (D).</summary>
+    public double[] PriorSd { get; }
+
+    /// <summary>SBC ranks #{draws &lt; truth} (N, D), in 0..S.</summary>
+    public int[] Ranks { get; internal init; } = [];
+
+    /// <summary>Fractional ranks rank / S (N, D).</summary>
+    public double[] FractionalRanks { get; internal init; } = [];
+
+    /// <summary>The simultaneous ECDF band for N ranks.</summary>
+    public EcdfBand Band { get; internal init; } = null!;
+
+    /// <summary>
+    /// ECDF at <see cref="EcdfBand.Z"/> of each parameter's <see cref="SimulationBasedCalibration.MidRanks"/> (D, K):
+    /// the curve to draw inside <see cref="Band"/> (subtract Z for the difference plot).
+    /// </summary>
+    public double[] Ecdf { get; internal init; } = [];
+
+    /// <summary>Whether each parameter's rank ECDF stays inside the band (D).</summary>
+    public bool[] WithinBand { get; internal init; } = [];
+
+    /// <summary>Largest |ECDF(z) - z| of <see cref="Ecdf"/> per parameter (D).</summary>
+    public double[] MaxEcdfDeviation { get; internal init; } = [];
+
+    /// <summary>Log gamma per parameter (D); &gt;= 0 is consistent with calibration.</summary>
+    public double[] LogGamma { get; internal init; } = [];
+
+    /// <summary>Coverage of central credible intervals (levels L, table (L, D)).</summary>
+    public CoverageResult Coverage { get; internal init; } = null!;
+
+    /// <summary>Calibration error per parameter (D).</summary>
+    public double[] CalibrationError { get; internal init; } = [];
+
+    /// <summary>Posterior z-scores (N, D).</summary>
+    public double[] ZScores { get; internal init; } = [];
+
+    /// <summary>Posterior contraction (N, D), in the form chosen by <see cref="DiagnosticsOptions.ContractionVarianceRatio"/>.</summary>
+    public double[] Contraction { get; internal init; } = [];
+
+    /// <summary>Median contraction over data sets per parameter (D).</summary>
+    public double[] MedianContraction { get; internal init; } = [];
+
+    /// <summary>Posterior medians, MADs and their correlation with the truths.</summary>
+    public RecoveryResult Recovery { get; internal init; } = null!;
+
+    /// <summary>Normalized RMSE per parameter (D).</summary>
+    public double[] Nrmse { get; internal init; } = [];
+
+    /// <summary>Joint TARP calibration curve.</summary>
+    public TarpResult Tarp { get; internal init; } = null!;
+
+    /// <summary>One verdict per metric and parameter, grouped by metric.</summary>
+    public IReadOnlyList<MetricRow> Rows { get; internal set; } = [];
+
+    /// <summary>Whether every calibration row (ECDF band, log gamma, calibration error, TARP) passed.</summary>
+    public bool Calibrated
+    {
+        get
+        {
+            foreach (var row in Rows)
+                if (DiagnosticsVerdicts.IsCalibrationMetric(row.Metric) && !row.Passed) return false;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// The metric rows and per-parameter summary numbers as indented snake_case JSON (no per-data-set arrays).
+    /// Source-generated serialization, so it is trim- and AOT-safe; NaN is written as the string "NaN".
+    /// </summary>
+    public string ToJson() => JsonSerializer.Serialize(DiagnosticsJson.Document(this), DiagnosticsJsonContext.Default.DiagnosticsJsonDocument);
+
+    /// <inheritdoc/>
+    public override string ToString()
+    {
+        int failed = 0;
+        foreach (var row in Rows) if (!row.Passed) failed++;
+        return $"DiagnosticsReport(N={Datasets}, S={Draws}, D={Parameters}: {Rows.Count - failed}/{Rows.Count} checks passed, {(Calibrated ? "calibrated" : "not calibrated")})";
+    }
+}

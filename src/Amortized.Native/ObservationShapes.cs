@@ -1,0 +1,92 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+
+namespace Amortized.Native;
+
+/// <summary>
+/// The observation layout of the C library: which raw keys a data set consists of, in which order, and the
+/// per-data-set shape of each (no batch axis), written as a JSON object such as
+/// <c>{"x": [100], "observed": [100], "n": []}</c>. Store it in a model file's metadata under
+/// <see cref="MetadataKey"/> when the adapter does not fix every shape (a summary network over sets or time
+/// series leaves the number of elements open), or pass it to <c>amortized_load_with_shapes</c>.
+/// </summary>
+/// <example>
+/// <code>
+/// workflow.Save(path, new Dictionary&lt;string, string&gt;
+/// {
+///     [ObservationShapes.MetadataKey] = ObservationShapes.Format([new("x", [100]), new("observed", [100]), new("n", [])]),
+/// });
+/// </code>
+/// </example>
+public static class ObservationShapes
+{
+    /// <summary>The model-file metadata entry the C library reads the layout from: <c>observation_shapes</c>.</summary>
+    public const string MetadataKey = "observation_shapes";
+
+    /// <summary>Writes keys and per-data-set shapes, in order, as the JSON object the C library reads.</summary>
+    /// <exception cref="ArgumentException">A key is empty or repeated, or a dimension is not positive.</exception>
+    public static string Format(IEnumerable<KeyValuePair<string, int[]>> shapes)
+    {
+        ArgumentNullException.ThrowIfNull(shapes);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            foreach (var (key, shape) in shapes)
+            {
+                Check(key, shape, seen);
+                w.WriteStartArray(key);
+                foreach (int d in shape) w.WriteNumberValue(d);
+                w.WriteEndArray();
+            }
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>Reads the JSON object written by <see cref="Format"/>, keeping its order.</summary>
+    /// <exception cref="FormatException">The text is not such an object.</exception>
+    internal static List<KeyValuePair<string, int[]>> Parse(string json)
+    {
+        var result = new List<KeyValuePair<string, int[]>>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        try
+        {
+            using var doc = JsonDocument.Parse(json);
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+                throw new FormatException($"observation shapes: expected a JSON object from key to shape, e.g. {{\"x\": [10], \"n\": []}}; got a {doc.RootElement.ValueKind}.");
+            foreach (JsonProperty p in doc.RootElement.EnumerateObject())
+            {
+                if (p.Value.ValueKind != JsonValueKind.Array)
+                    throw new FormatException($"observation shapes: key '{p.Name}' maps to a {p.Value.ValueKind}; expected an array of dimensions such as [10] (or [] for a scalar).");
+                var dims = new List<int>();
+                foreach (JsonElement d in p.Value.EnumerateArray())
+                {
+                    if (d.ValueKind != JsonValueKind.Number || !d.TryGetInt32(out int v))
+                        throw new FormatException($"observation shapes: key '{p.Name}' has the dimension {d.GetRawText()}; expected a positive integer.");
+                    dims.Add(v);
+                }
+                int[] shape = [.. dims];
+                try { Check(p.Name, shape, seen); }
+                catch (ArgumentException e) { throw new FormatException(e.Message, e); }
+                result.Add(new(p.Name, shape));
+            }
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException($"observation shapes: not valid JSON ({e.Message}).", e);
+        }
+        return result;
+    }
+
+    private static void Check(string key, int[] shape, HashSet<string> seen)
+    {
+        if (string.IsNullOrEmpty(key)) throw new ArgumentException("observation shapes: a key is empty.", nameof(key));
+        ArgumentNullException.ThrowIfNull(shape);
+        if (!seen.Add(key)) throw new ArgumentException($"observation shapes: key '{key}' appears twice.", nameof(key));
+        foreach (int d in shape)
+            if (d <= 0) throw new ArgumentException($"observation shapes: key '{key}' has the dimension {d}; dimensions must be positive.", nameof(shape));
+    }
+}
