@@ -59,7 +59,7 @@ internal static class RunReporter
             double?[] validation = [.. history.Values("validation_loss").Select(v => float.IsFinite(v) ? (double?)v : null)];
             Figure("loss", "Training and validation loss (negative log density) per epoch.", Figures.Loss(train, validation));
         }
-        Figure("calibration_ecdf", $"Rank ECDF minus the uniform CDF per parameter, with the simultaneous {report.Band.Confidence:P0} band: inside the band is consistent with calibration.",
+        Figure("calibration_ecdf", $"Rank ECDF minus the uniform CDF per parameter, with the simultaneous {Percent(report.Band.Confidence)} band: inside the band is consistent with calibration.",
             Figures.CalibrationEcdf(report.FractionalRanks, b, run.ParameterNames, report.Band.Z, report.Band.LowerDifference, report.Band.UpperDifference, report.Band.Confidence));
         Figure("rank_histograms", "SBC rank histograms with the pointwise 99% binomial band of a calibrated posterior.",
             Figures.RankHistograms(report.Ranks, b, samples, run.ParameterNames));
@@ -139,6 +139,8 @@ internal static class RunReporter
         return sd;
     }
 
+    private static string Percent(double fraction) => (fraction * 100).ToString("G3", CultureInfo.InvariantCulture) + "%";
+
     private static double[] ToDouble(float[] values) => [.. values.Select(v => (double)v)];
 
     private static void WriteMetrics(string path, RunInfo run, DiagnosticsReport report, MmdTestResult? mmd)
@@ -167,7 +169,7 @@ internal static class RunReporter
         string subject = run.Task ?? Path.GetFileName(run.DataSource ?? "data");
         var html = new HtmlReport($"amortized: {subject} ({run.Method})");
         html.AddParagraph(report.Calibrated
-            ? $"Verdict: the posterior is calibrated on {datasets} held-out data sets (every parameter's rank ECDF stays inside the {report.Band.Confidence:P0} simultaneous band)."
+            ? $"Verdict: the posterior is calibrated on {datasets} held-out data sets (every parameter's rank ECDF stays inside its simultaneous {Percent(report.Band.Confidence)} band, and every calibration error is below its threshold)."
             : $"Verdict: the posterior is NOT calibrated on {datasets} held-out data sets; see the failing checks below before trusting its draws.");
         html.AddKeyValues("Run", new Dictionary<string, string>
         {

@@ -8,10 +8,6 @@ internal static class DiagnosticsVerdicts
     public const string EcdfBand = "sbc_ecdf_band", LogGamma = "log_gamma", CalibrationError = "calibration_error",
         Tarp = "tarp", Contraction = "contraction", Recovery = "recovery_r", Nrmse = "nrmse", Joint = "(joint)";
 
-    /// <summary>Metrics that test calibration (the others measure how much the data teach).</summary>
-    public static bool IsCalibrationMetric(string metric) =>
-        metric is EcdfBand or LogGamma or CalibrationError or Tarp;
-
     public static List<MetricRow> Rows(DiagnosticsReport r)
     {
         DiagnosticsOptions o = r.Options;

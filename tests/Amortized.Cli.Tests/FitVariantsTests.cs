@@ -1,0 +1,156 @@
+using System.Globalization;
+using System.Text;
+using Amortized.Inference.Data;
+using Amortized.Inference.Serialization;
+using Xunit;
+
+namespace Amortized.Cli.Tests;
+
+/// <summary>The other ways to fit: offline budgets, data files, other networks, the likelihood, sets, resuming.</summary>
+public sealed class FitVariantsTests
+{
+    private static readonly string[] Tiny = ["--epochs", "1", "--batches-per-epoch", "8", "--batch-size", "32", "--threads", "1",
+        "--diagnostic-datasets", "12", "--diagnostic-samples", "40"];
+
+    private static CliRunner.Result Fit(params string[] args) => CliRunner.Run(["fit", .. args, .. Tiny]);
+
+    [Theory]
+    [InlineData("spline")]
+    [InlineData("flow-matching")]
+    public void OtherInferenceNetworks_TrainSaveAndSample(string network)
+    {
+        string dir = Path.Combine(CliRunner.TempDir(), "run");
+        var fit = Fit("two_moons", "--out", dir, "--inference-network", network);
+        Assert.True(fit.ExitCode == 0, fit.ToString());
+        var approximator = ApproximatorFile.Load(Path.Combine(dir, "model.amz"));
+        Assert.Contains(network == "spline" ? "Spline" : "FlowMatching", approximator.InferenceNetwork.ToString());
+        string obs = Path.Combine(dir, "obs.csv"), draws = Path.Combine(dir, "draws.csv");
+        File.WriteAllText(obs, "x_1,x_2\n0.0,0.0\n");
+        Assert.Equal(0, CliRunner.Run("sample", dir, "--observation", obs, "--samples", "20", "--out", draws).ExitCode);
+        Assert.Equal(20, Csv.ReadTable(draws).RowCount);
+    }
+
+    [Fact]
+    public void OfflineBudget_SplitsValidation_AndRecordsTheBudget()
+    {
+        string dir = Path.Combine(CliRunner.TempDir(), "run");
+        var fit = Fit("gaussian_linear", "--out", dir, "--simulations", "400");
+        Assert.True(fit.ExitCode == 0, fit.ToString());
+        Assert.Contains("offline on 360 simulations", fit.Output);   // 10% held out for validation
+        var history = Csv.ReadTable(Path.Combine(dir, "history.csv"));
+        Assert.All(history.Values("validation_loss"), v => Assert.True(float.IsFinite(v)));
+        Assert.Contains("\"simulations\": 400", File.ReadAllText(Path.Combine(dir, "run.json")));
+    }
+
+    [Fact]
+    public void DataFiles_TrainOnAnNpzFromSimulate_AndDiagnoseOnTheHeldOutSplit()
+    {
+        string root = CliRunner.TempDir();
+        string data = Path.Combine(root, "sims.npz"), dir = Path.Combine(root, "run");
+        Assert.Equal(0, CliRunner.Run("simulate", "two_moons", "--n", "300", "--out", data, "--seed", "2").ExitCode);
+        var fit = Fit("--data", data, "--inference-variables", "theta", "--inference-conditions", "x", "--out", dir);
+        Assert.True(fit.ExitCode == 0, fit.ToString());
+        Assert.True(File.Exists(Path.Combine(dir, "heldout.npz")));
+        Assert.True(File.Exists(Path.Combine(dir, "report.html")));
+        string obs = Path.Combine(root, "obs.csv"), draws = Path.Combine(root, "draws.csv");
+        File.WriteAllText(obs, "x[0],x[1]\n0.1,0.1\n");
+        var sample = CliRunner.Run("sample", dir, "--observation", obs, "--samples", "10", "--out", draws);
+        Assert.True(sample.ExitCode == 0, sample.ToString());
+        Assert.Equal(["theta[0]", "theta[1]"], Csv.ReadTable(draws).ColumnNames);
+        Assert.Equal(0, CliRunner.Run("diagnose", dir, "--datasets", "20", "--samples", "30").ExitCode);
+    }
+
+    [Fact]
+    public void DataFiles_UnknownKeyOrMissingFile_ExitTwo()
+    {
+        string root = CliRunner.TempDir();
+        string data = Path.Combine(root, "sims.npz");
+        Assert.Equal(0, CliRunner.Run("simulate", "two_moons", "--n", "50", "--out", data).ExitCode);
+        CommandTests.AssertBadInput(Fit("--data", data, "--inference-variables", "phi", "--inference-conditions", "x", "--out", Path.Combine(root, "r")), "phi");
+        CommandTests.AssertBadInput(Fit("--data", Path.Combine(root, "none.npz"), "--inference-variables", "theta", "--inference-conditions", "x", "--out", Path.Combine(root, "r")), "none.npz");
+        CommandTests.AssertBadInput(Fit("two_moons", "--data", data, "--out", Path.Combine(root, "r")), "not both");
+    }
+
+    [Fact]
+    public void SetTask_UsesADeepSet_AndSamplesFromACsvWithEveryInput()
+    {
+        string dir = Path.Combine(CliRunner.TempDir(), "run");
+        var fit = Fit("gaussian-mean-sets", "--out", dir);
+        Assert.True(fit.ExitCode == 0, fit.ToString());
+        Assert.Contains("deepset", fit.Output);
+        // One data set: n, x[0..99], observed[0..99] (the mask hides the padding).
+        var header = new StringBuilder("n");
+        var row = new StringBuilder("20");
+        for (int i = 0; i < 100; i++) { header.Append(CultureInfo.InvariantCulture, $",x[{i}]"); row.Append(i < 20 ? ",0.5" : ",0"); }
+        for (int i = 0; i < 100; i++) { header.Append(CultureInfo.InvariantCulture, $",observed[{i}]"); row.Append(i < 20 ? ",1" : ",0"); }
+        string obs = Path.Combine(dir, "obs.csv"), draws = Path.Combine(dir, "draws.csv");
+        File.WriteAllText(obs, $"{header}\n{row}\n");
+        var sample = CliRunner.Run("sample", dir, "--observation", obs, "--samples", "25", "--out", draws);
+        Assert.True(sample.ExitCode == 0, sample.ToString());
+        Assert.Equal(["mu"], Csv.ReadTable(draws).ColumnNames);
+    }
+
+    [Fact]
+    public void Likelihood_TrainsNle_AndSamplesTheposteriorByMcmc()
+    {
+        string dir = Path.Combine(CliRunner.TempDir(), "run");
+        var fit = CliRunner.Run("fit", "two_moons", "--method", "likelihood", "--out", dir, "--epochs", "1", "--batches-per-epoch", "8",
+            "--batch-size", "32", "--threads", "1", "--diagnostic-datasets", "3", "--diagnostic-samples", "40");
+        Assert.True(fit.ExitCode == 0, fit.ToString());
+        Assert.Contains("MCMC", fit.Output);
+        string obs = Path.Combine(dir, "obs.csv"), draws = Path.Combine(dir, "draws.csv");
+        File.WriteAllText(obs, "x_1,x_2\n0.0,0.0\n");
+        var sample = CliRunner.Run("sample", dir, "--observation", obs, "--samples", "40", "--out", draws);
+        Assert.True(sample.ExitCode == 0, sample.ToString());
+        var table = Csv.ReadTable(draws);
+        Assert.Equal(40, table.RowCount);
+        // The prior's support bounds the MCMC chains (the log prior is -inf outside U(-1, 1)).
+        Assert.All(table.Values("theta_1"), t => Assert.InRange(t, -1f, 1f));
+        string theta = Path.Combine(dir, "theta.csv"), lp = Path.Combine(dir, "lp.csv");
+        File.WriteAllText(theta, "theta_1,theta_2\n0.1,0.2\n");
+        Assert.Equal(0, CliRunner.Run("log-prob", dir, "--observation", obs, "--parameters", theta, "--out", lp).ExitCode);
+        Assert.Equal(["row", "log_likelihood"], Csv.ReadTable(lp).ColumnNames);
+    }
+
+    [Fact]
+    public void Resume_ContinuesFromTheCheckpoint()
+    {
+        string dir = Path.Combine(CliRunner.TempDir(), "run");
+        string[] common = ["two_moons", "--out", dir, "--batches-per-epoch", "5", "--batch-size", "32", "--threads", "1", "--no-report", "--seed", "5"];
+        Assert.Equal(0, CliRunner.Run(["fit", .. common, "--epochs", "2"]).ExitCode);
+        var resumed = CliRunner.Run(["fit", .. common, "--epochs", "3", "--resume"]);
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Contains("resumed from", resumed.Output);
+        Assert.Equal(3, Csv.ReadTable(Path.Combine(dir, "history.csv")).RowCount);
+        Assert.DoesNotContain("epoch 1/3", resumed.Output);
+        Assert.Contains("epoch 3/3", resumed.Output);
+    }
+
+    [Fact]
+    public void OutOfDistributionObservation_WarnsOnStderr_ButStillSamples()
+    {
+        string dir = Path.Combine(CliRunner.TempDir(), "run");
+        Assert.Equal(0, Fit("two_moons", "--out", dir).ExitCode);
+        string obs = Path.Combine(dir, "far.csv"), draws = Path.Combine(dir, "draws.csv");
+        File.WriteAllText(obs, "x_1,x_2\n40,-40\n");
+        var result = CliRunner.Run("sample", dir, "--observation", obs, "--samples", "10", "--out", draws);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("warning: possible model misspecification", result.Error);
+        // An in-distribution observation gives no warning.
+        string near = Path.Combine(dir, "near.csv");
+        File.WriteAllText(near, "x_1,x_2\n0.1,-0.1\n");
+        var quiet = CliRunner.Run("sample", dir, "--observation", near, "--samples", "10", "--out", draws);
+        Assert.Equal(0, quiet.ExitCode);
+        Assert.DoesNotContain("warning", quiet.Error);
+    }
+
+    [Fact]
+    public void TimeBudget_StopsTraining()
+    {
+        string dir = Path.Combine(CliRunner.TempDir(), "run");
+        var fit = CliRunner.Run("fit", "two_moons", "--out", dir, "--epochs", "100000", "--batches-per-epoch", "5", "--batch-size", "16",
+            "--threads", "1", "--time-budget", "2s", "--no-report");
+        Assert.True(fit.ExitCode == 0, fit.ToString());
+        Assert.Contains("time budget", fit.Output);
+    }
+}
