@@ -85,7 +85,12 @@ internal static class FitRunner
                 : setup.HeldOut;
             if (reference is { BatchSize: >= 20 }) approximator.SetMisspecificationReference(reference);
         }
-        var metadata = new Dictionary<string, string> { ["method"] = s.Method };
+        var metadata = new Dictionary<string, string>
+        {
+            ["method"] = s.Method,
+            // The observation layout, so the C library (libamortized) can read set and time-series models too.
+            [ObservationShapes.MetadataKey] = ObservationShapes.Format(setup.Inputs.Select(k => new KeyValuePair<string, int[]>(k.Name, k.RowShape))),
+        };
         if (s.Task is not null) metadata["task"] = TaskNames.Normalize(s.Task);
         ApproximatorFile.Save(folder.Model, approximator, metadata);
         if (setup.HeldOut is not null) Npy.WriteNpz(folder.HeldOut, setup.HeldOut);

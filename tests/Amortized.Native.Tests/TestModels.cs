@@ -1,3 +1,4 @@
+using Amortized.Inference.Serialization;
 using Amortized.Inference.Adapters;
 using Amortized.Inference.Approximators;
 using Amortized.Inference.Simulators;

@@ -2,10 +2,10 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 
-namespace Amortized.Native;
+namespace Amortized.Inference.Serialization;
 
 /// <summary>
-/// The observation layout of the C library: which raw keys a data set consists of, in which order, and the
+/// The observation layout of a model (used by the C library and written by the command line): which raw keys a data set consists of, in which order, and the
 /// per-data-set shape of each (no batch axis), written as a JSON object such as
 /// <c>{"x": [100], "observed": [100], "n": []}</c>. Store it in a model file's metadata under
 /// <see cref="MetadataKey"/> when the adapter does not fix every shape (a summary network over sets or time
@@ -48,7 +48,7 @@ public static class ObservationShapes
 
     /// <summary>Reads the JSON object written by <see cref="Format"/>, keeping its order.</summary>
     /// <exception cref="FormatException">The text is not such an object.</exception>
-    internal static List<KeyValuePair<string, int[]>> Parse(string json)
+    public static List<KeyValuePair<string, int[]>> Parse(string json)
     {
         var result = new List<KeyValuePair<string, int[]>>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
