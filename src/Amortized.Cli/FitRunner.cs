@@ -60,7 +60,7 @@ internal static class FitRunner
         Directory.CreateDirectory(folder.Path);
 
         var setup = s.Task is not null ? TaskSetup(s, likelihood) : DataSetup(s, likelihood);
-        var approximator = ApproximatorFactory.Build(setup.Spec, setup.Adapter, setup.Probe);
+        var approximator = ContinuousApproximator.Build(setup.Spec, setup.Adapter, setup.Probe);
         int epochs = s.Epochs ?? (setup.Training is null ? DefaultOnlineEpochs : DefaultOfflineEpochs);
         var options = new TrainingOptions
         {

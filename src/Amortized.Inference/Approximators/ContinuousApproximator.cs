@@ -67,6 +67,32 @@ public sealed class ContinuousApproximator : ITrainableApproximator
         return new ContinuousApproximator(adapter, inference, summary, store, spec.Approximator) { Spec = spec };
     }
 
+    /// <summary>
+    /// Builds the networks of <paramref name="spec"/> with D, C and F read off <paramref name="probe"/> (a few raw
+    /// simulations) after the adapter: the widths of inference_variables, inference_conditions and summary_variables.
+    /// </summary>
+    /// <exception cref="ArgumentException">The adapter produces no inference variables, or summary variables while the
+    /// spec has no summary network.</exception>
+    public static ContinuousApproximator Build(ApproximatorSpec spec, Adapter adapter, SimulationBatch probe)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(adapter);
+        ArgumentNullException.ThrowIfNull(probe);
+        var adapted = adapter.Forward(probe, strict: true);
+        int Width(string key)
+        {
+            if (!adapted.Contains(key)) return 0;
+            var shape = adapted.Shape(key);
+            return shape.Length == 1 ? 1 : shape[^1];
+        }
+        int d = Width(Keys.InferenceVariables);
+        if (d == 0)
+            throw new ArgumentException($"ContinuousApproximator: the adapter produced no '{Keys.InferenceVariables}'; it produced {string.Join(", ", adapted.Keys)}.", nameof(adapter));
+        if (spec.Summary == SummaryNetworkKind.None && adapted.Contains(Keys.SummaryVariables))
+            throw new ArgumentException($"ContinuousApproximator: the adapter produces '{Keys.SummaryVariables}' but the spec has no summary network.", nameof(spec));
+        return Build(spec with { VariableDim = d, ConditionDim = Width(Keys.InferenceConditions), SummaryInputDim = Width(Keys.SummaryVariables) }, adapter);
+    }
+
     /// <summary>The spec this approximator was built from, or null when built from networks directly.</summary>
     public ApproximatorSpec? Spec { get; private init; }
 

@@ -145,23 +145,11 @@ public sealed class BasicWorkflow
 
     private Trainer NewTrainer(TrainingOptions options) => new(Built, options);
 
-    /// <summary>Reads D, C and F off an adapted probe batch and builds the approximator (once).</summary>
+    /// <summary>Builds the approximator (once) with sizes read off an adapted probe batch.</summary>
     private void EnsureBuilt(SimulationBatch probe)
     {
         if (Approximator is not null) return;
-        var adapted = Adapter.Forward(probe, strict: true);
-        int Width(string key)
-        {
-            if (!adapted.Contains(key)) return 0;
-            var shape = adapted.Shape(key);
-            return shape.Length == 1 ? 1 : shape[^1];
-        }
-        int d = Width(Keys.InferenceVariables);
-        if (d == 0)
-            throw new InvalidOperationException($"BasicWorkflow: the adapter produced no '{Keys.InferenceVariables}'; it produced {string.Join(", ", adapted.Keys)}.");
-        if (_spec.Summary == SummaryNetworkKind.None && adapted.Contains(Keys.SummaryVariables))
-            throw new InvalidOperationException($"BasicWorkflow: the adapter produces '{Keys.SummaryVariables}' but the spec has no summary network.");
-        _spec = _spec with { VariableDim = d, ConditionDim = Width(Keys.InferenceConditions), SummaryInputDim = Width(Keys.SummaryVariables) };
-        Approximator = ContinuousApproximator.Build(_spec, Adapter);
+        Approximator = ContinuousApproximator.Build(_spec, Adapter, probe);
+        _spec = Approximator.Spec!;
     }
 }
