@@ -75,6 +75,8 @@ internal static class FitRunner
             CheckpointPath = folder.Checkpoint,
         };
         ctx.Log($"fit {setup.Description}: {approximator.Store.Count:N0} parameters, {(setup.Training is null ? $"online, {epochs} epochs x {s.BatchesPerEpoch} batches of {s.BatchSize}" : $"offline on {setup.Training.BatchSize:N0} simulations, up to {epochs} epochs")}, {s.Threads} thread(s), seed {s.Seed}");
+        if (setup.Shards is not null)
+            ctx.Log("note: streaming from disk trains on every shard; validation and diagnostics use a tenth of shard 0, which training also sees, so they are optimistic");
         var history = Train(ctx, approximator, options, setup, s.Resume && File.Exists(folder.Checkpoint) ? folder.Checkpoint : null);
 
         // Summary-space vectors of fresh simulations (or held-out data) against which 'sample' checks observations.

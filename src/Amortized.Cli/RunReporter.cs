@@ -189,6 +189,8 @@ internal static class RunReporter
             ["finished"] = run.Created,
             ["diagnostics"] = $"{datasets} held-out data sets x {samples} draws, {diagnosticsTime.TotalSeconds:F1} s",
         });
+        if (run.DataSource is { } source && Directory.Exists(source))
+            html.AddParagraph("Note: this model streamed a sharded folder from disk, so the data sets checked here (a tenth of shard 0) were also seen in training; the metrics are optimistic.");
         html.AddMetricsTable("Metrics", report.Rows.Select(r =>
             (r.Metric, r.Parameter, r.Value.ToString("G4", CultureInfo.InvariantCulture), r.Criterion, r.Passed, r.Verdict)));
         if (mmd is not null)

@@ -61,6 +61,20 @@ public sealed class FitVariantsTests
     }
 
     [Fact]
+    public void ShardedFolder_StreamsFromDisk()
+    {
+        string root = CliRunner.TempDir();
+        string shards = Path.Combine(root, "shards"), dir = Path.Combine(root, "run");
+        var task = new Amortized.Inference.Simulators.Benchmarks.TwoMoons();
+        using (var writer = new ShardedDatasetWriter(shards, rowsPerShard: 100))
+            for (int i = 0; i < 4; i++) writer.Append(task.Sample(100, (ulong)i + 10));
+        var fit = Fit("--data", shards, "--inference-variables", "theta", "--inference-conditions", "x", "--out", dir);
+        Assert.True(fit.ExitCode == 0, fit.ToString());
+        Assert.True(File.Exists(Path.Combine(dir, "model.amz")));
+        Assert.True(File.Exists(Path.Combine(dir, "report.html")));
+    }
+
+    [Fact]
     public void DataFiles_UnknownKeyOrMissingFile_ExitTwo()
     {
         string root = CliRunner.TempDir();
