@@ -25,7 +25,10 @@ public static class CliApp
             DiagnoseCommand.Create(context),
         };
         root.Options.Add(verbose);
-        ParseResult parsed = root.Parse(args);
+        ParseResult parsed = null!;
+        // Option parsers run inside Parse; a throw there must still end as one line, not a stack trace.
+        int parseStatus = CliErrors.Guard(context, () => { parsed = root.Parse(args); return CliErrors.Ok; });
+        if (parseStatus != CliErrors.Ok) return parseStatus;
         context.Verbose = parsed.GetValue(verbose);
         // A usage error is one clear line on stderr (System.CommandLine would print every error and the help text).
         if (parsed.Errors.Count > 0)

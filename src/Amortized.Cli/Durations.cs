@@ -5,6 +5,9 @@ namespace Amortized.Cli;
 /// <summary>Parses durations such as <c>90s</c>, <c>10m</c>, <c>1h30m</c> or a plain number of seconds.</summary>
 internal static class Durations
 {
+    /// <summary>Longer than any training run, and far inside what TimeSpan holds (it throws on overflow).</summary>
+    private const double MaxSeconds = 10 * 365.25 * 86400;
+
     public static bool TryParse(string text, out TimeSpan value)
     {
         value = default;
@@ -12,7 +15,7 @@ internal static class Durations
         text = text.Trim().ToLowerInvariant();
         if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double plain))
         {
-            if (!(plain > 0) || double.IsInfinity(plain)) return false;
+            if (!(plain > 0) || !(plain < MaxSeconds)) return false;
             value = TimeSpan.FromSeconds(plain);
             return true;
         }
@@ -29,7 +32,7 @@ internal static class Durations
             seconds += number * unit;
             i++;
         }
-        if (!(seconds > 0)) return false;
+        if (!(seconds > 0) || !(seconds < MaxSeconds)) return false;
         value = TimeSpan.FromSeconds(seconds);
         return true;
     }

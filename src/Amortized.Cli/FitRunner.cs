@@ -85,7 +85,15 @@ internal static class FitRunner
             var reference = setup.Simulator is not null
                 ? setup.Simulator.Sample(MisspecificationReferenceSize, s.Seed, new SampleOptions { BatchIndex = ulong.MaxValue - 3 })
                 : setup.HeldOut;
-            if (reference is { BatchSize: >= 20 }) approximator.SetMisspecificationReference(reference);
+            try
+            {
+                if (reference is { BatchSize: >= 20 }) approximator.SetMisspecificationReference(reference);
+            }
+            catch (ArgumentException e)
+            {
+                // Non-finite summaries: the model is still worth saving; 'sample' then just cannot check observations.
+                ctx.Log($"note: no misspecification reference stored ({e.Message})");
+            }
         }
         var metadata = new Dictionary<string, string>
         {
@@ -94,7 +102,15 @@ internal static class FitRunner
             [ObservationShapes.MetadataKey] = ObservationShapes.Format(setup.Inputs.Select(k => new KeyValuePair<string, int[]>(k.Name, k.RowShape))),
         };
         if (s.Task is not null) metadata["task"] = TaskNames.Normalize(s.Task);
-        ApproximatorFile.Save(folder.Model, approximator, metadata);
+        try
+        {
+            ApproximatorFile.Save(folder.Model, approximator, metadata);
+        }
+        catch (ArgumentException e)
+        {
+            // Non-finite weights mean training diverged: our failure to report (exit 1), not the user's input.
+            throw new InvalidOperationException($"the trained model cannot be saved: {e.Message}", e);
+        }
         if (setup.HeldOut is not null) Npy.WriteNpz(folder.HeldOut, setup.HeldOut);
         WriteHistory(folder.History, history);
 

@@ -139,6 +139,8 @@ public sealed class CommandTests(TrainedRunFixture run) : IClassFixture<TrainedR
         AssertBadInput(CliRunner.Run("fit", "two_moons", "--out", CliRunner.TempDir(), "--inference-network", "magic"), "magic");
         AssertBadInput(CliRunner.Run("simulate", "two_moons", "--n", "0", "--out", "x.npz"), "--n");
         AssertBadInput(CliRunner.Run("bogus"), "bogus");
+        AssertBadInput(CliRunner.Run("fit", "two_moons", "--out", CliRunner.TempDir(), "--time-budget", "1e300"), "--time-budget");
+        AssertBadInput(CliRunner.Run("fit", "two_moons", "--out", CliRunner.TempDir(), "--time-budget", "99999999999999h"), "--time-budget");
     }
 
     [Fact]

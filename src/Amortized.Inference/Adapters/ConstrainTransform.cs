@@ -68,8 +68,10 @@ internal sealed class ConstrainTransform : ElementwiseTransform
         double x = Method == ConstraintMethod.Sigmoid
             ? _lo + (_hi - _lo) / (1 + Math.Exp(-y))
             : FromGap(Method == ConstraintMethod.Exp ? Math.Exp(y) : Softplus(y));
-        if (Lower is { } l && x < l) x = l;
-        if (Upper is { } u && x > u) x = u;
+        // A one-sided support is open at its bound (a log-normal has no mass at 0), so draws stop one float inside.
+        bool open = Method != ConstraintMethod.Sigmoid;
+        if (Lower is { } l && x <= l) x = open ? MathF.BitIncrement((float)l) : l;
+        if (Upper is { } u && x >= u) x = open ? MathF.BitDecrement((float)u) : u;
         return x;
     }
 

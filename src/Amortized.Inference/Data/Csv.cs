@@ -26,12 +26,12 @@ public static class Csv
     /// <summary>Reads CSV text into a batch; <paramref name="source"/> names the input in error messages.</summary>
     public static SimulationBatch Read(TextReader reader, string source = "CSV") => ReadTable(reader, source).ToBatch();
 
-    /// <summary>Writes named columns to a CSV file (UTF-8, no byte-order mark).</summary>
-    public static void WriteTable(string path, CsvTable table)
+    /// <summary>Writes named columns to a CSV file (UTF-8, no byte-order mark), atomically (see <see cref="AtomicFile"/>).</summary>
+    public static void WriteTable(string path, CsvTable table) => AtomicFile.Write(path, stream =>
     {
-        using var writer = new StreamWriter(path, append: false, new UTF8Encoding(false));
+        using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true);
         WriteTable(writer, table);
-    }
+    });
 
     /// <summary>Writes named columns as CSV text: a header row, then one line per row.</summary>
     public static void WriteTable(TextWriter writer, CsvTable table)

@@ -64,11 +64,7 @@ public static class Npy
     }
 
     /// <summary>Writes a .npy file (format 1.0).</summary>
-    public static void Write(string path, NpyArray array)
-    {
-        using FileStream f = File.Create(path);
-        Write(f, array);
-    }
+    public static void Write(string path, NpyArray array) => AtomicFile.Write(path, stream => Write(stream, array));
 
     /// <summary>Writes .npy bytes (format 1.0, header padded to a multiple of 64 bytes as NumPy does).</summary>
     public static void Write(Stream stream, NpyArray array)
@@ -111,11 +107,8 @@ public static class Npy
     }
 
     /// <summary>Writes arrays into a .npz archive (deflated, like <c>np.savez_compressed</c>).</summary>
-    public static void WriteNpz(string path, IEnumerable<KeyValuePair<string, NpyArray>> arrays, bool compress = true)
-    {
-        using FileStream f = File.Create(path);
-        WriteNpz(f, arrays, compress);
-    }
+    public static void WriteNpz(string path, IEnumerable<KeyValuePair<string, NpyArray>> arrays, bool compress = true) =>
+        AtomicFile.Write(path, stream => WriteNpz(stream, arrays, compress));
 
     /// <summary>Writes arrays as a .npz archive into <paramref name="stream"/>, which is left open.</summary>
     public static void WriteNpz(Stream stream, IEnumerable<KeyValuePair<string, NpyArray>> arrays, bool compress = true)

@@ -11,6 +11,9 @@ namespace Amortized.Inference.Diagnostics;
 /// </summary>
 public static class Diagnostics
 {
+    /// <summary>The simulator batch index <see cref="Run"/> draws its held-out data sets from.</summary>
+    public const ulong HeldOutBatchIndex = ulong.MaxValue - 7;
+
     /// <summary>Computes every metric on given draws and truths.</summary>
     /// <param name="draws">Posterior draws (N, S, D), N &gt;= 2.</param>
     /// <param name="truths">The parameters that generated each data set (N, D).</param>
@@ -91,7 +94,9 @@ public static class Diagnostics
         if (numDatasets < 2) throw new ArgumentOutOfRangeException(nameof(numDatasets), numDatasets, "Run: expected at least 2 data sets.");
         if (numSamples < 2) throw new ArgumentOutOfRangeException(nameof(numSamples), numSamples, "Run: expected at least 2 samples per data set.");
 
-        SimulationBatch simulations = simulator.Sample(numDatasets, seed);
+        // A batch index training never reaches (Trainer simulates batches 0, 1, ... with its own seed), so these data
+        // sets are fresh even when the seeds coincide.
+        SimulationBatch simulations = simulator.Sample(numDatasets, seed, new SampleOptions { BatchIndex = HeldOutBatchIndex });
         if (!simulations.Contains(parameterKey))
             throw new ArgumentException($"Run: the simulator's batch has no key '{parameterKey}'; it has [{string.Join(", ", simulations.Keys)}].", nameof(parameterKey));
         float[] truths = simulations.Get(parameterKey);

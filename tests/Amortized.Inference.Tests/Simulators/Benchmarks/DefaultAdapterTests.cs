@@ -44,6 +44,9 @@ public class DefaultAdapterTests
         adapter.Forward(task.Sample(2, 1));   // an adapter learns the concatenation's split sizes on its first Forward
         var theta = adapter.Inverse(batch).Get(task.ParameterKey);
         Assert.All(theta, t => Assert.InRange(t, lower, upper));
+        // Every draw has positive prior density: open bounds (the log-normal's 0) are never hit exactly.
+        for (int i = 0; i < 8; i++)
+            Assert.True(double.IsFinite(task.LogPrior(theta.AsSpan(i * d, d))), $"{name}: log prior of row {i} is not finite");
     }
 
     [Fact]
