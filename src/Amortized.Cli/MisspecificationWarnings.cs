@@ -1,4 +1,6 @@
+using System.Globalization;
 using Amortized.Inference.Approximators;
+using Amortized.Inference.Diagnostics;
 using Amortized.Inference.Simulators;
 
 namespace Amortized.Cli;
@@ -11,13 +13,23 @@ internal static class MisspecificationWarnings
 {
     public const double Alpha = 0.05;
 
-    public static IEnumerable<string> For(RunInfo run, ContinuousApproximator approximator, SimulationBatch observations)
+    /// <summary>The test of all observed data sets together, or null when the model holds no reference.</summary>
+    public static MmdTestResult? Test(RunInfo run, ContinuousApproximator approximator, SimulationBatch observations)
     {
-        if (run.Method != "posterior" || approximator.MisspecificationReference is not { } reference) yield break;
-        if (observations.BatchSize >= reference.Count) yield break;
-        var test = approximator.TestMisspecification(observations, bootstrap: 500, seed: 0);
-        if (test.PValue < Alpha)
-            yield return string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"possible model misspecification: the {test.ObservedCount} observed data set(s) look unlike the training simulations in summary space (squared MMD {test.Mmd:G4}, p = {test.PValue:G3} < {Alpha}); the posterior draws may be unreliable.");
+        if (run.Method != "posterior" || approximator.MisspecificationReference is not { } reference) return null;
+        if (observations.BatchSize >= reference.Count) return null;
+        return approximator.TestMisspecification(observations, bootstrap: 500, seed: 0);
+    }
+
+    /// <summary>One line for the log, and a warning when p &lt; alpha.</summary>
+    public static (string Line, string? Warning) Describe(MmdTestResult test)
+    {
+        string line = string.Create(CultureInfo.InvariantCulture,
+            $"misspecification check: squared MMD {test.Mmd:G4} against {test.ReferenceCount} reference simulations, p = {test.PValue:G3}");
+        string? warning = test.PValue < Alpha
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"possible model misspecification: the {test.ObservedCount} observed data set(s) look unlike the training simulations in summary space (squared MMD {test.Mmd:G4}, p = {test.PValue:G3} < {Alpha}); the posterior draws may be unreliable.")
+            : null;
+        return (line, warning);
     }
 }

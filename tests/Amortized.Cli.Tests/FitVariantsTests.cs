@@ -150,6 +150,7 @@ public sealed class FitVariantsTests
         var result = CliRunner.Run("sample", dir, "--observation", obs, "--samples", "10", "--out", draws);
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("warning: possible model misspecification", result.Error);
+        Assert.Matches(@"misspecification check: squared MMD \S+ against 1000 reference simulations, p = 0\.00", result.Output);
         // An in-distribution observation gives no warning.
         string near = Path.Combine(dir, "near.csv");
         File.WriteAllText(near, "x_1,x_2\n0.1,-0.1\n");

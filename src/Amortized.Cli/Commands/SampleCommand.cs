@@ -26,8 +26,12 @@ internal static class SampleCommand
         var approximator = ApproximatorFile.Load(folder.Model);
         var observations = Observations.Read(observationPath, run.Inputs);
         var draws = PosteriorDrawing.Draw(run, approximator, observations, numSamples, seed);
-        foreach (string warning in MisspecificationWarnings.For(run, approximator, observations))
-            ctx.Error.WriteLine($"warning: {warning}");
+        if (MisspecificationWarnings.Test(run, approximator, observations) is { } test)
+        {
+            var (line, warning) = MisspecificationWarnings.Describe(test);
+            ctx.Log(line);
+            if (warning is not null) ctx.Error.WriteLine($"warning: {warning}");
+        }
         int b = observations.BatchSize, d = run.ParameterNames.Length;
         var table = new CsvTable(b * numSamples);
         if (b > 1)
