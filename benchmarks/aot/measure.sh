@@ -2,7 +2,7 @@
 # Native AOT against the JIT: binary sizes, start-up time of the `amortized` command, and W3 latency and throughput
 # (../shared/WORKLOADS.md), as reported in benchmarks/README.md ("Native AOT").
 #
-#   benchmarks/aot/measure.sh [--reps 3] [--startup-runs 20] [--out DIR] [--skip-build]
+#   benchmarks/aot/measure.sh [--reps 5] [--startup-runs 20] [--out DIR] [--skip-build]
 #
 # Builds in the tree this script lives in (so do not run it while another build of the same tree is going on):
 #   - src/Amortized.Cli published with Native AOT (DIR/cli-aot) and framework-dependent for the JIT (DIR/cli-jit),
@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-reps=3; startup_runs=20; out=""; build=1
+reps=5; startup_runs=20; out=""; build=1
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --reps) reps=$2; shift 2 ;;
@@ -53,6 +53,12 @@ def emit(s=""):
     print(s, flush=True); lines.append(s)
 
 def mib(path): return os.path.getsize(path) / 2**20
+def loadavg(): return " ".join(open("/proc/loadavg").read().split()[:3])
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+flags = open("/proc/cpuinfo").read()
+isa = "AVX-512" if " avx512f" in flags else ("AVX2" if " avx2" in flags else "no AVX2")
+runtime = next((l.split(" [")[0] for l in subprocess.run(["dotnet", "--list-runtimes"], capture_output=True, text=True).stdout.splitlines() if "NETCore.App" in l), "?")
+emit(f"Machine: {os.cpu_count()} x {cpu}, {isa}; {runtime}; load average at start {loadavg()}\n")
 emit("## Sizes (MiB)\n")
 emit("| file | MiB |\n| --- | --- |")
 for label, path in [("amortized (native executable)", "cli-aot/amortized"), ("libSkiaSharp.so (ships next to it)", "cli-aot/libSkiaSharp.so"),
@@ -103,14 +109,16 @@ for r in range(reps):
             kv = dict(f.split("=", 1) for f in line.split()[1:])
             runs[name].append(kv)
 raw.close()
-emit(f"\n## W3 (median over {reps} runs of the per-run medians)\n")
-emit("| threads | figure | native | JIT | native / JIT |\n| --- | --- | --- | --- | --- |")
+emit(f"\n## W3 (median over {reps} runs of the per-run medians; ratios paired run by run, JIT and native alternating)\n")
+emit("| threads | figure | native | JIT | native / JIT | range of the paired ratios |\n| --- | --- | --- | --- | --- | --- |")
 for t in sorted({kv["threads"] for kv in runs["aot"]}, key=int):
     for key, label in [("sample_ms", "1000 draws, ms per call"), ("logprob_ms", "1000 log densities, ms per call"),
                        ("throughput_draws_per_s", "100 conditions x 1000 draws, draws/s")]:
-        a = statistics.median(float(kv[key]) for kv in runs["aot"] if kv["threads"] == t)
-        j = statistics.median(float(kv[key]) for kv in runs["jit"] if kv["threads"] == t)
+        a = [float(kv[key]) for kv in runs["aot"] if kv["threads"] == t]
+        j = [float(kv[key]) for kv in runs["jit"] if kv["threads"] == t]
+        ratios = [x / y for x, y in zip(a, j)]
         fmt = (lambda v: f"{v:,.0f}") if "per_s" in key else (lambda v: f"{v:.2f}")
-        emit(f"| {t} | {label} | {fmt(a)} | {fmt(j)} | {a / j:.2f} |")
+        emit(f"| {t} | {label} | {fmt(statistics.median(a))} | {fmt(statistics.median(j))} | {statistics.median(ratios):.2f} | {min(ratios):.2f}-{max(ratios):.2f} |")
+emit(f"\nload average at the end {loadavg()}")
 with open(os.path.join(out, "results.md"), "w") as f: f.write("\n".join(lines) + "\n")
 EOF

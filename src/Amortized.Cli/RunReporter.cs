@@ -47,10 +47,20 @@ internal static class RunReporter
 
         Directory.CreateDirectory(folder.Figures);
         var figures = new List<(string Caption, byte[] Png)>();
-        void Figure(string file, string caption, ScottPlot.Plot plot)
+        void Figure(string file, string caption, Func<ScottPlot.Plot> draw)
         {
-            var (w, h) = Figures.SuggestedSize(plot);
-            figures.Add((caption, FigureFiles.Save(plot, Path.Combine(folder.Figures, file), w, h)));
+            try
+            {
+                var plot = draw();
+                var (w, h) = Figures.SuggestedSize(plot);
+                figures.Add((caption, FigureFiles.Save(plot, Path.Combine(folder.Figures, file), w, h)));
+            }
+            catch (Exception e) when (e is TypeInitializationException or DllNotFoundException)
+            {
+                // A native AOT binary copied without its two Skia libraries fails here with a bare type-initializer error.
+                throw new InvalidOperationException("figures need libSkiaSharp.so and libHarfBuzzSharp.so next to the amortized binary " +
+                    "(they come with its publish folder); copy them there, or pass --no-report to fit.", e);
+            }
         }
 
         var history = File.Exists(folder.History) ? Csv.ReadTable(folder.History) : null;
@@ -58,28 +68,29 @@ internal static class RunReporter
         {
             double[] train = [.. history.Values("train_loss").Select(v => (double)v)];
             double?[] validation = [.. history.Values("validation_loss").Select(v => float.IsFinite(v) ? (double?)v : null)];
-            Figure("loss", "Training and validation loss (negative log density) per epoch.", Figures.Loss(train, validation));
+            Figure("loss", "Training and validation loss (negative log density) per epoch.", () => Figures.Loss(train, validation));
         }
         Figure("calibration_ecdf", $"Rank ECDF minus the uniform CDF per parameter, with the simultaneous {Percent(report.Band.Confidence)} band: inside the band is consistent with calibration.",
             // Mid-ranks (r + 0.5) / (S + 1), the values the band verdict tests, so figure and table agree at z = 0 and 1.
-            Figures.CalibrationEcdf(SimulationBasedCalibration.MidRanks(report.Ranks, samples), b, run.ParameterNames, report.Band.Z, report.Band.LowerDifference, report.Band.UpperDifference, report.Band.Confidence));
+            () => Figures.CalibrationEcdf(SimulationBasedCalibration.MidRanks(report.Ranks, samples), b, run.ParameterNames, report.Band.Z, report.Band.LowerDifference, report.Band.UpperDifference, report.Band.Confidence));
         Figure("rank_histograms", "SBC rank histograms with the pointwise 99% binomial band of a calibrated posterior.",
-            Figures.RankHistograms(report.Ranks, b, samples, run.ParameterNames));
+            () => Figures.RankHistograms(report.Ranks, b, samples, run.ParameterNames));
         Figure("recovery", "Posterior median (bars: median absolute deviation) against the true value; r is the correlation.",
-            Figures.Recovery(ToDouble(truths), report.Recovery.Medians, report.Recovery.Mads, b, run.ParameterNames, report.Recovery.Correlation));
+            () => Figures.Recovery(ToDouble(truths), report.Recovery.Medians, report.Recovery.Mads, b, run.ParameterNames, report.Recovery.Correlation));
         Figure("z_score_contraction", "Posterior z-score against contraction: good posteriors sit at high contraction with |z| below about 3.",
-            Figures.ZScoreContraction(report.ZScores, report.Contraction, b, run.ParameterNames));
+            () => Figures.ZScoreContraction(report.ZScores, report.Contraction, b, run.ParameterNames));
         float[] first = draws.AsSpan(0, samples * d).ToArray();
         int numPrior = Math.Min(priorDraws.Length / d, 2000);
         Figure("pairs", "Posterior draws for the first held-out data set (blue), prior draws (grey) and the true value (red).",
-            Figures.Pairs(first, samples, run.ParameterNames, priorDraws.AsSpan(0, numPrior * d).ToArray(), numPrior, truths.AsSpan(0, d).ToArray()));
+            () => Figures.Pairs(first, samples, run.ParameterNames, priorDraws.AsSpan(0, numPrior * d).ToArray(), numPrior, truths.AsSpan(0, d).ToArray()));
         if (mmd is not null)
             Figure("mmd_null", "Squared MMD in summary space between held-out simulations and the model's reference, against its bootstrap null distribution.",
-                Figures.MmdNull(mmd.NullDistribution, mmd.Mmd, mmd.PValue));
+                () => Figures.MmdNull(mmd.NullDistribution, mmd.Mmd, mmd.PValue));
 
         WriteMetrics(folder.Metrics, run, report, mmd);
         WriteHtml(folder.Report, run, report, mmd, figures, b, samples, clock.Elapsed);
-        ctx.Log($"diagnostics: {(report.Calibrated ? "calibrated" : "NOT calibrated")} ({report.Rows.Count(r => r.Passed)}/{report.Rows.Count} checks passed) in {clock.Elapsed.TotalSeconds:F1} s");
+        ctx.Log($"diagnostics: {(report.Calibrated ? "calibrated" : "NOT calibrated")} ({report.Rows.Count(r => r.Passed)}/{report.Rows.Count} checks passed) in {clock.Elapsed.TotalSeconds:F1} s" +
+            (b < 100 ? $"; only {b} data sets, so the checks have little power" : ""));
     }
 
     /// <summary>Data sets (parameters removed), their true parameters (B, D) and prior draws (P, D).</summary>
@@ -170,6 +181,8 @@ internal static class RunReporter
     {
         string subject = run.Task ?? Path.GetFileName(run.DataSource ?? "data");
         var html = new HtmlReport($"amortized: {subject} ({run.Method})");
+        if (datasets < 100)
+            html.AddParagraph($"Only {datasets} held-out data sets were checked: with so few, these checks can miss a miscalibrated posterior (run 'amortized diagnose' with --datasets 300 or more).");
         html.AddParagraph(report.Calibrated
             ? $"Verdict: the posterior is calibrated on {datasets} held-out data sets (every parameter's rank ECDF stays inside its simultaneous {Percent(report.Band.Confidence)} band, and every calibration error is below its threshold)."
             : $"Verdict: the posterior is NOT calibrated on {datasets} held-out data sets; see the failing checks below before trusting its draws.");
