@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using Amortized.Benchmarks.Training;
 using Amortized.Kernels.Cpu;
 using Amortized.Tensors;
 using Amortized.Tensors.Autodiff;
+using Amortized.Workloads;
 
 // W3 of ../shared/WORKLOADS.md, one line per thread count:
 //   W3 runtime=aot threads=1 sample_ms=6.512 logprob_ms=6.201 throughput_draws_per_s=171234 calls=200

@@ -23,6 +23,7 @@ public static class CliApp
             SampleCommand.Create(context),
             LogProbCommand.Create(context),
             DiagnoseCommand.Create(context),
+            BenchCommand.Create(context),
         };
         root.Options.Add(verbose);
         ParseResult parsed = null!;

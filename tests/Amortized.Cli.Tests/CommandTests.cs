@@ -144,6 +144,17 @@ public sealed class CommandTests(TrainedRunFixture run) : IClassFixture<TrainedR
     }
 
     [Fact]
+    public void Bench_PrintsOneLinePerFigure_AndRejectsUnknownWorkloads()
+    {
+        string json = Path.Combine(CliRunner.TempDir(), "bench.json");
+        var result = CliRunner.Run("bench", "--only", "W3", "--threads", "1", "--runs", "1", "--json", json);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Matches(@"W3 threads=1 sample_latency_ms=[0-9.]+ logprob_latency_ms=[0-9.]+", result.Output);
+        Assert.True(File.Exists(json));
+        AssertBadInput(CliRunner.Run("bench", "--only", "W9"), "W9");
+    }
+
+    [Fact]
     public void MissingModelFolder_ExitsTwo()
     {
         string missing = Path.Combine(CliRunner.TempDir(), "nothing-here");

@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Amortized.Kernels.Cpu;
+using Amortized.Workloads;
 
 namespace Amortized.Benchmarks.Kernels;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.Intrinsics;
 using Amortized.Kernels.Cpu;
+using Amortized.Workloads;
 
 namespace Amortized.Benchmarks.Kernels;
 
