@@ -135,6 +135,24 @@ public sealed class BasicWorkflow
     /// <summary>Posterior mean, median, sd and quantiles per data set.</summary>
     public PosteriorEstimates Estimate(SimulationBatch data, int numSamples = 1000, ulong seed = 0) => Built.Estimate(data, numSamples, seed);
 
+    /// <summary>
+    /// Simulation-based calibration, recovery and the other posterior checks on <paramref name="numDatasets"/> fresh
+    /// simulations with <paramref name="numSamples"/> draws each (<see cref="Diagnostics.Diagnostics.Run"/>).
+    /// </summary>
+    /// <param name="numDatasets">N, held-out data sets (simulated from a batch index training never uses).</param>
+    /// <param name="numSamples">S, posterior draws per data set.</param>
+    /// <param name="seed">Seed of the simulations and the draws.</param>
+    /// <param name="parameterKey">The simulator key of the parameters; a benchmark task's own key when omitted.</param>
+    /// <param name="options">Band level, thresholds and the other settings of the checks.</param>
+    public Diagnostics.DiagnosticsReport ComputeDiagnostics(int numDatasets = 300, int numSamples = 1000, ulong seed = 0,
+        string? parameterKey = null, Diagnostics.DiagnosticsOptions? options = null)
+    {
+        var simulator = Simulator ?? throw new InvalidOperationException("BasicWorkflow.ComputeDiagnostics needs a simulator; pass one to the constructor.");
+        string key = parameterKey ?? (simulator as Simulators.Benchmarks.BenchmarkTask)?.ParameterKey
+            ?? throw new ArgumentException("BasicWorkflow.ComputeDiagnostics: name the simulator's parameter key (parameterKey); only benchmark tasks know theirs.", nameof(parameterKey));
+        return Diagnostics.Diagnostics.Run(Built, simulator, key, numDatasets, numSamples, seed, options);
+    }
+
     /// <summary>Writes the trained model (spec, adapter, weights, statistics) to one file, atomically.</summary>
     public void Save(string path, IReadOnlyDictionary<string, string>? metadata = null) => Serialization.ApproximatorFile.Save(path, Built, metadata);
 
