@@ -163,7 +163,7 @@ public class LikelihoodPosteriorTests(ITestOutputHelper output)
         {
             var samples = posterior.Sample(x.AsSpan(b * 10, 10), new LikelihoodPosteriorOptions
             {
-                NumChains = 20, WarmupSteps = 200, NumSamples = 1000, Seed = (ulong)(10 + b),
+                NumChains = 20, WarmupSteps = 200, NumSamples = 8000, Seed = (ulong)(10 + b),
             });
             var mean = samples.Mean();
             var cov = samples.Covariance();
@@ -179,11 +179,10 @@ public class LikelihoodPosteriorTests(ITestOutputHelper output)
         }
         output.WriteLine($"training {trained:F1} s, total {clock.Elapsed.TotalSeconds:F1} s; |mean - x/2| average {average:F4}, worst {worst:F4}; " +
             $"worst |variance / 0.05 - 1| {worstVarRatio:F3}; worst R-hat {worstRHat:F3}");
-        // Measured: average 0.016, worst 0.050, worst variance ratio 0.21, R-hat at most 1.016. The 0.05 for every
-        // mean is met with 8000 draws per observation (worst 0.043 on 8 observations): at 1000 draws the Monte Carlo
-        // error (about 0.01) adds to the learned likelihood's own, as in the NPE test at 10^4 simulations.
+        // The bound: every posterior mean within 0.05 of x/2. With 8000 draws per observation the Monte Carlo
+        // error of a mean is about 0.0025, so what remains is the learned likelihood's own error.
         Assert.True(average < 0.03, $"average |posterior mean - x/2| = {average:F4}");
-        Assert.True(worst < 0.075, $"largest |posterior mean - x/2| = {worst:F4}");
+        Assert.True(worst < 0.05, $"largest |posterior mean - x/2| = {worst:F4}");
         Assert.True(worstVarRatio < 0.35, $"largest |variance / 0.05 - 1| = {worstVarRatio:F3}");
         Assert.True(worstRHat < 1.1, $"largest R-hat = {worstRHat:F3}");
     }
