@@ -144,6 +144,24 @@ public sealed class Tape
         return input.Grad ??= Tensor.Zeros(input.Shape);
     }
 
+    /// <summary>
+    /// Like <see cref="GradOf(Tensor?)"/>, but a gradient that does not exist yet is created uninitialised and
+    /// <paramref name="overwrite"/> is set: the caller then MUST write every element of it (GEMM with beta = 0,
+    /// a non-accumulating kernel) before anything else touches it. An existing gradient is returned with
+    /// <paramref name="overwrite"/> false and must be accumulated into. Saves zero-filling buffers that the
+    /// first contribution overwrites anyway. Fetch it right before the write: a later fetch of the same tensor
+    /// (an op whose inputs alias) then sees an initialised gradient.
+    /// </summary>
+    internal static Tensor? GradOf(Tensor? input, out bool overwrite)
+    {
+        overwrite = false;
+        if (input is null || !input.RequiresGrad) return null;
+        if (t_gradientTarget is not null && !input.ProducedByTape && !ReferenceEquals(input, t_gradientTarget)) return null;
+        if (input.Grad is not null) return input.Grad;
+        overwrite = true;
+        return input.Grad = Tensor.Empty(input.Shape);
+    }
+
     /// <summary>Restores the previous recording state when disposed.</summary>
     public readonly struct Scope : IDisposable
     {

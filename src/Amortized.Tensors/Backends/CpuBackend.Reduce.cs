@@ -70,11 +70,25 @@ public sealed partial class CpuBackend
     }
 
     /// <inheritdoc />
-    public void ReduceBackward(ReduceKind kind, Tensor x, Tensor y, Tensor dy, int axis, Tensor dx, float scale)
+    public void ReduceBackward(ReduceKind kind, Tensor x, Tensor y, Tensor dy, int axis, Tensor dx, float scale, bool accumulate = true)
     {
         int outer = x.Shape.Outer(axis), n = x.Shape[axis], inner = x.Shape.Inner(axis);
         ReadOnlySpan<float> xs = x.Span, ys = y.Span, g = dy.Span;
         Span<float> d = dx.Span;
+        if (!accumulate)
+        {
+            if (kind == ReduceKind.Sum)
+            {
+                // Every element of dx gets scale * dy of its row: write it (no zero fill needed first).
+                for (int o = 0; o < outer; o++)
+                {
+                    var src = g.Slice(o * inner, inner);
+                    for (int k = 0; k < n; k++) TensorPrimitives.Multiply(src, scale, d.Slice((o * n + k) * inner, inner));
+                }
+                return;
+            }
+            d.Clear();   // the other kinds write only part of dx or accumulate: start from zeros
+        }
         for (int o = 0; o < outer; o++)
         {
             for (int i = 0; i < inner; i++)

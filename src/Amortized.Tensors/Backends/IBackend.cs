@@ -89,8 +89,8 @@ public interface IBackend
     /// <summary>y = reduce(x) along axis (y holds x's shape with that axis removed or of size 1).</summary>
     void Reduce(ReduceKind kind, Tensor x, int axis, Tensor y, float scale);
 
-    /// <summary>dx += d reduce / dx * dy.</summary>
-    void ReduceBackward(ReduceKind kind, Tensor x, Tensor y, Tensor dy, int axis, Tensor dx, float scale);
+    /// <summary>dx += d reduce / dx * dy; with <paramref name="accumulate"/> false, dx = d reduce / dx * dy (dx's old contents are ignored).</summary>
+    void ReduceBackward(ReduceKind kind, Tensor x, Tensor y, Tensor dy, int axis, Tensor dx, float scale, bool accumulate = true);
 
     /// <summary>y = softmax(x) along axis.</summary>
     void Softmax(Tensor x, int axis, Tensor y);

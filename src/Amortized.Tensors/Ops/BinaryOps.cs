@@ -38,21 +38,45 @@ internal sealed class BinaryOp : Op
     {
         Tensor a = e.A!, b = e.B!, y = e.Output, dy = y.Grad!;
         var backend = a.Backend;
-        Tensor? da = Tape.GradOf(a), db = Tape.GradOf(b);
         switch ((BinaryKind)e.I0)
         {
+            // Add, Sub, Mul: a gradient created here with dy's shape is written directly (no zero fill); each
+            // gradient is fetched right before its write, so a == b accumulates into the first write.
             case BinaryKind.Add:
-                if (da is not null) backend.SumToShape(dy, da, 1f);
-                if (db is not null) backend.SumToShape(dy, db, 1f);
-                break;
             case BinaryKind.Sub:
-                if (da is not null) backend.SumToShape(dy, da, 1f);
-                if (db is not null) backend.SumToShape(dy, db, -1f);
-                break;
+            {
+                var da = Tape.GradOf(a, out bool daFresh);
+                if (da is not null)
+                {
+                    if (daFresh && da.Shape == dy.Shape) dy.Span.CopyTo(da.Span);
+                    else Accumulate(backend, dy, da, daFresh, 1f);
+                }
+                var db = Tape.GradOf(b, out bool dbFresh);
+                float sign = (BinaryKind)e.I0 == BinaryKind.Add ? 1f : -1f;
+                if (db is not null)
+                {
+                    if (dbFresh && db.Shape == dy.Shape) backend.Unary(UnaryKind.MulScalar, dy, db, sign, 0f);
+                    else Accumulate(backend, dy, db, dbFresh, sign);
+                }
+                return;
+            }
             case BinaryKind.Mul:
-                if (da is not null) AccumulateProduct(dy, b, da);
-                if (db is not null) AccumulateProduct(dy, a, db);
-                break;
+            {
+                var da = Tape.GradOf(a, out bool daFresh);
+                if (da is not null) AccumulateProduct(dy, b, da, daFresh);
+                var db = Tape.GradOf(b, out bool dbFresh);
+                if (db is not null) AccumulateProduct(dy, a, db, dbFresh);
+                return;
+            }
+        }
+        Tensor? da2 = Tape.GradOf(a), db2 = Tape.GradOf(b);
+        BackwardDivPow(e, backend, a, b, y, dy, da2, db2);
+    }
+
+    private static void BackwardDivPow(TapeEntry e, IBackend backend, Tensor a, Tensor b, Tensor y, Tensor dy, Tensor? da, Tensor? db)
+    {
+        switch ((BinaryKind)e.I0)
+        {
             case BinaryKind.Div:
                 if (da is not null)
                 {
@@ -92,9 +116,22 @@ internal sealed class BinaryOp : Op
         }
     }
 
-    /// <summary>grad += sum_to_shape(dy * other).</summary>
-    private static void AccumulateProduct(Tensor dy, Tensor other, Tensor grad)
+    // SumToShape into a gradient; a fresh (uninitialised) one is zeroed first, since a reduction only adds.
+    private static void Accumulate(IBackend backend, Tensor src, Tensor grad, bool fresh, float scale)
     {
+        if (fresh) grad.Span.Clear();
+        backend.SumToShape(src, grad, scale);
+    }
+
+    /// <summary>grad += sum_to_shape(dy * other); a fresh grad of dy's shape is written directly.</summary>
+    private static void AccumulateProduct(Tensor dy, Tensor other, Tensor grad, bool fresh)
+    {
+        if (fresh && grad.Shape == dy.Shape && other.Shape == dy.Shape)
+        {
+            dy.Backend.Binary(BinaryKind.Mul, dy, other, grad);
+            return;
+        }
+        if (fresh) grad.Span.Clear();
         var t = Tensor.Empty(dy.Shape);
         dy.Backend.Binary(BinaryKind.Mul, dy, other, t);
         dy.Backend.SumToShape(t, grad, 1f);

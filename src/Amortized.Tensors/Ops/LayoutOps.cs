@@ -20,8 +20,10 @@ internal sealed class ReshapeOp : Op
 
     public override void Backward(TapeEntry e)
     {
-        var dx = Tape.GradOf(e.A);
-        if (dx is not null) e.A!.Backend.AddScaled(e.Output.Grad!, dx, 1f);
+        var dx = Tape.GradOf(e.A, out bool fresh);
+        if (dx is null) return;
+        if (fresh) e.Output.Grad!.Span.CopyTo(dx.Span);
+        else e.A!.Backend.AddScaled(e.Output.Grad!, dx, 1f);
     }
 }
 
@@ -54,12 +56,12 @@ internal sealed class PermuteOp : Op
 
     public override void Backward(TapeEntry e)
     {
-        var dx = Tape.GradOf(e.A);
+        var dx = Tape.GradOf(e.A, out bool fresh);      // a permutation writes every element of dx
         if (dx is null) return;
         var perm = e.Indices!;
         Span<int> inverse = stackalloc int[perm.Length];
         for (int k = 0; k < perm.Length; k++) inverse[perm[k]] = k;
-        e.A!.Backend.Permute(e.Output.Grad!, inverse, dx, accumulate: true);
+        e.A!.Backend.Permute(e.Output.Grad!, inverse, dx, accumulate: !fresh);
     }
 }
 
@@ -158,9 +160,9 @@ internal sealed class SliceOp : Op
 
         public override void Backward(TapeEntry e)
         {
-            var dx = Tape.GradOf(e.A);
+            var dx = Tape.GradOf(e.A, out bool fresh);   // the part's whole gradient is copied: no zero fill needed
             if (dx is null) return;
-            e.A!.Backend.CopySlice(e.Output.Grad!, e.I0, e.I1, dx, 0, e.A.Shape[e.I0], accumulate: true);
+            e.A!.Backend.CopySlice(e.Output.Grad!, e.I0, e.I1, dx, 0, e.A.Shape[e.I0], accumulate: !fresh);
         }
     }
 }

@@ -70,23 +70,34 @@ internal sealed class MatMulOp : Op
         int batch = a.Shape.Outer(a.Rank - 2);
         int lda = a.Shape[-1], ldb = b.Shape[-1];
         var backend = a.Backend;
-        Tensor? da = Tape.GradOf(a), db = Tape.GradOf(b);
+        // A gradient created here (fresh) is not zero-filled: the first GEMM into each of its slices uses beta = 0.
+        // da's batch slices are disjoint and cover it; a shared db is accumulated over the batch after p = 0.
+        // db is fetched after da so that a == b sees da's gradient as existing (accumulate).
+        Tensor? da = Tape.GradOf(a, out bool daFresh), db = Tape.GradOf(b, out bool dbFresh);
+        if (batch == 0)
+        {
+            if (daFresh) da!.Span.Clear();
+            if (dbFresh) db!.Span.Clear();
+            return;
+        }
         for (int p = 0; p < batch; p++)
         {
             int aOff = p * m * k, bOff = sharedB ? 0 : p * k * n, cOff = p * m * n;
             if (da is not null)
             {
+                float beta = daFresh ? 0f : 1f;
                 if (!transA) // dA (M,K) += dC (M,N) op(B)^T (N,K)
-                    backend.Gemm(Transpose.No, transB ? Transpose.No : Transpose.Yes, m, k, n, 1f, dc, cOff, n, b, bOff, ldb, 1f, da, aOff, lda);
+                    backend.Gemm(Transpose.No, transB ? Transpose.No : Transpose.Yes, m, k, n, 1f, dc, cOff, n, b, bOff, ldb, beta, da, aOff, lda);
                 else         // dA stored (K,M) += op(B) (K,N) dC^T (N,M)
-                    backend.Gemm(Flag(transB), Transpose.Yes, k, m, n, 1f, b, bOff, ldb, dc, cOff, n, 1f, da, aOff, lda);
+                    backend.Gemm(Flag(transB), Transpose.Yes, k, m, n, 1f, b, bOff, ldb, dc, cOff, n, beta, da, aOff, lda);
             }
             if (db is not null)
             {
+                float beta = dbFresh && (p == 0 || !sharedB) ? 0f : 1f;
                 if (!transB) // dB (K,N) += op(A)^T (K,M) dC (M,N)
-                    backend.Gemm(transA ? Transpose.No : Transpose.Yes, Transpose.No, k, n, m, 1f, a, aOff, lda, dc, cOff, n, 1f, db, bOff, ldb);
+                    backend.Gemm(transA ? Transpose.No : Transpose.Yes, Transpose.No, k, n, m, 1f, a, aOff, lda, dc, cOff, n, beta, db, bOff, ldb);
                 else         // dB stored (N,K) += dC^T (N,M) op(A) (M,K)
-                    backend.Gemm(Transpose.Yes, Flag(transA), n, k, m, 1f, dc, cOff, n, a, aOff, lda, 1f, db, bOff, ldb);
+                    backend.Gemm(Transpose.Yes, Flag(transA), n, k, m, 1f, dc, cOff, n, a, aOff, lda, beta, db, bOff, ldb);
             }
         }
     }
@@ -137,13 +148,15 @@ internal sealed class LinearOp : Op
             dz = Tensor.Empty(dy.Shape);
             backend.ActivateBackward(e.Activation, e.Saved0!, dy, dz, accumulate: false);
         }
-        var dw = Tape.GradOf(w);
+        // A gradient created here is written whole by its GEMM with beta = 0 (no zero fill); each is fetched
+        // right before its write, so aliased inputs accumulate into the first write.
+        var dw = Tape.GradOf(w, out bool dwFresh);
         if (dw is not null)
-            backend.Gemm(Transpose.Yes, Transpose.No, inFeatures, outFeatures, rows, 1f, x, 0, inFeatures, dz, 0, outFeatures, 1f, dw, 0, outFeatures);
+            backend.Gemm(Transpose.Yes, Transpose.No, inFeatures, outFeatures, rows, 1f, x, 0, inFeatures, dz, 0, outFeatures, dwFresh ? 0f : 1f, dw, 0, outFeatures);
         var db = Tape.GradOf(e.C);
         if (db is not null) backend.SumToShape(dz, db, 1f);
-        var dx = Tape.GradOf(x);
+        var dx = Tape.GradOf(x, out bool dxFresh);
         if (dx is not null)
-            backend.Gemm(Transpose.No, Transpose.Yes, rows, inFeatures, outFeatures, 1f, dz, 0, outFeatures, w, 0, outFeatures, 1f, dx, 0, inFeatures);
+            backend.Gemm(Transpose.No, Transpose.Yes, rows, inFeatures, outFeatures, 1f, dz, 0, outFeatures, w, 0, outFeatures, dxFresh ? 0f : 1f, dx, 0, inFeatures);
     }
 }

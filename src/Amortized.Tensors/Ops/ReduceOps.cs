@@ -46,9 +46,9 @@ internal sealed class ReduceOp : Op
 
     public override void Backward(TapeEntry e)
     {
-        var dx = Tape.GradOf(e.A);
+        var dx = Tape.GradOf(e.A, out bool fresh);
         if (dx is null) return;
-        e.A!.Backend.ReduceBackward((ReduceKind)e.I0, e.A, e.Output, e.Output.Grad!, e.I1, dx, e.F0);
+        e.A!.Backend.ReduceBackward((ReduceKind)e.I0, e.A, e.Output, e.Output.Grad!, e.I1, dx, e.F0, accumulate: !fresh);
     }
 }
 

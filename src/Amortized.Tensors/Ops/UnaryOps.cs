@@ -57,9 +57,9 @@ internal sealed class ActivationOp : Op
 
     public override void Backward(TapeEntry e)
     {
-        var dx = Tape.GradOf(e.A);
+        var dx = Tape.GradOf(e.A, out bool fresh);
         if (dx is null) return;
-        e.A!.Backend.ActivateBackward(e.Activation, e.A, e.Output.Grad!, dx);
+        e.A!.Backend.ActivateBackward(e.Activation, e.A, e.Output.Grad!, dx, accumulate: !fresh);
     }
 }
 
