@@ -82,12 +82,13 @@ internal static class FitRunner
         // Summary-space vectors of fresh simulations (or held-out data) against which 'sample' checks observations.
         if (!likelihood && approximator.SummarySpaceDim > 0)
         {
-            var reference = setup.Simulator is not null
-                ? setup.Simulator.Sample(MisspecificationReferenceSize, s.Seed, new SampleOptions { BatchIndex = ulong.MaxValue - 3 })
-                : setup.HeldOut;
+            // The workflow simulates each reference data set as its own batch, so per-batch context (gaussian_mean_sets'
+            // n) varies over the reference as it does over observations, and it drops non-finite rows.
+            var workflow = new BasicWorkflow(approximator, setup.Simulator);
             try
             {
-                if (reference is { BatchSize: >= 20 }) approximator.SetMisspecificationReference(reference);
+                if (setup.Simulator is not null) workflow.ComputeMisspecificationReference(MisspecificationReferenceSize, s.Seed);
+                else if (setup.HeldOut is { BatchSize: >= 20 } heldOut) workflow.ComputeMisspecificationReference(heldOut);
             }
             catch (ArgumentException e)
             {
@@ -229,13 +230,8 @@ internal static class FitRunner
     {
         int n = all.BatchSize;
         int held = Math.Clamp(n / 10, 2, n - 1);
-        var order = Enumerable.Range(0, n).ToArray();
-        var rng = new Amortized.Tensors.Rng(seed, 0x5EED);
-        for (int i = n - 1; i > 0; i--)
-        {
-            int j = (int)(rng.NextUInt32() % (uint)(i + 1));
-            (order[i], order[j]) = (order[j], order[i]);
-        }
+        var order = new int[n];
+        new Amortized.Tensors.Rng(seed, 0x5EED).Permutation(order);
         return (all.SelectRows(order.AsSpan(held)), all.SelectRows(order.AsSpan(0, held)));
     }
 

@@ -11,13 +11,14 @@ namespace Amortized.Cli;
 /// </summary>
 internal static class PosteriorDrawing
 {
-    public static float[] Draw(RunInfo run, ContinuousApproximator approximator, SimulationBatch observations, int numSamples, ulong seed,
-        Action<string>? warn = null)
+    public static float[] Draw(RunInfo run, ContinuousApproximator approximator, SimulationBatch observations, int numSamples, ulong seed)
     {
         int b = observations.BatchSize, d = run.ParameterNames.Length;
-        var result = new float[(long)b * numSamples * d > int.MaxValue ? throw new UsageException($"{b} data sets x {numSamples} draws x {d} parameters is too many values for one call.") : b * numSamples * d];
+        if ((long)b * numSamples * d > Array.MaxLength)
+            throw new UsageException($"{b} data sets x {numSamples} draws x {d} parameters is too many values for one call.");
         if (run.Method == "likelihood")
         {
+            var result = new float[b * numSamples * d];
             var task = TaskNames.Create(run.Task ?? throw new InvalidDataException("run.json: a likelihood model must name its task (the prior comes from it)."));
             var posterior = new LikelihoodPosterior(approximator, task);
             for (int i = 0; i < b; i++)
@@ -28,17 +29,7 @@ internal static class PosteriorDrawing
             }
             return result;
         }
-        var draws = approximator.Sample(observations, numSamples, seed);
-        int offset = 0;
-        foreach (var p in run.Parameters)
-        {
-            float[] values = draws.Get(p.Name);
-            int len = p.RowLength;
-            for (int i = 0; i < b; i++)
-                for (int s = 0; s < numSamples; s++)
-                    Array.Copy(values, ((long)i * numSamples + s) * len, result, ((long)i * numSamples + s) * d + offset, len);
-            offset += len;
-        }
-        return result;
+        // Draws come back per key as (B, S, ...): B * S rows to lay side by side.
+        return run.FlattenParameters(approximator.Sample(observations, numSamples, seed).Get, b * numSamples);
     }
 }

@@ -69,6 +69,25 @@ public sealed record RunInfo
     /// <summary>The machine it ran on (processor, cores, instruction set).</summary>
     public string Machine { get; init; } = "";
 
+    /// <summary>
+    /// The parameter keys' values laid side by side as (rows, D) in the order of <see cref="ParameterNames"/>;
+    /// <paramref name="valuesOf"/> gives each key's values, <paramref name="rows"/> rows of its row shape.
+    /// </summary>
+    public float[] FlattenParameters(Func<string, float[]> valuesOf, int rows)
+    {
+        int d = ParameterNames.Length;
+        var result = new float[(long)rows * d];
+        int offset = 0;
+        foreach (var p in Parameters)
+        {
+            float[] values = valuesOf(p.Name);
+            int len = p.RowLength;
+            for (long i = 0; i < rows; i++) Array.Copy(values, i * len, result, i * d + offset, len);
+            offset += len;
+        }
+        return result;
+    }
+
     /// <summary>Reads <c>run.json</c>.</summary>
     public static RunInfo Load(string path)
     {

@@ -32,7 +32,7 @@ internal static class RunReporter
         int b = heldOut.BatchSize, d = run.ParameterNames.Length;
         ctx.Log($"diagnostics: {b} held-out data sets x {samples} posterior draws{(run.Method == "likelihood" ? " (MCMC on the learned likelihood)" : "")}");
         float[] draws = PosteriorDrawing.Draw(run, approximator, heldOut, samples, seed ^ 0xD1A6UL);
-        var priorSd = StandardDeviations(priorDraws, d);
+        var priorSd = PosteriorMetrics.PriorSd(priorDraws, d);
         var report = Diagnostics.Compute(new PosteriorDraws(draws, b, samples, d, run.ParameterNames), truths, priorSd,
             new DiagnosticsOptions { Seed = seed });
 
@@ -97,12 +97,12 @@ internal static class RunReporter
     private static (SimulationBatch Data, float[] Truths, float[] Prior) HeldOut(RunFolder folder, RunInfo run, int datasets, ulong seed)
     {
         SimulationBatch all;
-        float[] prior;
+        float[]? prior = null;   // for a run on data the held-out truths stand in for prior draws
         if (run.Task is not null)
         {
             var task = TaskNames.Create(run.Task);
             // A batch index no training batch uses, so these simulations are fresh.
-            all = task.Sample(datasets, seed, new SampleOptions { BatchIndex = ulong.MaxValue - 7 });
+            all = task.Sample(datasets, seed, new SampleOptions { BatchIndex = Diagnostics.HeldOutBatchIndex });
             prior = task.SamplePrior(4000, seed ^ 0x9713UL).Get(task.ParameterKey);
         }
         else
@@ -110,46 +110,12 @@ internal static class RunReporter
             if (!File.Exists(folder.HeldOut)) throw new UsageException($"run folder '{folder.Path}' has no heldout.npz to diagnose on.");
             all = Npy.ReadBatch(folder.HeldOut);
             if (all.BatchSize > datasets) all = all.Slice(0, datasets);
-            prior = Flatten(all, run);
         }
-        float[] truths = Flatten(all, run);
+        float[] truths = run.FlattenParameters(all.Get, all.BatchSize);
+        prior ??= truths;
         var data = new SimulationBatch(all.BatchSize);
         foreach (var input in run.Inputs) data.Set(input.Name, all.Get(input.Name), all.Shape(input.Name).ToArray());
         return (data, truths, prior);
-    }
-
-    /// <summary>The run's parameter keys of <paramref name="batch"/> flattened to (B, D).</summary>
-    private static float[] Flatten(SimulationBatch batch, RunInfo run)
-    {
-        int b = batch.BatchSize, d = run.ParameterNames.Length;
-        var result = new float[b * d];
-        int offset = 0;
-        foreach (var p in run.Parameters)
-        {
-            float[] values = batch.Get(p.Name);
-            int len = p.RowLength;
-            for (int i = 0; i < b; i++) Array.Copy(values, i * len, result, i * d + offset, len);
-            offset += len;
-        }
-        return result;
-    }
-
-    private static double[] StandardDeviations(float[] rows, int d)
-    {
-        int n = rows.Length / d;
-        var sd = new double[d];
-        for (int j = 0; j < d; j++)
-        {
-            double mean = 0, m2 = 0;
-            for (int i = 0; i < n; i++)
-            {
-                double x = rows[i * d + j], delta = x - mean;
-                mean += delta / (i + 1);
-                m2 += delta * (x - mean);
-            }
-            sd[j] = Math.Sqrt(m2 / Math.Max(1, n - 1));
-        }
-        return sd;
     }
 
     private static string Percent(double fraction) => (fraction * 100).ToString("G3", CultureInfo.InvariantCulture) + "%";
