@@ -1,4 +1,5 @@
 using Amortized.Tensors;
+using Amortized.Tensors.Backends;
 
 namespace Amortized.Networks;
 
@@ -15,18 +16,78 @@ public sealed class ParameterStore
     private float[] _values = new float[1024];
     private float[] _gradients = new float[1024];
     private int _count;
+    private Tensor? _deviceValues, _deviceGradients;   // whole-store tensors while the store lives on an accelerator
 
     /// <summary>Number of scalar parameters.</summary>
     public int Count => _count;
 
+    /// <summary>The backend whose memory holds the parameters and gradients (the CPU until <see cref="MoveTo"/>).</summary>
+    public IBackend Backend { get; private set; } = CpuBackend.Instance;
+
+    /// <summary>All parameter values as one flat tensor (Count) on <see cref="Backend"/>'s device.</summary>
+    public Tensor ValuesTensor => _deviceValues ?? HostView(ref _hostValuesView, _values);
+
+    /// <summary>All gradients as one flat tensor (Count), aligned with <see cref="ValuesTensor"/>.</summary>
+    public Tensor GradientsTensor => _deviceGradients ?? HostView(ref _hostGradientsView, _gradients);
+
+    // Cached so an optimizer step allocates nothing; rebuilt when the store grows.
+    private Tensor? _hostValuesView, _hostGradientsView;
+
+    private Tensor HostView(ref Tensor? cache, float[] array)
+    {
+        if (cache is null || cache.Size != _count || !ReferenceEquals(cache.Data, array)) cache = Tensor.Wrap(array, 0, new Shape(_count));
+        return cache;
+    }
+
+    /// <summary>
+    /// Moves every parameter and gradient to <paramref name="backend"/>'s memory (one upload), keeping the tensor
+    /// objects, so a model built on the CPU trains on an accelerator through the same references; moving back to
+    /// the CPU downloads the values. Gradients start at zero on the new device.
+    /// </summary>
+    public void MoveTo(IBackend backend)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        if (ReferenceEquals(backend, Backend)) return;
+        if (_deviceValues is not null) _deviceValues.Backend.Download(_deviceValues, _values.AsSpan(0, _count));
+        Array.Clear(_gradients, 0, _count);
+        if (backend is CpuBackend)
+        {
+            foreach (var p in _parameters)
+            {
+                p.Rebind(_values, p.Offset - _deviceValues!.Offset);
+                p.Grad!.Rebind(_gradients, p.Grad.Offset - _deviceGradients!.Offset);
+            }
+            _deviceValues = _deviceGradients = null;
+            Backend = backend;
+            return;
+        }
+        var values = backend.Allocate(new Shape(Math.Max(_count, 1)));
+        var gradients = backend.Allocate(new Shape(Math.Max(_count, 1)));
+        backend.Upload(_values.AsSpan(0, _count), values.Size == _count ? values : values.View(new Shape(_count)));
+        int hostBase = _deviceValues?.Offset ?? 0, hostGradBase = _deviceGradients?.Offset ?? 0;
+        foreach (var p in _parameters)
+        {
+            int offset = p.Offset - (_deviceValues is null ? 0 : hostBase);
+            int gradOffset = p.Grad!.Offset - (_deviceGradients is null ? 0 : hostGradBase);
+            p.Rebind(values.Buffer!, values.Offset + offset);
+            p.Grad.Rebind(gradients.Buffer!, gradients.Offset + gradOffset);
+        }
+        _deviceValues = values.Size == _count ? values : values.View(new Shape(_count));
+        _deviceGradients = gradients.Size == _count ? gradients : gradients.View(new Shape(_count));
+        Backend = backend;
+    }
+
     /// <summary>The parameter tensors in creation order.</summary>
     public IReadOnlyList<Tensor> Parameters => _parameters;
 
-    /// <summary>All parameter values, contiguous.</summary>
-    public Span<float> Values => _values.AsSpan(0, _count);
+    /// <summary>All parameter values, contiguous (host stores only; see <see cref="ValuesTensor"/>).</summary>
+    public Span<float> Values => _deviceValues is null ? _values.AsSpan(0, _count) : throw OnDevice(nameof(Values));
 
-    /// <summary>All gradients, contiguous and aligned with <see cref="Values"/>.</summary>
-    public Span<float> Gradients => _gradients.AsSpan(0, _count);
+    /// <summary>All gradients, contiguous and aligned with <see cref="Values"/> (host stores only; see <see cref="GradientsTensor"/>).</summary>
+    public Span<float> Gradients => _deviceGradients is null ? _gradients.AsSpan(0, _count) : throw OnDevice(nameof(Gradients));
+
+    private InvalidOperationException OnDevice(string what) =>
+        new($"ParameterStore.{what}: the parameters live on {Backend.Device}; use {what}Tensor, or MoveTo(CpuBackend.Instance) first.");
 
     /// <summary>
     /// Adds a parameter of the given shape, initialised by <paramref name="initializer"/>. Names must be unique
@@ -36,6 +97,8 @@ public sealed class ParameterStore
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(rng);
+        if (_deviceValues is not null)
+            throw new InvalidOperationException($"ParameterStore: cannot add '{name}' while the store lives on {Backend.Device}; build the model on the CPU, then MoveTo the device.");
         if (!_names.Add(name))
             throw new ArgumentException($"ParameterStore: a parameter named '{name}' already exists.", nameof(name));
         int size = shape.Size;
@@ -53,7 +116,11 @@ public sealed class ParameterStore
     }
 
     /// <summary>Sets every gradient to zero.</summary>
-    public void ZeroGrad() => Array.Clear(_gradients, 0, _count);
+    public void ZeroGrad()
+    {
+        if (_deviceGradients is null) Array.Clear(_gradients, 0, _count);
+        else Backend.Fill(_deviceGradients, 0f);
+    }
 
     /// <summary>Finds a parameter by name, or null.</summary>
     public Tensor? Find(string name)
@@ -84,7 +151,7 @@ public sealed class ParameterStore
             if (v.Length != p.Size)
                 throw new ArgumentException($"ParameterStore: parameter '{p.Name}' has shape {p.Shape} ({p.Size} values) but {v.Length} values were given.", nameof(values));
         }
-        foreach (var p in _parameters) values[p.Name!].CopyTo(p.Span);
+        foreach (var p in _parameters) p.Backend.Upload(values[p.Name!], p);
     }
 
     private void EnsureCapacity(int needed)

@@ -7,9 +7,10 @@ using Amortized.Tensors.Backends;
 namespace Amortized.Tensors;
 
 /// <summary>
-/// A float32, row-major, contiguous tensor. Storage is a slice [Offset, Offset + Size) of a float array, so
-/// parameters can be views into one contiguous store and activations slices of a per-step
-/// <see cref="Workspace"/>. Ops record onto the active <see cref="Tape"/> when an input requires a gradient.
+/// A float32, row-major, contiguous tensor. Storage is a slice [Offset, Offset + Size) of a float array on the
+/// host, or of a <see cref="DeviceBuffer"/> on an accelerator, so parameters can be views into one contiguous
+/// store and activations slices of a per-step <see cref="Workspace"/>. Ops run on the backend of their inputs and
+/// record onto the active <see cref="Tape"/> when an input requires a gradient.
 /// </summary>
 /// <remarks>
 /// Tensors rented from a workspace are recycled when the workspace is reset: do not keep them across steps.
@@ -20,6 +21,15 @@ public sealed partial class Tensor
     internal Tensor(float[] data, int offset, Shape shape)
     {
         Data = data;
+        Offset = offset;
+        Shape = shape;
+        Size = shape.Size;
+    }
+
+    internal Tensor(DeviceBuffer buffer, int offset, Shape shape)
+    {
+        Data = [];
+        Buffer = buffer;
         Offset = offset;
         Shape = shape;
         Size = shape.Size;
@@ -38,12 +48,18 @@ public sealed partial class Tensor
     public Device Device => Backend.Device;
 
     /// <summary>The backend that computes ops on this tensor.</summary>
-    public IBackend Backend => CpuBackend.Instance;
+    public IBackend Backend => Buffer?.Backend ?? CpuBackend.Instance;
 
-    /// <summary>Backing array (shared with views and the workspace).</summary>
+    /// <summary>True when the elements live in host memory (<see cref="Span"/> is usable).</summary>
+    public bool IsOnHost => Buffer is null;
+
+    /// <summary>Backing array of a host tensor (shared with views and the workspace); empty on a device.</summary>
     internal float[] Data { get; private set; }
 
-    /// <summary>Index of element 0 in <see cref="Data"/>.</summary>
+    /// <summary>Backing device memory, or null for a host tensor.</summary>
+    internal DeviceBuffer? Buffer { get; private set; }
+
+    /// <summary>Index of element 0 in <see cref="Data"/> or <see cref="Buffer"/>.</summary>
     internal int Offset { get; private set; }
 
     /// <summary>When true, ops on this tensor are recorded on the active tape and <see cref="Grad"/> is filled by backward.</summary>
@@ -58,13 +74,16 @@ public sealed partial class Tensor
     /// <summary>Optional name (parameters carry their module path).</summary>
     public string? Name { get; set; }
 
-    /// <summary>The elements, row-major.</summary>
-    public Span<float> Span => Data.AsSpan(Offset, Size);
+    /// <summary>The elements, row-major. Host tensors only: copy a device tensor with <see cref="ToArray"/> or <see cref="ToHost"/>.</summary>
+    public Span<float> Span => Buffer is null
+        ? Data.AsSpan(Offset, Size)
+        : throw new InvalidOperationException($"Tensor{Shape}{(Name is null ? "" : " '" + Name + "'")} lives on {Device}; its elements are not addressable from the host. Use ToArray() or ToHost().");
 
     /// <summary>Re-points a recycled workspace tensor at new storage.</summary>
-    internal void Reset(float[] data, int offset, Shape shape)
+    internal void Reset(float[] data, DeviceBuffer? buffer, int offset, Shape shape)
     {
         Data = data;
+        Buffer = buffer;
         Offset = offset;
         Shape = shape;
         Size = shape.Size;
@@ -78,25 +97,74 @@ public sealed partial class Tensor
     internal void Rebind(float[] data, int offset)
     {
         Data = data;
+        Buffer = null;
         Offset = offset;
     }
+
+    /// <summary>Moves a persistent tensor to device storage, keeping its identity and gradient link.</summary>
+    internal void Rebind(DeviceBuffer buffer, int offset)
+    {
+        Data = [];
+        Buffer = buffer;
+        Offset = offset;
+    }
+
+    /// <summary>A tensor object viewing the same storage with another shape of the same size.</summary>
+    internal Tensor View(Shape shape) => Buffer is null
+        ? Workspace.Current?.RentView(Data, null, Offset, shape) ?? new Tensor(Data, Offset, shape)
+        : Workspace.Current?.RentView(Data, Buffer, Offset, shape) ?? new Tensor(Buffer, Offset, shape);
 
     /// <summary>The single value of a one-element tensor.</summary>
     public float Item()
     {
         if (Size != 1) throw new InvalidOperationException($"Item: tensor of shape {Shape} has {Size} elements, expected 1.");
-        return Data[Offset];
+        if (Buffer is null) return Data[Offset];
+        Span<float> one = stackalloc float[1];
+        Backend.Download(this, one);
+        return one[0];
     }
 
-    /// <summary>A copy of the elements.</summary>
-    public float[] ToArray() => Span.ToArray();
+    /// <summary>The element at row-major position <paramref name="flatIndex"/> (one 4-byte download for a device tensor).</summary>
+    public float ReadAt(int flatIndex)
+    {
+        if ((uint)flatIndex >= (uint)Size)
+            throw new IndexOutOfRangeException($"ReadAt: index {flatIndex} is out of range for a tensor of shape {Shape} ({Size} elements).");
+        if (Buffer is null) return Data[Offset + flatIndex];
+        Span<float> one = stackalloc float[1];
+        Backend.Download(new Tensor(Buffer, Offset + flatIndex, new Shape(1)), one);
+        return one[0];
+    }
+
+    /// <summary>A copy of the elements (downloaded from the device for a device tensor).</summary>
+    public float[] ToArray()
+    {
+        if (Buffer is null) return Span.ToArray();
+        var result = new float[Size];
+        Backend.Download(this, result);
+        return result;
+    }
+
+    /// <summary>This tensor on <paramref name="backend"/>'s device: itself when already there, else a copy (no gradient tracking).</summary>
+    public Tensor To(IBackend backend)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        if (ReferenceEquals(backend, Backend)) return this;
+        if (backend is CpuBackend) return new Tensor(ToArray(), 0, Shape);
+        var t = backend.Allocate(Shape);
+        if (Buffer is null) backend.Upload(Span, t);
+        else backend.Upload(ToArray(), t);
+        return t;
+    }
+
+    /// <summary>This tensor in host memory (itself when already there).</summary>
+    public Tensor ToHost() => To(CpuBackend.Instance);
 
     /// <summary>Element at a full index (slow; for tests and debugging).</summary>
     [System.Runtime.CompilerServices.IndexerName("Element")]
     public float this[params int[] index]
     {
-        get => Data[Offset + FlatIndex(index)];
-        set => Data[Offset + FlatIndex(index)] = value;
+        get => ReadAt(FlatIndex(index));
+        set => Span[FlatIndex(index)] = value;
     }
 
     private int FlatIndex(int[] index)
@@ -121,7 +189,7 @@ public sealed partial class Tensor
         if (Name is not null) sb.Append(" '").Append(Name).Append('\'');
         sb.Append(" [");
         int show = Math.Min(Size, 8);
-        var span = Span;
+        ReadOnlySpan<float> span = Buffer is null ? Span : ToArray();
         for (int i = 0; i < show; i++)
         {
             if (i > 0) sb.Append(", ");
@@ -133,11 +201,46 @@ public sealed partial class Tensor
 
     // ---- creation ----
 
-    /// <summary>An uninitialised tensor from the active workspace (or the heap when none is active).</summary>
-    internal static Tensor Empty(Shape shape) => Workspace.Current?.Rent(shape, zero: false) ?? new Tensor(new float[shape.Size], 0, shape);
+    /// <summary>An uninitialised tensor on the ambient device (<see cref="BackendScope"/>), from the active workspace (or the heap when none is active).</summary>
+    internal static Tensor Empty(Shape shape) => EmptyOn(BackendScope.Current, shape);
 
-    /// <summary>A tensor of zeros (from the active workspace when there is one).</summary>
-    public static Tensor Zeros(Shape shape) => Workspace.Current?.Rent(shape, zero: true) ?? new Tensor(new float[shape.Size], 0, shape);
+    /// <summary>An uninitialised tensor on the same device as <paramref name="like"/> (op outputs and gradients).</summary>
+    internal static Tensor EmptyLike(Tensor like, Shape shape) => like.Buffer is null
+        ? Workspace.Current?.Rent(shape, zero: false) ?? new Tensor(new float[shape.Size], 0, shape)
+        : EmptyOn(like.Backend, shape);
+
+    /// <summary>A tensor of zeros on the same device as <paramref name="like"/>.</summary>
+    internal static Tensor ZerosLike(Tensor like, Shape shape)
+    {
+        if (like.Buffer is null) return Workspace.Current?.Rent(shape, zero: true) ?? new Tensor(new float[shape.Size], 0, shape);
+        var t = EmptyOn(like.Backend, shape);
+        t.Backend.Fill(t, 0f);
+        return t;
+    }
+
+    /// <summary>Throws when two inputs of one op live on different devices.</summary>
+    internal static void CheckSameDevice(string op, Tensor a, Tensor b)
+    {
+        if (!ReferenceEquals(a.Backend, b.Backend))
+            throw new ArgumentException($"{op}: inputs live on different devices: {a.Shape} on {a.Device} and {b.Shape} on {b.Device}. Move one with Tensor.To(backend).");
+    }
+
+    /// <summary>An uninitialised tensor on <paramref name="backend"/>'s device.</summary>
+    internal static Tensor EmptyOn(IBackend backend, Shape shape)
+    {
+        if (backend is CpuBackend) return Workspace.Current?.Rent(shape, zero: false) ?? new Tensor(new float[shape.Size], 0, shape);
+        return Workspace.Current?.RentOn(backend, shape) ?? backend.Allocate(shape);
+    }
+
+    /// <summary>A tensor of zeros on the ambient device (from the active workspace when there is one).</summary>
+    public static Tensor Zeros(Shape shape)
+    {
+        var backend = BackendScope.Current;
+        if (backend is CpuBackend) return Workspace.Current?.Rent(shape, zero: true) ?? new Tensor(new float[shape.Size], 0, shape);
+        var t = EmptyOn(backend, shape);
+        backend.Fill(t, 0f);
+        return t;
+    }
 
     /// <summary>A tensor of zeros with the given dimensions.</summary>
     public static Tensor Zeros(params int[] dims) => Zeros(new Shape(dims));
@@ -146,7 +249,7 @@ public sealed partial class Tensor
     public static Tensor Full(Shape shape, float value)
     {
         var t = Empty(shape);
-        t.Span.Fill(value);
+        t.Backend.Fill(t, value);
         return t;
     }
 
@@ -156,14 +259,34 @@ public sealed partial class Tensor
     /// <summary>A rank-0 tensor holding <paramref name="value"/>.</summary>
     public static Tensor Scalar(float value) => Full(Shape.Scalar, value);
 
-    /// <summary>A tensor that copies <paramref name="values"/>, with the given dimensions.</summary>
-    public static Tensor FromArray(ReadOnlySpan<float> values, params int[] dims)
+    /// <summary>A tensor that copies <paramref name="values"/>, with the given dimensions, on the ambient device.</summary>
+    public static Tensor FromArray(ReadOnlySpan<float> values, params int[] dims) => FromArray(values, new Shape(dims));
+
+    /// <summary>A tensor that copies <paramref name="values"/>, with the given shape, on the ambient device.</summary>
+    public static Tensor FromArray(ReadOnlySpan<float> values, Shape shape)
     {
-        var shape = new Shape(dims);
         if (shape.Size != values.Length)
             throw new ArgumentException($"FromArray: {values.Length} values do not fill shape {shape} ({shape.Size} elements).", nameof(values));
+        var backend = BackendScope.Current;
+        if (backend is not CpuBackend)
+        {
+            var d = backend.Allocate(shape);
+            backend.Upload(values, d);
+            return d;
+        }
         var t = new Tensor(new float[values.Length], 0, shape);
         values.CopyTo(t.Span);
+        return t;
+    }
+
+    /// <summary>
+    /// Host values uploaded into a tensor on the ambient device, taken from the active workspace when there is one
+    /// (so a per-step upload allocates no device memory).
+    /// </summary>
+    internal static Tensor UploadToAmbient(ReadOnlySpan<float> values, Shape shape)
+    {
+        var t = EmptyOn(BackendScope.Current, shape);
+        t.Backend.Upload(values, t);
         return t;
     }
 
@@ -180,6 +303,15 @@ public sealed partial class Tensor
     public static Tensor RandomNormal(Shape shape, Rng rng, float mean = 0f, float std = 1f)
     {
         ArgumentNullException.ThrowIfNull(rng);
+        if (BackendScope.Current is not CpuBackend)
+        {
+            // Draws come from the host generator so a seed gives the same numbers on every device.
+            var host = System.Buffers.ArrayPool<float>.Shared.Rent(shape.Size);
+            rng.FillNormal(host.AsSpan(0, shape.Size), mean, std);
+            var uploaded = UploadToAmbient(host.AsSpan(0, shape.Size), shape);
+            System.Buffers.ArrayPool<float>.Shared.Return(host);
+            return uploaded;
+        }
         var t = Empty(shape);
         rng.FillNormal(t.Span, mean, std);
         return t;
@@ -189,17 +321,32 @@ public sealed partial class Tensor
     public static Tensor RandomUniform(Shape shape, Rng rng, float low = 0f, float high = 1f)
     {
         ArgumentNullException.ThrowIfNull(rng);
+        if (BackendScope.Current is not CpuBackend)
+        {
+            // Draws come from the host generator so a seed gives the same numbers on every device.
+            var host = System.Buffers.ArrayPool<float>.Shared.Rent(shape.Size);
+            rng.FillUniform(host.AsSpan(0, shape.Size), low, high);
+            var uploaded = UploadToAmbient(host.AsSpan(0, shape.Size), shape);
+            System.Buffers.ArrayPool<float>.Shared.Return(host);
+            return uploaded;
+        }
         var t = Empty(shape);
         rng.FillUniform(t.Span, low, high);
         return t;
     }
 
     /// <summary>A tensor that does not track gradients, sharing storage with this one.</summary>
-    public Tensor Detach() => new(Data, Offset, Shape);
+    public Tensor Detach() => Buffer is null ? new(Data, Offset, Shape) : new(Buffer, Offset, Shape);
 
-    /// <summary>A deep copy on the heap (not in the workspace), without gradient tracking.</summary>
+    /// <summary>A deep copy on the heap (not in the workspace) of the same device, without gradient tracking.</summary>
     public Tensor Clone()
     {
+        if (Buffer is not null)
+        {
+            var d = Backend.Allocate(Shape);
+            Backend.Copy(this, d);
+            return d;
+        }
         var t = new Tensor(new float[Size], 0, Shape);
         Span.CopyTo(t.Span);
         return t;

@@ -18,6 +18,7 @@ public sealed class Workspace
 
     private readonly List<float[]> _chunks = [];
     private readonly List<Tensor> _tensors = [];
+    private readonly List<DeviceArena> _deviceArenas = [];
     private int _chunk;
     private int _offset;
     private int _tensorCursor;
@@ -46,20 +47,21 @@ public sealed class Workspace
         _offset = 0;
         _tensorCursor = 0;
         FloatsInUse = 0;
+        foreach (var arena in _deviceArenas) arena.Reset();
     }
 
     /// <summary>A recycled tensor object that views existing storage (reshape); consumes no arena floats.</summary>
-    internal Tensor RentView(float[] data, int offset, Shape shape)
+    internal Tensor RentView(float[] data, DeviceBuffer? buffer, int offset, Shape shape)
     {
         Tensor tensor;
         if (_tensorCursor < _tensors.Count)
         {
             tensor = _tensors[_tensorCursor];
-            tensor.Reset(data, offset, shape);
+            tensor.Reset(data, buffer, offset, shape);
         }
         else
         {
-            tensor = new Tensor(data, offset, shape);
+            tensor = buffer is null ? new Tensor(data, offset, shape) : new Tensor(buffer, offset, shape);
             _tensors.Add(tensor);
         }
         _tensorCursor++;
@@ -88,9 +90,62 @@ public sealed class Workspace
         _offset += padded;
         FloatsInUse += padded;
 
-        var tensor = RentView(data, offset, shape);
+        var tensor = RentView(data, null, offset, shape);
         if (zero) tensor.Span.Clear();
         return tensor;
+    }
+
+    /// <summary>
+    /// An uninitialised tensor in this workspace's arena on <paramref name="backend"/>'s device. Device chunks are
+    /// allocated on first need and reused after every <see cref="Reset"/>, so a steady-state step allocates no
+    /// device memory.
+    /// </summary>
+    internal Tensor RentOn(Backends.IBackend backend, Shape shape)
+    {
+        DeviceArena? arena = null;
+        foreach (var a in _deviceArenas) if (ReferenceEquals(a.Backend, backend)) { arena = a; break; }
+        if (arena is null)
+        {
+            arena = new DeviceArena(backend);
+            _deviceArenas.Add(arena);
+        }
+        int padded = (shape.Size + 63) & ~63;   // 256-byte alignment: coalesced loads on GPUs
+        var (buffer, offset) = arena.Take(padded);
+        FloatsInUse += padded;
+        return RentView([], buffer, offset, shape);
+    }
+
+    private sealed class DeviceArena(Backends.IBackend backend)
+    {
+        private const int ChunkFloats = 1 << 22;   // 16 MiB
+        private readonly List<DeviceBuffer> _chunks = [];
+        private int _chunk;
+        private int _offset;
+
+        public Backends.IBackend Backend { get; } = backend;
+
+        public (DeviceBuffer Buffer, int Offset) Take(int floats)
+        {
+            while (_chunk < _chunks.Count && _offset + floats > _chunks[_chunk].Length)
+            {
+                _chunk++;
+                _offset = 0;
+            }
+            if (_chunk == _chunks.Count)
+            {
+                _chunks.Add(Backend.AllocateBuffer(Math.Max(ChunkFloats, floats)));
+                _offset = 0;
+            }
+            int offset = _offset;
+            _offset += floats;
+            return (_chunks[_chunk], offset);
+        }
+
+        public void Reset()
+        {
+            _chunk = 0;
+            _offset = 0;
+        }
     }
 
     /// <summary>Restores the previously active workspace when disposed.</summary>

@@ -5,6 +5,7 @@ using Amortized.Networks.Flows;
 using Amortized.Networks.Optim;
 using Amortized.Tensors;
 using Amortized.Tensors.Autodiff;
+using Amortized.Tensors.Backends;
 
 namespace Amortized.Workloads;
 
@@ -24,6 +25,7 @@ public sealed class FlowWorkload
     private readonly Adam _adam;
     private readonly Mlp? _phi, _rho;
     private readonly Tensor _theta, _conditions;
+    private readonly IBackend _backend;
 
     /// <summary>Parameter dimension D of W1 and W2.</summary>
     public const int ThetaDim = 2;
@@ -40,24 +42,51 @@ public sealed class FlowWorkload
     /// <summary>W2 summary dimension (the flow's condition dimension).</summary>
     public const int W2SummaryDim = 8;
 
-    /// <summary>W1 (no summary network) or W2 (with the DeepSet).</summary>
+    /// <summary>W1 (no summary network) or W2 (with the DeepSet) on the CPU at the workload's batch size.</summary>
     public FlowWorkload(bool withDeepSet, ulong seed = 1)
+        : this(withDeepSet, seed, batch: null, backend: null)
     {
+    }
+
+    /// <summary>
+    /// W1 or W2 with another batch size (null: 512 for W1, 128 for W2) on <paramref name="backend"/> (null: the CPU).
+    /// The model is built and initialised on the CPU from the seed, then moved, so every backend starts from the
+    /// same weights and data.
+    /// </summary>
+    public FlowWorkload(bool withDeepSet, ulong seed, int? batch, IBackend? backend)
+    {
+        if (batch is < 1) throw new ArgumentOutOfRangeException(nameof(batch), batch, "Batch must be at least 1.");
         var rng = new Rng(seed);
-        int conditionDim = 2, batch = W1Batch;
+        int conditionDim = 2;
+        Batch = batch ?? (withDeepSet ? W2Batch : W1Batch);
+        _backend = backend ?? CpuBackend.Instance;
         if (withDeepSet)
         {
             conditionDim = W2SummaryDim;
-            batch = W2Batch;
             _phi = new Mlp(_store, "phi", 2, new MlpOptions { Widths = [64, 64], Activation = Activation.Silu, KernelInitializer = Initializer.GlorotUniform }, rng);
             _rho = new Mlp(_store, "rho", 64, new MlpOptions { Widths = [64], Activation = Activation.Silu, KernelInitializer = Initializer.GlorotUniform, OutputDim = W2SummaryDim }, rng);
         }
         Name = withDeepSet ? "W2" : "W1";
         Flow = new CouplingFlow(_store, "flow", ThetaDim, conditionDim, W1Options, rng);
         _adam = new Adam(_store, new AdamOptions { LearningRate = LearningRateSchedule.Constant(1e-3f) });
-        _theta = Tensor.RandomNormal(new Shape(batch, ThetaDim), rng);
-        _conditions = withDeepSet ? Tensor.RandomNormal(new Shape(batch, W2SetSize, 2), rng) : Tensor.RandomNormal(new Shape(batch, 2), rng);
+        _theta = Tensor.RandomNormal(new Shape(Batch, ThetaDim), rng);
+        _conditions = withDeepSet ? Tensor.RandomNormal(new Shape(Batch, W2SetSize, 2), rng) : Tensor.RandomNormal(new Shape(Batch, 2), rng);
+        if (_backend is not CpuBackend)
+        {
+            _store.MoveTo(_backend);
+            _theta = _theta.To(_backend);
+            _conditions = _conditions.To(_backend);
+        }
     }
+
+    /// <summary>Data sets (W2) or parameter draws (W1) per step.</summary>
+    public int Batch { get; }
+
+    /// <summary>The backend the step runs on.</summary>
+    public IBackend Backend => _backend;
+
+    /// <summary>The parameters (for parity checks across backends).</summary>
+    public ParameterStore Store => _store;
 
     /// <summary>The W1 flow: exactly the architecture of WORKLOADS.md.</summary>
     public static CouplingFlowOptions W1Options => new()
@@ -98,6 +127,7 @@ public sealed class FlowWorkload
         _store.ZeroGrad();
         float loss;
         long t1, t2;
+        using (BackendScope.Use(_backend))
         using (_workspace.Activate())
         using (_tape.Record())
         {

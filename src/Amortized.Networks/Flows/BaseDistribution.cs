@@ -24,9 +24,19 @@ public abstract class BaseDistribution
     /// <summary>Draws (n, D) samples.</summary>
     public Tensor Sample(int n, Rng rng)
     {
-        var z = Tensor.Zeros(new Shape(n, Dimension));
-        Sample(z.Span, rng);
-        return z;
+        if (BackendScope.Current is Tensors.Backends.CpuBackend)
+        {
+            var z = Tensor.Zeros(new Shape(n, Dimension));
+            Sample(z.Span, rng);
+            return z;
+        }
+        // Drawn on the host from the seeded generator (the same numbers on every device), then placed on the
+        // ambient device: one upload per call.
+        var host = System.Buffers.ArrayPool<float>.Shared.Rent(n * Dimension);
+        Sample(host.AsSpan(0, n * Dimension), rng);
+        var result = Tensor.UploadToAmbient(host.AsSpan(0, n * Dimension), new Shape(n, Dimension));
+        System.Buffers.ArrayPool<float>.Shared.Return(host);
+        return result;
     }
 
     /// <summary>Checks z is (B, D).</summary>

@@ -1,5 +1,5 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
+using Amortized.Tensors;
+using Amortized.Tensors.Backends;
 
 namespace Amortized.Networks.Optim;
 
@@ -36,6 +36,8 @@ public sealed class Adam
     private readonly ParameterStore _store;
     private float[] _m = [];
     private float[] _v = [];
+    private Tensor? _mDevice, _vDevice;
+    private Tensor? _mHost, _vHost;       // cached views of _m and _v, so a step allocates nothing   // the moments while the store lives on an accelerator
 
     /// <summary>Creates the optimizer for every parameter in <paramref name="store"/>.</summary>
     public Adam(ParameterStore store, AdamOptions? options = null)
@@ -55,10 +57,10 @@ public sealed class Adam
     public double LastGradientNorm { get; private set; }
 
     /// <summary>First-moment buffer (for serialization and tests).</summary>
-    public ReadOnlySpan<float> FirstMoment => _m.AsSpan(0, Math.Min(_m.Length, _store.Count));
+    public ReadOnlySpan<float> FirstMoment => ExportState().FirstMoment;
 
     /// <summary>Second-moment buffer.</summary>
-    public ReadOnlySpan<float> SecondMoment => _v.AsSpan(0, Math.Min(_v.Length, _store.Count));
+    public ReadOnlySpan<float> SecondMoment => ExportState().SecondMoment;
 
     /// <summary>The full optimizer state (step count and both moment buffers), for checkpoints.</summary>
     public (long Step, float[] FirstMoment, float[] SecondMoment) ExportState()
@@ -66,6 +68,12 @@ public sealed class Adam
         int n = _store.Count;
         var m = new float[n];
         var v = new float[n];
+        if (_mDevice is not null && ReferenceEquals(_mDevice.Backend, _store.Backend))
+        {
+            _mDevice.Backend.Download(_mDevice, m);
+            _vDevice!.Backend.Download(_vDevice, v);
+            return (Step, m, v);
+        }
         _m.AsSpan(0, Math.Min(n, _m.Length)).CopyTo(m);
         _v.AsSpan(0, Math.Min(n, _v.Length)).CopyTo(v);
         return (Step, m, v);
@@ -79,6 +87,7 @@ public sealed class Adam
         if (step < 0) throw new ArgumentOutOfRangeException(nameof(step), step, "Step must be >= 0.");
         _m = firstMoment.ToArray();
         _v = secondMoment.ToArray();
+        _mDevice = _vDevice = null;   // re-uploaded from _m and _v on the next device update
         Step = step;
     }
 
@@ -88,6 +97,18 @@ public sealed class Adam
     /// </summary>
     public void Update()
     {
+        if (_store.Backend is not CpuBackend)
+        {
+            UpdateOnDevice(_store.Backend);
+            return;
+        }
+        if (_mDevice is not null)
+        {
+            // The store came back from an accelerator: continue from the moments it left there.
+            _m = _mDevice.ToArray();
+            _v = _vDevice!.ToArray();
+            _mDevice = _vDevice = null;
+        }
         int n = _store.Count;
         if (_m.Length < n)
         {
@@ -109,40 +130,44 @@ public sealed class Adam
         float stepSize = lr / (1f - MathF.Pow(b1, Step));
         float invSqrtBc2 = 1f / MathF.Sqrt(1f - MathF.Pow(b2, Step));
         float decay = 1f - lr * Options.WeightDecay;
-        UpdateCore(_store.Values, grads, _m.AsSpan(0, n), _v.AsSpan(0, n), gradScale, b1, b2, stepSize, invSqrtBc2, Options.Epsilon, decay);
+        if (_mHost is null || _mHost.Size != n || !ReferenceEquals(_mHost.Data, _m))
+        {
+            _mHost = Tensor.Wrap(_m, 0, new Shape(n));
+            _vHost = Tensor.Wrap(_v, 0, new Shape(n));
+        }
+        CpuBackend.Instance.AdamUpdate(_store.ValuesTensor, _store.GradientsTensor, _mHost, _vHost!, gradScale, b1, b2, stepSize, invSqrtBc2, Options.Epsilon, decay);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void UpdateCore(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v,
-        float gradScale, float b1, float b2, float stepSize, float invSqrtBc2, float eps, float decay)
+    /// <summary>
+    /// The same update on an accelerator: the moments live beside the parameters and the only transfer is the
+    /// gradient norm (8 bytes), which the divergence check and clipping need on the host before anything changes.
+    /// </summary>
+    private void UpdateOnDevice(IBackend backend)
     {
-        int i = 0;
-        if (Vector256.IsHardwareAccelerated && p.Length >= 8)
+        int n = _store.Count;
+        if (_mDevice is null || !ReferenceEquals(_mDevice.Backend, backend) || _mDevice.Size != n)
         {
-            // 8 parameters per iteration; the scalar loop below finishes the tail with the same formula.
-            var vb1 = Vector256.Create(b1); var vb1c = Vector256.Create(1f - b1);
-            var vb2 = Vector256.Create(b2); var vb2c = Vector256.Create(1f - b2);
-            var vStep = Vector256.Create(stepSize); var vBc2 = Vector256.Create(invSqrtBc2);
-            var vEps = Vector256.Create(eps); var vDecay = Vector256.Create(decay); var vScale = Vector256.Create(gradScale);
-            ref float pr = ref p[0]; ref float gr = ref Unsafe.AsRef(in g[0]); ref float mr = ref m[0]; ref float vr = ref v[0];
-            for (; i <= p.Length - 8; i += 8)
+            _mDevice = backend.Allocate(new Shape(n));
+            _vDevice = backend.Allocate(new Shape(n));
+            if (_m.Length >= n && Step > 0)
             {
-                var gi = Vector256.LoadUnsafe(ref gr, (nuint)i) * vScale;
-                var mi = vb1 * Vector256.LoadUnsafe(ref mr, (nuint)i) + vb1c * gi;
-                var vi = vb2 * Vector256.LoadUnsafe(ref vr, (nuint)i) + vb2c * gi * gi;
-                var pi = Vector256.LoadUnsafe(ref pr, (nuint)i) * vDecay;
-                pi -= vStep * mi / (Vector256.Sqrt(vi) * vBc2 + vEps);
-                mi.StoreUnsafe(ref mr, (nuint)i);
-                vi.StoreUnsafe(ref vr, (nuint)i);
-                pi.StoreUnsafe(ref pr, (nuint)i);
+                backend.Upload(_m.AsSpan(0, n), _mDevice);
+                backend.Upload(_v.AsSpan(0, n), _vDevice);
             }
         }
-        for (; i < p.Length; i++)
-        {
-            float gi = g[i] * gradScale;
-            m[i] = b1 * m[i] + (1f - b1) * gi;
-            v[i] = b2 * v[i] + (1f - b2) * gi * gi;
-            p[i] = p[i] * decay - stepSize * m[i] / (MathF.Sqrt(v[i]) * invSqrtBc2 + eps);
-        }
+        double norm = Math.Sqrt(backend.SumOfSquares(_store.GradientsTensor));
+        if (!double.IsFinite(norm))
+            throw new InvalidOperationException(
+                $"Adam: the gradient norm is {norm} at step {Step + 1}; the update was skipped and parameters are unchanged. " +
+                "The loss has probably diverged: lower the learning rate or enable ClipNorm.");
+        LastGradientNorm = norm;
+        float gradScale = Options.ClipNorm is { } clip && norm > clip ? (float)(clip / norm) : 1f;
+        Step++;
+        float lr = Options.LearningRate.At(Step);
+        float b1 = Options.Beta1, b2 = Options.Beta2;
+        float stepSize = lr / (1f - MathF.Pow(b1, Step));
+        float invSqrtBc2 = 1f / MathF.Sqrt(1f - MathF.Pow(b2, Step));
+        float decay = 1f - lr * Options.WeightDecay;
+        backend.AdamUpdate(_store.ValuesTensor, _store.GradientsTensor, _mDevice, _vDevice!, gradScale, b1, b2, stepSize, invSqrtBc2, Options.Epsilon, decay);
     }
 }

@@ -1,3 +1,5 @@
+using Amortized.Tensors.Backends;
+
 namespace Amortized.Tensors.Autodiff;
 
 /// <summary>
@@ -93,8 +95,12 @@ public sealed class Tape
         t_current = null;
         try
         {
-            loss.Grad ??= Tensor.Zeros(loss.Shape);
-            loss.Grad.Span[0] += 1f;
+            if (loss.Grad is null)
+            {
+                loss.Grad = Tensor.EmptyLike(loss, loss.Shape);
+                loss.Backend.Fill(loss.Grad, 1f);
+            }
+            else loss.Backend.Unary(UnaryKind.AddScalar, loss.Grad, loss.Grad, 1f, 0f);
             for (int i = _count - 1; i >= 0; i--)
             {
                 var entry = _entries[i];
@@ -127,7 +133,7 @@ public sealed class Tape
         {
             t_gradientTarget = null;
         }
-        return input.Grad ?? Tensor.Zeros(input.Shape);
+        return input.Grad ?? Tensor.ZerosLike(input, input.Shape);
     }
 
     /// <summary>Drops the gradients of every recorded op output (leaf gradients are left as they are).</summary>
@@ -141,7 +147,7 @@ public sealed class Tape
     {
         if (input is null || !input.RequiresGrad) return null;
         if (t_gradientTarget is not null && !input.ProducedByTape && !ReferenceEquals(input, t_gradientTarget)) return null;
-        return input.Grad ??= Tensor.Zeros(input.Shape);
+        return input.Grad ??= Tensor.ZerosLike(input, input.Shape);
     }
 
     /// <summary>
@@ -159,7 +165,7 @@ public sealed class Tape
         if (t_gradientTarget is not null && !input.ProducedByTape && !ReferenceEquals(input, t_gradientTarget)) return null;
         if (input.Grad is not null) return input.Grad;
         overwrite = true;
-        return input.Grad = Tensor.Empty(input.Shape);
+        return input.Grad = Tensor.EmptyLike(input, input.Shape);
     }
 
     /// <summary>Restores the previous recording state when disposed.</summary>

@@ -63,6 +63,33 @@ public interface IBackend
     /// <summary>The device whose memory this backend computes on.</summary>
     Device Device { get; }
 
+    /// <summary>A zero-filled tensor in this backend's memory outside any workspace (parameters, optimizer state, results).</summary>
+    Tensor Allocate(Shape shape);
+
+    /// <summary>A raw block of <paramref name="floats"/> floats for a workspace arena (accelerators only).</summary>
+    DeviceBuffer AllocateBuffer(int floats);
+
+    /// <summary>Copies host values into <paramref name="destination"/> (same element count).</summary>
+    void Upload(ReadOnlySpan<float> source, Tensor destination);
+
+    /// <summary>Copies <paramref name="source"/>'s elements to host memory (waits for pending work).</summary>
+    void Download(Tensor source, Span<float> destination);
+
+    /// <summary>y = value everywhere.</summary>
+    void Fill(Tensor y, float value);
+
+    /// <summary>dst = src (same element count).</summary>
+    void Copy(Tensor src, Tensor dst);
+
+    /// <summary>Sum of squares of all elements, accumulated so the result is independent of thread counts.</summary>
+    double SumOfSquares(Tensor x);
+
+    /// <summary>
+    /// One Adam/AdamW update over flat parameter, gradient and moment tensors of one size:
+    /// g' = g gradScale; m = b1 m + (1 - b1) g'; v = b2 v + (1 - b2) g'^2; p = p decay - stepSize m / (sqrt(v) invSqrtBc2 + eps).
+    /// </summary>
+    void AdamUpdate(Tensor p, Tensor g, Tensor m, Tensor v, float gradScale, float b1, float b2, float stepSize, float invSqrtBc2, float eps, float decay);
+
     /// <summary>y = op(x).</summary>
     void Unary(UnaryKind op, Tensor x, Tensor y, float p0, float p1);
 

@@ -18,7 +18,8 @@ internal sealed class BinaryOp : Op
     public static Tensor Forward(BinaryKind kind, Tensor a, Tensor b)
     {
         var shape = Shape.Broadcast(a.Shape, b.Shape, OpName(kind));
-        var y = Tensor.Empty(shape);
+        Tensor.CheckSameDevice(OpName(kind), a, b);
+        var y = Tensor.EmptyLike(a, shape);
         a.Backend.Binary(kind, a, b, y);
         if (Tape.ShouldRecord(a, b)) Tape.Push(Instance, y, a, b).I0 = (int)kind;
         return y;
@@ -48,7 +49,7 @@ internal sealed class BinaryOp : Op
                 var da = Tape.GradOf(a, out bool daFresh);
                 if (da is not null)
                 {
-                    if (daFresh && da.Shape == dy.Shape) dy.Span.CopyTo(da.Span);
+                    if (daFresh && da.Shape == dy.Shape) dy.Backend.Copy(dy, da);
                     else Accumulate(backend, dy, da, daFresh, 1f);
                 }
                 var db = Tape.GradOf(b, out bool dbFresh);
@@ -80,13 +81,13 @@ internal sealed class BinaryOp : Op
             case BinaryKind.Div:
                 if (da is not null)
                 {
-                    var t = Tensor.Empty(y.Shape);                      // dy / b
+                    var t = Tensor.EmptyLike(y, y.Shape);                      // dy / b
                     backend.Binary(BinaryKind.Div, dy, b, t);
                     backend.SumToShape(t, da, 1f);
                 }
                 if (db is not null)
                 {
-                    var t = Tensor.Empty(y.Shape);                      // -(dy * y) / b
+                    var t = Tensor.EmptyLike(y, y.Shape);                      // -(dy * y) / b
                     backend.Binary(BinaryKind.Mul, dy, y, t);
                     backend.Binary(BinaryKind.Div, t, b, t);
                     backend.SumToShape(t, db, -1f);
@@ -95,8 +96,8 @@ internal sealed class BinaryOp : Op
             case BinaryKind.Pow:
                 if (da is not null)
                 {
-                    var t = Tensor.Empty(y.Shape);                      // dy * b * a^(b - 1) = dy * b * y / a
-                    var bm1 = Tensor.Empty(b.Shape);
+                    var t = Tensor.EmptyLike(y, y.Shape);                      // dy * b * a^(b - 1) = dy * b * y / a
+                    var bm1 = Tensor.EmptyLike(b, b.Shape);
                     backend.Unary(UnaryKind.AddScalar, b, bm1, -1f, 0f);
                     backend.Binary(BinaryKind.Pow, a, bm1, t);
                     backend.Binary(BinaryKind.Mul, t, b, t);
@@ -105,9 +106,9 @@ internal sealed class BinaryOp : Op
                 }
                 if (db is not null)
                 {
-                    var loga = Tensor.Empty(a.Shape);                   // dy * y * log(a)
+                    var loga = Tensor.EmptyLike(a, a.Shape);                   // dy * y * log(a)
                     backend.Unary(UnaryKind.Log, a, loga, 0f, 0f);
-                    var t = Tensor.Empty(y.Shape);
+                    var t = Tensor.EmptyLike(y, y.Shape);
                     backend.Binary(BinaryKind.Mul, dy, y, t);
                     backend.Binary(BinaryKind.Mul, t, loga, t);
                     backend.SumToShape(t, db, 1f);
@@ -119,7 +120,7 @@ internal sealed class BinaryOp : Op
     // SumToShape into a gradient; a fresh (uninitialised) one is zeroed first, since a reduction only adds.
     private static void Accumulate(IBackend backend, Tensor src, Tensor grad, bool fresh, float scale)
     {
-        if (fresh) grad.Span.Clear();
+        if (fresh) grad!.Backend.Fill(grad!, 0f);
         backend.SumToShape(src, grad, scale);
     }
 
@@ -131,8 +132,8 @@ internal sealed class BinaryOp : Op
             dy.Backend.Binary(BinaryKind.Mul, dy, other, grad);
             return;
         }
-        if (fresh) grad.Span.Clear();
-        var t = Tensor.Empty(dy.Shape);
+        if (fresh) grad!.Backend.Fill(grad!, 0f);
+        var t = Tensor.EmptyLike(dy, dy.Shape);
         dy.Backend.Binary(BinaryKind.Mul, dy, other, t);
         dy.Backend.SumToShape(t, grad, 1f);
     }

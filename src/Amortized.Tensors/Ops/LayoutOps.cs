@@ -13,7 +13,7 @@ internal sealed class ReshapeOp : Op
     {
         if (shape.Size != x.Size)
             throw new ArgumentException($"Reshape: tensor of shape {x.Shape} ({x.Size} elements) cannot be viewed as {shape} ({shape.Size} elements).");
-        var y = Workspace.Current?.RentView(x.Data, x.Offset, shape) ?? new Tensor(x.Data, x.Offset, shape);
+        var y = x.View(shape);
         if (Tape.ShouldRecord(x)) Tape.Push(Instance, y, x);
         return y;
     }
@@ -22,7 +22,7 @@ internal sealed class ReshapeOp : Op
     {
         var dx = Tape.GradOf(e.A, out bool fresh);
         if (dx is null) return;
-        if (fresh) e.Output.Grad!.Span.CopyTo(dx.Span);
+        if (fresh) dx.Backend.Copy(e.Output.Grad!, dx);
         else e.A!.Backend.AddScaled(e.Output.Grad!, dx, 1f);
     }
 }
@@ -48,7 +48,7 @@ internal sealed class PermuteOp : Op
             seen[p] = true;
             dims[k] = x.Shape[p];
         }
-        var y = Tensor.Empty(new Shape(dims[..x.Rank]));
+        var y = Tensor.EmptyLike(x, new Shape(dims[..x.Rank]));
         x.Backend.Permute(x, permutation, y, accumulate: false);
         if (Tape.ShouldRecord(x)) Tape.Push(Instance, y, x).Indices = permutation;
         return y;
@@ -76,7 +76,7 @@ internal sealed class BroadcastOp : Op
     {
         if (Shape.Broadcast(x.Shape, shape, "BroadcastTo") != shape)
             throw new ArgumentException($"BroadcastTo: tensor of shape {x.Shape} cannot be broadcast to {shape}.");
-        var y = Tensor.Zeros(shape);
+        var y = Tensor.ZerosLike(x, shape);
         x.Backend.Binary(Backends.BinaryKind.Add, y, x, y);
         if (Tape.ShouldRecord(x)) Tape.Push(Instance, y, x);
         return y;
@@ -106,7 +106,7 @@ internal sealed class SliceOp : Op
         axis = x.Shape.NormalizeAxis(axis);
         if (start < 0 || length < 0 || start + length > x.Shape[axis])
             throw new ArgumentOutOfRangeException(nameof(start), $"Slice: [{start}, {start + length}) is outside axis {axis} of shape {x.Shape}.");
-        var y = Tensor.Empty(x.Shape.With(axis, length));
+        var y = Tensor.EmptyLike(x, x.Shape.With(axis, length));
         x.Backend.CopySlice(x, axis, start, y, 0, length, accumulate: false);
         if (Tape.ShouldRecord(x))
         {
@@ -136,7 +136,8 @@ internal sealed class SliceOp : Op
                 throw new ArgumentException($"Concat: shapes {first.Shape} and {p.Shape} differ outside axis {axis}.");
             total += p.Shape[axis];
         }
-        var y = Tensor.Empty(first.Shape.With(axis, total));
+        foreach (var p in parts) Tensor.CheckSameDevice("Concat", first, p);
+        var y = Tensor.EmptyLike(first, first.Shape.With(axis, total));
         int offset = 0;
         foreach (var p in parts)
         {
@@ -181,7 +182,7 @@ internal sealed class GatherOp : Op
         foreach (int i in indices)
             if ((uint)i >= (uint)n)
                 throw new ArgumentOutOfRangeException(nameof(indices), $"Gather: index {i} is out of range for axis {axis} of shape {x.Shape}.");
-        var y = Tensor.Empty(x.Shape.With(axis, indices.Length));
+        var y = Tensor.EmptyLike(x, x.Shape.With(axis, indices.Length));
         x.Backend.Gather(x, axis, indices, y);
         if (Tape.ShouldRecord(x))
         {

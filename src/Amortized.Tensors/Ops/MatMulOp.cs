@@ -35,7 +35,8 @@ internal sealed class MatMulOp : Op
                     throw new ArgumentException($"MatMul: a is {a.Shape} and b is {b.Shape}; batch dimension {i} differs ({a.Shape[i]} vs {b.Shape[i]}).");
         }
         int batch = a.Shape.Outer(a.Rank - 2);
-        var c = Tensor.Empty(a.Shape.With(-2, m).With(-1, n));
+        Tensor.CheckSameDevice("MatMul", a, b);
+        var c = Tensor.EmptyLike(a, a.Shape.With(-2, m).With(-1, n));
         if (sharedB && !transA)
         {
             // (batch*M, K) x (K, N) is one GEMM: better blocking than many small ones.
@@ -76,8 +77,8 @@ internal sealed class MatMulOp : Op
         Tensor? da = Tape.GradOf(a, out bool daFresh), db = Tape.GradOf(b, out bool dbFresh);
         if (batch == 0)
         {
-            if (daFresh) da!.Span.Clear();
-            if (dbFresh) db!.Span.Clear();
+            if (daFresh) da!.Backend.Fill(da!, 0f);
+            if (dbFresh) db!.Backend.Fill(db!, 0f);
             return;
         }
         for (int p = 0; p < batch; p++)
@@ -122,9 +123,11 @@ internal sealed class LinearOp : Op
         if (bias is not null && (bias.Rank != 1 || bias.Shape[0] != outFeatures))
             throw new ArgumentException($"Linear: bias is {bias.Shape}; expected ({outFeatures},) for weight {weight.Shape}.");
         int rows = inFeatures == 0 ? 0 : x.Size / inFeatures;
-        var y = Tensor.Empty(x.Shape.With(-1, outFeatures));
+        Tensor.CheckSameDevice("Linear", x, weight);
+        if (bias is not null) Tensor.CheckSameDevice("Linear", x, bias);
+        var y = Tensor.EmptyLike(x, x.Shape.With(-1, outFeatures));
         bool record = Tape.ShouldRecord(x, weight, bias);
-        Tensor? pre = record && activation != Activation.Identity ? Tensor.Empty(y.Shape) : null;
+        Tensor? pre = record && activation != Activation.Identity ? Tensor.EmptyLike(y, y.Shape) : null;
         x.Backend.Gemm(Transpose.No, Transpose.No, rows, outFeatures, inFeatures, 1f, x, 0, inFeatures, weight, 0, outFeatures,
             0f, y, 0, outFeatures, bias, activation, pre);
         if (record)
@@ -145,7 +148,7 @@ internal sealed class LinearOp : Op
         Tensor dz = dy;
         if (e.Activation != Activation.Identity)
         {
-            dz = Tensor.Empty(dy.Shape);
+            dz = Tensor.EmptyLike(dy, dy.Shape);
             backend.ActivateBackward(e.Activation, e.Saved0!, dy, dz, accumulate: false);
         }
         // A gradient created here is written whole by its GEMM with beta = 0 (no zero fill); each is fetched

@@ -25,7 +25,7 @@ internal sealed class ReduceOp : Op
         }
         axis = x.Shape.NormalizeAxis(axis);
         var shape = keepDims ? x.Shape.With(axis, 1) : x.Shape.Without(axis);
-        var y = Tensor.Empty(shape);
+        var y = Tensor.EmptyLike(x, shape);
         x.Backend.Reduce(kind, x, axis, y, scale);
         if (Tape.ShouldRecord(x))
         {
@@ -62,7 +62,7 @@ internal sealed class SoftmaxOp : Op
     public static Tensor Forward(Tensor x, int axis)
     {
         axis = x.Shape.NormalizeAxis(axis);
-        var y = Tensor.Empty(x.Shape);
+        var y = Tensor.EmptyLike(x, x.Shape);
         x.Backend.Softmax(x, axis, y);
         if (Tape.ShouldRecord(x)) Tape.Push(Instance, y, x).I0 = axis;
         return y;
@@ -95,9 +95,9 @@ internal sealed class LayerNormOp : Op
         if (beta is not null && (beta.Rank != 1 || beta.Shape[0] != d))
             throw new ArgumentException($"LayerNorm: beta is {beta.Shape}; expected ({d},) for x {x.Shape}.", nameof(beta));
         int rows = d == 0 ? 0 : x.Size / d;
-        var y = Tensor.Empty(x.Shape);
-        var mean = Tensor.Empty(new Shape(rows));
-        var rstd = Tensor.Empty(new Shape(rows));
+        var y = Tensor.EmptyLike(x, x.Shape);
+        var mean = Tensor.EmptyLike(x, new Shape(rows));
+        var rstd = Tensor.EmptyLike(x, new Shape(rows));
         x.Backend.LayerNorm(x, gamma, beta, epsilon, y, mean, rstd);
         if (Tape.ShouldRecord(x, gamma, beta))
         {

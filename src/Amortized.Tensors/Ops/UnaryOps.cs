@@ -17,7 +17,7 @@ internal sealed class UnaryOp : Op
 
     public static Tensor Forward(UnaryKind kind, Tensor x, float p0 = 0f, float p1 = 0f)
     {
-        var y = Tensor.Empty(x.Shape);
+        var y = Tensor.EmptyLike(x, x.Shape);
         x.Backend.Unary(kind, x, y, p0, p1);
         if (Tape.ShouldRecord(x))
         {
@@ -49,7 +49,7 @@ internal sealed class ActivationOp : Op
 
     public static Tensor Forward(Activation kind, Tensor x)
     {
-        var y = Tensor.Empty(x.Shape);
+        var y = Tensor.EmptyLike(x, x.Shape);
         x.Backend.Activate(kind, x, y);
         if (Tape.ShouldRecord(x)) Tape.Push(Instance, y, x).Activation = kind;
         return y;
@@ -77,7 +77,9 @@ internal sealed class WhereOp : Op
     {
         if (mask.Shape != a.Shape || a.Shape != b.Shape)
             throw new ArgumentException($"Where: mask is {mask.Shape}, a is {a.Shape}, b is {b.Shape}; all three must have the same shape.");
-        var y = Tensor.Empty(a.Shape);
+        Tensor.CheckSameDevice("Where", a, b);
+        Tensor.CheckSameDevice("Where", a, mask);
+        var y = Tensor.EmptyLike(a, a.Shape);
         a.Backend.Where(mask, a, b, y);
         if (Tape.ShouldRecord(a, b)) Tape.Push(Instance, y, a, b, mask);
         return y;
