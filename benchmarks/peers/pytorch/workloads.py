@@ -2,6 +2,10 @@
 """W1-W4 of ../shared/WORKLOADS.md in PyTorch, timed exactly as Amortized's quick runner (src/Amortized.Workloads).
 
     /usr/bin/python3 benchmarks/peers/pytorch/workloads.py [--threads 1,2] [--only W1,W2,W3,W4] [--runs 5]
+    python3 benchmarks/peers/pytorch/workloads.py --device cuda --batch 512,4096 --only W1,W2,W3
+
+On CUDA (eager mode, float32 with TF32 off) every step ends with loss.item(), which waits for the GPU, so
+steps/s counts finished work; W1 and W2 run at each --batch size (W2: that many sets of 100 points).
 
 Prints the same lines as `amortized bench` (without the allocation line, which only a managed engine can measure):
     W1 threads=1 steps_per_s=412.3
@@ -101,18 +105,18 @@ class DeepSet(nn.Module):
 
 
 class Training:
-    def __init__(self, deep_set: bool):
+    def __init__(self, deep_set: bool, batch: int = 0, device: str = "cpu"):
         torch.manual_seed(1)
-        self.summary = DeepSet() if deep_set else None
-        self.flow = Flow(D, SUMMARY_DIM if deep_set else 2)
+        self.summary = DeepSet().to(device) if deep_set else None
+        self.flow = Flow(D, SUMMARY_DIM if deep_set else 2).to(device)
         params = list(self.flow.parameters()) + (list(self.summary.parameters()) if deep_set else [])
         if not deep_set:
             count = sum(p.numel() for p in params)
             assert count == W1_PARAMETERS, f"W1 has {count} parameters, expected {W1_PARAMETERS}"
         self.optimizer = torch.optim.Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8)
-        batch = W2_BATCH if deep_set else W1_BATCH
-        self.theta = torch.randn(batch, D)
-        self.conditions = torch.randn(batch, SET_SIZE, 2) if deep_set else torch.randn(batch, 2)
+        batch = batch or (W2_BATCH if deep_set else W1_BATCH)
+        self.theta = torch.randn(batch, D).to(device)
+        self.conditions = (torch.randn(batch, SET_SIZE, 2) if deep_set else torch.randn(batch, 2)).to(device)
 
     def step(self) -> float:
         self.optimizer.zero_grad(set_to_none=True)
@@ -124,27 +128,29 @@ class Training:
 
 
 class Sampling:
-    def __init__(self, draws: int = 1000):
+    def __init__(self, draws: int = 1000, device: str = "cpu"):
         torch.manual_seed(2)
+        self.device = device
         self.flow = Flow(D, 2)
         with torch.no_grad():
             for p in self.flow.parameters():
                 p.add_(0.05 * torch.randn_like(p))  # so no coupling is the identity
+        self.flow = self.flow.to(device)
         self.draws = draws
-        self.conditions = torch.randn(1, 2).repeat(draws, 1)
-        self.points = torch.randn(draws, D)
+        self.conditions = torch.randn(1, 2).repeat(draws, 1).to(device)
+        self.points = torch.randn(draws, D).to(device)
 
     def sample(self) -> float:
         with torch.inference_mode():
-            return self.flow.inverse(torch.randn(self.draws, D), self.conditions)[0, 0].item()
+            return self.flow.inverse(torch.randn(self.draws, D, device=self.device), self.conditions)[0, 0].item()
 
     def log_prob(self) -> float:
         with torch.inference_mode():
             return self.flow.log_prob(self.points, self.conditions)[0].item()
 
 
-def training(name: str, threads: int, runs: int) -> None:
-    w = Training(deep_set=name == "W2")
+def training(name: str, threads: int, runs: int, batch: int = 0, device: str = "cpu") -> None:
+    w = Training(deep_set=name == "W2", batch=batch, device=device)
     for _ in range(WARMUP):
         w.step()
     rates = []
@@ -153,11 +159,12 @@ def training(name: str, threads: int, runs: int) -> None:
         for _ in range(STEPS_PER_RUN):
             w.step()
         rates.append(STEPS_PER_RUN / (time.perf_counter() - start))
-    print(f"{name} threads={threads} steps_per_s={statistics.median(rates):.1f}", flush=True)
+    where = "" if device == "cpu" else f" device={device} batch={w.theta.shape[0]}"
+    print(f"{name} threads={threads}{where} steps_per_s={statistics.median(rates):.1f}", flush=True)
 
 
-def sampling(threads: int, runs: int) -> None:
-    w = Sampling()
+def sampling(threads: int, runs: int, device: str = "cpu") -> None:
+    w = Sampling(device=device)
     for _ in range(WARMUP):
         w.sample()
         w.log_prob()
@@ -200,7 +207,13 @@ def main() -> int:
     parser.add_argument("--threads", default="1,2", help="comma-separated thread counts (torch.set_num_threads)")
     parser.add_argument("--only", default="W1,W2,W3,W4", help="comma-separated workloads")
     parser.add_argument("--runs", type=int, default=5, help="timed runs per figure (median)")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda")
+    parser.add_argument("--batch", default="", help="comma-separated W1/W2 batch sizes (default: the workloads' 512 and 128)")
     args = parser.parse_args()
+    batches = [int(b) for b in args.batch.split(",") if b] or [0]
+    if args.device != "cpu":
+        torch.backends.cuda.matmul.allow_tf32 = False  # float32 products, as ours
+        print(f"# device {torch.cuda.get_device_name(0)}", file=sys.stderr)
     threads = list(dict.fromkeys(int(t) for t in args.threads.split(",") if t))
     only = {w.strip().upper() for w in args.only.split(",") if w.strip()}
     if not threads or min(threads) < 1 or not only <= {"W1", "W2", "W3", "W4"} or args.runs < 1:
@@ -209,11 +222,12 @@ def main() -> int:
     print(f"# pytorch {torch.__version__}", file=sys.stderr)
     for t in threads:
         torch.set_num_threads(t)
-        for name in ("W1", "W2"):
-            if name in only:
-                training(name, t, args.runs)
+        for batch in batches:
+            for name in ("W1", "W2"):
+                if name in only:
+                    training(name, t, args.runs, batch, args.device)
         if "W3" in only:
-            sampling(t, args.runs)
+            sampling(t, args.runs, args.device)
         if "W4" in only:
             for m, k, n in W4_SHAPES:
                 gemm(m, k, n, t, args.runs)
