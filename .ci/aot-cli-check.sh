@@ -85,8 +85,13 @@ else fail Diagnose "$(why diagnose)"; fi
 
 # Usage errors: exit 2 with exactly one line on stderr.
 run cuda fit two_moons --device cuda --out run2
-if [[ $rc -eq 2 && $(lines "$work/cuda.err") -eq 1 ]]; then pass DeviceCuda
+if [[ $rc -eq 2 && $(lines "$work/cuda.err") -eq 1 ]] && grep -q 'native (AOT) build' "$work/cuda.err"; then pass DeviceCuda
 else fail DeviceCuda "want rc=2 and one stderr line, got $(why cuda) ($(lines "$work/cuda.err") lines)"; fi
+
+# The native binary lists the CPU and says that GPUs need the JIT build (ILGPU is compiled out).
+run devices devices
+if [[ $rc -eq 0 ]] && grep -q '^cpu ' "$work/devices.out" && grep -q 'JIT build' "$work/devices.out"; then pass Devices
+else fail Devices "$(why devices)"; fi
 
 run badarg fit two_moons --out run3 --epochs abc
 if [[ $rc -eq 2 && $(lines "$work/badarg.err") -eq 1 ]]; then pass BadArgument

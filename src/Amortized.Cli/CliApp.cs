@@ -24,6 +24,7 @@ public static class CliApp
             LogProbCommand.Create(context),
             DiagnoseCommand.Create(context),
             BenchCommand.Create(context),
+            DevicesCommand.Create(context),
         };
         root.Options.Add(verbose);
         ParseResult parsed = null!;

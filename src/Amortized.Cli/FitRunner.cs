@@ -50,8 +50,7 @@ internal static class FitRunner
 
     public static int Run(CliContext ctx, FitSettings s)
     {
-        if (s.Device != "cpu")
-            throw new UsageException($"--device {s.Device}: the CUDA backend (Amortized.Gpu) is not part of this build; use --device cpu.");
+        var backend = DeviceSelection.Open(s.Device);
         if ((s.Task is null) == (s.Data.Length == 0))
             throw new UsageException(s.Task is null ? "fit needs a TASK or --data PATH." : "fit takes a TASK or --data, not both.");
         bool likelihood = s.Method == "likelihood";
@@ -61,6 +60,12 @@ internal static class FitRunner
 
         var setup = s.Task is not null ? TaskSetup(s, likelihood) : DataSetup(s, likelihood);
         var approximator = ContinuousApproximator.Build(setup.Spec, setup.Adapter, setup.Probe);
+        if (backend is not Tensors.Backends.CpuBackend)
+        {
+            // Built and initialised on the CPU from the seed, then moved: the same start on every device.
+            approximator.Store.MoveTo(backend);
+            ctx.Log($"device: {s.Device} ({(backend as Gpu.GpuBackend)?.Name ?? backend.Device.ToString()})");
+        }
         int epochs = s.Epochs ?? (setup.Training is null ? DefaultOnlineEpochs : DefaultOfflineEpochs);
         var options = new TrainingOptions
         {

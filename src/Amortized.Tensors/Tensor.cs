@@ -225,6 +225,14 @@ public sealed partial class Tensor
             throw new ArgumentException($"{op}: inputs live on different devices: {a.Shape} on {a.Device} and {b.Shape} on {b.Device}. Move one with Tensor.To(backend).");
     }
 
+    /// <summary>A tensor filled with <paramref name="value"/> on the same device as <paramref name="like"/>.</summary>
+    internal static Tensor FullLike(Tensor like, Shape shape, float value)
+    {
+        var t = EmptyLike(like, shape);
+        t.Backend.Fill(t, value);
+        return t;
+    }
+
     /// <summary>An uninitialised tensor on <paramref name="backend"/>'s device.</summary>
     internal static Tensor EmptyOn(IBackend backend, Shape shape)
     {
@@ -280,11 +288,15 @@ public sealed partial class Tensor
     }
 
     /// <summary>
-    /// Host values uploaded into a tensor on the ambient device, taken from the active workspace when there is one
-    /// (so a per-step upload allocates no device memory).
+    /// Per-step data: a copy of host <paramref name="values"/> on the ambient device (<see cref="BackendScope"/>),
+    /// taken from the active workspace when there is one, so uploading a batch every step allocates no memory on
+    /// either side. Like every workspace tensor it is invalid after the workspace resets; use
+    /// <c>FromArray</c> for tensors that must outlive the step.
     /// </summary>
-    internal static Tensor UploadToAmbient(ReadOnlySpan<float> values, Shape shape)
+    public static Tensor Upload(ReadOnlySpan<float> values, Shape shape)
     {
+        if (shape.Size != values.Length)
+            throw new ArgumentException($"Upload: {values.Length} values do not fill shape {shape} ({shape.Size} elements).", nameof(values));
         var t = EmptyOn(BackendScope.Current, shape);
         t.Backend.Upload(values, t);
         return t;
@@ -308,7 +320,7 @@ public sealed partial class Tensor
             // Draws come from the host generator so a seed gives the same numbers on every device.
             var host = System.Buffers.ArrayPool<float>.Shared.Rent(shape.Size);
             rng.FillNormal(host.AsSpan(0, shape.Size), mean, std);
-            var uploaded = UploadToAmbient(host.AsSpan(0, shape.Size), shape);
+            var uploaded = Upload(host.AsSpan(0, shape.Size), shape);
             System.Buffers.ArrayPool<float>.Shared.Return(host);
             return uploaded;
         }
@@ -326,7 +338,7 @@ public sealed partial class Tensor
             // Draws come from the host generator so a seed gives the same numbers on every device.
             var host = System.Buffers.ArrayPool<float>.Shared.Rent(shape.Size);
             rng.FillUniform(host.AsSpan(0, shape.Size), low, high);
-            var uploaded = UploadToAmbient(host.AsSpan(0, shape.Size), shape);
+            var uploaded = Upload(host.AsSpan(0, shape.Size), shape);
             System.Buffers.ArrayPool<float>.Shared.Return(host);
             return uploaded;
         }

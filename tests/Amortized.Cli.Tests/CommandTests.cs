@@ -131,11 +131,24 @@ public sealed class CommandTests(TrainedRunFixture run) : IClassFixture<TrainedR
     }
 
     [Fact]
+    public void Devices_ListsTheCpuAndIlgpuEmulator()
+    {
+        var result = CliRunner.Run("devices");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var lines = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("cpu ", lines[0]);
+        // The test host is a JIT process, so ILGPU runs and lists at least its CPU emulator.
+        Assert.Contains(lines, l => l.StartsWith("ilgpu-cpu ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void BadArguments_ExitTwo_WithOneLineOnStderr()
     {
         AssertBadInput(CliRunner.Run("fit", "two_moons", "--out", CliRunner.TempDir(), "--epochs", "abc"), "--epochs");
         AssertBadInput(CliRunner.Run("fit", "no_such_task", "--out", CliRunner.TempDir()), "no_such_task");
-        AssertBadInput(CliRunner.Run("fit", "two_moons", "--out", CliRunner.TempDir(), "--device", "cuda"), "cuda");
+        // No GPU on this machine (CI): a clear "no CUDA device" line, exit 2. (On a GPU machine this would train.)
+        AssertBadInput(CliRunner.Run("fit", "two_moons", "--out", CliRunner.TempDir(), "--device", "cuda"), "no Cuda device");
+        AssertBadInput(CliRunner.Run("fit", "two_moons", "--out", CliRunner.TempDir(), "--device", "tpu"), "tpu");
         AssertBadInput(CliRunner.Run("fit", "two_moons", "--out", CliRunner.TempDir(), "--inference-network", "magic"), "magic");
         AssertBadInput(CliRunner.Run("simulate", "two_moons", "--n", "0", "--out", "x.npz"), "--n");
         AssertBadInput(CliRunner.Run("bogus"), "bogus");

@@ -28,7 +28,7 @@ internal static class FitCommand
         var summary = Options.OptionalChoice("--summary-network", "Summary network (default: the task's; deepset for --summary-variables)", NetworkChoices.SummaryNames);
         var method = Options.Choice("--method", "Learn the posterior (NPE) or the likelihood (NLE, sampled by MCMC)", "posterior", NetworkChoices.Methods);
         var threads = Options.Int("--threads", "CPU kernel threads", Environment.ProcessorCount, 1, 1024);
-        var device = Options.Choice("--device", "Compute device", "cpu", "cpu", "cuda");
+        var device = Options.Choice("--device", "Compute device: cpu, or a GPU through ILGPU in the JIT build (cuda, opencl; ilgpu-cpu emulates one)", "cpu", DeviceSelection.Choices);
         var budget = Options.Duration("--time-budget", "Stop training after this long (e.g. 90s, 10m)");
         var resume = new Option<bool>("--resume") { Description = "Continue from DIR/checkpoint.amzc if it exists" };
         var datasets = Options.Int("--diagnostic-datasets", "Held-out data sets for the report's calibration checks", 300, 2, 100_000);

@@ -51,12 +51,10 @@ internal sealed class ConditionEncoder
         Tensor? direct = null;
         if (DirectDim > 0)
         {
-            direct = ToTensor(_owner, adapted, ConditionsKey, [adapted.BatchSize, DirectDim]);
-            if (_conditions is not null)
-            {
-                if (updateStatistics) _conditions.Update(direct.Span);
-                direct = _conditions.Standardize(direct);
-            }
+            var values = HostData(_owner, adapted, ConditionsKey, [adapted.BatchSize, DirectDim]);
+            if (updateStatistics) _conditions?.Update(values);
+            direct = Tensor.Upload(values, new Shape(adapted.BatchSize, DirectDim));
+            if (_conditions is not null) direct = _conditions.Standardize(direct);
         }
         if (summary is null) return direct!;
         return direct is null ? summary : Tensor.Concat(summary, direct, 1);
@@ -70,13 +68,19 @@ internal sealed class ConditionEncoder
         var shape = adapted.Shape(Keys.SummaryVariables);
         if (shape.Length != 3 || shape[2] != net.InputDim)
             throw new ArgumentException($"{_owner}: '{Keys.SummaryVariables}' has shape {ShapeText.Format(shape.ToArray())}; expected (B, N, {net.InputDim}).");
-        var x = Tensor.FromArray(adapted.Get(Keys.SummaryVariables), shape[0], shape[1], shape[2]);
-        Tensor? mask = adapted.Contains(Keys.SummaryMask) ? ToTensor(_owner, adapted, Keys.SummaryMask, [shape[0], shape[1]]) : null;
-        if (_summaryInputs is not null)
+        var values = adapted.Get(Keys.SummaryVariables);
+        float[]? maskValues = adapted.Contains(Keys.SummaryMask) ? HostData(_owner, adapted, Keys.SummaryMask, [shape[0], shape[1]]) : null;
+        if (maskValues is not null)
         {
-            if (updateStatistics) _summaryInputs.Update(x.Span, mask is null ? default : mask.Span);
-            x = _summaryInputs.Standardize(x);
+            // Checked here, on the host copy, so a device mask needs no download to be validated.
+            for (int i = 0; i < maskValues.Length; i++)
+                if (maskValues[i] != 0f && maskValues[i] != 1f)
+                    throw new ArgumentException($"{_owner}: '{Keys.SummaryMask}' entry {i} is {maskValues[i]}; entries must be 0 (padding) or 1 (observed).");
         }
+        if (updateStatistics) _summaryInputs?.Update(values, maskValues);
+        var x = Tensor.Upload(values, new Shape(shape[0], shape[1], shape[2]));
+        Tensor? mask = maskValues is null ? null : Tensor.Upload(maskValues, new Shape(shape[0], shape[1]));
+        if (_summaryInputs is not null) x = _summaryInputs.Standardize(x);
         return net.Forward(x, mask);
     }
 
@@ -109,7 +113,15 @@ internal sealed class ConditionEncoder
     }
 
     /// <summary>The array under <paramref name="key"/> as a tensor of the expected shape; (B) is accepted for (B, 1).</summary>
-    internal static Tensor ToTensor(string owner, SimulationBatch batch, string key, int[] expected)
+    /// <summary>
+    /// A key's values as a per-step tensor (<see cref="Tensor.Upload"/>) on the ambient device, after checking its shape
+    /// against <paramref name="expected"/>.
+    /// </summary>
+    internal static Tensor ToTensor(string owner, SimulationBatch batch, string key, int[] expected) =>
+        Tensor.Upload(HostData(owner, batch, key, expected), new Shape(expected));
+
+    /// <summary>A key's host values, checked against <paramref name="expected"/> ((B, 1) also accepts (B,)).</summary>
+    internal static float[] HostData(string owner, SimulationBatch batch, string key, int[] expected)
     {
         if (!batch.Contains(key))
             throw new KeyNotFoundException($"{owner}: key '{key}' is missing; the adapted data has {ShapeText.Keys(batch.Keys)}.");
@@ -118,6 +130,6 @@ internal sealed class ConditionEncoder
         bool rowVector = expected.Length == 2 && expected[1] == 1 && shape.Length == 1;
         if (data.Length != ShapeText.Product(expected) || (!rowVector && !shape.SequenceEqual(expected)))
             throw new ArgumentException($"{owner}: '{key}' has shape {ShapeText.Format(shape.ToArray())}; expected {ShapeText.Format(expected)}.");
-        return Tensor.FromArray(data, expected);
+        return data;
     }
 }

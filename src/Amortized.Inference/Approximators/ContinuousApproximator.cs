@@ -172,6 +172,7 @@ public sealed class ContinuousApproximator : ITrainableApproximator
     /// </summary>
     public Tensor Loss(SimulationBatch adapted, bool updateStatistics)
     {
+        using var device = BackendScope.Use(Store.Backend);
         ArgumentNullException.ThrowIfNull(adapted);
         var theta = Variables(adapted, updateStatistics);
         var conditions = Conditions(adapted, updateStatistics);
@@ -185,10 +186,11 @@ public sealed class ContinuousApproximator : ITrainableApproximator
     internal Tensor Variables(SimulationBatch adapted, bool updateStatistics)
     {
         int d = InferenceNetwork.Dimension;
-        var theta = ToTensor(adapted, Keys.InferenceVariables, [adapted.BatchSize, d]);
-        if (_variables is null) return theta;
-        if (updateStatistics) _variables.Update(theta.Span);
-        return _variables.Standardize(theta);
+        // Statistics come from the host copy, before the upload: nothing waits on the device for them.
+        var values = ConditionEncoder.HostData(nameof(ContinuousApproximator), adapted, Keys.InferenceVariables, [adapted.BatchSize, d]);
+        if (updateStatistics) _variables?.Update(values);
+        var theta = Tensor.Upload(values, new Shape(adapted.BatchSize, d));
+        return _variables is null ? theta : _variables.Standardize(theta);
     }
 
     /// <summary>The inference network's conditions (B, S + C): summaries then standardised direct conditions.</summary>
@@ -221,6 +223,8 @@ public sealed class ContinuousApproximator : ITrainableApproximator
     {
         var previous = Training;
         Training = false;
+        // Runs on the device the parameters live on (ParameterStore.MoveTo); new tensors go there too.
+        using var device = BackendScope.Use(Store.Backend);
         try
         {
             var adapted = Adapter.Forward(data, strict: false);
@@ -240,7 +244,7 @@ public sealed class ContinuousApproximator : ITrainableApproximator
                 Tensor draws;
                 if (conditions is null) draws = InferenceNetwork.Sample(numSamples, null, rng);
                 else draws = InferenceNetwork.Sample(numSamples, conditions.Slice(0, start, count), rng);
-                draws.Span.CopyTo(result.AsSpan(start * numSamples * d));
+                draws.Backend.Download(draws, result.AsSpan(start * numSamples * d, draws.Size));
             }
             return result;
         }
@@ -259,6 +263,8 @@ public sealed class ContinuousApproximator : ITrainableApproximator
         ArgumentNullException.ThrowIfNull(data);
         var previous = Training;
         Training = false;
+        // Runs on the device the parameters live on (ParameterStore.MoveTo); new tensors go there too.
+        using var device = BackendScope.Use(Store.Backend);
         try
         {
             var result = Adapter.ForwardWithLogDet(data, strict: true);
@@ -287,6 +293,8 @@ public sealed class ContinuousApproximator : ITrainableApproximator
         if (SummaryNetwork is null) throw new InvalidOperationException("ContinuousApproximator: there is no summary network.");
         var previous = Training;
         Training = false;
+        // Runs on the device the parameters live on (ParameterStore.MoveTo); new tensors go there too.
+        using var device = BackendScope.Use(Store.Backend);
         try
         {
             using var noGrad = Tape.NoGrad();
@@ -328,6 +336,8 @@ public sealed class ContinuousApproximator : ITrainableApproximator
         int width = SummarySpaceDim;
         var previous = Training;
         Training = false;
+        // Runs on the device the parameters live on (ParameterStore.MoveTo); new tensors go there too.
+        using var device = BackendScope.Use(Store.Backend);
         try
         {
             var adapted = Adapter.Forward(data, strict: false);

@@ -107,6 +107,7 @@ public sealed class ModelComparisonApproximator : ITrainableApproximator
     /// </summary>
     public Tensor Loss(SimulationBatch adapted, bool updateStatistics)
     {
+        using var device = BackendScope.Use(Store.Backend);
         ArgumentNullException.ThrowIfNull(adapted);
         var models = ConditionEncoder.ToTensor(nameof(ModelComparisonApproximator), adapted, Options.ModelIndicesKey, [adapted.BatchSize, ModelCount]);
         var logits = Logits(adapted, updateStatistics);
@@ -131,6 +132,8 @@ public sealed class ModelComparisonApproximator : ITrainableApproximator
         ArgumentNullException.ThrowIfNull(data);
         var previous = Training;
         Training = false;
+        // Runs on the device the parameters live on (ParameterStore.MoveTo); new tensors go there too.
+        using var device = BackendScope.Use(Store.Backend);
         try
         {
             using var noGrad = Tape.NoGrad();

@@ -130,13 +130,12 @@ public sealed class PointApproximator : ITrainableApproximator
     /// </summary>
     public Tensor Loss(SimulationBatch adapted, bool updateStatistics)
     {
+        using var device = BackendScope.Use(Store.Backend);
         ArgumentNullException.ThrowIfNull(adapted);
-        var theta = ConditionEncoder.ToTensor(nameof(PointApproximator), adapted, Keys.InferenceVariables, [adapted.BatchSize, Dimension]);
-        if (_variables is not null)
-        {
-            if (updateStatistics) _variables.Update(theta.Span);
-            theta = _variables.Standardize(theta);
-        }
+        var values = ConditionEncoder.HostData(nameof(PointApproximator), adapted, Keys.InferenceVariables, [adapted.BatchSize, Dimension]);
+        if (updateStatistics) _variables?.Update(values);
+        var theta = Tensor.Upload(values, new Shape(adapted.BatchSize, Dimension));
+        if (_variables is not null) theta = _variables.Standardize(theta);
         var features = _trunk.Forward(_encoder.Encode(adapted, updateStatistics));
         Tensor score = _rules[0].Score(_heads[0].Forward(features), theta);
         for (int i = 1; i < _rules.Length; i++) score += _rules[i].Score(_heads[i].Forward(features), theta);
@@ -154,6 +153,8 @@ public sealed class PointApproximator : ITrainableApproximator
         ArgumentNullException.ThrowIfNull(data);
         var previous = Training;
         Training = false;
+        // Runs on the device the parameters live on (ParameterStore.MoveTo); new tensors go there too.
+        using var device = BackendScope.Use(Store.Backend);
         try
         {
             var adapted = Adapter.Forward(data, strict: false);

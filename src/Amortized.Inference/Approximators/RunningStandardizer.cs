@@ -13,6 +13,8 @@ public sealed class RunningStandardizer
     private readonly double[] _mean, _m2;
     private readonly float[] _meanF, _stdF;
     private readonly Tensor _meanTensor, _invStdTensor;
+    private Tensor? _deviceMean, _deviceInvStd;   // copies on an accelerator, refreshed when the statistics change
+    private int _version, _deviceVersion = -1;
 
     /// <summary>Creates the statistics for <paramref name="features"/> features.</summary>
     public RunningStandardizer(int features, double minStd = 1e-6)
@@ -116,10 +118,30 @@ public sealed class RunningStandardizer
             _meanTensor.Span[f] = (float)_mean[f];
             _invStdTensor.Span[f] = (float)(1.0 / std);
         }
+        _version++;
     }
 
     /// <summary>z = (x - mean) / std, differentiable in x; x is (..., F).</summary>
-    public Tensor Standardize(Tensor x) => (x - _meanTensor) * _invStdTensor;
+    public Tensor Standardize(Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        if (x.IsOnHost) return (x - _meanTensor) * _invStdTensor;
+        var backend = x.Backend;
+        if (_deviceMean is null || !ReferenceEquals(_deviceMean.Backend, backend))
+        {
+            _deviceMean = backend.Allocate(_meanTensor.Shape);
+            _deviceInvStd = backend.Allocate(_invStdTensor.Shape);
+            _deviceVersion = -1;
+        }
+        if (_deviceVersion != _version)
+        {
+            // 2 F floats per change (once per training step while the statistics are updated; never in inference).
+            backend.Upload(_meanTensor.Span, _deviceMean);
+            backend.Upload(_invStdTensor.Span, _deviceInvStd!);
+            _deviceVersion = _version;
+        }
+        return (x - _deviceMean) * _deviceInvStd!;
+    }
 
     /// <summary>x = z * std + mean, in place on a flat (rows x F) array.</summary>
     public void Destandardize(Span<float> values)

@@ -214,6 +214,7 @@ public sealed class Trainer
         _workspace.Reset();
         _approximator.Store.ZeroGrad();
         double loss;
+        using (BackendScope.Use(_approximator.Store.Backend))
         using (_workspace.Activate())
         using (_tape.Record())
         {
@@ -265,6 +266,7 @@ public sealed class Trainer
                     rng: Rng.Derive(_options.Seed, (ulong)start, 0xAE)), out _);
                 if (adapted.BatchSize == 0) continue;
                 _workspace.Reset();
+                using (BackendScope.Use(_approximator.Store.Backend))
                 using (_workspace.Activate())
                 using (Tape.NoGrad())
                 {
@@ -294,7 +296,7 @@ public sealed class Trainer
         {
             _bestValidation = score;
             _epochsWithoutImprovement = 0;
-            _bestValues = _approximator.Store.Values.ToArray();
+            _bestValues = _approximator.Store.ValuesTensor.ToArray();
             _bestState = _approximator.ExportState();
             History.BestEpoch = epoch;
         }
@@ -336,7 +338,7 @@ public sealed class Trainer
     private void RestoreBest()
     {
         if (_bestValues is null) return;
-        _bestValues.CopyTo(_approximator.Store.Values);
+        _approximator.Store.Backend.Upload(_bestValues, _approximator.Store.ValuesTensor);
         _approximator.ImportState(_bestState!);
     }
 }

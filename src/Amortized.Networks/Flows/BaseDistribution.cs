@@ -34,7 +34,7 @@ public abstract class BaseDistribution
         // ambient device: one upload per call.
         var host = System.Buffers.ArrayPool<float>.Shared.Rent(n * Dimension);
         Sample(host.AsSpan(0, n * Dimension), rng);
-        var result = Tensor.UploadToAmbient(host.AsSpan(0, n * Dimension), new Shape(n, Dimension));
+        var result = Tensor.Upload(host.AsSpan(0, n * Dimension), new Shape(n, Dimension));
         System.Buffers.ArrayPool<float>.Shared.Return(host);
         return result;
     }

@@ -17,7 +17,7 @@ internal static class Masking
 
     /// <summary>x (B, N, D) with padded rows replaced by exact zeros (Where, so NaN padding is dropped too).</summary>
     public static Tensor ZeroPadding(Tensor x, Tensor mask) =>
-        Tensor.Where(Expand(mask, x.Shape[2]), x, Tensor.Zeros(x.Shape));
+        Tensor.Where(Expand(mask, x.Shape[2]), x, Tensor.ZerosLike(x, x.Shape));
 
     /// <summary>Pools h (B, N, D) over the observed rows to (B, D).</summary>
     public static Tensor Pool(Tensor h, Tensor? mask, SetPooling pooling)
@@ -25,28 +25,15 @@ internal static class Masking
         if (mask is null) return pooling == SetPooling.Mean ? h.Mean(1) : h.Max(1);
         int b = h.Shape[0], d = h.Shape[2];
         var expanded = Expand(mask, d);
-        var counts = Tensor.Zeros(b, 1);
-        var nonEmpty = Tensor.Zeros(b, d);
-        CountObserved(mask, counts.Span, nonEmpty.Span, d);
+        // Observed rows per set, (B, 1): a sum of 0/1 flags, exact in float for any realistic N. Computed with
+        // tensor ops, so it runs on the mask's device.
+        var observed = mask.Detach().Sum(1, keepDims: true);
         if (pooling == SetPooling.Mean)
-            return Tensor.Where(expanded, h, Tensor.Zeros(h.Shape)).Sum(1) / counts;
+            return Tensor.Where(expanded, h, Tensor.ZerosLike(h, h.Shape)).Sum(1) / observed.Clamp(1f, float.MaxValue);
         // Padded rows become the lowest float, so they never win the maximum; a set with no observed rows
         // would pool to that fill, so it is replaced by 0.
-        var max = Tensor.Where(expanded, h, Tensor.Full(h.Shape, float.MinValue)).Max(1);
-        return Tensor.Where(nonEmpty, max, Tensor.Zeros(max.Shape));
-    }
-
-    /// <summary>counts[b] = max(1, observed rows of set b); nonEmpty[b, :] = 1 when set b has an observed row.</summary>
-    private static void CountObserved(Tensor mask, Span<float> counts, Span<float> nonEmpty, int features)
-    {
-        var m = mask.Span;
-        int n = mask.Shape[1];
-        for (int i = 0; i < counts.Length; i++)
-        {
-            float c = 0f;
-            for (int j = 0; j < n; j++) c += m[i * n + j];
-            counts[i] = Math.Max(c, 1f);
-            nonEmpty.Slice(i * features, features).Fill(c > 0f ? 1f : 0f);
-        }
+        var max = Tensor.Where(expanded, h, Tensor.FullLike(h, h.Shape, float.MinValue)).Max(1);
+        var nonEmpty = observed.Clamp(0f, 1f).BroadcastTo(new Shape(b, d));
+        return Tensor.Where(nonEmpty, max, Tensor.ZerosLike(max, max.Shape));
     }
 }

@@ -60,6 +60,9 @@ public abstract class SummaryNetwork : Module
         if (mask is null) return;
         if (mask.Rank != 2 || mask.Shape[0] != x.Shape[0] || mask.Shape[1] != x.Shape[1])
             throw new ArgumentException($"{GetType().Name} '{Name}': mask is {mask.Shape}; expected ({x.Shape[0]}, {x.Shape[1]}) to match input {x.Shape}.", nameof(mask));
+        // Checked where the mask is host memory; a device mask was checked by whoever uploaded it (the
+        // approximators validate the adapted batch on the host), so no step waits on a download for this.
+        if (!mask.IsOnHost) return;
         var m = mask.Span;
         for (int i = 0; i < m.Length; i++)
         {
