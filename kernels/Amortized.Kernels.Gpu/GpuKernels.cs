@@ -18,7 +18,7 @@ namespace Amortized.Kernels.Gpu;
 /// device gives bitwise-identical results.
 /// Not thread-safe: use one instance from one thread (as the device stream is).
 /// </remarks>
-public sealed class GpuKernels
+public sealed partial class GpuKernels
 {
     private const int MaxPartials = 1024;
 

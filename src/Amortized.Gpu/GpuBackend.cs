@@ -419,6 +419,35 @@ public sealed class GpuBackend : IBackend, IDisposable
     /// <inheritdoc />
     public void AddScaled(Tensor src, Tensor dst, float scale) => Kernels.AddScaled(View(src), View(dst), scale);
 
+    /// <inheritdoc />
+    public void AffineCoupling(Tensor x, Tensor parameters, AffineScaleKind kind, bool inverse, Tensor y, Tensor logDet) =>
+        Kernels.AffineCoupling(View(x), View(parameters), View(y), View(logDet), x.Shape[0], x.Shape[1], Map(kind), inverse);
+
+    /// <inheritdoc />
+    public void AffineCouplingBackward(Tensor x, Tensor parameters, AffineScaleKind kind, bool inverse, Tensor? dy, Tensor? dLogDet,
+        Tensor? dx, bool dxOverwrite, Tensor? dParameters, bool dParametersOverwrite) =>
+        Kernels.AffineCouplingBackward(View(x), View(parameters), ViewOrEmpty(dy), ViewOrEmpty(dLogDet),
+            ViewOrEmpty(dx), dxOverwrite, ViewOrEmpty(dParameters), dParametersOverwrite, x.Shape[0], x.Shape[1], Map(kind), inverse);
+
+    /// <inheritdoc />
+    public void SplineCoupling(Tensor x, Tensor parameters, SplineCouplingOptions options, bool inverse, Tensor y, Tensor logDet) =>
+        Kernels.SplineCoupling(View(x), View(parameters), View(y), View(logDet), x.Shape[0], x.Shape[1],
+            options.Bins, options.Bound, options.MinBinWidth, options.MinBinHeight, options.MinDerivative, inverse);
+
+    /// <inheritdoc />
+    public void SplineCouplingBackward(Tensor x, Tensor parameters, SplineCouplingOptions options, bool inverse, Tensor? dy,
+        Tensor? dLogDet, Tensor? dx, bool dxOverwrite, Tensor? dParameters, bool dParametersOverwrite) =>
+        Kernels.SplineCouplingBackward(View(x), View(parameters), ViewOrEmpty(dy), ViewOrEmpty(dLogDet),
+            ViewOrEmpty(dx), dxOverwrite, ViewOrEmpty(dParameters), dParametersOverwrite, x.Shape[0], x.Shape[1],
+            options.Bins, options.Bound, options.MinBinWidth, options.MinBinHeight, options.MinDerivative, inverse);
+
+    private static GpuAffineScale Map(AffineScaleKind kind) => kind switch
+    {
+        AffineScaleKind.TanhExp => GpuAffineScale.TanhExp,
+        AffineScaleKind.SoftplusAsinh => GpuAffineScale.SoftplusAsinh,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
+
     private static GpuUnaryOp Map(UnaryKind op) => op switch
     {
         UnaryKind.Neg => GpuUnaryOp.Neg,

@@ -83,6 +83,26 @@ public sealed partial class Tensor
     public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias, Activation activation = Activation.Identity) =>
         LinearOp.Forward(x, weight, bias, activation);
 
+    // ---- coupling transforms ----
+
+    /// <summary>
+    /// Fused affine coupling of x (B, D) with parameters (B, 2D) = [a | t] per row: forward y = x exp(logS(a)) + t
+    /// and logDet = sum_j logS(a_j) (B); with <paramref name="inverse"/>, y = (x - t) exp(-logS(a)) and
+    /// logDet = -sum_j logS(a_j). Both outputs are differentiable with respect to x and parameters.
+    /// </summary>
+    public static (Tensor Y, Tensor LogDet) AffineCoupling(Tensor x, Tensor parameters, AffineScaleKind kind, bool inverse) =>
+        AffineCouplingOp.Forward(x, parameters, kind, inverse);
+
+    /// <summary>
+    /// Fused rational-quadratic spline coupling (Durkan et al. 2019) of x (B, D) with raw parameters (B, D * P),
+    /// P = 3K - 1 per feature ([K width logits | K height logits | K - 1 interior derivative pre-activations]):
+    /// y = spline(x) where |x| &lt;= Bound and y = x elsewhere, logDet (B) = sum of log dy/dx over the row; with
+    /// <paramref name="inverse"/>, y = spline^-1(x) and logDet = -sum log f' at y. Both outputs are differentiable
+    /// with respect to x and the parameters.
+    /// </summary>
+    public static (Tensor Y, Tensor LogDet) SplineCoupling(Tensor x, Tensor rawParameters, SplineCouplingOptions options, bool inverse) =>
+        SplineCouplingOp.Forward(x, rawParameters, options, inverse);
+
     // ---- reductions ----
 
     /// <summary>Sum of all elements, as a scalar.</summary>

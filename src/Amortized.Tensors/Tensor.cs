@@ -312,39 +312,28 @@ public sealed partial class Tensor
     }
 
     /// <summary>Standard normal draws scaled by <paramref name="std"/>.</summary>
-    public static Tensor RandomNormal(Shape shape, Rng rng, float mean = 0f, float std = 1f)
-    {
-        ArgumentNullException.ThrowIfNull(rng);
-        if (BackendScope.Current is not CpuBackend)
-        {
-            // Draws come from the host generator so a seed gives the same numbers on every device.
-            var host = System.Buffers.ArrayPool<float>.Shared.Rent(shape.Size);
-            rng.FillNormal(host.AsSpan(0, shape.Size), mean, std);
-            var uploaded = Upload(host.AsSpan(0, shape.Size), shape);
-            System.Buffers.ArrayPool<float>.Shared.Return(host);
-            return uploaded;
-        }
-        var t = Empty(shape);
-        rng.FillNormal(t.Span, mean, std);
-        return t;
-    }
+    public static Tensor RandomNormal(Shape shape, Rng rng, float mean = 0f, float std = 1f) => Random(shape, rng, normal: true, mean, std);
 
     /// <summary>Uniform draws on [low, high).</summary>
-    public static Tensor RandomUniform(Shape shape, Rng rng, float low = 0f, float high = 1f)
+    public static Tensor RandomUniform(Shape shape, Rng rng, float low = 0f, float high = 1f) => Random(shape, rng, normal: false, low, high);
+
+    /// <summary>
+    /// Normal (a = mean, b = std) or uniform (a = low, b = high) draws on the ambient device. They always come from
+    /// the host generator, so a seed gives the same numbers on every device; an accelerator gets them by one upload.
+    /// </summary>
+    private static Tensor Random(Shape shape, Rng rng, bool normal, float a, float b)
     {
         ArgumentNullException.ThrowIfNull(rng);
-        if (BackendScope.Current is not CpuBackend)
-        {
-            // Draws come from the host generator so a seed gives the same numbers on every device.
-            var host = System.Buffers.ArrayPool<float>.Shared.Rent(shape.Size);
-            rng.FillUniform(host.AsSpan(0, shape.Size), low, high);
-            var uploaded = Upload(host.AsSpan(0, shape.Size), shape);
-            System.Buffers.ArrayPool<float>.Shared.Return(host);
-            return uploaded;
-        }
-        var t = Empty(shape);
-        rng.FillUniform(t.Span, low, high);
-        return t;
+        bool onHost = BackendScope.Current is CpuBackend;
+        float[]? pooled = onHost ? null : System.Buffers.ArrayPool<float>.Shared.Rent(shape.Size);
+        var target = onHost ? Empty(shape) : null;
+        Span<float> values = onHost ? target!.Span : pooled.AsSpan(0, shape.Size);
+        if (normal) rng.FillNormal(values, a, b);
+        else rng.FillUniform(values, a, b);
+        if (onHost) return target!;
+        var uploaded = Upload(values, shape);
+        System.Buffers.ArrayPool<float>.Shared.Return(pooled!);
+        return uploaded;
     }
 
     /// <summary>A tensor that does not track gradients, sharing storage with this one.</summary>

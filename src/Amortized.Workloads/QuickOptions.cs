@@ -38,6 +38,12 @@ public sealed record QuickOptions
     /// <summary>Also print the forward / backward / Adam breakdown of the W1 and W2 steps.</summary>
     public bool Profile { get; init; }
 
+    /// <summary>The backend W1-W3 run on (null: the CPU). W4 times the CPU GEMM kernel and is skipped on another device.</summary>
+    public Tensors.Backends.IBackend? Backend { get; init; }
+
+    /// <summary>W1/W2 batch size (null: the workloads' 512 and 128).</summary>
+    public int? Batch { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> when a setting is out of range.</summary>
     public void Validate()
     {
@@ -45,6 +51,8 @@ public sealed record QuickOptions
             throw new ArgumentException("Thread counts must be integers in 1..1024.");
         if (Only.Count == 0 || Only.Any(w => !AllWorkloads.Contains(w)))
             throw new ArgumentException($"Workloads must be among {string.Join(", ", AllWorkloads)} (got {string.Join(", ", Only)}).");
+        if (Batch is < 1)
+            throw new ArgumentException($"Batch must be at least 1 (got {Batch}).");
         if (Runs < 1 || WarmupSteps < 0 || StepsPerRun < 1 || CallsPerRun < 1)
             throw new ArgumentException("Runs, steps and calls per run must be positive (warm-up may be 0).");
         if (!(GemmRunSeconds > 0) || !(GemmWarmupSeconds >= 0))

@@ -46,10 +46,13 @@ public static class QuickRunner
                     {
                         case "W1":
                         case "W2":
-                            Training(new FlowWorkload(withDeepSet: workload == "W2"), threads, options, output, figures);
+                            Training(new FlowWorkload(withDeepSet: workload == "W2", seed: 1, options.Batch, options.Backend), threads, options, output, figures);
                             break;
                         case "W3":
-                            Sampling(new SamplingWorkload(), threads, options, output, figures);
+                            Sampling(new SamplingWorkload(1000, seed: 2, options.Backend), threads, options, output, figures);
+                            break;
+                        case "W4" when options.Backend is not null and not Tensors.Backends.CpuBackend:
+                            output.WriteLine($"# W4 skipped: it times the CPU GEMM kernel, not {options.Backend.Device}");
                             break;
                         case "W4":
                             foreach (var shape in GemmShape.W4)

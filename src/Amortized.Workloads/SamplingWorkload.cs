@@ -56,25 +56,6 @@ public sealed class SamplingWorkload
     /// <summary>The backend the calls run on.</summary>
     public IBackend Backend => _backend;
 
-    /// <summary>
-    /// Draws <see cref="Draws"/> samples and copies them to host memory (a caller of an accelerator wants its
-    /// draws on the host; on the CPU they are there already); returns the first coordinate of the first draw.
-    /// </summary>
-    public float SampleToHost()
-    {
-        _workspace.Reset();
-        using (BackendScope.Use(_backend))
-        using (_workspace.Activate())
-        using (Tape.NoGrad())
-        {
-            var z = Tensor.RandomNormal(new Shape(Draws, FlowWorkload.ThetaDim), _rng);
-            var x = Flow.Inverse(z, Conditions).X;
-            if (x.IsOnHost) return x.Span[0];
-            _backend.Download(x, _hostDraws);
-            return _hostDraws[0];
-        }
-    }
-
     /// <summary>The flow.</summary>
     public CouplingFlow Flow { get; }
 
@@ -85,7 +66,15 @@ public sealed class SamplingWorkload
     public Tensor Conditions { get; private set; }
 
     /// <summary>Draws <see cref="Draws"/> samples (inverse pass) for the condition; returns the first coordinate of the first draw.</summary>
-    public float Sample()
+    public float Sample() => Draw(toHost: false);
+
+    /// <summary>
+    /// Draws <see cref="Draws"/> samples and copies them to host memory (a caller of an accelerator wants its
+    /// draws on the host; on the CPU they are there already); returns the first coordinate of the first draw.
+    /// </summary>
+    public float SampleToHost() => Draw(toHost: true);
+
+    private float Draw(bool toHost)
     {
         _workspace.Reset();
         using (BackendScope.Use(_backend))
@@ -93,7 +82,10 @@ public sealed class SamplingWorkload
         using (Tape.NoGrad())
         {
             var z = Tensor.RandomNormal(new Shape(Draws, FlowWorkload.ThetaDim), _rng);
-            return Flow.Inverse(z, Conditions).X.ReadAt(0);
+            var x = Flow.Inverse(z, Conditions).X;
+            if (!toHost || x.IsOnHost) return x.ReadAt(0);
+            _backend.Download(x, _hostDraws);
+            return _hostDraws[0];
         }
     }
 

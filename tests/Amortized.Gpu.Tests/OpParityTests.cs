@@ -46,7 +46,33 @@ public sealed class OpParityTests(GpuBackendFixture fixture) : IClassFixture<Gpu
         ["layernorm"] = (t => t[0].LayerNorm(t[1], t[2]), [[5, 8], [8], [8]], false),
         ["layernorm-plain"] = (t => t[0].LayerNorm(null, null), [[3, 2, 6]], false),
         ["sigmoid-relu"] = (t => t[0].Sigmoid() * t[0].Relu() + t[0].Activate(Activation.Gelu) + t[0].Activate(Activation.Mish), [[6, 7]], false),
+        ["affine-coupling-tanh"] = (t => Coupling(t, AffineScaleKind.TanhExp, inverse: false), [[5, 3], [5, 6]], false),
+        ["affine-coupling-tanh-inverse"] = (t => Coupling(t, AffineScaleKind.TanhExp, inverse: true), [[5, 3], [5, 6]], false),
+        ["affine-coupling-softplus"] = (t => Coupling(t, AffineScaleKind.SoftplusAsinh, inverse: false), [[4, 2], [4, 4]], false),
+        ["affine-coupling-softplus-inverse"] = (t => Coupling(t, AffineScaleKind.SoftplusAsinh, inverse: true), [[4, 2], [4, 4]], false),
+        // x also feeds a later op, so the coupling's backward accumulates into an existing gradient.
+        ["affine-coupling-logdet-shared"] = (t => Tensor.AffineCoupling(t[0], t[1], AffineScaleKind.SoftplusAsinh, inverse: true).LogDet * t[0].Sum(1), [[3, 2], [3, 4]], false),
+        // Bound 1.5 on normal draws: about one element in seven takes the identity tail.
+        ["spline-coupling"] = (t => Spline(t, inverse: false), [[5, 3], [5, 3 * 11]], false),
+        ["spline-coupling-inverse"] = (t => Spline(t, inverse: true), [[5, 3], [5, 3 * 11]], false),
+        ["spline-coupling-logdet-shared"] = (t => Tensor.SplineCoupling(t[0], t[1], SplineOptions, inverse: true).LogDet * t[0].Sum(1), [[3, 2], [3, 2 * 11]], false),
     };
+
+    private static readonly SplineCouplingOptions SplineOptions = new(Bins: 4, Bound: 1.5f, MinBinWidth: 1e-3f, MinBinHeight: 1e-3f, MinDerivative: 1e-3f);
+
+    /// <summary>Both outputs of the fused spline coupling side by side: (B, D + 1).</summary>
+    private static Tensor Spline(Tensor[] t, bool inverse)
+    {
+        var (y, logDet) = Tensor.SplineCoupling(t[0], t[1], SplineOptions, inverse);
+        return Tensor.Concat(y, logDet.Reshape(-1, 1), 1);
+    }
+
+    /// <summary>Both outputs of the fused affine coupling side by side: (B, D + 1).</summary>
+    private static Tensor Coupling(Tensor[] t, AffineScaleKind kind, bool inverse)
+    {
+        var (y, logDet) = Tensor.AffineCoupling(t[0], t[1], kind, inverse);
+        return Tensor.Concat(y, logDet.Reshape(-1, 1), 1);
+    }
 
     [Theory]
     [MemberData(nameof(Cases))]

@@ -24,7 +24,7 @@ public class AutodiffBenchmarks
     private readonly Tape _tape = new();
     private Dense _dense = null!;
     private CouplingFlow _block = null!;
-    private Tensor _x = null!, _a = null!, _t = null!, _x2 = null!, _theta = null!, _conditions = null!;
+    private Tensor _x = null!, _p = null!, _x2 = null!, _theta = null!, _conditions = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -34,8 +34,7 @@ public class AutodiffBenchmarks
         _dense = new Dense(_store, "dense", Width, Width, rng, Activation.Silu, Initializer.GlorotUniform);
         // Leaves that need gradients live in the store: their gradient buffers are the store's, not the arena's.
         _x = _store.Add("x", new Shape(Batch, Width), Initializer.GlorotUniform, rng);
-        _a = _store.Add("a", new Shape(Batch, 1), Initializer.GlorotUniform, rng);
-        _t = _store.Add("t", new Shape(Batch, 1), Initializer.GlorotUniform, rng);
+        _p = _store.Add("p", new Shape(Batch, 2), Initializer.GlorotUniform, rng);   // [a | t] per row
         _x2 = _store.Add("x2", new Shape(Batch, 1), Initializer.GlorotUniform, rng);
         _block = new CouplingFlow(_store, "block", FlowWorkload.ThetaDim, 2, FlowWorkload.W1Options with { Depth = 1 }, rng);
         _theta = Tensor.RandomNormal(new Shape(Batch, FlowWorkload.ThetaDim), rng);
@@ -75,7 +74,7 @@ public class AutodiffBenchmarks
         using (_workspace.Activate())
         using (_tape.Record())
         {
-            var (y, logDet) = AffineTransform.Forward(_x2, _a, _t, AffineScale.TanhExp);
+            var (y, logDet) = AffineTransform.Forward(_x2, _p, AffineScale.TanhExp);
             var loss = (y.Square().Sum(1) - logDet).Mean();
             _tape.Backward(loss);
             return loss.Item();

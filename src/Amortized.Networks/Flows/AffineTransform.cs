@@ -13,33 +13,27 @@ public enum AffineScale
 
 /// <summary>
 /// Elementwise affine bijection y = x * s(a) + t given raw parameters a (scale) and t (shift), kept apart from
-/// the coupling that predicts them (zuko). Shapes: x, a, t (B, K); log-det (B) = sum_k log s_k.
+/// the coupling that predicts them (zuko). Shapes: x (B, K); parameters (B, 2K) = [a | t] per row, as the
+/// coupling's subnet emits them; log-det (B) = sum_k log s_k. One fused op (<see cref="Tensor.AffineCoupling"/>)
+/// each way, forward and backward.
 /// </summary>
 public static class AffineTransform
 {
-    private static readonly float s_logEMinus1 = MathF.Log(MathF.E - 1f);
-
     /// <summary>Number of raw parameters per transformed feature.</summary>
     public const int ParametersPerFeature = 2;
 
-    /// <summary>log s(a), differentiable.</summary>
-    public static Tensor LogScale(Tensor a, AffineScale kind)
-    {
-        if (kind == AffineScale.TanhExp) return (a * 0.5f).Tanh() * 2f;
-        return (a.Asinh() + s_logEMinus1).Softplus().Log();
-    }
+    /// <summary>y = x * s + t and sum log s, with parameters (B, 2K) = [a | t].</summary>
+    public static (Tensor Y, Tensor LogDet) Forward(Tensor x, Tensor parameters, AffineScale kind) =>
+        Tensor.AffineCoupling(x, parameters, Map(kind), inverse: false);
 
-    /// <summary>y = x * s + t and sum log s.</summary>
-    public static (Tensor Y, Tensor LogDet) Forward(Tensor x, Tensor a, Tensor t, AffineScale kind)
-    {
-        var logS = LogScale(a, kind);
-        return (x * logS.Exp() + t, logS.Sum(1));
-    }
+    /// <summary>x = (y - t) / s and -sum log s, with parameters (B, 2K) = [a | t].</summary>
+    public static (Tensor X, Tensor LogDet) Inverse(Tensor y, Tensor parameters, AffineScale kind) =>
+        Tensor.AffineCoupling(y, parameters, Map(kind), inverse: true);
 
-    /// <summary>x = (y - t) / s and -sum log s.</summary>
-    public static (Tensor X, Tensor LogDet) Inverse(Tensor y, Tensor a, Tensor t, AffineScale kind)
+    private static AffineScaleKind Map(AffineScale kind) => kind switch
     {
-        var logS = LogScale(a, kind);
-        return ((y - t) * (-logS).Exp(), -logS.Sum(1));
-    }
+        AffineScale.TanhExp => AffineScaleKind.TanhExp,
+        AffineScale.SoftplusAsinh => AffineScaleKind.SoftplusAsinh,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
 }

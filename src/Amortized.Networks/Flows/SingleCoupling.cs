@@ -57,8 +57,7 @@ public sealed class SingleCoupling : Module
     {
         var p = Parameters(x1, conditions);
         if (_options.Transform == CouplingTransformKind.Spline) return SplineTransform.Forward(x2, p, _options.Spline);
-        var (a, t) = SplitAffine(p);
-        return AffineTransform.Forward(x2, a, t, _options.AffineScale);
+        return AffineTransform.Forward(x2, p, _options.AffineScale);
     }
 
     /// <summary>Inverts the transform of x2 given x1: (x2, log-det (B)).</summary>
@@ -66,11 +65,8 @@ public sealed class SingleCoupling : Module
     {
         var p = Parameters(x1, conditions);
         if (_options.Transform == CouplingTransformKind.Spline) return SplineTransform.Inverse(y2, p, _options.Spline);
-        var (a, t) = SplitAffine(p);
-        return AffineTransform.Inverse(y2, a, t, _options.AffineScale);
+        return AffineTransform.Inverse(y2, p, _options.AffineScale);
     }
-
-    private (Tensor A, Tensor T) SplitAffine(Tensor p) => (p.Slice(1, 0, _transformedDim), p.Slice(1, _transformedDim, _transformedDim));
 
     /// <inheritdoc />
     protected override string Describe() =>

@@ -97,26 +97,13 @@ public sealed class Adam
     /// </summary>
     public void Update()
     {
-        if (_store.Backend is not CpuBackend)
-        {
-            UpdateOnDevice(_store.Backend);
-            return;
-        }
-        if (_mDevice is not null)
-        {
-            // The store came back from an accelerator: continue from the moments it left there.
-            _m = _mDevice.ToArray();
-            _v = _vDevice!.ToArray();
-            _mDevice = _vDevice = null;
-        }
-        int n = _store.Count;
-        if (_m.Length < n)
-        {
-            Array.Resize(ref _m, n);
-            Array.Resize(ref _v, n);
-        }
-        var grads = _store.Gradients;
-        double norm = GradientClipping.GlobalNorm(grads);
+        var backend = _store.Backend;
+        var (m, v) = Moments(backend);
+        // On an accelerator the norm is the one transfer of the update (8 bytes): the divergence check and clipping
+        // need it on the host before anything changes.
+        double norm = backend is CpuBackend
+            ? GradientClipping.GlobalNorm(_store.Gradients)
+            : Math.Sqrt(backend.SumOfSquares(_store.GradientsTensor));
         if (!double.IsFinite(norm))
             throw new InvalidOperationException(
                 $"Adam: the gradient norm is {norm} at step {Step + 1}; the update was skipped and parameters are unchanged. " +
@@ -130,44 +117,54 @@ public sealed class Adam
         float stepSize = lr / (1f - MathF.Pow(b1, Step));
         float invSqrtBc2 = 1f / MathF.Sqrt(1f - MathF.Pow(b2, Step));
         float decay = 1f - lr * Options.WeightDecay;
-        if (_mHost is null || _mHost.Size != n || !ReferenceEquals(_mHost.Data, _m))
-        {
-            _mHost = Tensor.Wrap(_m, 0, new Shape(n));
-            _vHost = Tensor.Wrap(_v, 0, new Shape(n));
-        }
-        CpuBackend.Instance.AdamUpdate(_store.ValuesTensor, _store.GradientsTensor, _mHost, _vHost!, gradScale, b1, b2, stepSize, invSqrtBc2, Options.Epsilon, decay);
+        backend.AdamUpdate(_store.ValuesTensor, _store.GradientsTensor, m, v, gradScale, b1, b2, stepSize, invSqrtBc2, Options.Epsilon, decay);
     }
 
     /// <summary>
-    /// The same update on an accelerator: the moments live beside the parameters and the only transfer is the
-    /// gradient norm (8 bytes), which the divergence check and clipping need on the host before anything changes.
+    /// The moment buffers on <paramref name="backend"/>'s device, beside the parameters: host arrays (wrapped once, so
+    /// a step allocates nothing) or device tensors, carried over when the store moved between devices.
     /// </summary>
-    private void UpdateOnDevice(IBackend backend)
+    private (Tensor M, Tensor V) Moments(IBackend backend)
     {
         int n = _store.Count;
+        if (backend is CpuBackend)
+        {
+            if (_mDevice is not null)
+            {
+                // The store came back from an accelerator: continue from the moments it left there.
+                _m = _mDevice.ToArray();
+                _v = _vDevice!.ToArray();
+                _mDevice = _vDevice = null;
+            }
+            if (_m.Length < n)
+            {
+                Array.Resize(ref _m, n);
+                Array.Resize(ref _v, n);
+            }
+            if (_mHost is null || _mHost.Size != n || !ReferenceEquals(_mHost.Data, _m))
+            {
+                _mHost = Tensor.Wrap(_m, 0, new Shape(n));
+                _vHost = Tensor.Wrap(_v, 0, new Shape(n));
+            }
+            return (_mHost, _vHost!);
+        }
         if (_mDevice is null || !ReferenceEquals(_mDevice.Backend, backend) || _mDevice.Size != n)
         {
-            _mDevice = backend.Allocate(new Shape(n));
-            _vDevice = backend.Allocate(new Shape(n));
-            if (_m.Length >= n && Step > 0)
+            var m = backend.Allocate(new Shape(n));
+            var v = backend.Allocate(new Shape(n));
+            if (_mDevice is not null && _mDevice.Size == n)
             {
-                backend.Upload(_m.AsSpan(0, n), _mDevice);
-                backend.Upload(_v.AsSpan(0, n), _vDevice);
+                // From another accelerator.
+                backend.Upload(_mDevice.ToArray(), m);
+                backend.Upload(_vDevice!.ToArray(), v);
             }
+            else if (_m.Length >= n && Step > 0)
+            {
+                backend.Upload(_m.AsSpan(0, n), m);
+                backend.Upload(_v.AsSpan(0, n), v);
+            }
+            (_mDevice, _vDevice) = (m, v);
         }
-        double norm = Math.Sqrt(backend.SumOfSquares(_store.GradientsTensor));
-        if (!double.IsFinite(norm))
-            throw new InvalidOperationException(
-                $"Adam: the gradient norm is {norm} at step {Step + 1}; the update was skipped and parameters are unchanged. " +
-                "The loss has probably diverged: lower the learning rate or enable ClipNorm.");
-        LastGradientNorm = norm;
-        float gradScale = Options.ClipNorm is { } clip && norm > clip ? (float)(clip / norm) : 1f;
-        Step++;
-        float lr = Options.LearningRate.At(Step);
-        float b1 = Options.Beta1, b2 = Options.Beta2;
-        float stepSize = lr / (1f - MathF.Pow(b1, Step));
-        float invSqrtBc2 = 1f / MathF.Sqrt(1f - MathF.Pow(b2, Step));
-        float decay = 1f - lr * Options.WeightDecay;
-        backend.AdamUpdate(_store.ValuesTensor, _store.GradientsTensor, _mDevice, _vDevice!, gradScale, b1, b2, stepSize, invSqrtBc2, Options.Epsilon, decay);
+        return (_mDevice, _vDevice!);
     }
 }

@@ -14,7 +14,7 @@ internal sealed class TapeEntry
     public Tensor? A, B, C;
     public Tensor? Saved0, Saved1;
     public int I0, I1, I2;
-    public float F0, F1;
+    public float F0, F1, F2, F3;
     public Activation Activation;
     public int[]? Indices;
 

@@ -56,7 +56,7 @@ public enum ReduceKind
 /// <summary>
 /// The compute contract behind every tensor op: coarse operations on whole tensors, so that a backend can
 /// launch one kernel per call. Ops validate shapes before calling; a backend may assume them consistent.
-/// Methods named *Backward accumulate into their gradient outputs.
+/// Methods named *Backward accumulate into their gradient outputs unless they take an overwrite flag.
 /// </summary>
 public interface IBackend
 {
@@ -151,4 +151,38 @@ public interface IBackend
 
     /// <summary>dst += scale * src (same element count).</summary>
     void AddScaled(Tensor src, Tensor dst, float scale);
+
+    /// <summary>
+    /// Fused affine coupling, one pass per row b of x (B, D) with parameters (B, 2D) holding [a | t]:
+    /// forward y = x exp(logS(a)) + t and logDet[b] = sum_j logS(a_bj); inverse y = (x - t) exp(-logS(a)) and
+    /// logDet[b] = -sum_j logS(a_bj). y is (B, D), logDet (B); logS is given by <paramref name="kind"/>.
+    /// </summary>
+    void AffineCoupling(Tensor x, Tensor parameters, AffineScaleKind kind, bool inverse, Tensor y, Tensor logDet);
+
+    /// <summary>
+    /// Gradients of <see cref="AffineCoupling"/> from dy (B, D) and dLogDet (B), either of which may be null (a zero
+    /// gradient); logS is recomputed from parameters, nothing of the forward pass is stored. dx (B, D) and
+    /// dParameters (B, 2D) may each be null (not wanted); each is overwritten when its flag is set (its old
+    /// contents are ignored), else accumulated into.
+    /// </summary>
+    void AffineCouplingBackward(Tensor x, Tensor parameters, AffineScaleKind kind, bool inverse, Tensor? dy, Tensor? dLogDet,
+        Tensor? dx, bool dxOverwrite, Tensor? dParameters, bool dParametersOverwrite);
+
+    /// <summary>
+    /// Fused rational-quadratic spline coupling (Durkan et al. 2019) with identity tails, one element (b, j) at a time:
+    /// x (B, D), parameters (B, D * P) with P = 3K - 1 per feature holding K width logits, K height logits and K - 1
+    /// interior derivative pre-activations. Where |x| &lt;= Bound, y = spline(x) (inverse: spline^-1(x)), else y = x;
+    /// logDet[b] = +-sum_j log f'(x_bj) over the inside elements (minus for the inverse, f' taken at the output).
+    /// y is (B, D), logDet (B).
+    /// </summary>
+    void SplineCoupling(Tensor x, Tensor parameters, SplineCouplingOptions options, bool inverse, Tensor y, Tensor logDet);
+
+    /// <summary>
+    /// Gradients of <see cref="SplineCoupling"/> from dy (B, D) and dLogDet (B), either of which may be null (a zero
+    /// gradient); the bins are recomputed from x and the parameters, nothing of the forward pass is stored. dx (B, D)
+    /// and dParameters (B, D * P) may each be null (not wanted); each is overwritten when its flag is set (its old
+    /// contents are ignored), else accumulated into.
+    /// </summary>
+    void SplineCouplingBackward(Tensor x, Tensor parameters, SplineCouplingOptions options, bool inverse, Tensor? dy,
+        Tensor? dLogDet, Tensor? dx, bool dxOverwrite, Tensor? dParameters, bool dParametersOverwrite);
 }
