@@ -50,6 +50,8 @@ internal static class FitRunner
 
     public static int Run(CliContext ctx, FitSettings s)
     {
+        if (s.Device != "cpu" && s.InferenceNetwork == "flow-matching")
+            throw new UsageException($"--device {s.Device}: flow matching runs on the CPU only (its ODE solver and divergence trace are host code); use --device cpu or a coupling/spline flow.");
         var backend = DeviceSelection.Open(s.Device);
         if ((s.Task is null) == (s.Data.Length == 0))
             throw new UsageException(s.Task is null ? "fit needs a TASK or --data PATH." : "fit takes a TASK or --data, not both.");

@@ -149,6 +149,7 @@ public sealed class CommandTests(TrainedRunFixture run) : IClassFixture<TrainedR
         // No GPU on this machine (CI): a clear "no CUDA device" line, exit 2. (On a GPU machine this would train.)
         AssertBadInput(CliRunner.Run("fit", "two_moons", "--out", CliRunner.TempDir(), "--device", "cuda"), "no Cuda device");
         AssertBadInput(CliRunner.Run("fit", "two_moons", "--out", CliRunner.TempDir(), "--device", "tpu"), "tpu");
+        AssertBadInput(CliRunner.Run("fit", "two_moons", "--out", CliRunner.TempDir(), "--device", "ilgpu-cpu", "--inference-network", "flow-matching"), "flow matching");
         AssertBadInput(CliRunner.Run("fit", "two_moons", "--out", CliRunner.TempDir(), "--inference-network", "magic"), "magic");
         AssertBadInput(CliRunner.Run("simulate", "two_moons", "--n", "0", "--out", "x.npz"), "--n");
         AssertBadInput(CliRunner.Run("bogus"), "bogus");
