@@ -472,16 +472,19 @@ public sealed partial class GpuKernels
 
     /// <summary>
     /// Number of K slices for the blocked GEMM: 1 unless the output has too few tiles to occupy the device and K is
-    /// long (the weight gradient (128 x 4096)(4096 x 128) has 4 tiles). Each slice keeps at least 256 of K. A pure
-    /// function of the shape and the device, so a given call always partitions K the same way (deterministic).
+    /// long (the weight gradient (128 x 4096)(4096 x 128) has 4 tiles; W2's (64 x 409600)(409600 x 64) at 4096 sets
+    /// has 1). Enough slices for about 4 resident 256-thread groups per multiprocessor, each slice keeping at least
+    /// 256 of K. (With at most 64 slices, W2's one-tile weight gradients used 64 of an H200's 132 multiprocessors
+    /// for K = 409600.) A pure function of the shape and the device, so a given call always partitions K the same
+    /// way (deterministic).
     /// </summary>
     internal static int SplitCount(int tiles, int k, int multiprocessors)
     {
         if (tiles >= multiprocessors || k < 512)
             return 1;
         int bySize = k / 256;
-        int byOccupancy = Math.Max(1, 2 * multiprocessors / tiles);
-        return Math.Clamp(Math.Min(bySize, byOccupancy), 1, 64);
+        int byOccupancy = Math.Max(1, 4 * multiprocessors / tiles);
+        return Math.Clamp(Math.Min(bySize, byOccupancy), 1, 1024);
     }
 
     private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
