@@ -54,6 +54,28 @@ public sealed class CommandTests(TrainedRunFixture run) : IClassFixture<TrainedR
     }
 
     [Fact]
+    public void Sample_OnTheIlgpuEmulator_MatchesTheCpuDraws()
+    {
+        // The GPU path of the command end to end (model moved to the device, draws downloaded, misspecification check)
+        // on ILGPU's CPU emulator, against the CPU backend with the same seed.
+        string dir = CliRunner.TempDir();
+        string obs = Path.Combine(dir, "obs.csv"), onCpu = Path.Combine(dir, "cpu.csv"), onDevice = Path.Combine(dir, "device.csv");
+        File.WriteAllText(obs, "x_1,x_2\n0.1,-0.2\n");
+        var cpu = CliRunner.Run("sample", run.RunDir, "--observation", obs, "--samples", "50", "--out", onCpu, "--seed", "5");
+        Assert.True(cpu.ExitCode == 0, cpu.ToString());
+        var device = CliRunner.Run("sample", run.RunDir, "--observation", obs, "--samples", "50", "--out", onDevice, "--seed", "5", "--device", "ilgpu-cpu");
+        Assert.True(device.ExitCode == 0, device.ToString());
+        var (a, b) = (Csv.ReadTable(onCpu), Csv.ReadTable(onDevice));
+        foreach (string column in a.ColumnNames)
+        {
+            var (x, y) = (a.Values(column), b.Values(column));
+            Assert.Equal(x.Length, y.Length);
+            for (int i = 0; i < x.Length; i++) Assert.True(MathF.Abs(x[i] - y[i]) < 1e-3f, $"{column}[{i}]: {y[i]} on the device, {x[i]} on the CPU");
+        }
+        AssertBadInput(CliRunner.Run("sample", run.RunDir, "--observation", obs, "--samples", "5", "--out", onDevice, "--device", "tpu"), "tpu");
+    }
+
+    [Fact]
     public void Sample_OneDataSet_WritesHeaderOfParameterNames_AndStaysInThePriorSupport()
     {
         string dir = CliRunner.TempDir();

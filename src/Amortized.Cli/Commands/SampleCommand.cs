@@ -14,16 +14,26 @@ internal static class SampleCommand
         var samples = Options.Int("--samples", "Posterior draws per data set", 1000, 1, 10_000_000);
         var output = Options.RequiredPath("--out", "Output CSV: a header of parameter names (and a leading dataset column for several data sets)");
         var seed = Options.Seed();
-        var command = new Command("sample", "Draw posterior samples for observed data") { dir, observation, samples, output, seed };
-        command.SetAction(r => CliErrors.Guard(ctx, () => Run(ctx, r.GetValue(dir)!, r.GetValue(observation)!, r.GetValue(samples), r.GetValue(output)!, r.GetValue(seed))));
+        var device = Options.Choice("--device", "Sample on cpu, or on a GPU through ILGPU in the JIT build (cuda, opencl; ilgpu-cpu emulates one)", "cpu", DeviceSelection.Choices);
+        var command = new Command("sample", "Draw posterior samples for observed data") { dir, observation, samples, output, seed, device };
+        command.SetAction(r => CliErrors.Guard(ctx, () => Run(ctx, r.GetValue(dir)!, r.GetValue(observation)!, r.GetValue(samples), r.GetValue(output)!, r.GetValue(seed), r.GetValue(device)!)));
         return command;
     }
 
-    public static int Run(CliContext ctx, string dir, string observationPath, int numSamples, string outPath, ulong seed)
+    public static int Run(CliContext ctx, string dir, string observationPath, int numSamples, string outPath, ulong seed, string device = "cpu")
     {
         var folder = RunFolder.Open(dir);
         var run = RunInfo.Load(folder.Run);
         var approximator = ApproximatorFile.Load(folder.Model);
+        if (device != "cpu")
+        {
+            // Many data sets x many draws is where an accelerator pays; the likelihood model's MCMC stays on the CPU.
+            if (run.Method == "likelihood")
+                throw new UsageException($"--device {device}: a likelihood model samples its posterior by MCMC on the CPU; use --device cpu.");
+            if (run.InferenceNetwork == "flow-matching")
+                throw new UsageException($"--device {device}: flow matching samples on the CPU only (its ODE solver is host code); use --device cpu.");
+            approximator.Store.MoveTo(DeviceSelection.Open(device));
+        }
         var observations = Observations.Read(observationPath, run.Inputs);
         var draws = PosteriorDrawing.Draw(run, approximator, observations, numSamples, seed);
         if (MisspecificationWarnings.Test(run, approximator, observations) is { } test)
