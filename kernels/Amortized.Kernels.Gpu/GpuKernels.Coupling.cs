@@ -31,6 +31,25 @@ public sealed partial class GpuKernels
     }
 
     /// <summary>
+    /// Which optional gradients of a coupling backward are present (empty means absent), each checked against its
+    /// length: dy and dx (elements), dLogDet (rows), dParameters (parameterCount).
+    /// </summary>
+    private static (bool Dy, bool DLogDet, bool Dx, bool Dp) CouplingGradients(ArrayView<float> dy, ArrayView<float> dLogDet,
+        ArrayView<float> dx, ArrayView<float> dParameters, long elements, int rows, long parameterCount)
+    {
+        bool hasDy = Has(dy), hasDLogDet = Has(dLogDet), hasDx = Has(dx), hasDp = Has(dParameters);
+        if (hasDy)
+            Require(dy, elements, nameof(dy));
+        if (hasDLogDet)
+            Require(dLogDet, rows, nameof(dLogDet));
+        if (hasDx)
+            Require(dx, elements, nameof(dx));
+        if (hasDp)
+            Require(dParameters, parameterCount, nameof(dParameters));
+        return (hasDy, hasDLogDet, hasDx, hasDp);
+    }
+
+    /// <summary>
     /// Backward of <see cref="AffineCoupling"/> from dy (rows, features) and dLogDet (rows), either empty meaning zero:
     /// dx (rows, features) and dParameters (rows, 2 features), each empty (not wanted), overwritten when its flag is
     /// set, or accumulated into. log s is recomputed from the parameters.
@@ -44,22 +63,14 @@ public sealed partial class GpuKernels
         long n = (long)rows * features;
         Require(x, n, nameof(x));
         Require(parameters, 2 * n, nameof(parameters));
-        bool hasDy = Has(dy), hasDLogDet = Has(dLogDet), hasDx = Has(dx), hasDp = Has(dParameters);
-        if (hasDy)
-            Require(dy, n, nameof(dy));
-        if (hasDLogDet)
-            Require(dLogDet, rows, nameof(dLogDet));
-        if (hasDx)
-            Require(dx, n, nameof(dx));
-        if (hasDp)
-            Require(dParameters, 2 * n, nameof(dParameters));
-        if (n == 0 || (!hasDx && !hasDp))
+        var has = CouplingGradients(dy, dLogDet, dx, dParameters, n, rows, 2 * n);
+        if (n == 0 || (!has.Dx && !has.Dp))
             return;
         var c = new CouplingParams
         {
             Rows = rows, Features = features, Kind = (int)kind, Inverse = inverse ? 1 : 0,
-            HasDy = hasDy ? 1 : 0, HasDLogDet = hasDLogDet ? 1 : 0,
-            HasDx = hasDx ? 1 : 0, DxOverwrite = dxOverwrite ? 1 : 0, HasDp = hasDp ? 1 : 0, DpOverwrite = dParametersOverwrite ? 1 : 0,
+            HasDy = has.Dy ? 1 : 0, HasDLogDet = has.DLogDet ? 1 : 0,
+            HasDx = has.Dx ? 1 : 0, DxOverwrite = dxOverwrite ? 1 : 0, HasDp = has.Dp ? 1 : 0, DpOverwrite = dParametersOverwrite ? 1 : 0,
         };
         (_affineCouplingBackward ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, CouplingParams>(CouplingKernels.AffineCouplingBackward))(
             Config(rows), x, parameters, OrDummy(dy), OrDummy(dLogDet), OrDummy(dx), OrDummy(dParameters), c);

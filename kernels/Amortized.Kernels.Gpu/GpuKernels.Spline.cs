@@ -48,22 +48,14 @@ public sealed partial class GpuKernels
         long n = (long)rows * features, p = n * (3 * bins - 1);
         Require(x, n, nameof(x));
         Require(parameters, p, nameof(parameters));
-        bool hasDy = Has(dy), hasDLogDet = Has(dLogDet), hasDx = Has(dx), hasDp = Has(dParameters);
-        if (hasDy)
-            Require(dy, n, nameof(dy));
-        if (hasDLogDet)
-            Require(dLogDet, rows, nameof(dLogDet));
-        if (hasDx)
-            Require(dx, n, nameof(dx));
-        if (hasDp)
-            Require(dParameters, p, nameof(dParameters));
-        if (n == 0 || (!hasDx && !hasDp))
+        var has = CouplingGradients(dy, dLogDet, dx, dParameters, n, rows, p);
+        if (n == 0 || (!has.Dx && !has.Dp))
             return;
-        c.HasDy = hasDy ? 1 : 0;
-        c.HasDLogDet = hasDLogDet ? 1 : 0;
-        c.HasDx = hasDx ? 1 : 0;
+        c.HasDy = has.Dy ? 1 : 0;
+        c.HasDLogDet = has.DLogDet ? 1 : 0;
+        c.HasDx = has.Dx ? 1 : 0;
         c.DxOverwrite = dxOverwrite ? 1 : 0;
-        c.HasDp = hasDp ? 1 : 0;
+        c.HasDp = has.Dp ? 1 : 0;
         c.DpOverwrite = dParametersOverwrite ? 1 : 0;
         (_splineCouplingBackward ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, SplineParams>(SplineKernels.SplineCouplingBackward))(
             Config(n), x, parameters, OrDummy(dy), OrDummy(dLogDet), OrDummy(dx), OrDummy(dParameters), c);

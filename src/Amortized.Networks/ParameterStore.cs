@@ -50,30 +50,31 @@ public sealed class ParameterStore
         if (ReferenceEquals(backend, Backend)) return;
         if (_deviceValues is not null) _deviceValues.Backend.Download(_deviceValues, _values.AsSpan(0, _count));
         Array.Clear(_gradients, 0, _count);
-        if (backend is CpuBackend)
+        Tensor? values = null, gradients = null;
+        if (backend is not CpuBackend)
         {
-            foreach (var p in _parameters)
-            {
-                p.Rebind(_values, p.Offset - _deviceValues!.Offset);
-                p.Grad!.Rebind(_gradients, p.Grad.Offset - _deviceGradients!.Offset);
-            }
-            _deviceValues = _deviceGradients = null;
-            Backend = backend;
-            return;
+            values = backend.Allocate(new Shape(_count));
+            gradients = backend.Allocate(new Shape(_count));   // zero-filled
+            backend.Upload(_values.AsSpan(0, _count), values);
         }
-        var values = backend.Allocate(new Shape(Math.Max(_count, 1)));
-        var gradients = backend.Allocate(new Shape(Math.Max(_count, 1)));
-        backend.Upload(_values.AsSpan(0, _count), values.Size == _count ? values : values.View(new Shape(_count)));
-        int hostBase = _deviceValues?.Offset ?? 0, hostGradBase = _deviceGradients?.Offset ?? 0;
+        // A parameter's place in the store, measured from where the current storage starts (0 on the host).
+        int valueBase = _deviceValues?.Offset ?? 0, gradientBase = _deviceGradients?.Offset ?? 0;
         foreach (var p in _parameters)
         {
-            int offset = p.Offset - (_deviceValues is null ? 0 : hostBase);
-            int gradOffset = p.Grad!.Offset - (_deviceGradients is null ? 0 : hostGradBase);
-            p.Rebind(values.Buffer!, values.Offset + offset);
-            p.Grad.Rebind(gradients.Buffer!, gradients.Offset + gradOffset);
+            int index = p.Offset - valueBase, gradientIndex = p.Grad!.Offset - gradientBase;
+            if (values is null)
+            {
+                p.Rebind(_values, index);
+                p.Grad.Rebind(_gradients, gradientIndex);
+            }
+            else
+            {
+                p.Rebind(values.Buffer!, values.Offset + index);
+                p.Grad.Rebind(gradients!.Buffer!, gradients.Offset + gradientIndex);
+            }
         }
-        _deviceValues = values.Size == _count ? values : values.View(new Shape(_count));
-        _deviceGradients = gradients.Size == _count ? gradients : gradients.View(new Shape(_count));
+        _deviceValues = values;
+        _deviceGradients = gradients;
         Backend = backend;
     }
 

@@ -205,18 +205,10 @@ public sealed partial class Tensor
     internal static Tensor Empty(Shape shape) => EmptyOn(BackendScope.Current, shape);
 
     /// <summary>An uninitialised tensor on the same device as <paramref name="like"/> (op outputs and gradients).</summary>
-    internal static Tensor EmptyLike(Tensor like, Shape shape) => like.Buffer is null
-        ? Workspace.Current?.Rent(shape, zero: false) ?? new Tensor(new float[shape.Size], 0, shape)
-        : EmptyOn(like.Backend, shape);
+    internal static Tensor EmptyLike(Tensor like, Shape shape) => EmptyOn(like.Backend, shape);
 
     /// <summary>A tensor of zeros on the same device as <paramref name="like"/>.</summary>
-    internal static Tensor ZerosLike(Tensor like, Shape shape)
-    {
-        if (like.Buffer is null) return Workspace.Current?.Rent(shape, zero: true) ?? new Tensor(new float[shape.Size], 0, shape);
-        var t = EmptyOn(like.Backend, shape);
-        t.Backend.Fill(t, 0f);
-        return t;
-    }
+    internal static Tensor ZerosLike(Tensor like, Shape shape) => ZerosOn(like.Backend, shape);
 
     /// <summary>Throws when two inputs of one op live on different devices.</summary>
     internal static void CheckSameDevice(string op, Tensor a, Tensor b)
@@ -233,22 +225,25 @@ public sealed partial class Tensor
         return t;
     }
 
-    /// <summary>An uninitialised tensor on <paramref name="backend"/>'s device.</summary>
+    /// <summary>An uninitialised tensor on <paramref name="backend"/>'s device, from the active workspace when there is one.</summary>
     internal static Tensor EmptyOn(IBackend backend, Shape shape)
     {
         if (backend is CpuBackend) return Workspace.Current?.Rent(shape, zero: false) ?? new Tensor(new float[shape.Size], 0, shape);
         return Workspace.Current?.RentOn(backend, shape) ?? backend.Allocate(shape);
     }
 
-    /// <summary>A tensor of zeros on the ambient device (from the active workspace when there is one).</summary>
-    public static Tensor Zeros(Shape shape)
+    /// <summary>A tensor of zeros on <paramref name="backend"/>'s device, from the active workspace when there is one.</summary>
+    private static Tensor ZerosOn(IBackend backend, Shape shape)
     {
-        var backend = BackendScope.Current;
+        // Host: the workspace clears what it rents and a fresh array is zero already; a device fills.
         if (backend is CpuBackend) return Workspace.Current?.Rent(shape, zero: true) ?? new Tensor(new float[shape.Size], 0, shape);
         var t = EmptyOn(backend, shape);
         backend.Fill(t, 0f);
         return t;
     }
+
+    /// <summary>A tensor of zeros on the ambient device (from the active workspace when there is one).</summary>
+    public static Tensor Zeros(Shape shape) => ZerosOn(BackendScope.Current, shape);
 
     /// <summary>A tensor of zeros with the given dimensions.</summary>
     public static Tensor Zeros(params int[] dims) => Zeros(new Shape(dims));

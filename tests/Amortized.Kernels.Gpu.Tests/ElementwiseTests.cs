@@ -228,7 +228,7 @@ public sealed class ElementwiseTests(DefaultDeviceFixture fixture) : IClassFixtu
         float[] pe = (float[])p.Clone(), me = (float[])m.Clone(), ve = (float[])v.Clone();
         for (int i = 0; i < n; i++)
         {
-            // Amortized.Networks.Optim.Adam.UpdateCore, scalar loop.
+            // CpuBackend.AdamUpdate (Amortized.Tensors), scalar loop.
             float gi = g[i] * gradScale;
             me[i] = b1 * me[i] + (1f - b1) * gi;
             ve[i] = b2 * ve[i] + (1f - b2) * gi * gi;

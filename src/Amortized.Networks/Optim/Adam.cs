@@ -101,9 +101,7 @@ public sealed class Adam
         var (m, v) = Moments(backend);
         // On an accelerator the norm is the one transfer of the update (8 bytes): the divergence check and clipping
         // need it on the host before anything changes.
-        double norm = backend is CpuBackend
-            ? GradientClipping.GlobalNorm(_store.Gradients)
-            : Math.Sqrt(backend.SumOfSquares(_store.GradientsTensor));
+        double norm = Math.Sqrt(backend.SumOfSquares(_store.GradientsTensor));
         if (!double.IsFinite(norm))
             throw new InvalidOperationException(
                 $"Adam: the gradient norm is {norm} at step {Step + 1}; the update was skipped and parameters are unchanged. " +

@@ -6,18 +6,7 @@ namespace Amortized.Networks.Optim;
 public static class GradientClipping
 {
     /// <summary>The L2 norm of all gradients, accumulated in double.</summary>
-    public static double GlobalNorm(ReadOnlySpan<float> gradients)
-    {
-        // Chunks summed in float by SIMD, chunk totals in double: accurate and deterministic.
-        double sum = 0;
-        const int chunk = 4096;
-        for (int start = 0; start < gradients.Length; start += chunk)
-        {
-            var part = gradients.Slice(start, Math.Min(chunk, gradients.Length - start));
-            sum += TensorPrimitives.Dot(part, part);
-        }
-        return Math.Sqrt(sum);
-    }
+    public static double GlobalNorm(ReadOnlySpan<float> gradients) => Math.Sqrt(Tensors.Backends.CpuBackend.SumOfSquares(gradients));
 
     /// <summary>
     /// Scales all gradients by maxNorm / norm when their global norm exceeds <paramref name="maxNorm"/>;

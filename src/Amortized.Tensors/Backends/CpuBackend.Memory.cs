@@ -25,10 +25,12 @@ public sealed partial class CpuBackend
     public void Copy(Tensor src, Tensor dst) => src.Span.CopyTo(dst.Span);
 
     /// <inheritdoc />
-    public double SumOfSquares(Tensor x)
+    public double SumOfSquares(Tensor x) => SumOfSquares(x.Span);
+
+    /// <summary>Sum of squares of <paramref name="values"/> (what the global gradient norm is made of).</summary>
+    internal static double SumOfSquares(ReadOnlySpan<float> values)
     {
         // Chunks summed in float by SIMD, chunk totals in double: accurate and deterministic.
-        ReadOnlySpan<float> values = x.Span;
         double sum = 0;
         const int chunk = 4096;
         for (int start = 0; start < values.Length; start += chunk)
