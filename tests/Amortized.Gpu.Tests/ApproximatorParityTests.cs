@@ -53,6 +53,34 @@ public sealed class ApproximatorParityTests(GpuBackendFixture fixture) : IClassF
         AssertTrainingAndSamplingMatch(Fresh, task.Sample(24, seed: 1), task.Sample(2, seed: 9), task.Sample(64, seed: 21), task.ParameterKey);
     }
 
+    [Fact]
+    public void ConditionalAffine_LeastSquaresInitialisationMatchesCpu()
+    {
+        // The data-dependent initialisation reads standardised rows back from the device and writes the fitted map
+        // into device parameters; both sides must end with the same weights, statistics and densities.
+        static ContinuousApproximator Fresh() => ContinuousApproximator.Build(new ApproximatorSpec
+        {
+            VariableDim = 10,
+            ConditionDim = 10,
+            Seed = 6,
+            CouplingFlow = new CouplingFlowOptions { Depth = 1, SubnetWidths = [8, 8], ConditionalAffine = true },
+        }, new Adapter().Concatenate(["theta"], Keys.InferenceVariables).Concatenate(["x"], Keys.InferenceConditions));
+        var task = new GaussianLinear();
+        var batches = Enumerable.Range(0, 4).Select(i => Fresh().Adapter.Forward(task.Sample(100, seed: (ulong)i + 1), strict: true)).ToList();
+        var cpu = Fresh();
+        cpu.InitializeFromData(batches);
+        var gpu = Fresh();
+        gpu.Store.MoveTo(_gpu);
+        gpu.InitializeFromData(batches);
+        var kernelName = "inference.conditional_affine.map.kernel";
+        Assert.Contains(cpu.Store.Find(kernelName)!.ToArray(), v => v != 0f);
+        foreach (var p in cpu.Store.Parameters)
+            OpParityTests.AssertClose(p.ToArray(), gpu.Store.Find(p.Name!)!.ToArray(), p.Name!, rtol: 1e-5f, atol: 1e-5f);
+        Assert.Equal(cpu.VariableStandardizer!.Count, gpu.VariableStandardizer!.Count);
+        var observed = task.Sample(3, seed: 40);
+        OpParityTests.AssertClose(cpu.LogProb(observed), gpu.LogProb(observed), "log q", rtol: 1e-4f, atol: 1e-4f);
+    }
+
     /// <summary>
     /// Feeds the running standardisation a separate sample first. Otherwise the first training batch is standardised
     /// by its own mean, the zero-initialised output layers make every coupling the identity, and the first gradient

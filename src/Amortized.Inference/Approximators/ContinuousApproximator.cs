@@ -182,6 +182,47 @@ public sealed class ContinuousApproximator : ITrainableApproximator
         return -(logq * weights).Sum() / weights.Sum();
     }
 
+    /// <inheritdoc />
+    public bool HasDataInitialization => InferenceNetwork.CreateDataInitializer() is not null;
+
+    /// <summary>
+    /// The inference network's data-dependent initialisation (a <see cref="ConditionalAffine"/> layer's least-squares
+    /// fit): the running standardisation absorbs every row first, then the standardised variables and the
+    /// conditions (summaries of the untrained summary network, then direct conditions) are streamed into the
+    /// network's initializer, chunk by chunk. Shapes as in <see cref="Loss"/>.
+    /// </summary>
+    public void InitializeFromData(IReadOnlyList<SimulationBatch> adapted)
+    {
+        ArgumentNullException.ThrowIfNull(adapted);
+        var initializer = InferenceNetwork.CreateDataInitializer();
+        if (initializer is null || adapted.Count == 0) return;
+        var previous = Training;
+        Training = false;
+        using var device = BackendScope.Use(Store.Backend);
+        try
+        {
+            using var noGrad = Tape.NoGrad();
+            // Two passes, so that every row is standardised with the same final statistics.
+            foreach (var batch in adapted)
+            {
+                Variables(batch, updateStatistics: true);
+                Conditions(batch, updateStatistics: true);
+            }
+            foreach (var batch in adapted)
+            {
+                var theta = Variables(batch, updateStatistics: false).ToArray();
+                var conditions = Conditions(batch, updateStatistics: false);
+                if (conditions is null) return;   // an unconditional network has nothing to regress on
+                initializer.Add(theta, conditions.ToArray(), batch.BatchSize);
+            }
+            initializer.Apply();
+        }
+        finally
+        {
+            Training = previous;
+        }
+    }
+
     /// <summary>Standardised inference variables (B, D) from an adapted batch.</summary>
     internal Tensor Variables(SimulationBatch adapted, bool updateStatistics)
     {

@@ -28,4 +28,13 @@ public interface ITrainableApproximator
 
     /// <summary>Restores <see cref="ExportState"/>'s output.</summary>
     void ImportState(IReadOnlyDictionary<string, double[]> state);
+
+    /// <summary>Whether <see cref="InitializeFromData"/> does anything (false unless a network asks for it).</summary>
+    bool HasDataInitialization => false;
+
+    /// <summary>
+    /// Data-dependent initialisation before the first step of a fresh run, from adapted, finite batches of
+    /// training rows (running statistics included). The default does nothing.
+    /// </summary>
+    void InitializeFromData(IReadOnlyList<SimulationBatch> adapted) { }
 }

@@ -27,6 +27,7 @@ public sealed class Trainer
     private int _skipped, _dropped;
     private Stopwatch _clock = new();
     private long _simulatedBatches;
+    private bool _dataInitialized;
     private TrainerState? _pendingOptimizerState;   // applied when the optimizer is created   // online: index of the next batch to simulate (skipped steps included)
 
     /// <summary>Creates a trainer for <paramref name="approximator"/>.</summary>
@@ -55,6 +56,9 @@ public sealed class Trainer
             ? simulator.Sample(_options.ValidationSimulations, _options.Seed, new SampleOptions { BatchIndex = ulong.MaxValue })
             : null);
         SimulationBatch Simulate(long index) => simulator.Sample(_options.BatchSize, _options.Seed, new SampleOptions { BatchIndex = (ulong)index });
+        // Initialisation rows come from their own batch indices, counted down from below the validation set's.
+        InitializeFromData(chunk => simulator.Sample(_options.BatchSize, _options.Seed, new SampleOptions { BatchIndex = ulong.MaxValue - 1 - (ulong)chunk }),
+            long.MaxValue);
         _clock = Stopwatch.StartNew();
         long first = _simulatedBatches;
         var pending = Task.Run(() => Simulate(first));
@@ -86,8 +90,17 @@ public sealed class Trainer
         var (train, validation) = SplitValidation(data);
         int perEpoch = (train.BatchSize + _options.BatchSize - 1) / _options.BatchSize;
         CreateOptimizer((long)_options.Epochs * perEpoch, weightDecay: _options.WeightDecay ?? 1e-4f);
-        _clock = Stopwatch.StartNew();
         var order = new int[train.BatchSize];
+        if (NeedsDataInitialization())
+        {
+            Rng.Derive(_options.Seed, 0x1D17, 0x5F).Permutation(order);
+            InitializeFromData(chunk =>
+            {
+                int start = (int)chunk * _options.BatchSize;
+                return train.SelectRows(order.AsSpan(start, Math.Min(_options.BatchSize, train.BatchSize - start)));
+            }, (train.BatchSize + _options.BatchSize - 1) / _options.BatchSize);
+        }
+        _clock = Stopwatch.StartNew();
         for (int epoch = History.Epochs.Count; epoch < _options.Epochs; epoch++)
         {
             var epochClock = Stopwatch.StartNew();
@@ -118,6 +131,11 @@ public sealed class Trainer
         validation ??= _options.ValidationData;
         int perEpoch = (int)((dataset.Count + _options.BatchSize - 1) / _options.BatchSize);
         CreateOptimizer((long)_options.Epochs * perEpoch, weightDecay: _options.WeightDecay ?? 1e-4f);
+        if (NeedsDataInitialization())
+        {
+            using var rows = dataset.ReadShuffled(_options.BatchSize, _options.Seed ^ 0x1D17UL, bufferShards).GetEnumerator();
+            InitializeFromData(_ => rows.MoveNext() ? rows.Current : null, long.MaxValue);
+        }
         _clock = Stopwatch.StartNew();
         for (int epoch = History.Epochs.Count; epoch < _options.Epochs; epoch++)
         {
@@ -167,6 +185,31 @@ public sealed class Trainer
         _bestState = state.BestState;
         _bestValidation = state.BestScore;
         _epochsWithoutImprovement = state.EpochsWithoutImprovement;
+    }
+
+    /// <summary>A fresh run (no step taken, nothing resumed) whose approximator has a data-dependent initialisation.</summary>
+    private bool NeedsDataInitialization() =>
+        !_dataInitialized && History.Steps == 0 && History.Epochs.Count == 0 && _options.DataInitializationRows > 0 && _approximator.HasDataInitialization;
+
+    /// <summary>
+    /// Feeds up to DataInitializationRows rows, in batch-size chunks from <paramref name="chunk"/> (null: no more),
+    /// through the adapter (non-finite rows dropped, as in a step) into the approximator's initialisation.
+    /// </summary>
+    private void InitializeFromData(Func<long, SimulationBatch?> chunk, long maxChunks)
+    {
+        if (!NeedsDataInitialization()) return;
+        _dataInitialized = true;
+        var adapted = new List<SimulationBatch>();
+        int rows = 0;
+        for (long i = 0; i < maxChunks && rows < _options.DataInitializationRows; i++)
+        {
+            if (chunk(i) is not { } raw) break;
+            var batch = NonFiniteRows.Drop(_approximator.Adapter.Forward(raw, strict: true, rng: Rng.Derive(_options.Seed, (ulong)i, 0x1D17)), out _);
+            if (batch.BatchSize == 0) continue;
+            adapted.Add(batch);
+            rows += batch.BatchSize;
+        }
+        _approximator.InitializeFromData(adapted);
     }
 
     private (SimulationBatch Train, SimulationBatch? Validation) SplitValidation(SimulationBatch data)

@@ -51,6 +51,13 @@ public sealed record TrainingOptions
     /// <summary>Seed of every random choice in training: simulation, shuffling, dropout, noise.</summary>
     public ulong Seed { get; init; }
 
+    /// <summary>
+    /// Training rows given to the networks' data-dependent initialisation (a flow's ConditionalAffine layer) before
+    /// the first step of a fresh run: the first rows of the shuffled training set (offline, disk) or this many fresh
+    /// simulations (online). 0 skips it; networks without one ignore it.
+    /// </summary>
+    public int DataInitializationRows { get; init; } = 16384;
+
     /// <summary>Consecutive non-finite losses after which training stops with an error (best weights kept).</summary>
     public int MaxConsecutiveNonFinite { get; init; } = 20;
 

@@ -30,6 +30,26 @@ public static class AffineTransform
     public static (Tensor X, Tensor LogDet) Inverse(Tensor y, Tensor parameters, AffineScale kind) =>
         Tensor.AffineCoupling(y, parameters, Map(kind), inverse: true);
 
+    /// <summary>
+    /// The raw scale parameter a whose scale s(a) is <paramref name="scale"/> (the inverse of the scale map), for
+    /// initialising a layer at a given scale. Both maps are bounded in float32, so targets beyond them are clamped:
+    /// SoftplusAsinh's scale grows like log|a| and stops near 60 (|a| up to sinh(60), about 6e25); TanhExp's stays
+    /// inside (e^-2, e^2).
+    /// </summary>
+    public static double RawScaleFor(double scale, AffineScale kind)
+    {
+        if (!(scale > 0) || !double.IsFinite(scale))
+            throw new ArgumentOutOfRangeException(nameof(scale), scale, "The scale must be positive and finite.");
+        return kind switch
+        {
+            // s = softplus(asinh(a) + ln(e - 1))  =>  a = sinh(log(expm1(s)) - ln(e - 1)); log(expm1(s)) ~ s for large s.
+            AffineScale.SoftplusAsinh => Math.Sinh(Math.Min(60, (scale > 30 ? scale : Math.Log(Math.Exp(scale) - 1)) - Math.Log(Math.E - 1))),
+            // s = exp(2 tanh(a / 2))  =>  a = 2 atanh(log(s) / 2).
+            AffineScale.TanhExp => 2 * Math.Atanh(Math.Clamp(Math.Log(scale) / 2, -0.999, 0.999)),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+        };
+    }
+
     private static AffineScaleKind Map(AffineScale kind) => kind switch
     {
         AffineScale.TanhExp => AffineScaleKind.TanhExp,

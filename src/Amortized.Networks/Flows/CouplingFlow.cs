@@ -17,6 +17,8 @@ public sealed class CouplingFlow : InferenceNetwork, IInvertibleLayer
     {
         Options = options ?? new CouplingFlowOptions();
         if (Options.Depth <= 0) throw new ArgumentOutOfRangeException(nameof(options), Options.Depth, "Depth must be positive.");
+        if (Options.ConditionalAffine && conditionDim > 0)
+            _layers.Add(AddChild(new ConditionalAffine(store, $"{name}.conditional_affine", dimension, conditionDim, Options.AffineScale, rng)));
         for (int k = 0; k < Options.Depth; k++)
         {
             string block = $"{name}.block{k}";
@@ -75,6 +77,11 @@ public sealed class CouplingFlow : InferenceNetwork, IInvertibleLayer
         var (z, logDet) = Forward(x, conditions);
         return Base.LogProb(z) + logDet;
     }
+
+    /// <inheritdoc />
+    /// <remarks>The <see cref="ConditionalAffine"/> layer when the options ask for one: it is the first layer, so it sees x itself.</remarks>
+    public override IDataInitializer? CreateDataInitializer() =>
+        _layers.Count > 0 && _layers[0] is ConditionalAffine affine ? affine.CreateInitializer() : null;
 
     /// <inheritdoc />
     protected override Tensor SampleRows(int rows, Tensor? conditions, Rng rng) => Inverse(Base.Sample(rows, rng), conditions).X;

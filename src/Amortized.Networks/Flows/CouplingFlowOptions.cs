@@ -47,6 +47,12 @@ public sealed record CouplingFlowOptions
     /// <summary>Transform both halves in each block (BayesFlow's DualCoupling); false gives single couplings.</summary>
     public bool DualCoupling { get; init; } = true;
 
+    /// <summary>
+    /// Put a <see cref="ConditionalAffine"/> layer (shift and log-scale affine in the conditions) on the data side
+    /// of the flow. Ignored without conditions.
+    /// </summary>
+    public bool ConditionalAffine { get; init; }
+
     /// <summary>Latent distribution: null for the standard normal, else Student-t degrees of freedom.</summary>
     public float? StudentTDegreesOfFreedom { get; init; }
 }

@@ -32,6 +32,12 @@ public abstract class InferenceNetwork : Module
     /// <summary>The training loss: mean negative log density (flows) or the network's own objective.</summary>
     public virtual Tensor Loss(Tensor x, Tensor? conditions) => -LogProb(x, conditions).Mean();
 
+    /// <summary>
+    /// The network's data-dependent initialisation, or null when it has none: the trainer streams (standardised
+    /// inference variables, conditions) rows into it before the first step of a fresh run.
+    /// </summary>
+    public virtual IDataInitializer? CreateDataInitializer() => null;
+
     /// <summary>Draws one sample per row of <paramref name="conditions"/> (B, C), or <paramref name="rows"/> unconditional ones.</summary>
     protected abstract Tensor SampleRows(int rows, Tensor? conditions, Rng rng);
 

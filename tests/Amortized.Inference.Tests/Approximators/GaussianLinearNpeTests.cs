@@ -11,6 +11,12 @@ using Xunit;
 namespace Amortized.Inference.Tests.Approximators;
 
 /// <summary>End to end: neural posterior estimation on gaussian_linear, whose posterior is N(x/2, 0.05 I).</summary>
+/// <remarks>
+/// The flow has a <see cref="ConditionalAffine"/> layer, initialised by least squares on the training rows before the
+/// first step. Without it the same flow and budget reach a worst mean error of 0.075-0.11 and a worst variance error
+/// of 24-39 % over three seeds (the couplings fit the linear posterior mean with nonlinear units, and with 9000
+/// training rows they fit noise doing so); with it 0.024-0.038 and 5-10 % over five seeds (20 000 draws per set).
+/// </remarks>
 public class GaussianLinearNpeTests
 {
     internal static ContinuousApproximator Build(ulong seed, CouplingFlowOptions? flow = null)
@@ -19,7 +25,7 @@ public class GaussianLinearNpeTests
             .Concatenate(["theta"], into: Keys.InferenceVariables)
             .Concatenate(["x"], into: Keys.InferenceConditions);
         var store = new ParameterStore();
-        var network = new CouplingFlow(store, "flow", 10, 10, flow ?? new CouplingFlowOptions { Depth = 2, SubnetWidths = [32, 32] }, new Rng(seed));
+        var network = new CouplingFlow(store, "flow", 10, 10, flow ?? new CouplingFlowOptions { Depth = 2, SubnetWidths = [32, 32], ConditionalAffine = true }, new Rng(seed));
         return new ContinuousApproximator(adapter, network, null, store);
     }
 
@@ -37,9 +43,11 @@ public class GaussianLinearNpeTests
 
         var test = task.Sample(20, seed: 99);
         var observed = new SimulationBatch(20).Set("x", test.Get("x"), 20, 10);
-        var draws = approximator.Sample(observed, 1000, seed: 4);
+        // 10^4 draws per set, so the Monte Carlo error of each variance (1.4 %) is small next to the 20 % criterion.
+        const int n = 10_000;
+        var draws = approximator.Sample(observed, n, seed: 4);
         var theta = draws.Get("theta");
-        Assert.Equal(new[] { 20, 1000, 10 }, draws.Shape("theta").ToArray());
+        Assert.Equal(new[] { 20, n, 10 }, draws.Shape("theta").ToArray());
         var x = test.Get("x");
         double worstMean = 0, worstVarRatio = 0, meanError = 0;
         for (int b = 0; b < 20; b++)
@@ -47,20 +55,18 @@ public class GaussianLinearNpeTests
             for (int j = 0; j < 10; j++)
             {
                 double mean = 0, sq = 0;
-                for (int s = 0; s < 1000; s++) mean += theta[(b * 1000 + s) * 10 + j];
-                mean /= 1000;
-                for (int s = 0; s < 1000; s++) { double d = theta[(b * 1000 + s) * 10 + j] - mean; sq += d * d; }
-                double variance = sq / 999;
+                for (int s = 0; s < n; s++) mean += theta[(b * n + s) * 10 + j];
+                mean /= n;
+                for (int s = 0; s < n; s++) { double d = theta[(b * n + s) * 10 + j] - mean; sq += d * d; }
+                double variance = sq / (n - 1);
                 worstMean = Math.Max(worstMean, Math.Abs(mean - x[b * 10 + j] / 2));
                 meanError += Math.Abs(mean - x[b * 10 + j] / 2) / 200;
                 worstVarRatio = Math.Max(worstVarRatio, Math.Abs(variance / 0.05 - 1));
             }
         }
-        // Measured with 10^4 simulations: average error 0.017, worst 0.069, worst variance ratio 0.26 (the issue's
-        // 0.05 / 20% for every data set is reached for means only with 5 x 10^4 simulations: worst 0.040).
-        Assert.True(meanError < 0.03, $"average |posterior mean - x/2| = {meanError:F4}");
-        Assert.True(worstMean < 0.1, $"largest |posterior mean - x/2| = {worstMean:F4}");
-        Assert.True(worstVarRatio < 0.35, $"largest |variance / 0.05 - 1| = {worstVarRatio:F3}");
+        // The criteria, for every parameter of every one of the 20 data sets.
+        Assert.True(worstMean < 0.05, $"largest |posterior mean - x/2| = {worstMean:F4} (average {meanError:F4})");
+        Assert.True(worstVarRatio < 0.2, $"largest |variance / 0.05 - 1| = {worstVarRatio:F3}");
 
         // The density agrees with the analytic one on average (log N(theta; x/2, 0.05 I)).
         var evaluation = new SimulationBatch(20).Set("x", test.Get("x"), 20, 10).Set("theta", test.Get("theta"), 20, 10);

@@ -10,25 +10,29 @@ namespace Amortized.Inference.Tests.Workflows;
 
 public class ResumeTests
 {
-    private static ContinuousApproximator Fresh() => ContinuousApproximator.Build(new ApproximatorSpec
+    // With conditionalAffine the flow is initialised by least squares before the first step: a resumed run must
+    // not initialise again, and the initialisation must be as deterministic as the steps.
+    private static ContinuousApproximator Fresh(bool conditionalAffine = false) => ContinuousApproximator.Build(new ApproximatorSpec
     {
         VariableDim = 2,
         ConditionDim = 2,
         Seed = 11,
-        CouplingFlow = new CouplingFlowOptions { Depth = 2, SubnetWidths = [16, 16] },   // dropout 0.05 on: its stream must resume too
+        CouplingFlow = new CouplingFlowOptions { Depth = 2, SubnetWidths = [16, 16], ConditionalAffine = conditionalAffine },   // dropout 0.05 on: its stream must resume too
     }, new Adapter().Concatenate(["theta"], Keys.InferenceVariables).Concatenate(["x"], Keys.InferenceConditions));
 
     private static TrainingOptions Options(int epochs) => new() { Epochs = epochs, BatchesPerEpoch = 15, BatchSize = 32, Seed = 5, ValidationSimulations = 64 };
 
-    [Fact]
-    public void FitOnline_InterruptedAndResumed_EqualsUninterruptedBitwise()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void FitOnline_InterruptedAndResumed_EqualsUninterruptedBitwise(bool conditionalAffine)
     {
         var task = new TwoMoons();
-        var straight = Fresh();
+        var straight = Fresh(conditionalAffine);
         new Trainer(straight, Options(4)).FitOnline(task);
 
         // The same run, captured at the end of epoch 2 as a checkpoint would be, then abandoned.
-        var first = Fresh();
+        var first = Fresh(conditionalAffine);
         Dictionary<string, float[]>? values = null;
         IReadOnlyDictionary<string, double[]>? approximatorState = null;
         TrainerState? trainerState = null;
@@ -44,7 +48,7 @@ public class ResumeTests
         };
         new Trainer(first, options).FitOnline(task);
 
-        var resumed = Fresh();
+        var resumed = Fresh(conditionalAffine);
         resumed.Store.ImportValues(values!);
         resumed.ImportState(approximatorState!);
         var second = new Trainer(resumed, Options(4));
@@ -55,12 +59,14 @@ public class ResumeTests
         Assert.Equal(straight.Store.Values.ToArray(), resumed.Store.Values.ToArray());
     }
 
-    [Fact]
-    public void FitOffline_SameSeed_SameModelBitwise()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void FitOffline_SameSeed_SameModelBitwise(bool conditionalAffine)
     {
         var data = new TwoMoons().Sample(500, seed: 1);
-        var a = Fresh();
-        var b = Fresh();
+        var a = Fresh(conditionalAffine);
+        var b = Fresh(conditionalAffine);
         new Trainer(a, Options(3)).FitOffline(data);
         new Trainer(b, Options(3)).FitOffline(data);
         Assert.Equal(a.Store.Values.ToArray(), b.Store.Values.ToArray());
@@ -73,15 +79,25 @@ public class ModelFileWorkflowTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static BasicWorkflow NewWorkflow() => new(
+    private static BasicWorkflow NewWorkflow(bool conditionalAffine = false) => new(
         new Adapter().Concatenate(["theta"], Keys.InferenceVariables).Concatenate(["x"], Keys.InferenceConditions),
-        new ApproximatorSpec { Seed = 3, CouplingFlow = new CouplingFlowOptions { Depth = 2, SubnetWidths = [16, 16], Transform = CouplingTransformKind.Spline, Permutation = PermutationKind.Learnable } },
+        new ApproximatorSpec
+        {
+            Seed = 3,
+            CouplingFlow = new CouplingFlowOptions
+            {
+                Depth = 2, SubnetWidths = [16, 16], Transform = CouplingTransformKind.Spline, Permutation = PermutationKind.Learnable,
+                ConditionalAffine = conditionalAffine,
+            },
+        },
         new TwoMoons());
 
-    [Fact]
-    public void SaveLoad_RoundTrip_GivesIdenticalDrawsAndDensities()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void SaveLoad_RoundTrip_GivesIdenticalDrawsAndDensities(bool conditionalAffine)
     {
-        var workflow = NewWorkflow();
+        var workflow = NewWorkflow(conditionalAffine);
         workflow.FitOnline(new TrainingOptions { Epochs = 2, BatchesPerEpoch = 10, BatchSize = 32, Seed = 1 });
         string path = Path.Combine(_dir, "model.amz");
         workflow.Save(path, new Dictionary<string, string> { ["task"] = "two_moons" });
@@ -110,24 +126,26 @@ public class ModelFileWorkflowTests : IDisposable
         Assert.Contains(path, ex.Message);
     }
 
-    [Fact]
-    public void CheckpointResume_FromFile_EqualsUninterruptedBitwise()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void CheckpointResume_FromFile_EqualsUninterruptedBitwise(bool conditionalAffine)
     {
         var options = new TrainingOptions { Epochs = 4, BatchesPerEpoch = 10, BatchSize = 32, Seed = 5, ValidationSimulations = 64 };
-        var straight = NewWorkflow();
+        var straight = NewWorkflow(conditionalAffine);
         straight.FitOnline(options);
 
         // First run writes a checkpoint every epoch and is "killed" after epoch 2 (its later epochs are ignored).
         string checkpoint = Path.Combine(_dir, "run.ckpt");
         string atEpoch2 = Path.Combine(_dir, "epoch2.ckpt");
-        var first = NewWorkflow();
+        var first = NewWorkflow(conditionalAffine);
         first.FitOnline(options with
         {
             CheckpointPath = checkpoint,
             OnEpochEnd = t => { if (t.History.Epochs.Count == 2) File.Copy(checkpoint, atEpoch2); },
         });
 
-        var resumed = NewWorkflow();
+        var resumed = NewWorkflow(conditionalAffine);
         resumed.FitOnline(options with { Epochs = 1, BatchesPerEpoch = 1 });   // builds the networks; weights are replaced below
         var approximator = resumed.Approximator!;
         var fresh = Amortized.Inference.Approximators.ContinuousApproximator.Build(approximator.Spec!, approximator.Adapter);
