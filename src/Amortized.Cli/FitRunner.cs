@@ -28,6 +28,7 @@ internal sealed record FitSettings
     public int BatchesPerEpoch { get; init; } = 100;
     public ulong Seed { get; init; } = 1;
     public string InferenceNetwork { get; init; } = "coupling";
+    public bool ConditionalAffine { get; init; }
     public string? SummaryNetwork { get; init; }
     public string Method { get; init; } = "posterior";
     public int Threads { get; init; } = Environment.ProcessorCount;
@@ -52,6 +53,8 @@ internal static class FitRunner
     {
         if (s.Device != "cpu" && s.InferenceNetwork == "flow-matching")
             throw new UsageException($"--device {s.Device}: flow matching runs on the CPU only (its ODE solver and divergence trace are host code); use --device cpu or a coupling/spline flow.");
+        if (s.ConditionalAffine && s.InferenceNetwork == "flow-matching")
+            throw new UsageException("--conditional-affine is a layer of the coupling and spline flows; flow matching has none.");
         var backend = DeviceSelection.Open(s.Device);
         if ((s.Task is null) == (s.Data.Length == 0))
             throw new UsageException(s.Task is null ? "fit needs a TASK or --data PATH." : "fit takes a TASK or --data, not both.");
@@ -176,7 +179,7 @@ internal static class FitRunner
         catch (Exception e) when (e is ArgumentException or NotSupportedException) { throw new UsageException(e.Message); }
         var probe = task.Sample(4, s.Seed ^ 0x9E3779B97F4A7C15UL);
         var inputs = probe.Keys.Where(k => k != task.ParameterKey).Select(k => new InputKey(k, probe.Shape(k)[1..].ToArray())).ToArray();
-        var spec = NetworkChoices.Spec(s.InferenceNetwork, summary, s.Seed);
+        var spec = NetworkChoices.Spec(s.InferenceNetwork, summary, s.Seed, s.ConditionalAffine);
         string description = $"{task.Name} ({(likelihood ? "likelihood" : "posterior")}, {s.InferenceNetwork}{(summary == SummaryNetworkKind.None ? "" : " + " + NetworkChoices.SummaryName(summary))})";
         if (s.Simulations is not int n)
             return new Setup(description, adapter, spec, probe, task, null, task.Sample(Math.Max(256, s.BatchSize * 4), s.Seed, new SampleOptions { BatchIndex = ulong.MaxValue }), null, null,
@@ -209,7 +212,7 @@ internal static class FitRunner
         var adapter = new Adapter().Concatenate(s.InferenceVariables, Keys.InferenceVariables);
         if (s.InferenceConditions.Length > 0) adapter.Concatenate(s.InferenceConditions, Keys.InferenceConditions);
         if (s.SummaryVariables.Length > 0) adapter.Concatenate(s.SummaryVariables, Keys.SummaryVariables);
-        var spec = NetworkChoices.Spec(s.InferenceNetwork, summaryKind, s.Seed);
+        var spec = NetworkChoices.Spec(s.InferenceNetwork, summaryKind, s.Seed, s.ConditionalAffine);
         var inputs = s.InferenceConditions.Concat(s.SummaryVariables).Select(k => new InputKey(k, all.Shape(k)[1..].ToArray())).ToArray();
         var parameters = s.InferenceVariables.Select(k => new InputKey(k, all.Shape(k)[1..].ToArray())).ToArray();
         var names = new List<string>();

@@ -29,13 +29,13 @@ internal static class NetworkChoices
     };
 
     /// <summary>The spec (kinds and options; sizes are read off the data when the approximator is built).</summary>
-    public static ApproximatorSpec Spec(string inference, SummaryNetworkKind summary, ulong seed)
+    public static ApproximatorSpec Spec(string inference, SummaryNetworkKind summary, ulong seed, bool conditionalAffine = false)
     {
         var spec = new ApproximatorSpec { Summary = summary, Seed = seed };
         spec = inference switch
         {
-            "coupling" => spec with { Inference = InferenceNetworkKind.CouplingFlow, CouplingFlow = new CouplingFlowOptions() },
-            "spline" => spec with { Inference = InferenceNetworkKind.CouplingFlow, CouplingFlow = new CouplingFlowOptions { Transform = CouplingTransformKind.Spline } },
+            "coupling" => spec with { Inference = InferenceNetworkKind.CouplingFlow, CouplingFlow = new CouplingFlowOptions { ConditionalAffine = conditionalAffine } },
+            "spline" => spec with { Inference = InferenceNetworkKind.CouplingFlow, CouplingFlow = new CouplingFlowOptions { Transform = CouplingTransformKind.Spline, ConditionalAffine = conditionalAffine } },
             "flow-matching" => spec with { Inference = InferenceNetworkKind.FlowMatching, FlowMatching = new FlowMatchingOptions() },
             _ => throw new UsageException($"unknown inference network '{inference}'; expected one of {string.Join(", ", InferenceNames)}."),
         };

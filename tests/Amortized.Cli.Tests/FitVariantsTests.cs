@@ -31,6 +31,24 @@ public sealed class FitVariantsTests
     }
 
     [Fact]
+    public void ConditionalAffine_IsInTheSavedModel_AndFittedBeforeTraining()
+    {
+        string dir = Path.Combine(CliRunner.TempDir(), "run");
+        var fit = Fit("gaussian_linear", "--out", dir, "--simulations", "2000", "--conditional-affine");
+        Assert.True(fit.ExitCode == 0, fit.ToString());
+        var approximator = ApproximatorFile.Load(Path.Combine(dir, "model.amz"));
+        Assert.True(approximator.Spec!.CouplingFlow!.ConditionalAffine);
+        Assert.Contains("ConditionalAffine(10, conditions 10", approximator.InferenceNetwork.ToString());
+        // One epoch of 8 small steps cannot learn gaussian_linear's posterior; the least-squares start already has it.
+        var kernel = approximator.Store.Find("inference.conditional_affine.map.kernel")!.ToArray();
+        Assert.Contains(kernel, v => MathF.Abs(v) > 0.1f);
+
+        var flowMatching = Fit("gaussian_linear", "--out", Path.Combine(CliRunner.TempDir(), "fm"), "--inference-network", "flow-matching", "--conditional-affine");
+        Assert.Equal(2, flowMatching.ExitCode);
+        Assert.Contains("--conditional-affine", flowMatching.Error);
+    }
+
+    [Fact]
     public void OfflineBudget_SplitsValidation_AndRecordsTheBudget()
     {
         string dir = Path.Combine(CliRunner.TempDir(), "run");

@@ -26,6 +26,10 @@ internal static class FitCommand
         var seed = Options.Seed();
         var inference = Options.Choice("--inference-network", "Inference network", "coupling", NetworkChoices.InferenceNames);
         var summary = Options.OptionalChoice("--summary-network", "Summary network (default: the task's; deepset for --summary-variables)", NetworkChoices.SummaryNames);
+        var conditionalAffine = new Option<bool>("--conditional-affine")
+        {
+            Description = "Coupling/spline flows: add a layer whose shift and scale are linear in the conditions, fitted by least squares before training (for near-Gaussian posteriors)",
+        };
         var method = Options.Choice("--method", "Learn the posterior (NPE) or the likelihood (NLE, sampled by MCMC)", "posterior", NetworkChoices.Methods);
         var threads = Options.Int("--threads", "CPU kernel threads", Environment.ProcessorCount, 1, 1024);
         var device = Options.Choice("--device", "Compute device: cpu, or a GPU through ILGPU in the JIT build (cuda, opencl; ilgpu-cpu emulates one)", "cpu", DeviceSelection.Choices);
@@ -36,7 +40,7 @@ internal static class FitCommand
         var noReport = new Option<bool>("--no-report") { Description = "Skip diagnostics and the report" };
         var command = new Command("fit", "Train an amortized posterior (or likelihood) and write a report")
         {
-            task, data, iv, ic, sv, output, simulations, epochs, batchSize, batches, seed, inference, summary, method, threads, device,
+            task, data, iv, ic, sv, output, simulations, epochs, batchSize, batches, seed, inference, conditionalAffine, summary, method, threads, device,
             budget, resume, datasets, samples, noReport,
         };
         command.SetAction(r => CliErrors.Guard(ctx, () => FitRunner.Run(ctx, new FitSettings
@@ -53,6 +57,7 @@ internal static class FitCommand
             BatchesPerEpoch = r.GetValue(batches),
             Seed = r.GetValue(seed),
             InferenceNetwork = r.GetValue(inference)!,
+            ConditionalAffine = r.GetValue(conditionalAffine),
             SummaryNetwork = r.GetValue(summary),
             Method = r.GetValue(method)!,
             Threads = r.GetValue(threads),
