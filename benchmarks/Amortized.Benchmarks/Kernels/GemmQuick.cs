@@ -11,6 +11,9 @@ namespace Amortized.Benchmarks.Kernels;
 /// (and the best sample) for the FMA peak and the GEMM shapes on 1 and 2 threads, in seconds rather than
 /// BenchmarkDotNet's minutes. Each sample runs the operation repeatedly for about 20 ms after a warm-up.
 /// On a shared machine the median drops whenever something else runs; the best sample is the quiet figure.
+/// The fraction of peak is measured in pairs: every GEMM sample is followed by an FMA-peak sample on the same
+/// threads, and `of_peak` is the median of the per-pair ratios, so a neighbour that slows the machine for a while
+/// slows both halves of a pair instead of biasing the ratio (`of_peak_best` = best GEMM / best peak).
 /// </summary>
 internal static class GemmQuick
 {
@@ -34,21 +37,52 @@ internal static class GemmQuick
         foreach (int threads in new[] { 1, 2 })
         {
             KernelThreading.MaxThreads = threads;
+            Action peak = () => KernelThreading.For(threads, fma);
+            double peakFlops = threads * FmaLoop.Flops(widest, fma.Iterations);
             foreach (GemmShape shape in GemmShape.W4.Concat(GemmShape.W1))
             {
                 (float[] a, float[] b, float[] c, float[] bias, float[] pre) = shape.Allocate();
-                (double median, double best) = Gflops(() => shape.Multiply(a, b, c, bias, pre), shape.Flops, reps);
+                var (gemmSamples, peakSamples) = Paired(() => shape.Multiply(a, b, c, bias, pre), shape.Flops, peak, peakFlops, reps);
+                var ratios = gemmSamples.Zip(peakSamples, (g, p) => g / p).ToArray();
                 Console.WriteLine(FormattableString.Invariant(
-                    $"{shape.Name} m={shape.M} k={shape.K} n={shape.N} threads={threads} gflops={median:F1}") +
-                    FormattableString.Invariant($" best={best:F1}"));
+                    $"{shape.Name} m={shape.M} k={shape.K} n={shape.N} threads={threads} gflops={Median(gemmSamples):F1} best={gemmSamples.Max():F1}") +
+                    FormattableString.Invariant($" of_peak={Median(ratios):F3} of_peak_best={gemmSamples.Max() / peakSamples.Max():F3}"));
             }
         }
     }
 
-    /// <summary>Median and best GFLOP/s over <paramref name="reps"/> samples.</summary>
-    private static (double Median, double Best) Gflops(Action operation, double flops, int reps)
+    private static double Median(double[] values)
     {
-        // Warm-up: reach tier-1 code and grow the per-thread buffers; also sizes the inner loop.
+        var sorted = (double[])values.Clone();
+        Array.Sort(sorted);
+        return sorted[sorted.Length / 2];
+    }
+
+    /// <summary>GFLOP/s samples of <paramref name="operation"/> and of <paramref name="peak"/>, taken alternately.</summary>
+    private static (double[] Operation, double[] Peak) Paired(Action operation, double flops, Action peak, double peakFlops, int reps)
+    {
+        int inner = InnerCalls(operation), peakInner = InnerCalls(peak);
+        var samples = new double[reps];
+        var peaks = new double[reps];
+        for (int r = 0; r < reps; r++)
+        {
+            samples[r] = Sample(operation, flops, inner);
+            peaks[r] = Sample(peak, peakFlops, peakInner);
+        }
+        return (samples, peaks);
+    }
+
+    private static double Sample(Action operation, double flops, int inner)
+    {
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < inner; i++)
+            operation();
+        return flops * inner / Stopwatch.GetElapsedTime(start).TotalSeconds / 1e9;
+    }
+
+    /// <summary>Warms <paramref name="operation"/> up (tier-1 code, grown buffers) and returns the calls per sample.</summary>
+    private static int InnerCalls(Action operation)
+    {
         var warm = Stopwatch.StartNew();
         int calls = 0;
         while (calls < 50 || warm.Elapsed.TotalSeconds < 0.1)
@@ -56,18 +90,16 @@ internal static class GemmQuick
             operation();
             calls++;
         }
-        int inner = Math.Max(1, (int)(SampleSeconds * calls / warm.Elapsed.TotalSeconds));
+        return Math.Max(1, (int)(SampleSeconds * calls / warm.Elapsed.TotalSeconds));
+    }
 
+    /// <summary>Median and best GFLOP/s over <paramref name="reps"/> samples.</summary>
+    private static (double Median, double Best) Gflops(Action operation, double flops, int reps)
+    {
+        int inner = InnerCalls(operation);
         var samples = new double[reps];
         for (int r = 0; r < reps; r++)
-        {
-            long start = Stopwatch.GetTimestamp();
-            for (int i = 0; i < inner; i++)
-                operation();
-            double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-            samples[r] = flops * inner / seconds / 1e9;
-        }
-        Array.Sort(samples);
-        return (samples[reps / 2], samples[^1]);
+            samples[r] = Sample(operation, flops, inner);
+        return (Median(samples), samples.Max());
     }
 }
