@@ -16,6 +16,7 @@ namespace Amortized.Inference.Tests.Approximators;
 /// first step. Without it the same flow and budget reach a worst mean error of 0.075-0.11 and a worst variance error
 /// of 24-39 % over three seeds (the couplings fit the linear posterior mean with nonlinear units, and with 9000
 /// training rows they fit noise doing so); with it 0.024-0.038 and 5-10 % over five seeds (20 000 draws per set).
+/// This seed, as asserted below (10 000 draws): 0.039 and 12.9 %.
 /// </remarks>
 public class GaussianLinearNpeTests
 {
