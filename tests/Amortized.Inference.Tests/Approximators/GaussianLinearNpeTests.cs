@@ -16,7 +16,7 @@ namespace Amortized.Inference.Tests.Approximators;
 /// first step. Without it the same flow and budget reach a worst mean error of 0.075-0.11 and a worst variance error
 /// of 24-39 % over three seeds (the couplings fit the linear posterior mean with nonlinear units, and with 9000
 /// training rows they fit noise doing so); with it 0.024-0.038 and 5-10 % over five seeds (20 000 draws per set).
-/// This seed, as asserted below (10 000 draws): 0.039 and 12.9 %.
+/// The two runs asserted below (10 000 draws): 0.039 and 12.9 %; 0.029 and 8.2 %.
 /// </remarks>
 public class GaussianLinearNpeTests
 {
@@ -30,15 +30,19 @@ public class GaussianLinearNpeTests
         return new ContinuousApproximator(adapter, network, null, store);
     }
 
-    [Fact]
-    public void FitOffline_10kSimulations_RecoversAnalyticPosterior()
+    // Two independent runs (simulations, initial weights, training order): the criteria hold for each, not for one
+    // lucky draw.
+    [Theory]
+    [InlineData(2UL, 1UL, 3UL)]
+    [InlineData(3UL, 101UL, 4UL)]
+    public void FitOffline_10kSimulations_RecoversAnalyticPosterior(ulong networkSeed, ulong dataSeed, ulong trainingSeed)
     {
         var task = new GaussianLinear();
-        var data = task.Sample(10_000, seed: 1);
-        var approximator = Build(2);
+        var data = task.Sample(10_000, seed: dataSeed);
+        var approximator = Build(networkSeed);
         var history = new Trainer(approximator, new TrainingOptions
         {
-            Epochs = 40, BatchSize = 64, LearningRate = 5e-4f, WeightDecay = 1e-2f, Seed = 3, ValidationFraction = 0.1, EarlyStoppingPatience = 5,
+            Epochs = 40, BatchSize = 64, LearningRate = 5e-4f, WeightDecay = 1e-2f, Seed = trainingSeed, ValidationFraction = 0.1, EarlyStoppingPatience = 5,
         }).FitOffline(data);
         Assert.True(history.Epochs[^1].TrainLoss < history.Epochs[0].TrainLoss);
 
