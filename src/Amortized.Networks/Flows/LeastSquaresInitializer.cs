@@ -1,3 +1,5 @@
+using Amortized.Networks.Numerics;
+
 namespace Amortized.Networks.Flows;
 
 /// <summary>
@@ -97,7 +99,7 @@ internal sealed class LeastSquaresInitializer : IDataInitializer
         }
         // beta' = (G + lambda n I)^-1 cross, column by column through one Cholesky factor.
         var beta = (double[])cross.Clone();
-        CholeskySolveInPlace(gram, c, beta, d);
+        DenseCholesky.SolveInPlace(DenseCholesky.Factor(gram, c), c, beta, d);
 
         var kernel = new float[c * 2 * d];   // (C, 2D): [log-scale part | shift part]
         var bias = new float[2 * d];
@@ -125,43 +127,5 @@ internal sealed class LeastSquaresInitializer : IDataInitializer
             bias[d + j] = (float)(-intercept / sigma);
         }
         _layer.SetMap(kernel, bias);
-    }
-
-    /// <summary>Solves A X = B for symmetric positive definite A (n, n) and B (n, m), overwriting B with X.</summary>
-    private static void CholeskySolveInPlace(double[] a, int n, double[] b, int m)
-    {
-        var l = new double[n * n];
-        for (int i = 0; i < n; i++)
-        {
-            for (int k = 0; k <= i; k++)
-            {
-                double sum = a[i * n + k];
-                for (int p = 0; p < k; p++) sum -= l[i * n + p] * l[k * n + p];
-                if (i == k)
-                {
-                    if (sum <= 0) throw new InvalidOperationException($"LeastSquaresInitializer: the ridge Gram matrix is not positive definite (pivot {i} is {sum}).");
-                    l[i * n + i] = Math.Sqrt(sum);
-                }
-                else
-                {
-                    l[i * n + k] = sum / l[k * n + k];
-                }
-            }
-        }
-        for (int col = 0; col < m; col++)
-        {
-            for (int i = 0; i < n; i++)   // L y = b
-            {
-                double sum = b[i * m + col];
-                for (int p = 0; p < i; p++) sum -= l[i * n + p] * b[p * m + col];
-                b[i * m + col] = sum / l[i * n + i];
-            }
-            for (int i = n - 1; i >= 0; i--)   // L' x = y
-            {
-                double sum = b[i * m + col];
-                for (int p = i + 1; p < n; p++) sum -= l[p * n + i] * b[p * m + col];
-                b[i * m + col] = sum / l[i * n + i];
-            }
-        }
     }
 }

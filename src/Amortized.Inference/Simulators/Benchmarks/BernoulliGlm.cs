@@ -1,4 +1,5 @@
 using System.Globalization;
+using Amortized.Networks.Numerics;
 using Amortized.Tensors;
 
 namespace Amortized.Inference.Simulators.Benchmarks;
@@ -142,28 +143,10 @@ public sealed class BernoulliGlm : BenchmarkTask
                 for (int k = 0; k < m; k++) s += f[k * m + i] * f[k * m + j];
                 p[(i + 1) * 10 + j + 1] = s;
             }
-        double[] l = Cholesky(p, 10);
+        double[] l = DenseCholesky.Factor(p, 10);
         double logDet = 0;
         for (int i = 0; i < 10; i++) logDet += 2 * Math.Log(l[i * 10 + i]);
         return (p, l, logDet);
-    }
-
-    internal static double[] Cholesky(double[] a, int n)
-    {
-        var l = new double[n * n];
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j <= i; j++)
-            {
-                double s = a[i * n + j];
-                for (int k = 0; k < j; k++) s -= l[i * n + k] * l[j * n + k];
-                if (i == j)
-                {
-                    if (s <= 0) throw new InvalidOperationException($"Cholesky: matrix is not positive definite (pivot {i} is {s}).");
-                    l[i * n + i] = Math.Sqrt(s);
-                }
-                else l[i * n + j] = s / l[j * n + j];
-            }
-        return l;
     }
 
     internal static double[] ReadColumn(string file, int column)
