@@ -79,9 +79,13 @@ public sealed class CouplingFlow : InferenceNetwork, IInvertibleLayer
     }
 
     /// <inheritdoc />
-    /// <remarks>The <see cref="ConditionalAffine"/> layer when the options ask for one: it is the first layer, so it sees x itself.</remarks>
+    /// <remarks>
+    /// The <see cref="ConditionalAffine"/> layer when the options ask for one (it is the first layer, so it sees x
+    /// itself), and only while it is untouched: a model already initialised, trained or loaded keeps its weights
+    /// when a new trainer fits it further.
+    /// </remarks>
     public override IDataInitializer? CreateDataInitializer() =>
-        _layers.Count > 0 && _layers[0] is ConditionalAffine affine ? affine.CreateInitializer() : null;
+        _layers.Count > 0 && _layers[0] is ConditionalAffine { IsUntouched: true } affine ? affine.CreateInitializer() : null;
 
     /// <inheritdoc />
     protected override Tensor SampleRows(int rows, Tensor? conditions, Rng rng) => Inverse(Base.Sample(rows, rng), conditions).X;

@@ -90,6 +90,23 @@ public class DataInitializationTests
     }
 
     [Fact]
+    public void ASecondTrainer_ContinuesFromTheTrainedWeights()
+    {
+        // Fine-tuning with a new Trainer must not reset the layer to a fresh least-squares fit (nor touch the
+        // statistics): only an untouched layer is initialised.
+        var approximator = Build();
+        var data = new GaussianLinear().Sample(2000, seed: 1);
+        new Trainer(approximator, Options with { LearningRate = 1e-3f }).FitOffline(data);
+        var trained = approximator.Store.Values.ToArray();
+        double count = approximator.VariableStandardizer!.Count;
+        Assert.False(approximator.HasDataInitialization);
+        new Trainer(approximator, Options with { LearningRate = 1e-30f, WarmupFraction = 0 }).FitOffline(data.Slice(0, 64));
+        Assert.Equal(count + 64, approximator.VariableStandardizer!.Count);
+        var after = approximator.Store.Values.ToArray();
+        for (int i = 0; i < trained.Length; i++) Assert.True(Math.Abs(trained[i] - after[i]) <= 1e-6f * (1 + Math.Abs(trained[i])), $"weight {i}: {trained[i]} -> {after[i]}");
+    }
+
+    [Fact]
     public void ZeroInitializationRows_LeavesTheLayerAtTheIdentity()
     {
         // The control for the tests above: without the initialisation the same run is nowhere near the posterior.
