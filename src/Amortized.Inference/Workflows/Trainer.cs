@@ -26,9 +26,9 @@ public sealed class Trainer
     private int _consecutiveNonFinite;
     private int _skipped, _dropped;
     private Stopwatch _clock = new();
-    private long _simulatedBatches;
+    private long _simulatedBatches;   // online: index of the next batch to simulate (skipped steps included)
     private bool _dataInitialized;
-    private TrainerState? _pendingOptimizerState;   // applied when the optimizer is created   // online: index of the next batch to simulate (skipped steps included)
+    private TrainerState? _pendingOptimizerState;   // applied when the optimizer is created
 
     /// <summary>Creates a trainer for <paramref name="approximator"/>.</summary>
     public Trainer(ITrainableApproximator approximator, TrainingOptions? options = null)
@@ -192,8 +192,9 @@ public sealed class Trainer
         !_dataInitialized && History.Steps == 0 && History.Epochs.Count == 0 && _options.DataInitializationRows > 0 && _approximator.HasDataInitialization;
 
     /// <summary>
-    /// Feeds up to DataInitializationRows rows, in batch-size chunks from <paramref name="chunk"/> (null: no more),
-    /// through the adapter (non-finite rows dropped, as in a step) into the approximator's initialisation.
+    /// Feeds the first DataInitializationRows rows, in batch-size chunks from <paramref name="chunk"/> (null: no
+    /// more), through the adapter into the approximator's initialisation. Non-finite rows are dropped as in a step
+    /// and still count towards the limit, so a simulator that only yields NaN cannot keep this loop going.
     /// </summary>
     private void InitializeFromData(Func<long, SimulationBatch?> chunk, long maxChunks)
     {
@@ -203,11 +204,11 @@ public sealed class Trainer
         int rows = 0;
         for (long i = 0; i < maxChunks && rows < _options.DataInitializationRows; i++)
         {
-            if (chunk(i) is not { } raw) break;
+            if (chunk(i) is not { } raw || raw.BatchSize == 0) break;
+            if (raw.BatchSize > _options.DataInitializationRows - rows) raw = raw.Slice(0, _options.DataInitializationRows - rows);
+            rows += raw.BatchSize;
             var batch = NonFiniteRows.Drop(_approximator.Adapter.Forward(raw, strict: true, rng: Rng.Derive(_options.Seed, (ulong)i, 0x1D17)), out _);
-            if (batch.BatchSize == 0) continue;
-            adapted.Add(batch);
-            rows += batch.BatchSize;
+            if (batch.BatchSize > 0) adapted.Add(batch);
         }
         _approximator.InitializeFromData(adapted);
     }

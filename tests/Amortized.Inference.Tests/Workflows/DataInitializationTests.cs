@@ -107,6 +107,41 @@ public class DataInitializationTests
     }
 
     [Fact]
+    public void InitializationRows_AreExactlyTheLimit()
+    {
+        // 100 rows from batches of 64: one whole batch and 36 rows of the next, absorbed by the statistics once;
+        // then one training step of 64.
+        var approximator = Build();
+        new Trainer(approximator, Options with { DataInitializationRows = 100, BatchesPerEpoch = 1 }).FitOnline(new GaussianLinear());
+        Assert.Equal(164, approximator.VariableStandardizer!.Count);
+    }
+
+    /// <summary>Every row has a NaN parameter, as a broken simulator's would.</summary>
+    private sealed class NaNSimulator : ISimulator
+    {
+        public SimulationBatch Sample(int batchSize, ulong seed, SampleOptions? options = null)
+        {
+            var batch = new GaussianLinear().Sample(batchSize, seed, options);
+            var theta = batch.Get("theta").ToArray();
+            Array.Fill(theta, float.NaN);
+            return new SimulationBatch(batchSize).Set("theta", theta, batchSize, 10).Set("x", batch.Get("x").ToArray(), batchSize, 10);
+        }
+    }
+
+    [Fact]
+    public void NonFiniteSimulations_EndTheInitialisation()
+    {
+        // Dropped rows count towards the limit, so the initialisation ends instead of simulating for ever; with no
+        // finite row the layer stays untouched, and training reports the dropped rows as it always does.
+        var approximator = Build();
+        var history = new Trainer(approximator, Options with { DataInitializationRows = 256 }).FitOnline(new NaNSimulator());
+        Assert.True(approximator.HasDataInitialization);
+        Assert.Equal(0, approximator.VariableStandardizer!.Count);
+        Assert.Equal(2 * 64, history.Epochs[0].DroppedRows);
+        Assert.Equal(2, history.Epochs[0].SkippedSteps);
+    }
+
+    [Fact]
     public void ZeroInitializationRows_LeavesTheLayerAtTheIdentity()
     {
         // The control for the tests above: without the initialisation the same run is nowhere near the posterior.
