@@ -1,6 +1,7 @@
 using Amortized.Inference.Adapters;
 using Amortized.Inference.Simulators;
 using Amortized.Networks;
+using Amortized.Networks.Numerics;
 using Amortized.Networks.Summaries;
 using Amortized.Tensors;
 using Amortized.Tensors.Autodiff;
@@ -20,6 +21,7 @@ public sealed class PointApproximator : ITrainableApproximator
     private readonly RunningStandardizer? _variables;
     private readonly Mlp _trunk;
     private readonly Dense[] _heads;
+    private readonly Dense? _baseline;   // L(c) (B, S + C) -> (B, D), with LinearBaseline
     private readonly ScoringRule[] _rules;
 
     /// <summary>
@@ -54,8 +56,13 @@ public sealed class PointApproximator : ITrainableApproximator
         if (options.StandardizeVariables) _variables = new RunningStandardizer(variableDim);
         _trunk = new Mlp(store, "point.subnet", _encoder.OutputDim, options.Subnet, rng);
         _heads = new Dense[_rules.Length];
+        // With a baseline the heads start at zero, so a fresh model's estimates are the baseline's (after its
+        // least-squares fit) rather than the baseline plus a random function of the conditions.
         for (int i = 0; i < _rules.Length; i++)
-            _heads[i] = new Dense(store, $"point.head.{_rules[i].Name}", _trunk.OutFeatures, _rules[i].HeadDim(variableDim), rng);
+            _heads[i] = new Dense(store, $"point.head.{_rules[i].Name}", _trunk.OutFeatures, _rules[i].HeadDim(variableDim), rng,
+                kernelInitializer: options.LinearBaseline ? Initializer.Zeros : Initializer.GlorotUniform);
+        if (options.LinearBaseline)
+            _baseline = new Dense(store, "point.baseline", _encoder.OutputDim, variableDim, rng, kernelInitializer: Initializer.Zeros);
     }
 
     /// <inheritdoc />
@@ -136,7 +143,9 @@ public sealed class PointApproximator : ITrainableApproximator
         if (updateStatistics) _variables?.Update(values);
         var theta = Tensor.Upload(values, new Shape(adapted.BatchSize, Dimension));
         if (_variables is not null) theta = _variables.Standardize(theta);
-        var features = _trunk.Forward(_encoder.Encode(adapted, updateStatistics));
+        var conditions = _encoder.Encode(adapted, updateStatistics);
+        if (_baseline is not null) theta -= _baseline.Forward(conditions);
+        var features = _trunk.Forward(conditions);
         Tensor score = _rules[0].Score(_heads[0].Forward(features), theta);
         for (int i = 1; i < _rules.Length; i++) score += _rules[i].Score(_heads[i].Forward(features), theta);
         if (!adapted.Contains(Keys.SampleWeight)) return score.Mean();
@@ -161,11 +170,15 @@ public sealed class PointApproximator : ITrainableApproximator
             int b = adapted.BatchSize;
             var result = new PointEstimates(b);
             using var noGrad = Tape.NoGrad();
-            var features = _trunk.Forward(_encoder.Encode(adapted, updateStatistics: false));
+            var conditions = _encoder.Encode(adapted, updateStatistics: false);
+            var features = _trunk.Forward(conditions);
+            var baseline = _baseline?.Forward(conditions);
             for (int i = 0; i < _rules.Length; i++)
             {
                 var head = _heads[i].Forward(features);
                 var estimate = _rules[i].Estimate(head, Dimension);
+                // Every estimate's last axis is the variables: (B, D), or (B, Q, D) for quantiles.
+                if (baseline is not null) estimate += estimate.Rank == 3 ? baseline.Reshape(b, 1, Dimension) : baseline;
                 var values = estimate.ToArray();
                 int[] shape = estimate.Shape.ToArray();
                 _variables?.Destandardize(values);
@@ -174,6 +187,48 @@ public sealed class PointApproximator : ITrainableApproximator
                 result.Add(new ScoringRuleEstimate(_rules[i].Name, Adapter.Inverse(variables), values, shape, covariance));
             }
             return result;
+        }
+        finally
+        {
+            Training = previous;
+        }
+    }
+
+    /// <inheritdoc />
+    public bool HasDataInitialization =>
+        _baseline is not null && Array.TrueForAll(_baseline.Kernel.ToArray(), v => v == 0f) && Array.TrueForAll(_baseline.Bias!.ToArray(), v => v == 0f);
+
+    /// <summary>
+    /// Fits the linear baseline (with <see cref="PointApproximatorOptions.LinearBaseline"/>, while its weights are
+    /// still all zero) by ridge least squares of the standardised inference variables on the conditions, after the
+    /// running standardisation has absorbed every row.
+    /// </summary>
+    public void InitializeFromData(IReadOnlyList<SimulationBatch> adapted)
+    {
+        ArgumentNullException.ThrowIfNull(adapted);
+        if (!HasDataInitialization || adapted.Count == 0) return;
+        var previous = Training;
+        Training = false;
+        using var device = BackendScope.Use(Store.Backend);
+        try
+        {
+            using var noGrad = Tape.NoGrad();
+            var regression = new RidgeRegression(_encoder.OutputDim, Dimension, "PointApproximator linear baseline", "conditions", "variables");
+            foreach (var batch in adapted)
+            {
+                var values = ConditionEncoder.HostData(nameof(PointApproximator), batch, Keys.InferenceVariables, [batch.BatchSize, Dimension]);
+                _variables?.Update(values);
+                _encoder.Encode(batch, updateStatistics: true);
+            }
+            foreach (var batch in adapted)
+            {
+                var theta = ConditionEncoder.ToTensor(nameof(PointApproximator), batch, Keys.InferenceVariables, [batch.BatchSize, Dimension]);
+                if (_variables is not null) theta = _variables.Standardize(theta);
+                regression.Add(_encoder.Encode(batch, updateStatistics: false).ToArray(), theta.ToArray(), batch.BatchSize);
+            }
+            var (coefficients, intercept, _) = regression.Solve();
+            _baseline!.Kernel.Backend.Upload(Array.ConvertAll(coefficients, v => (float)v), _baseline.Kernel);
+            _baseline.Bias!.Backend.Upload(Array.ConvertAll(intercept, v => (float)v), _baseline.Bias);
         }
         finally
         {
@@ -197,5 +252,5 @@ public sealed class PointApproximator : ITrainableApproximator
 
     /// <inheritdoc />
     public override string ToString() =>
-        $"PointApproximator(D = {Dimension}, rules = [{string.Join(", ", Array.ConvertAll(_rules, r => r.Name))}])\n{_trunk}";
+        $"PointApproximator(D = {Dimension}, rules = [{string.Join(", ", Array.ConvertAll(_rules, r => r.Name))}]{(_baseline is null ? "" : ", linear baseline")})\n{_trunk}";
 }

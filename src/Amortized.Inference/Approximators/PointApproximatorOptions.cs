@@ -18,6 +18,14 @@ public sealed record PointApproximatorOptions
     /// <summary>Standardise the direct conditions with running statistics.</summary>
     public bool StandardizeConditions { get; init; } = true;
 
+    /// <summary>
+    /// Add a linear baseline L(c) = c W + b of the conditions to every estimate, so the network learns only the
+    /// remainder: each rule scores its head against theta - L(c), and its estimates get L(c) added back (mean,
+    /// median and quantiles move with a shift; a Gaussian fit's covariance does not). The trainer fits L by ridge
+    /// least squares on the training rows before the first step; after that it trains with the rest.
+    /// </summary>
+    public bool LinearBaseline { get; init; }
+
     /// <summary>Standardise the summary network's inputs per feature (padding excluded).</summary>
     public bool StandardizeSummaryInputs { get; init; } = true;
 }

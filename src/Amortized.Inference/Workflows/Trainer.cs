@@ -58,7 +58,7 @@ public sealed class Trainer
         SimulationBatch Simulate(long index) => simulator.Sample(_options.BatchSize, _options.Seed, new SampleOptions { BatchIndex = (ulong)index });
         // Initialisation rows come from their own batch indices, counted down from below the validation set's.
         InitializeFromData(chunk => simulator.Sample(_options.BatchSize, _options.Seed, new SampleOptions { BatchIndex = ulong.MaxValue - 1 - (ulong)chunk }),
-            long.MaxValue);
+            long.MaxValue, validation);
         _clock = Stopwatch.StartNew();
         long first = _simulatedBatches;
         var pending = Task.Run(() => Simulate(first));
@@ -98,7 +98,7 @@ public sealed class Trainer
             {
                 int start = (int)chunk * _options.BatchSize;
                 return train.SelectRows(order.AsSpan(start, Math.Min(_options.BatchSize, train.BatchSize - start)));
-            }, (train.BatchSize + _options.BatchSize - 1) / _options.BatchSize);
+            }, (train.BatchSize + _options.BatchSize - 1) / _options.BatchSize, validation);
         }
         _clock = Stopwatch.StartNew();
         for (int epoch = History.Epochs.Count; epoch < _options.Epochs; epoch++)
@@ -134,7 +134,7 @@ public sealed class Trainer
         if (NeedsDataInitialization())
         {
             using var rows = dataset.ReadShuffled(_options.BatchSize, _options.Seed ^ 0x1D17UL, bufferShards).GetEnumerator();
-            InitializeFromData(_ => rows.MoveNext() ? rows.Current : null, long.MaxValue);
+            InitializeFromData(_ => rows.MoveNext() ? rows.Current : null, long.MaxValue, validation);
         }
         _clock = Stopwatch.StartNew();
         for (int epoch = History.Epochs.Count; epoch < _options.Epochs; epoch++)
@@ -196,7 +196,12 @@ public sealed class Trainer
     /// more), through the adapter into the approximator's initialisation. Non-finite rows are dropped as in a step
     /// and still count towards the limit, so a simulator that only yields NaN cannot keep this loop going.
     /// </summary>
-    private void InitializeFromData(Func<long, SimulationBatch?> chunk, long maxChunks)
+    /// <remarks>
+    /// An initialised model is already a fitted one (a least-squares Gaussian, say), and with few simulations the
+    /// first epochs can be worse than it on held-out data. So with a validation set its loss becomes the score to
+    /// beat and its weights the best so far (BestEpoch -1): training then keeps it unless an epoch does better.
+    /// </remarks>
+    private void InitializeFromData(Func<long, SimulationBatch?> chunk, long maxChunks, SimulationBatch? validation)
     {
         if (!NeedsDataInitialization()) return;
         _dataInitialized = true;
@@ -211,6 +216,13 @@ public sealed class Trainer
             if (batch.BatchSize > 0) adapted.Add(batch);
         }
         _approximator.InitializeFromData(adapted);
+        if (validation is null || _approximator.HasDataInitialization) return;   // nothing to score, or nothing was set
+        double score = ValidationLoss(validation);
+        if (!double.IsFinite(score)) return;
+        _bestValidation = score;
+        _bestValues = _approximator.Store.ValuesTensor.ToArray();
+        _bestState = _approximator.ExportState();
+        History.BestEpoch = -1;
     }
 
     private (SimulationBatch Train, SimulationBatch? Validation) SplitValidation(SimulationBatch data)

@@ -12,7 +12,10 @@ public sealed class TrainingHistory
     /// <summary>The epochs in order.</summary>
     public IReadOnlyList<EpochRecord> Epochs => _epochs;
 
-    /// <summary>Epoch whose weights the model holds at the end (best validation, or last).</summary>
+    /// <summary>
+    /// Epoch whose weights the model holds at the end (best validation, or last); -1 when a data-dependent
+    /// initialisation was better on the validation set than every epoch, and its weights were kept.
+    /// </summary>
     public int? BestEpoch { get; internal set; }
 
     /// <summary>Why training ended: "completed", "early stopping", "time budget", "cancelled".</summary>

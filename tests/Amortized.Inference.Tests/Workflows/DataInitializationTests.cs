@@ -63,6 +63,19 @@ public class DataInitializationTests
     }
 
     [Fact]
+    public void AnInitialisationBetterThanEveryEpoch_IsKept()
+    {
+        // Two epochs at a learning rate far too high for this budget end worse on the held-out rows than the
+        // least-squares start, so the trainer keeps the start (BestEpoch -1) and its posterior.
+        var approximator = Build();
+        var history = new Trainer(approximator, Options with { Epochs = 2, LearningRate = 0.05f, ValidationFraction = 0.1 })
+            .FitOffline(new GaussianLinear().Sample(4000, seed: 1));
+        Assert.All(history.Epochs, e => Assert.True(e.ValidationLoss is { } v && v > -1e9));
+        Assert.Equal(-1, history.BestEpoch);
+        AssertLeastSquaresPosterior(approximator);
+    }
+
+    [Fact]
     public void FitOnline_InitialisesFromFreshSimulations()
     {
         var approximator = Build();
