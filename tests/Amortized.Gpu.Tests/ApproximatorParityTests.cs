@@ -81,6 +81,30 @@ public sealed class ApproximatorParityTests(GpuBackendFixture fixture) : IClassF
         OpParityTests.AssertClose(cpu.LogProb(observed), gpu.LogProb(observed), "log q", rtol: 1e-4f, atol: 1e-4f);
     }
 
+    [Fact]
+    public void PointApproximator_LinearBaselineInitialisationAndEstimatesMatchCpu()
+    {
+        static PointApproximator Fresh() => new(
+            new Adapter().Concatenate(["theta"], Keys.InferenceVariables).Concatenate(["x"], Keys.InferenceConditions), 10, 10,
+            [new MedianScore(), new QuantileScore([0.1f, 0.9f])], null, new Amortized.Networks.ParameterStore(), new Amortized.Tensors.Rng(3),
+            new PointApproximatorOptions { Subnet = new Amortized.Networks.MlpOptions { Widths = [16] }, LinearBaseline = true });
+        var task = new GaussianLinear();
+        var cpu = Fresh();
+        var batches = Enumerable.Range(0, 3).Select(i => cpu.Adapter.Forward(task.Sample(100, seed: (ulong)i + 1), strict: true)).ToList();
+        cpu.InitializeFromData(batches);
+        var gpu = Fresh();
+        gpu.Adapter.Forward(task.Sample(2, seed: 1), strict: true);
+        gpu.Store.MoveTo(_gpu);
+        gpu.InitializeFromData(batches);
+        Assert.False(gpu.HasDataInitialization);
+        foreach (var p in cpu.Store.Parameters)
+            OpParityTests.AssertClose(p.ToArray(), gpu.Store.Find(p.Name!)!.ToArray(), p.Name!, rtol: 1e-5f, atol: 1e-5f);
+        var observed = task.Sample(4, seed: 50);
+        var (e0, e1) = (cpu.Estimate(observed), gpu.Estimate(observed));
+        foreach (string rule in new[] { "median", "quantiles" })
+            OpParityTests.AssertClose(e0[rule].Values.Get("theta"), e1[rule].Values.Get("theta"), rule, rtol: 1e-4f, atol: 1e-4f);
+    }
+
     /// <summary>
     /// Feeds the running standardisation a separate sample first. Otherwise the first training batch is standardised
     /// by its own mean, the zero-initialised output layers make every coupling the identity, and the first gradient
