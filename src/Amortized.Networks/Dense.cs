@@ -38,6 +38,13 @@ public sealed class Dense : Module
     /// <summary>Bias (O), or null.</summary>
     public Tensor? Bias { get; }
 
+    /// <summary>
+    /// True while the kernel and bias are exactly zero (as a zero-initialised layer is built): such a layer has
+    /// been neither fitted, trained nor loaded with weights. Reads the values back from wherever they live.
+    /// </summary>
+    public bool HasOnlyZeroWeights =>
+        Array.TrueForAll(Kernel.ToArray(), v => v == 0f) && (Bias is null || Array.TrueForAll(Bias.ToArray(), v => v == 0f));
+
     /// <summary>y = f(x W + b); x (..., I) -> (..., O).</summary>
     public Tensor Forward(Tensor x)
     {

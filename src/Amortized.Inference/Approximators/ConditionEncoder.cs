@@ -2,6 +2,7 @@ using Amortized.Inference.Adapters;
 using Amortized.Inference.Simulators;
 using Amortized.Networks.Summaries;
 using Amortized.Tensors;
+using Amortized.Tensors.Autodiff;
 
 namespace Amortized.Inference.Approximators;
 
@@ -102,6 +103,42 @@ internal sealed class ConditionEncoder
         if (s is null) return;
         var (count, mean, m2) = s.GetState();
         state[name] = [count, .. mean, .. m2];
+    }
+
+    /// <summary>
+    /// Rows for a data-dependent initialisation, in two passes so that every row is standardised with the same final
+    /// statistics: the variable and condition standardisers absorb every batch first, then each batch's
+    /// standardised inference variables (B, D) and conditions (B, S + C) go to <paramref name="sink"/> as host
+    /// arrays, with B. Runs without a tape.
+    /// </summary>
+    public void ForEachInitializationBatch(IReadOnlyList<SimulationBatch> adapted, int dimension, RunningStandardizer? variables,
+        Action<float[], float[], int> sink)
+    {
+        using var noGrad = Tape.NoGrad();
+        foreach (var batch in adapted)
+        {
+            variables?.Update(HostData(_owner, batch, Keys.InferenceVariables, [batch.BatchSize, dimension]));
+            Encode(batch, updateStatistics: true);
+        }
+        foreach (var batch in adapted)
+        {
+            var theta = StandardizedVariables(_owner, batch, dimension, variables, updateStatistics: false);
+            sink(theta.ToArray(), Encode(batch, updateStatistics: false).ToArray(), batch.BatchSize);
+        }
+    }
+
+    /// <summary>
+    /// The inference variables (B, D) of an adapted batch, standardised when <paramref name="standardizer"/> is given;
+    /// with <paramref name="updateStatistics"/> it absorbs the batch first.
+    /// </summary>
+    internal static Tensor StandardizedVariables(string owner, SimulationBatch adapted, int dimension, RunningStandardizer? standardizer,
+        bool updateStatistics)
+    {
+        // Statistics come from the host copy, before the upload: nothing waits on the device for them.
+        var values = HostData(owner, adapted, Keys.InferenceVariables, [adapted.BatchSize, dimension]);
+        if (updateStatistics) standardizer?.Update(values);
+        var theta = Tensor.Upload(values, new Shape(adapted.BatchSize, dimension));
+        return standardizer is null ? theta : standardizer.Standardize(theta);
     }
 
     internal static void Get(string owner, IReadOnlyDictionary<string, double[]> state, string name, RunningStandardizer? s)

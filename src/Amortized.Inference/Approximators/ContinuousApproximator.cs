@@ -194,27 +194,15 @@ public sealed class ContinuousApproximator : ITrainableApproximator
     public void InitializeFromData(IReadOnlyList<SimulationBatch> adapted)
     {
         ArgumentNullException.ThrowIfNull(adapted);
+        // Only a conditioned network has one (an unconditional network has nothing to regress on).
         var initializer = InferenceNetwork.CreateDataInitializer();
-        if (initializer is null || adapted.Count == 0) return;
+        if (initializer is null || _encoder is null || adapted.Count == 0) return;
         var previous = Training;
         Training = false;
         using var device = BackendScope.Use(Store.Backend);
         try
         {
-            using var noGrad = Tape.NoGrad();
-            // Two passes, so that every row is standardised with the same final statistics.
-            foreach (var batch in adapted)
-            {
-                Variables(batch, updateStatistics: true);
-                Conditions(batch, updateStatistics: true);
-            }
-            foreach (var batch in adapted)
-            {
-                var theta = Variables(batch, updateStatistics: false).ToArray();
-                var conditions = Conditions(batch, updateStatistics: false);
-                if (conditions is null) return;   // an unconditional network has nothing to regress on
-                initializer.Add(theta, conditions.ToArray(), batch.BatchSize);
-            }
+            _encoder.ForEachInitializationBatch(adapted, InferenceNetwork.Dimension, _variables, (theta, conditions, rows) => initializer.Add(theta, conditions, rows));
             initializer.Apply();
         }
         finally
@@ -224,15 +212,8 @@ public sealed class ContinuousApproximator : ITrainableApproximator
     }
 
     /// <summary>Standardised inference variables (B, D) from an adapted batch.</summary>
-    internal Tensor Variables(SimulationBatch adapted, bool updateStatistics)
-    {
-        int d = InferenceNetwork.Dimension;
-        // Statistics come from the host copy, before the upload: nothing waits on the device for them.
-        var values = ConditionEncoder.HostData(nameof(ContinuousApproximator), adapted, Keys.InferenceVariables, [adapted.BatchSize, d]);
-        if (updateStatistics) _variables?.Update(values);
-        var theta = Tensor.Upload(values, new Shape(adapted.BatchSize, d));
-        return _variables is null ? theta : _variables.Standardize(theta);
-    }
+    internal Tensor Variables(SimulationBatch adapted, bool updateStatistics) =>
+        ConditionEncoder.StandardizedVariables(nameof(ContinuousApproximator), adapted, InferenceNetwork.Dimension, _variables, updateStatistics);
 
     /// <summary>The inference network's conditions (B, S + C): summaries then standardised direct conditions.</summary>
     internal Tensor? Conditions(SimulationBatch adapted, bool updateStatistics) => _encoder?.Encode(adapted, updateStatistics);

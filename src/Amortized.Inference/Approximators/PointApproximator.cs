@@ -139,10 +139,7 @@ public sealed class PointApproximator : ITrainableApproximator
     {
         using var device = BackendScope.Use(Store.Backend);
         ArgumentNullException.ThrowIfNull(adapted);
-        var values = ConditionEncoder.HostData(nameof(PointApproximator), adapted, Keys.InferenceVariables, [adapted.BatchSize, Dimension]);
-        if (updateStatistics) _variables?.Update(values);
-        var theta = Tensor.Upload(values, new Shape(adapted.BatchSize, Dimension));
-        if (_variables is not null) theta = _variables.Standardize(theta);
+        var theta = ConditionEncoder.StandardizedVariables(nameof(PointApproximator), adapted, Dimension, _variables, updateStatistics);
         var conditions = _encoder.Encode(adapted, updateStatistics);
         if (_baseline is not null) theta -= _baseline.Forward(conditions);
         var features = _trunk.Forward(conditions);
@@ -195,8 +192,7 @@ public sealed class PointApproximator : ITrainableApproximator
     }
 
     /// <inheritdoc />
-    public bool HasDataInitialization =>
-        _baseline is not null && Array.TrueForAll(_baseline.Kernel.ToArray(), v => v == 0f) && Array.TrueForAll(_baseline.Bias!.ToArray(), v => v == 0f);
+    public bool HasDataInitialization => _baseline is { HasOnlyZeroWeights: true };
 
     /// <summary>
     /// Fits the linear baseline (with <see cref="PointApproximatorOptions.LinearBaseline"/>, while its weights are
@@ -212,20 +208,8 @@ public sealed class PointApproximator : ITrainableApproximator
         using var device = BackendScope.Use(Store.Backend);
         try
         {
-            using var noGrad = Tape.NoGrad();
             var regression = new RidgeRegression(_encoder.OutputDim, Dimension, "PointApproximator linear baseline", "conditions", "variables");
-            foreach (var batch in adapted)
-            {
-                var values = ConditionEncoder.HostData(nameof(PointApproximator), batch, Keys.InferenceVariables, [batch.BatchSize, Dimension]);
-                _variables?.Update(values);
-                _encoder.Encode(batch, updateStatistics: true);
-            }
-            foreach (var batch in adapted)
-            {
-                var theta = ConditionEncoder.ToTensor(nameof(PointApproximator), batch, Keys.InferenceVariables, [batch.BatchSize, Dimension]);
-                if (_variables is not null) theta = _variables.Standardize(theta);
-                regression.Add(_encoder.Encode(batch, updateStatistics: false).ToArray(), theta.ToArray(), batch.BatchSize);
-            }
+            _encoder.ForEachInitializationBatch(adapted, Dimension, _variables, (theta, conditions, rows) => regression.Add(conditions, theta, rows));
             var (coefficients, intercept, _) = regression.Solve();
             _baseline!.Kernel.Backend.Upload(Array.ConvertAll(coefficients, v => (float)v), _baseline.Kernel);
             _baseline.Bias!.Backend.Upload(Array.ConvertAll(intercept, v => (float)v), _baseline.Bias);

@@ -56,9 +56,7 @@ public sealed class Trainer
             ? simulator.Sample(_options.ValidationSimulations, _options.Seed, new SampleOptions { BatchIndex = ulong.MaxValue })
             : null);
         SimulationBatch Simulate(long index) => simulator.Sample(_options.BatchSize, _options.Seed, new SampleOptions { BatchIndex = (ulong)index });
-        // Initialisation rows come from their own batch indices, counted down from below the validation set's.
-        InitializeFromData(chunk => simulator.Sample(_options.BatchSize, _options.Seed, new SampleOptions { BatchIndex = ulong.MaxValue - 1 - (ulong)chunk }),
-            long.MaxValue, validation);
+        InitializeFromData(InitializationSimulations(simulator), validation);
         _clock = Stopwatch.StartNew();
         long first = _simulatedBatches;
         var pending = Task.Run(() => Simulate(first));
@@ -90,16 +88,8 @@ public sealed class Trainer
         var (train, validation) = SplitValidation(data);
         int perEpoch = (train.BatchSize + _options.BatchSize - 1) / _options.BatchSize;
         CreateOptimizer((long)_options.Epochs * perEpoch, weightDecay: _options.WeightDecay ?? 1e-4f);
+        InitializeFromData(InitializationRows(train), validation);
         var order = new int[train.BatchSize];
-        if (NeedsDataInitialization())
-        {
-            Rng.Derive(_options.Seed, 0x1D17, 0x5F).Permutation(order);
-            InitializeFromData(chunk =>
-            {
-                int start = (int)chunk * _options.BatchSize;
-                return train.SelectRows(order.AsSpan(start, Math.Min(_options.BatchSize, train.BatchSize - start)));
-            }, (train.BatchSize + _options.BatchSize - 1) / _options.BatchSize, validation);
-        }
         _clock = Stopwatch.StartNew();
         for (int epoch = History.Epochs.Count; epoch < _options.Epochs; epoch++)
         {
@@ -131,11 +121,7 @@ public sealed class Trainer
         validation ??= _options.ValidationData;
         int perEpoch = (int)((dataset.Count + _options.BatchSize - 1) / _options.BatchSize);
         CreateOptimizer((long)_options.Epochs * perEpoch, weightDecay: _options.WeightDecay ?? 1e-4f);
-        if (NeedsDataInitialization())
-        {
-            using var rows = dataset.ReadShuffled(_options.BatchSize, _options.Seed ^ 0x1D17UL, bufferShards).GetEnumerator();
-            InitializeFromData(_ => rows.MoveNext() ? rows.Current : null, long.MaxValue, validation);
-        }
+        InitializeFromData(dataset.ReadShuffled(_options.BatchSize, _options.Seed ^ 0x1D17UL, bufferShards), validation);
         _clock = Stopwatch.StartNew();
         for (int epoch = History.Epochs.Count; epoch < _options.Epochs; epoch++)
         {
@@ -191,29 +177,47 @@ public sealed class Trainer
     private bool NeedsDataInitialization() =>
         !_dataInitialized && History.Steps == 0 && History.Epochs.Count == 0 && _options.DataInitializationRows > 0 && _approximator.HasDataInitialization;
 
+    /// <summary>Online initialisation rows: batches on their own indices, counted down from below the validation set's.</summary>
+    private IEnumerable<SimulationBatch> InitializationSimulations(ISimulator simulator)
+    {
+        for (ulong i = 0; ; i++)
+            yield return simulator.Sample(_options.BatchSize, _options.Seed, new SampleOptions { BatchIndex = ulong.MaxValue - 1 - i });
+    }
+
+    /// <summary>Offline initialisation rows: the training rows in a seeded order of their own, a batch at a time.</summary>
+    private IEnumerable<SimulationBatch> InitializationRows(SimulationBatch train)
+    {
+        var order = new int[train.BatchSize];
+        Rng.Derive(_options.Seed, 0x1D17, 0x5F).Permutation(order);
+        for (int start = 0; start < train.BatchSize; start += _options.BatchSize)
+            yield return train.SelectRows(order.AsSpan(start, Math.Min(_options.BatchSize, train.BatchSize - start)));
+    }
+
     /// <summary>
-    /// Feeds the first DataInitializationRows rows, in batch-size chunks from <paramref name="chunk"/> (null: no
-    /// more), through the adapter into the approximator's initialisation. Non-finite rows are dropped as in a step
-    /// and still count towards the limit, so a simulator that only yields NaN cannot keep this loop going.
+    /// Feeds the first DataInitializationRows rows of <paramref name="source"/> (read lazily, only when a fresh run
+    /// needs them) through the adapter into the approximator's initialisation. Non-finite rows are dropped as in a
+    /// step and still count towards the limit, so a simulator that only yields NaN cannot keep this loop going.
     /// </summary>
     /// <remarks>
     /// An initialised model is already a fitted one (a least-squares Gaussian, say), and with few simulations the
     /// first epochs can be worse than it on held-out data. So with a validation set its loss becomes the score to
     /// beat and its weights the best so far (BestEpoch -1): training then keeps it unless an epoch does better.
     /// </remarks>
-    private void InitializeFromData(Func<long, SimulationBatch?> chunk, long maxChunks, SimulationBatch? validation)
+    private void InitializeFromData(IEnumerable<SimulationBatch> source, SimulationBatch? validation)
     {
         if (!NeedsDataInitialization()) return;
         _dataInitialized = true;
         var adapted = new List<SimulationBatch>();
         int rows = 0;
-        for (long i = 0; i < maxChunks && rows < _options.DataInitializationRows; i++)
+        ulong chunk = 0;
+        foreach (var next in source)
         {
-            if (chunk(i) is not { } raw || raw.BatchSize == 0) break;
-            if (raw.BatchSize > _options.DataInitializationRows - rows) raw = raw.Slice(0, _options.DataInitializationRows - rows);
+            if (next.BatchSize == 0) break;
+            var raw = next.BatchSize > _options.DataInitializationRows - rows ? next.Slice(0, _options.DataInitializationRows - rows) : next;
             rows += raw.BatchSize;
-            var batch = NonFiniteRows.Drop(_approximator.Adapter.Forward(raw, strict: true, rng: Rng.Derive(_options.Seed, (ulong)i, 0x1D17)), out _);
+            var batch = NonFiniteRows.Drop(_approximator.Adapter.Forward(raw, strict: true, rng: Rng.Derive(_options.Seed, chunk++, 0x1D17)), out _);
             if (batch.BatchSize > 0) adapted.Add(batch);
+            if (rows >= _options.DataInitializationRows) break;   // before asking the source for more
         }
         _approximator.InitializeFromData(adapted);
         if (validation is null || _approximator.HasDataInitialization) return;   // nothing to score, or nothing was set

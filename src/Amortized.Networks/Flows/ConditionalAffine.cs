@@ -53,7 +53,7 @@ public sealed class ConditionalAffine : Module, IInvertibleLayer
     /// True while every weight is still exactly zero, as built: the layer has been neither initialised from data nor
     /// trained nor loaded with trained weights, so a data-dependent initialisation has nothing to overwrite.
     /// </summary>
-    public bool IsUntouched => Array.TrueForAll(_map.Kernel.ToArray(), v => v == 0f) && Array.TrueForAll(_map.Bias!.ToArray(), v => v == 0f);
+    public bool IsUntouched => _map.HasOnlyZeroWeights;
 
     /// <summary>Overwrites the map's kernel (C, 2D) and bias (2D), wherever the parameters live.</summary>
     public void SetMap(ReadOnlySpan<float> kernel, ReadOnlySpan<float> bias)
