@@ -53,7 +53,9 @@ public class FlowAllocationTests
                 }
                 adam.Update();
             }
-            Assert.Equal(0, Amortized.Testing.Allocations.SteadyStateBytes(Step, warmUp: 5, windows: 3, stepsPerWindow: 3));
+            // Warm-up past the runtime's tier-up threshold (30 calls) and five windows, as the other steady-state tests:
+            // on a loaded 2-core CI machine, 5 warm-up steps and 3 windows once measured 480 B in every window.
+            Assert.Equal(0, Amortized.Testing.Allocations.SteadyStateBytes(Step, warmUp: 30, windows: 5, stepsPerWindow: 3));
         }
         finally
         {
