@@ -7,6 +7,7 @@ using Xunit;
 
 namespace Amortized.Networks.Tests.Flows;
 
+[Collection(SerialCollection.Name)]
 public class FlowAllocationTests
 {
     /// <summary>The W1 training step of ../shared/WORKLOADS.md (6 affine couplings, D = 2, C = 2, B = 512), and the
@@ -53,8 +54,7 @@ public class FlowAllocationTests
                 }
                 adam.Update();
             }
-            // Warm-up past the runtime's tier-up threshold (30 calls) and five windows, as the other steady-state tests:
-            // on a loaded 2-core CI machine, 5 warm-up steps and 3 windows once measured 480 B in every window.
+            // Warm-up past the runtime's tier-up threshold (30 calls) and five windows, like the other steady-state tests.
             Assert.Equal(0, Amortized.Testing.Allocations.SteadyStateBytes(Step, warmUp: 30, windows: 5, stepsPerWindow: 3));
         }
         finally
