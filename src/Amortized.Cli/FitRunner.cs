@@ -1,12 +1,13 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.Intrinsics;
+using Amortized.Inference;
 using Amortized.Inference.Adapters;
 using Amortized.Inference.Approximators;
-using Amortized.Inference.Data;
+using Amortized.Inference.FileFormats;
 using Amortized.Inference.Serialization;
 using Amortized.Inference.Simulators;
-using Amortized.Inference.Simulators.Benchmarks;
+using Amortized.Inference.Tasks;
 using Amortized.Inference.Workflows;
 using Amortized.Kernels.Cpu;
 using Spectre.Console;
@@ -177,12 +178,13 @@ internal static class FitRunner
         Adapter adapter;
         try { adapter = task.DefaultAdapter(likelihood, summary); }
         catch (Exception e) when (e is ArgumentException or NotSupportedException) { throw new UsageException(e.Message); }
-        var probe = task.Sample(4, s.Seed ^ 0x9E3779B97F4A7C15UL);
+        var probe = task.Sample(4, s.Seed ^ StreamRegistry.ShapeProbeSalt,
+            new SampleOptions { BatchIndex = StreamRegistry.ShapeProbeBatch.First });
         var inputs = probe.Keys.Where(k => k != task.ParameterKey).Select(k => new InputKey(k, probe.Shape(k)[1..].ToArray())).ToArray();
         var spec = NetworkChoices.Spec(s.InferenceNetwork, summary, s.Seed, s.ConditionalAffine);
         string description = $"{task.Name} ({(likelihood ? "likelihood" : "posterior")}, {s.InferenceNetwork}{(summary == SummaryNetworkKind.None ? "" : " + " + NetworkChoices.SummaryName(summary))})";
         if (s.Simulations is not int n)
-            return new Setup(description, adapter, spec, probe, task, null, task.Sample(Math.Max(256, s.BatchSize * 4), s.Seed, new SampleOptions { BatchIndex = ulong.MaxValue }), null, null,
+            return new Setup(description, adapter, spec, probe, task, null, task.Sample(Math.Max(256, s.BatchSize * 4), s.Seed, new SampleOptions { BatchIndex = StreamRegistry.ValidationBatch.First }), null, null,
                 [new InputKey(task.ParameterKey, probe.Shape(task.ParameterKey)[1..].ToArray())], [.. task.ParameterNames], inputs);
         var all = task.Sample(n, s.Seed);
         var (train, validation) = Split(all, s.Seed);

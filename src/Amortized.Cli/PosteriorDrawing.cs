@@ -1,6 +1,6 @@
 using Amortized.Inference.Approximators;
 using Amortized.Inference.Simulators;
-using Amortized.Inference.Simulators.Benchmarks;
+using Amortized.Inference.Tasks;
 
 namespace Amortized.Cli;
 
@@ -20,7 +20,7 @@ internal static class PosteriorDrawing
         {
             var result = new float[b * numSamples * d];
             var task = TaskNames.Create(run.Task ?? throw new InvalidDataException("run.json: a likelihood model must name its task (the prior comes from it)."));
-            var posterior = new LikelihoodPosterior(approximator, task);
+            var posterior = new LikelihoodPosterior(approximator, task, task.DataKey);
             for (int i = 0; i < b; i++)
             {
                 var samples = posterior.Sample(observations.Slice(i, 1), new LikelihoodPosteriorOptions { NumSamples = numSamples, Seed = seed + (ulong)i });

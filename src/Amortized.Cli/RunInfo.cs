@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Amortized.Inference.Data;
+using Amortized.Inference.FileFormats;
 
 namespace Amortized.Cli;
 

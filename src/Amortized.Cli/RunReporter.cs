@@ -1,11 +1,12 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Amortized.Inference;
 using Amortized.Inference.Approximators;
-using Amortized.Inference.Data;
+using Amortized.Inference.FileFormats;
 using Amortized.Inference.Diagnostics;
 using Amortized.Inference.Simulators;
-using Amortized.Inference.Simulators.Benchmarks;
+using Amortized.Inference.Tasks;
 using Amortized.Plots;
 
 namespace Amortized.Cli;
@@ -31,9 +32,9 @@ internal static class RunReporter
         var (heldOut, truths, priorDraws) = HeldOut(folder, run, datasets, seed);
         int b = heldOut.BatchSize, d = run.ParameterNames.Length;
         ctx.Log($"diagnostics: {b} held-out data sets x {samples} posterior draws{(run.Method == "likelihood" ? " (MCMC on the learned likelihood)" : "")}");
-        float[] draws = PosteriorDrawing.Draw(run, approximator, heldOut, samples, seed ^ 0xD1A6UL);
+        float[] draws = PosteriorDrawing.Draw(run, approximator, heldOut, samples, seed ^ StreamRegistry.ReportDrawsSalt);
         var priorSd = PosteriorMetrics.PriorSd(priorDraws, d);
-        var report = Diagnostics.Compute(new PosteriorDraws(draws, b, samples, d, run.ParameterNames), truths, priorSd,
+        var report = DiagnosticsReport.Compute(new PosteriorDraws(draws, b, samples, d, run.ParameterNames), truths, priorSd,
             new DiagnosticsOptions { Seed = seed });
 
         MmdTestResult? mmd = null;
@@ -102,8 +103,8 @@ internal static class RunReporter
         {
             var task = TaskNames.Create(run.Task);
             // A batch index no training batch uses, so these simulations are fresh.
-            all = task.Sample(datasets, seed, new SampleOptions { BatchIndex = Diagnostics.HeldOutBatchIndex });
-            prior = task.SamplePrior(4000, seed ^ 0x9713UL).Get(task.ParameterKey);
+            all = task.Sample(datasets, seed, new SampleOptions { BatchIndex = StreamRegistry.HeldOutBatch.First });
+            prior = task.SamplePrior(4000, seed ^ StreamRegistry.ReportPriorSalt).Get(task.ParameterKey);
         }
         else
         {

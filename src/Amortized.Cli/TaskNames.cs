@@ -1,4 +1,4 @@
-using Amortized.Inference.Simulators.Benchmarks;
+using Amortized.Inference.Tasks;
 
 namespace Amortized.Cli;
 

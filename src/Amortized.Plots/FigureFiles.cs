@@ -1,4 +1,4 @@
-using Amortized.Inference.Data;
+using Amortized.Inference.FileFormats;
 using ScottPlot;
 
 namespace Amortized.Plots;

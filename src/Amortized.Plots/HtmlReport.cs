@@ -1,5 +1,5 @@
 using System.Text;
-using Amortized.Inference.Data;
+using Amortized.Inference.FileFormats;
 
 namespace Amortized.Plots;
 

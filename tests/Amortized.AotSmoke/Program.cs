@@ -42,7 +42,7 @@ bool trainOk = last < 0.5f * first;
 
 // The inference layer under AOT: simulate two_moons, adapt, train a small flow briefly, sample, and round-trip
 // the adapter and the spec through their (reflection-free) JSON.
-var task = new Amortized.Inference.Simulators.Benchmarks.TwoMoons();
+var task = new Amortized.Inference.Tasks.TwoMoons();
 var adapter = new Amortized.Inference.Adapters.Adapter()
     .Concatenate(["theta"], Amortized.Inference.Adapters.Keys.InferenceVariables)
     .Concatenate(["x"], Amortized.Inference.Adapters.Keys.InferenceConditions);

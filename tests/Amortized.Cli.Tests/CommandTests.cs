@@ -1,8 +1,8 @@
 using System.Globalization;
-using Amortized.Inference.Data;
+using Amortized.Inference.FileFormats;
 using Amortized.Inference.Serialization;
 using Amortized.Inference.Simulators;
-using Amortized.Inference.Simulators.Benchmarks;
+using Amortized.Inference.Tasks;
 using Xunit;
 
 namespace Amortized.Cli.Tests;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Amortized.Inference.Data;
+using Amortized.Inference.FileFormats;
 using Amortized.Inference.Serialization;
 using Xunit;
 
@@ -83,7 +83,7 @@ public sealed class FitVariantsTests
     {
         string root = CliRunner.TempDir();
         string shards = Path.Combine(root, "shards"), dir = Path.Combine(root, "run");
-        var task = new Amortized.Inference.Simulators.Benchmarks.TwoMoons();
+        var task = new Amortized.Inference.Tasks.TwoMoons();
         using (var writer = new ShardedDatasetWriter(shards, rowsPerShard: 100))
             for (int i = 0; i < 4; i++) writer.Append(task.Sample(100, (ulong)i + 10));
         var fit = Fit("--data", shards, "--inference-variables", "theta", "--inference-conditions", "x", "--out", dir);

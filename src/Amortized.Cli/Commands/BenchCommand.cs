@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
-using Amortized.Inference.Data;
+using Amortized.Inference.FileFormats;
 using Amortized.Workloads;
 
 namespace Amortized.Cli.Commands;

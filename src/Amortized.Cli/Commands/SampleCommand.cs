@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Amortized.Inference.Data;
+using Amortized.Inference.FileFormats;
 using Amortized.Inference.Serialization;
 
 namespace Amortized.Cli.Commands;

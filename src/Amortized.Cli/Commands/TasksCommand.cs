@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
-using Amortized.Inference.Simulators.Benchmarks;
+using Amortized.Inference.Tasks;
 
 namespace Amortized.Cli.Commands;
 

@@ -15,30 +15,25 @@ namespace Amortized.Inference.Approximators;
 /// (B, S) is concatenated with the direct conditions c (B, C) to condition the inference network over D
 /// variables, so the inference network is built with condition dimension S + C.
 /// </summary>
-public sealed class ContinuousApproximator : ITrainableApproximator
+public sealed class ContinuousApproximator : Approximator
 {
-    private readonly RunningStandardizer? _variables;
-    private readonly ConditionEncoder? _encoder;   // null for an unconditional network
 
     /// <summary>Creates the approximator. The networks' parameters must live in <paramref name="store"/>.</summary>
     public ContinuousApproximator(Adapter adapter, InferenceNetwork inferenceNetwork, SummaryNetwork? summaryNetwork,
         ParameterStore store, ApproximatorOptions? options = null)
+        : base(adapter, store)
     {
-        ArgumentNullException.ThrowIfNull(adapter);
         ArgumentNullException.ThrowIfNull(inferenceNetwork);
-        ArgumentNullException.ThrowIfNull(store);
-        Adapter = adapter;
         InferenceNetwork = inferenceNetwork;
-        SummaryNetwork = summaryNetwork;
-        Store = store;
         Options = options ?? new ApproximatorOptions();
-        if (Options.StandardizeVariables) _variables = new RunningStandardizer(inferenceNetwork.Dimension);
+        if (Options.StandardizeVariables) VariableStandardizer = new RunningStandardizer(inferenceNetwork.Dimension);
         int directConditions = inferenceNetwork.ConditionDim - (summaryNetwork?.SummaryDim ?? 0);
         if (directConditions < 0)
             throw new ArgumentException($"ContinuousApproximator: the inference network has {inferenceNetwork.ConditionDim} condition features, fewer than the summary network's {summaryNetwork!.SummaryDim} outputs.", nameof(inferenceNetwork));
         DirectConditionDim = directConditions;
+        // An unconditional network has no encoder.
         if (summaryNetwork is not null || directConditions > 0)
-            _encoder = new ConditionEncoder(nameof(ContinuousApproximator), summaryNetwork, directConditions, Keys.InferenceConditions,
+            Encoder = new ConditionEncoder(nameof(ContinuousApproximator), summaryNetwork, directConditions, Keys.InferenceConditions,
                 Options.StandardizeConditions, Options.StandardizeSummaryInputs);
     }
 
@@ -69,7 +64,7 @@ public sealed class ContinuousApproximator : ITrainableApproximator
 
     /// <summary>
     /// Builds the networks of <paramref name="spec"/> with D, C and F read off <paramref name="probe"/> (a few raw
-    /// simulations) after the adapter: the widths of inference_variables, inference_conditions and summary_variables.
+    /// simulations) after the adapter: the widths of inferenceVariableStandardizer, inference_conditions and summaryVariableStandardizer.
     /// </summary>
     /// <exception cref="ArgumentException">The adapter produces no inference variables, or summary variables while the
     /// spec has no summary network.</exception>
@@ -96,17 +91,8 @@ public sealed class ContinuousApproximator : ITrainableApproximator
     /// <summary>The spec this approximator was built from, or null when built from networks directly.</summary>
     public ApproximatorSpec? Spec { get; private init; }
 
-    /// <summary>Maps simulator outputs to network inputs and samples back.</summary>
-    public Adapter Adapter { get; }
-
     /// <summary>The conditional density q(theta | conditions).</summary>
     public InferenceNetwork InferenceNetwork { get; }
-
-    /// <summary>The summary network h(x), or null.</summary>
-    public SummaryNetwork? SummaryNetwork { get; }
-
-    /// <summary>All trainable parameters.</summary>
-    public ParameterStore Store { get; }
 
     /// <summary>The options.</summary>
     public ApproximatorOptions Options { get; }
@@ -114,55 +100,14 @@ public sealed class ContinuousApproximator : ITrainableApproximator
     /// <summary>C: the number of direct (non-summary) condition features.</summary>
     public int DirectConditionDim { get; }
 
-    /// <summary>Running statistics of the inference variables, or null.</summary>
-    public RunningStandardizer? VariableStandardizer => _variables;
-
-    /// <summary>Running statistics of the direct conditions, or null.</summary>
-    public RunningStandardizer? ConditionStandardizer => _encoder?.ConditionStandardizer;
-
-    /// <summary>Running statistics of the summary inputs, or null.</summary>
-    public RunningStandardizer? SummaryInputStandardizer => _encoder?.SummaryInputStandardizer;
-
-    /// <summary>Sets training mode (dropout, statistics updates) on every network.</summary>
-    public bool Training
-    {
-        get => InferenceNetwork.Training;
-        set
-        {
-            InferenceNetwork.Training = value;
-            if (SummaryNetwork is not null) SummaryNetwork.Training = value;
-        }
-    }
-
-    /// <summary>Sets the dropout stream of every network.</summary>
-    public void SetDropoutRng(Rng? rng)
-    {
-        InferenceNetwork.DropoutRng = rng;
-        if (SummaryNetwork is not null) SummaryNetwork.DropoutRng = rng;
-    }
+    /// <inheritdoc />
+    private protected override Module Head => InferenceNetwork;
 
     /// <inheritdoc />
-    public void BeginStep(ulong seed, long step)
+    public override void BeginStep(ulong seed, long step)
     {
-        SetDropoutRng(Rng.Derive(seed, (ulong)step, 0xD0));
-        if (InferenceNetwork is FlowMatching fm) fm.NoiseRng = Rng.Derive(seed, (ulong)step, 0xF1);
-    }
-
-    /// <inheritdoc />
-    public IReadOnlyDictionary<string, double[]> ExportState()
-    {
-        var state = new Dictionary<string, double[]>(StringComparer.Ordinal);
-        ConditionEncoder.Put(state, "standardize.variables", _variables);
-        _encoder?.ExportState(state);
-        return state;
-    }
-
-    /// <inheritdoc />
-    public void ImportState(IReadOnlyDictionary<string, double[]> state)
-    {
-        ArgumentNullException.ThrowIfNull(state);
-        ConditionEncoder.Get(nameof(ContinuousApproximator), state, "standardize.variables", _variables);
-        _encoder?.ImportState(state);
+        base.BeginStep(seed, step);
+        if (InferenceNetwork is FlowMatching fm) fm.NoiseRng = Rng.Derive(seed, (ulong)step, StreamRegistry.FlowMatchingNoiseTag);
     }
 
     /// <summary>
@@ -170,7 +115,7 @@ public sealed class ContinuousApproximator : ITrainableApproximator
     /// objective (flow matching). With <paramref name="updateStatistics"/> the running standardisation absorbs
     /// the batch first.
     /// </summary>
-    public Tensor Loss(SimulationBatch adapted, bool updateStatistics)
+    public override Tensor Loss(SimulationBatch adapted, bool updateStatistics)
     {
         using var device = BackendScope.Use(Store.Backend);
         ArgumentNullException.ThrowIfNull(adapted);
@@ -183,7 +128,7 @@ public sealed class ContinuousApproximator : ITrainableApproximator
     }
 
     /// <inheritdoc />
-    public bool HasDataInitialization => InferenceNetwork.CreateDataInitializer() is not null;
+    public override bool HasDataInitialization => InferenceNetwork.CreateDataInitializer() is not null;
 
     /// <summary>
     /// The inference network's data-dependent initialisation (a <see cref="ConditionalAffine"/> layer's least-squares
@@ -191,32 +136,23 @@ public sealed class ContinuousApproximator : ITrainableApproximator
     /// conditions (summaries of the untrained summary network, then direct conditions) are streamed into the
     /// network's initializer, chunk by chunk. Shapes as in <see cref="Loss"/>.
     /// </summary>
-    public void InitializeFromData(IReadOnlyList<SimulationBatch> adapted)
+    public override void InitializeFromData(IReadOnlyList<SimulationBatch> adapted)
     {
         ArgumentNullException.ThrowIfNull(adapted);
         // Only a conditioned network has one (an unconditional network has nothing to regress on).
         var initializer = InferenceNetwork.CreateDataInitializer();
-        if (initializer is null || _encoder is null || adapted.Count == 0) return;
-        var previous = Training;
-        Training = false;
-        using var device = BackendScope.Use(Store.Backend);
-        try
-        {
-            _encoder.ForEachInitializationBatch(adapted, InferenceNetwork.Dimension, _variables, (theta, conditions, rows) => initializer.Add(theta, conditions, rows));
-            initializer.Apply();
-        }
-        finally
-        {
-            Training = previous;
-        }
+        if (initializer is null || Encoder is null || adapted.Count == 0) return;
+        using var evaluation = Evaluate();
+        Encoder.ForEachInitializationBatch(adapted, InferenceNetwork.Dimension, VariableStandardizer, (theta, conditions, rows) => initializer.Add(theta, conditions, rows));
+        initializer.Apply();
     }
 
     /// <summary>Standardised inference variables (B, D) from an adapted batch.</summary>
     internal Tensor Variables(SimulationBatch adapted, bool updateStatistics) =>
-        ConditionEncoder.StandardizedVariables(nameof(ContinuousApproximator), adapted, InferenceNetwork.Dimension, _variables, updateStatistics);
+        ConditionEncoder.StandardizedVariables(nameof(ContinuousApproximator), adapted, InferenceNetwork.Dimension, VariableStandardizer, updateStatistics);
 
     /// <summary>The inference network's conditions (B, S + C): summaries then standardised direct conditions.</summary>
-    internal Tensor? Conditions(SimulationBatch adapted, bool updateStatistics) => _encoder?.Encode(adapted, updateStatistics);
+    internal Tensor? Conditions(SimulationBatch adapted, bool updateStatistics) => Encoder?.Encode(adapted, updateStatistics);
 
     private static Tensor ToTensor(SimulationBatch batch, string key, int[] expected) =>
         ConditionEncoder.ToTensor(nameof(ContinuousApproximator), batch, key, expected);
@@ -234,7 +170,7 @@ public sealed class ContinuousApproximator : ITrainableApproximator
         if (numSamples <= 0) throw new ArgumentOutOfRangeException(nameof(numSamples), numSamples, "numSamples must be positive.");
         var draws = SampleStandardized(data, numSamples, seed, out int b);
         int d = InferenceNetwork.Dimension;
-        _variables?.Destandardize(draws);
+        VariableStandardizer?.Destandardize(draws);
         var result = new SimulationBatch(b);
         result.Set(Keys.InferenceVariables, draws, b, numSamples, d);
         return Adapter.Inverse(result);
@@ -243,37 +179,27 @@ public sealed class ContinuousApproximator : ITrainableApproximator
     /// <summary>Raw draws (B * S * D) in the network's standardised space; b receives B.</summary>
     private float[] SampleStandardized(SimulationBatch data, int numSamples, ulong seed, out int b)
     {
-        var previous = Training;
-        Training = false;
-        // Runs on the device the parameters live on (ParameterStore.MoveTo); new tensors go there too.
-        using var device = BackendScope.Use(Store.Backend);
-        try
+        using var evaluation = Evaluate();
+        var adapted = Adapter.Forward(data, strict: false);
+        b = adapted.BatchSize;
+        int d = InferenceNetwork.Dimension;
+        var result = new float[b * numSamples * d];
+        Tensor? conditions;
+        using (Tape.NoGrad()) conditions = Conditions(adapted, updateStatistics: false);
+        if (conditions is null && b > 1)
+            throw new ArgumentException($"ContinuousApproximator: an unconditional network samples one set; pass a batch of size 1, not {b}.", nameof(data));
+        // Datasets are processed in chunks so that chunk * numSamples rows stay under the memory bound.
+        int perChunk = Math.Max(1, Options.SampleChunkRows / numSamples);
+        for (int start = 0; start < b; start += perChunk)
         {
-            var adapted = Adapter.Forward(data, strict: false);
-            b = adapted.BatchSize;
-            int d = InferenceNetwork.Dimension;
-            var result = new float[b * numSamples * d];
-            Tensor? conditions;
-            using (Tape.NoGrad()) conditions = Conditions(adapted, updateStatistics: false);
-            if (conditions is null && b > 1)
-                throw new ArgumentException($"ContinuousApproximator: an unconditional network samples one set; pass a batch of size 1, not {b}.", nameof(data));
-            // Datasets are processed in chunks so that chunk * numSamples rows stay under the memory bound.
-            int perChunk = Math.Max(1, Options.SampleChunkRows / numSamples);
-            for (int start = 0; start < b; start += perChunk)
-            {
-                int count = Math.Min(perChunk, b - start);
-                var rng = Rng.Derive(seed, (ulong)start);
-                Tensor draws;
-                if (conditions is null) draws = InferenceNetwork.Sample(numSamples, null, rng);
-                else draws = InferenceNetwork.Sample(numSamples, conditions.Slice(0, start, count), rng);
-                draws.Backend.Download(draws, result.AsSpan(start * numSamples * d, draws.Size));
-            }
-            return result;
+            int count = Math.Min(perChunk, b - start);
+            var rng = Rng.Derive(seed, (ulong)start, StreamRegistry.SamplingTag);
+            Tensor draws;
+            if (conditions is null) draws = InferenceNetwork.Sample(numSamples, null, rng);
+            else draws = InferenceNetwork.Sample(numSamples, conditions.Slice(0, start, count), rng);
+            draws.Backend.Download(draws, result.AsSpan(start * numSamples * d, draws.Size));
         }
-        finally
-        {
-            Training = previous;
-        }
+        return result;
     }
 
     /// <summary>
@@ -283,29 +209,19 @@ public sealed class ContinuousApproximator : ITrainableApproximator
     public float[] LogProb(SimulationBatch data)
     {
         ArgumentNullException.ThrowIfNull(data);
-        var previous = Training;
-        Training = false;
-        // Runs on the device the parameters live on (ParameterStore.MoveTo); new tensors go there too.
-        using var device = BackendScope.Use(Store.Backend);
-        try
+        using var evaluation = Evaluate();
+        var result = Adapter.ForwardWithLogDet(data, strict: true);
+        var adapted = result.Data;
+        float[] logq;
+        using (Tape.NoGrad())
         {
-            var result = Adapter.ForwardWithLogDet(data, strict: true);
-            var adapted = result.Data;
-            float[] logq;
-            using (Tape.NoGrad())
-            {
-                var theta = Variables(adapted, false);
-                logq = InferenceNetwork.LogProb(theta, Conditions(adapted, false)).ToArray();
-            }
-            float standardization = _variables?.LogDetJacobian() ?? 0f;
-            result.LogDetJacobian.TryGetValue(Keys.InferenceVariables, out var adapterLogDet);
-            for (int i = 0; i < logq.Length; i++) logq[i] += standardization + (adapterLogDet is null ? 0f : adapterLogDet[i]);
-            return logq;
+            var theta = Variables(adapted, false);
+            logq = InferenceNetwork.LogProb(theta, Conditions(adapted, false)).ToArray();
         }
-        finally
-        {
-            Training = previous;
-        }
+        float standardization = VariableStandardizer?.LogDetJacobian() ?? 0f;
+        result.LogDetJacobian.TryGetValue(Keys.InferenceVariables, out var adapterLogDet);
+        for (int i = 0; i < logq.Length; i++) logq[i] += standardization + (adapterLogDet is null ? 0f : adapterLogDet[i]);
+        return logq;
     }
 
     /// <summary>Learned summary statistics h(x) (B, S) of raw data.</summary>
@@ -313,19 +229,9 @@ public sealed class ContinuousApproximator : ITrainableApproximator
     {
         ArgumentNullException.ThrowIfNull(data);
         if (SummaryNetwork is null) throw new InvalidOperationException("ContinuousApproximator: there is no summary network.");
-        var previous = Training;
-        Training = false;
-        // Runs on the device the parameters live on (ParameterStore.MoveTo); new tensors go there too.
-        using var device = BackendScope.Use(Store.Backend);
-        try
-        {
-            using var noGrad = Tape.NoGrad();
-            return _encoder!.Encode(Adapter.Forward(data, strict: false), false).Slice(1, 0, SummaryNetwork.SummaryDim).ToArray();
-        }
-        finally
-        {
-            Training = previous;
-        }
+        using var evaluation = Evaluate();
+        using var noGrad = Tape.NoGrad();
+        return Encoder!.Encode(Adapter.Forward(data, strict: false), false).Slice(1, 0, SummaryNetwork.SummaryDim).ToArray();
     }
 
     /// <summary>Posterior mean, median, sd and 5/50/95% quantiles per data set and parameter key, from draws.</summary>
@@ -353,39 +259,29 @@ public sealed class ContinuousApproximator : ITrainableApproximator
     public float[] SummarySpace(SimulationBatch data, out int dim)
     {
         ArgumentNullException.ThrowIfNull(data);
-        if (_encoder is null)
+        if (Encoder is null)
             throw new InvalidOperationException("ContinuousApproximator: an unconditional network has no summary space (no summary network and no inference conditions), so there is nothing to compare data by.");
         int width = SummarySpaceDim;
-        var previous = Training;
-        Training = false;
-        // Runs on the device the parameters live on (ParameterStore.MoveTo); new tensors go there too.
-        using var device = BackendScope.Use(Store.Backend);
-        try
+        using var evaluation = Evaluate();
+        var adapted = Adapter.Forward(data, strict: false);
+        int b = adapted.BatchSize;
+        var result = new float[b * width];
+        int setSize = SummaryNetwork is not null && adapted.Contains(Keys.SummaryVariables) && adapted.Shape(Keys.SummaryVariables).Length > 1
+            ? adapted.Shape(Keys.SummaryVariables)[1] : 1;
+        // Chunks bound the summary network's activations (chunk * N set elements), as sampling does.
+        int perChunk = SummaryNetwork is null ? Math.Max(1, b) : Math.Max(1, Options.SampleChunkRows / Math.Max(1, setSize));
+        using var noGrad = Tape.NoGrad();
+        for (int start = 0; start < b; start += perChunk)
         {
-            var adapted = Adapter.Forward(data, strict: false);
-            int b = adapted.BatchSize;
-            var result = new float[b * width];
-            int setSize = SummaryNetwork is not null && adapted.Contains(Keys.SummaryVariables) && adapted.Shape(Keys.SummaryVariables).Length > 1
-                ? adapted.Shape(Keys.SummaryVariables)[1] : 1;
-            // Chunks bound the summary network's activations (chunk * N set elements), as sampling does.
-            int perChunk = SummaryNetwork is null ? Math.Max(1, b) : Math.Max(1, Options.SampleChunkRows / Math.Max(1, setSize));
-            using var noGrad = Tape.NoGrad();
-            for (int start = 0; start < b; start += perChunk)
-            {
-                int count = Math.Min(perChunk, b - start);
-                var chunk = start == 0 && count == b ? adapted : adapted.Slice(start, count);
-                // Conditions are (count, S + C) with the summaries first; without a summary network they are (count, C).
-                var conditions = _encoder.Encode(chunk, false);
-                var summaries = SummaryNetwork is null ? conditions : conditions.Slice(1, 0, width);
-                summaries.ToArray().CopyTo(result.AsSpan(start * width));
-            }
-            dim = width;
-            return result;
+            int count = Math.Min(perChunk, b - start);
+            var chunk = start == 0 && count == b ? adapted : adapted.Slice(start, count);
+            // Conditions are (count, S + C) with the summaries first; without a summary network they are (count, C).
+            var conditions = Encoder.Encode(chunk, false);
+            var summaries = SummaryNetwork is null ? conditions : conditions.Slice(1, 0, width);
+            summaries.ToArray().CopyTo(result.AsSpan(start * width));
         }
-        finally
-        {
-            Training = previous;
-        }
+        dim = width;
+        return result;
     }
 
     /// <summary>

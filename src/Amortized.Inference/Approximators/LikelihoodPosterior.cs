@@ -1,5 +1,4 @@
 using Amortized.Inference.Simulators;
-using Amortized.Inference.Simulators.Benchmarks;
 using Amortized.Tensors;
 
 namespace Amortized.Inference.Approximators;
@@ -43,9 +42,12 @@ public sealed class LikelihoodPosterior
         _likelihood = likelihood;
     }
 
-    /// <summary>A posterior from a learned likelihood with a benchmark task's prior, keys and prior sampler.</summary>
-    public LikelihoodPosterior(ContinuousApproximator likelihood, BenchmarkTask task)
-        : this(likelihood, RequirePrior(task).LogPrior, task.ParameterDim, task.ParameterKey, task.DataKey, task.SamplePrior)
+    /// <summary>
+    /// A posterior from a learned likelihood and a prior (its log density, parameter key and sampler); the
+    /// likelihood's adapter maps <paramref name="dataKey"/> to the inference variables.
+    /// </summary>
+    public LikelihoodPosterior(ContinuousApproximator likelihood, IPrior prior, string dataKey = "x")
+        : this(likelihood, RequirePrior(prior).LogPrior, prior.ParameterDim, prior.ParameterKey, dataKey, prior.SamplePrior)
     {
     }
 
@@ -252,11 +254,9 @@ public sealed class LikelihoodPosterior
             throw new InvalidOperationException("LikelihoodPosterior: no prior sampler was given, so set LikelihoodPosteriorOptions.InitialPoint.");
     }
 
-    private static BenchmarkTask RequirePrior(BenchmarkTask task)
+    private static IPrior RequirePrior(IPrior prior)
     {
-        ArgumentNullException.ThrowIfNull(task);
-        if (!task.HasLogPrior)
-            throw new ArgumentException($"LikelihoodPosterior: task '{task.Name}' has no log prior density.", nameof(task));
-        return task;
+        ArgumentNullException.ThrowIfNull(prior);
+        return prior;
     }
 }

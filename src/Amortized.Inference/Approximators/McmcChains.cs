@@ -31,7 +31,7 @@ internal sealed class McmcChains
         Theta = new float[chains * dim];
         LogDensity = new double[chains];
         Rngs = new Rng[chains];
-        for (int c = 0; c < chains; c++) Rngs[c] = Rng.Derive(seed, (ulong)c, 0x4D434D43);
+        for (int c = 0; c < chains; c++) Rngs[c] = Rng.Derive(seed, (ulong)c, StreamRegistry.McmcChainTag);
         _points = new float[2 * chains * dim];
         _finite = new float[2 * chains * dim];
         _values = new double[2 * chains];

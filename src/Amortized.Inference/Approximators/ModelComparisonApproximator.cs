@@ -15,7 +15,7 @@ namespace Amortized.Inference.Approximators;
 /// standardised direct conditions (B, C).
 /// </summary>
 /// <remarks>Radev et al. (2021), Amortized Bayesian model comparison with evidential deep learning, IEEE TNNLS.</remarks>
-public sealed class ModelComparisonApproximator : ITrainableApproximator
+public sealed class ModelComparisonApproximator : Approximator
 {
     private readonly ConditionEncoder _encoder;
     private readonly Mlp _classifier;
@@ -26,28 +26,19 @@ public sealed class ModelComparisonApproximator : ITrainableApproximator
     /// </summary>
     public ModelComparisonApproximator(Adapter adapter, int numModels, int conditionDim, SummaryNetwork? summaryNetwork,
         ParameterStore store, Rng rng, ModelComparisonApproximatorOptions? options = null)
+        : base(adapter, store)
     {
-        ArgumentNullException.ThrowIfNull(adapter);
-        ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(rng);
         options ??= new ModelComparisonApproximatorOptions();
         if (numModels < 2) throw new ArgumentOutOfRangeException(nameof(numModels), numModels, "ModelComparisonApproximator: expected at least 2 models.");
         if (options.Classifier.OutputDim != 0)
             throw new ArgumentException($"ModelComparisonApproximator: the classifier's OutputDim is {options.Classifier.OutputDim}; leave it 0, the K logits are added on top.", nameof(options));
-        Adapter = adapter;
-        Store = store;
         Options = options;
         ModelCount = numModels;
-        _encoder = new ConditionEncoder(nameof(ModelComparisonApproximator), summaryNetwork, conditionDim, options.ConditionsKey,
+        Encoder = _encoder = new ConditionEncoder(nameof(ModelComparisonApproximator), summaryNetwork, conditionDim, options.ConditionsKey,
             options.StandardizeConditions, options.StandardizeSummaryInputs);
         _classifier = new Mlp(store, "classifier", _encoder.OutputDim, options.Classifier with { OutputDim = numModels }, rng);
     }
-
-    /// <inheritdoc />
-    public Adapter Adapter { get; }
-
-    /// <inheritdoc />
-    public ParameterStore Store { get; }
 
     /// <summary>The options.</summary>
     public ModelComparisonApproximatorOptions Options { get; }
@@ -58,54 +49,14 @@ public sealed class ModelComparisonApproximator : ITrainableApproximator
     /// <summary>C: the number of direct condition features.</summary>
     public int DirectConditionDim => _encoder.DirectDim;
 
-    /// <summary>The summary network h(x), or null.</summary>
-    public SummaryNetwork? SummaryNetwork => _encoder.SummaryNetwork;
-
-    /// <summary>Running statistics of the direct conditions, or null.</summary>
-    public RunningStandardizer? ConditionStandardizer => _encoder.ConditionStandardizer;
-
-    /// <summary>Running statistics of the summary inputs, or null.</summary>
-    public RunningStandardizer? SummaryInputStandardizer => _encoder.SummaryInputStandardizer;
-
     /// <inheritdoc />
-    public bool Training
-    {
-        get => _classifier.Training;
-        set
-        {
-            _classifier.Training = value;
-            if (SummaryNetwork is not null) SummaryNetwork.Training = value;
-        }
-    }
-
-    /// <inheritdoc />
-    public void BeginStep(ulong seed, long step)
-    {
-        var rng = Rng.Derive(seed, (ulong)step, 0xD0);
-        _classifier.DropoutRng = rng;
-        if (SummaryNetwork is not null) SummaryNetwork.DropoutRng = rng;
-    }
-
-    /// <inheritdoc />
-    public IReadOnlyDictionary<string, double[]> ExportState()
-    {
-        var state = new Dictionary<string, double[]>(StringComparer.Ordinal);
-        _encoder.ExportState(state);
-        return state;
-    }
-
-    /// <inheritdoc />
-    public void ImportState(IReadOnlyDictionary<string, double[]> state)
-    {
-        ArgumentNullException.ThrowIfNull(state);
-        _encoder.ImportState(state);
-    }
+    private protected override Module Head => _classifier;
 
     /// <summary>
     /// Cross-entropy -mean_b sum_k m_bk log softmax(logits)_bk against the one-hot model indicator m (B, K) under
     /// <see cref="ModelComparisonApproximatorOptions.ModelIndicesKey"/> (weighted by <c>sample_weight</c> (B) if present).
     /// </summary>
-    public Tensor Loss(SimulationBatch adapted, bool updateStatistics)
+    public override Tensor Loss(SimulationBatch adapted, bool updateStatistics)
     {
         using var device = BackendScope.Use(Store.Backend);
         ArgumentNullException.ThrowIfNull(adapted);
@@ -130,19 +81,9 @@ public sealed class ModelComparisonApproximator : ITrainableApproximator
     public float[] PredictProbabilities(SimulationBatch data)
     {
         ArgumentNullException.ThrowIfNull(data);
-        var previous = Training;
-        Training = false;
-        // Runs on the device the parameters live on (ParameterStore.MoveTo); new tensors go there too.
-        using var device = BackendScope.Use(Store.Backend);
-        try
-        {
-            using var noGrad = Tape.NoGrad();
-            return Logits(Adapter.Forward(data, strict: false), updateStatistics: false).Softmax(1).ToArray();
-        }
-        finally
-        {
-            Training = previous;
-        }
+        using var evaluation = Evaluate();
+        using var noGrad = Tape.NoGrad();
+        return Logits(Adapter.Forward(data, strict: false), updateStatistics: false).Softmax(1).ToArray();
     }
 
     /// <inheritdoc />

@@ -15,10 +15,9 @@ namespace Amortized.Inference.Approximators;
 /// direct conditions (B, C), as in <see cref="ContinuousApproximator"/>; targets are the standardised inference
 /// variables (B, D). Several rules train at once on one shared trunk.
 /// </summary>
-public sealed class PointApproximator : ITrainableApproximator
+public sealed class PointApproximator : Approximator
 {
     private readonly ConditionEncoder _encoder;
-    private readonly RunningStandardizer? _variables;
     private readonly Mlp _trunk;
     private readonly Dense[] _heads;
     private readonly Dense? _baseline;   // L(c) (B, S + C) -> (B, D), with LinearBaseline
@@ -30,10 +29,9 @@ public sealed class PointApproximator : ITrainableApproximator
     /// </summary>
     public PointApproximator(Adapter adapter, int variableDim, int conditionDim, IReadOnlyList<ScoringRule> rules,
         SummaryNetwork? summaryNetwork, ParameterStore store, Rng rng, PointApproximatorOptions? options = null)
+        : base(adapter, store)
     {
-        ArgumentNullException.ThrowIfNull(adapter);
         ArgumentNullException.ThrowIfNull(rules);
-        ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(rng);
         options ??= new PointApproximatorOptions();
         if (variableDim <= 0) throw new ArgumentOutOfRangeException(nameof(variableDim), variableDim, "PointApproximator: the number of inference variables must be positive.");
@@ -46,14 +44,12 @@ public sealed class PointApproximator : ITrainableApproximator
             ArgumentNullException.ThrowIfNull(rule, nameof(rules));
             if (!names.Add(rule.Name)) throw new ArgumentException($"PointApproximator: two scoring rules are named '{rule.Name}'; names must be unique.", nameof(rules));
         }
-        Adapter = adapter;
-        Store = store;
         Options = options;
         Dimension = variableDim;
         _rules = [.. rules];
-        _encoder = new ConditionEncoder(nameof(PointApproximator), summaryNetwork, conditionDim, options.ConditionsKey,
+        Encoder = _encoder = new ConditionEncoder(nameof(PointApproximator), summaryNetwork, conditionDim, options.ConditionsKey,
             options.StandardizeConditions, options.StandardizeSummaryInputs);
-        if (options.StandardizeVariables) _variables = new RunningStandardizer(variableDim);
+        if (options.StandardizeVariables) VariableStandardizer = new RunningStandardizer(variableDim);
         _trunk = new Mlp(store, "point.subnet", _encoder.OutputDim, options.Subnet, rng);
         _heads = new Dense[_rules.Length];
         // With a baseline the heads start at zero, so a fresh model's estimates are the baseline's (after its
@@ -64,12 +60,6 @@ public sealed class PointApproximator : ITrainableApproximator
         if (options.LinearBaseline)
             _baseline = new Dense(store, "point.baseline", _encoder.OutputDim, variableDim, rng, kernelInitializer: Initializer.Zeros);
     }
-
-    /// <inheritdoc />
-    public Adapter Adapter { get; }
-
-    /// <inheritdoc />
-    public ParameterStore Store { get; }
 
     /// <summary>The options.</summary>
     public PointApproximatorOptions Options { get; }
@@ -83,63 +73,18 @@ public sealed class PointApproximator : ITrainableApproximator
     /// <summary>The scoring rules, one head each.</summary>
     public IReadOnlyList<ScoringRule> Rules => _rules;
 
-    /// <summary>The summary network h(x), or null.</summary>
-    public SummaryNetwork? SummaryNetwork => _encoder.SummaryNetwork;
-
-    /// <summary>Running statistics of the inference variables, or null.</summary>
-    public RunningStandardizer? VariableStandardizer => _variables;
-
-    /// <summary>Running statistics of the direct conditions, or null.</summary>
-    public RunningStandardizer? ConditionStandardizer => _encoder.ConditionStandardizer;
-
-    /// <summary>Running statistics of the summary inputs, or null.</summary>
-    public RunningStandardizer? SummaryInputStandardizer => _encoder.SummaryInputStandardizer;
-
     /// <inheritdoc />
-    public bool Training
-    {
-        get => _trunk.Training;
-        set
-        {
-            _trunk.Training = value;
-            if (SummaryNetwork is not null) SummaryNetwork.Training = value;
-        }
-    }
-
-    /// <inheritdoc />
-    public void BeginStep(ulong seed, long step)
-    {
-        var rng = Rng.Derive(seed, (ulong)step, 0xD0);
-        _trunk.DropoutRng = rng;
-        if (SummaryNetwork is not null) SummaryNetwork.DropoutRng = rng;
-    }
-
-    /// <inheritdoc />
-    public IReadOnlyDictionary<string, double[]> ExportState()
-    {
-        var state = new Dictionary<string, double[]>(StringComparer.Ordinal);
-        ConditionEncoder.Put(state, "standardize.variables", _variables);
-        _encoder.ExportState(state);
-        return state;
-    }
-
-    /// <inheritdoc />
-    public void ImportState(IReadOnlyDictionary<string, double[]> state)
-    {
-        ArgumentNullException.ThrowIfNull(state);
-        ConditionEncoder.Get(nameof(PointApproximator), state, "standardize.variables", _variables);
-        _encoder.ImportState(state);
-    }
+    private protected override Module Head => _trunk;
 
     /// <summary>
     /// The training loss of an adapted batch: the sum over rules of each rule's mean score (weighted by
     /// <c>sample_weight</c> (B) if present) against the standardised inference variables (B, D).
     /// </summary>
-    public Tensor Loss(SimulationBatch adapted, bool updateStatistics)
+    public override Tensor Loss(SimulationBatch adapted, bool updateStatistics)
     {
         using var device = BackendScope.Use(Store.Backend);
         ArgumentNullException.ThrowIfNull(adapted);
-        var theta = ConditionEncoder.StandardizedVariables(nameof(PointApproximator), adapted, Dimension, _variables, updateStatistics);
+        var theta = ConditionEncoder.StandardizedVariables(nameof(PointApproximator), adapted, Dimension, VariableStandardizer, updateStatistics);
         var conditions = _encoder.Encode(adapted, updateStatistics);
         if (_baseline is not null) theta -= _baseline.Forward(conditions);
         var features = _trunk.Forward(conditions);
@@ -157,75 +102,56 @@ public sealed class PointApproximator : ITrainableApproximator
     public PointEstimates Estimate(SimulationBatch data)
     {
         ArgumentNullException.ThrowIfNull(data);
-        var previous = Training;
-        Training = false;
-        // Runs on the device the parameters live on (ParameterStore.MoveTo); new tensors go there too.
-        using var device = BackendScope.Use(Store.Backend);
-        try
+        using var evaluation = Evaluate();
+        var adapted = Adapter.Forward(data, strict: false);
+        int b = adapted.BatchSize;
+        var result = new PointEstimates(b);
+        using var noGrad = Tape.NoGrad();
+        var conditions = _encoder.Encode(adapted, updateStatistics: false);
+        var features = _trunk.Forward(conditions);
+        var baseline = _baseline?.Forward(conditions);
+        for (int i = 0; i < _rules.Length; i++)
         {
-            var adapted = Adapter.Forward(data, strict: false);
-            int b = adapted.BatchSize;
-            var result = new PointEstimates(b);
-            using var noGrad = Tape.NoGrad();
-            var conditions = _encoder.Encode(adapted, updateStatistics: false);
-            var features = _trunk.Forward(conditions);
-            var baseline = _baseline?.Forward(conditions);
-            for (int i = 0; i < _rules.Length; i++)
-            {
-                var head = _heads[i].Forward(features);
-                var estimate = _rules[i].Estimate(head, Dimension);
-                // Every estimate's last axis is the variables: (B, D), or (B, Q, D) for quantiles.
-                if (baseline is not null) estimate += estimate.Rank == 3 ? baseline.Reshape(b, 1, Dimension) : baseline;
-                var values = estimate.ToArray();
-                int[] shape = estimate.Shape.ToArray();
-                _variables?.Destandardize(values);
-                float[]? covariance = _rules[i] is MultivariateNormalScore normal ? Destandardize(normal.Covariance(head, Dimension)) : null;
-                var variables = new SimulationBatch(b).Set(Keys.InferenceVariables, (float[])values.Clone(), shape);
-                result.Add(new ScoringRuleEstimate(_rules[i].Name, Adapter.Inverse(variables), values, shape, covariance));
-            }
-            return result;
+            var head = _heads[i].Forward(features);
+            var estimate = _rules[i].Estimate(head, Dimension);
+            // Every estimate's last axis is the variables: (B, D), or (B, Q, D) for quantiles.
+            if (baseline is not null) estimate += estimate.Rank == 3 ? baseline.Reshape(b, 1, Dimension) : baseline;
+            var values = estimate.ToArray();
+            int[] shape = estimate.Shape.ToArray();
+            VariableStandardizer?.Destandardize(values);
+            float[]? covariance = _rules[i] is MultivariateNormalScore normal ? Destandardize(normal.Covariance(head, Dimension)) : null;
+            var variables = new SimulationBatch(b).Set(Keys.InferenceVariables, (float[])values.Clone(), shape);
+            result.Add(new ScoringRuleEstimate(_rules[i].Name, Adapter.Inverse(variables), values, shape, covariance));
         }
-        finally
-        {
-            Training = previous;
-        }
+        return result;
     }
 
     /// <inheritdoc />
-    public bool HasDataInitialization => _baseline is { HasOnlyZeroWeights: true };
+    public override bool HasDataInitialization => _baseline is { HasOnlyZeroWeights: true };
 
     /// <summary>
     /// Fits the linear baseline (with <see cref="PointApproximatorOptions.LinearBaseline"/>, while its weights are
     /// still all zero) by ridge least squares of the standardised inference variables on the conditions, after the
     /// running standardisation has absorbed every row.
     /// </summary>
-    public void InitializeFromData(IReadOnlyList<SimulationBatch> adapted)
+    public override void InitializeFromData(IReadOnlyList<SimulationBatch> adapted)
     {
         ArgumentNullException.ThrowIfNull(adapted);
         if (!HasDataInitialization || adapted.Count == 0) return;
-        var previous = Training;
-        Training = false;
-        using var device = BackendScope.Use(Store.Backend);
-        try
-        {
-            var regression = new RidgeRegression(_encoder.OutputDim, Dimension, "PointApproximator linear baseline", "conditions", "variables");
-            _encoder.ForEachInitializationBatch(adapted, Dimension, _variables, (theta, conditions, rows) => regression.Add(conditions, theta, rows));
-            var (coefficients, intercept, _) = regression.Solve();
-            _baseline!.Kernel.Backend.Upload(Array.ConvertAll(coefficients, v => (float)v), _baseline.Kernel);
-            _baseline.Bias!.Backend.Upload(Array.ConvertAll(intercept, v => (float)v), _baseline.Bias);
-        }
-        finally
-        {
-            Training = previous;
-        }
+        using var evaluation = Evaluate();
+        var regression = new RidgeRegression(_encoder.OutputDim, Dimension, "PointApproximator linear baseline", "conditions", "variables");
+        _encoder.ForEachInitializationBatch(adapted, Dimension, VariableStandardizer, (theta, conditions, rows) => regression.Add(conditions, theta, rows));
+        var (coefficients, intercept, _) = regression.Solve();
+        _baseline!.Kernel.Backend.Upload(Array.ConvertAll(coefficients, v => (float)v), _baseline.Kernel);
+        _baseline.Bias!.Backend.Upload(Array.ConvertAll(intercept, v => (float)v), _baseline.Bias);
     }
 
     /// <summary>Sigma_ij * std_i * std_j per row of (B, D, D): the covariance of x = z * std + mean.</summary>
     private float[] Destandardize(float[] covariance)
     {
-        if (_variables is null) return covariance;
+        if (VariableStandardizer is null) return covariance;
         int d = Dimension;
-        var std = _variables.Std;
+        var std = VariableStandardizer.Std;
         for (int k = 0; k < covariance.Length; k++)
         {
             int i = k / d % d, j = k % d;

@@ -1,6 +1,6 @@
 namespace Amortized.Inference.Diagnostics;
 
-/// <summary>Settings and pass/fail thresholds of <see cref="Diagnostics.Compute"/>.</summary>
+/// <summary>Settings and pass/fail thresholds of <see cref="DiagnosticsReport.Compute"/>.</summary>
 public sealed record DiagnosticsOptions
 {
     /// <summary>Level of the simultaneous ECDF band and of the TARP KS test (0.95: a calibrated parameter leaves

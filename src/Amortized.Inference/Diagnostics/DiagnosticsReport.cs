@@ -3,11 +3,71 @@ using System.Text.Json;
 namespace Amortized.Inference.Diagnostics;
 
 /// <summary>
-/// Everything the diagnostic figures and tables need, computed once by <see cref="Diagnostics.Compute"/>. Shapes
+/// Everything the diagnostic figures and tables need, computed once by <see cref="Compute"/>. Shapes
 /// use N data sets, S draws, D parameters and K band points; arrays are row-major.
 /// </summary>
 public sealed class DiagnosticsReport
 {
+    /// <summary>
+    /// The whole posterior check in one call: SBC ranks with the simultaneous ECDF band and log gamma, coverage and
+    /// calibration error, TARP, z-scores, contraction, recovery and NRMSE, plus a verdict per metric and parameter.
+    /// Shapes: draws (N, S, D), truths (N, D), priorSd (D).
+    /// </summary>
+    /// <param name="draws">Posterior draws (N, S, D), N &gt;= 2.</param>
+    /// <param name="truths">The parameters that generated each data set (N, D).</param>
+    /// <param name="priorSd">Prior standard deviation per parameter (D), for contraction and the NRMSE rule.</param>
+    /// <param name="options">Levels, thresholds and the seed.</param>
+    public static DiagnosticsReport Compute(PosteriorDraws draws, ReadOnlySpan<float> truths, ReadOnlySpan<double> priorSd,
+        DiagnosticsOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(draws);
+        options ??= new DiagnosticsOptions();
+        draws.CheckTruths(truths, nameof(Compute));
+        PosteriorMetrics.CheckPriorSd(priorSd, draws.Parameters, nameof(Compute));
+        if (draws.Datasets < 2) throw new ArgumentException($"Compute: the draws hold N = {draws.Datasets} data set; calibration needs at least 2.", nameof(draws));
+        SimulationBasedCalibration.CheckLevel(options.Confidence, nameof(options), nameof(Compute));
+
+        int n = draws.Datasets, p = draws.Parameters;
+        ulong seed = options.Seed;
+        int[] ranks = SimulationBasedCalibration.Ranks(draws, truths);
+        var fractional = new double[ranks.Length];
+        for (int i = 0; i < ranks.Length; i++) fractional[i] = (double)ranks[i] / draws.Draws;
+        double[] midRanks = SimulationBasedCalibration.MidRanks(ranks, draws.Draws);
+        EcdfBand band = SimulationBasedCalibration.SimultaneousBand(n, options.Confidence, options.BandPoints, options.Simulations, seed);
+        CoverageResult coverage = PosteriorMetrics.ExpectedCoverage(draws, truths, options.CalibrationLevels);
+        double[] contraction = PosteriorMetrics.Contraction(draws, priorSd, options.ContractionVarianceRatio);
+        var medianContraction = new double[p];
+        var column = new double[n];
+        for (int d = 0; d < p; d++)
+        {
+            for (int i = 0; i < n; i++) column[i] = contraction[i * p + d];
+            medianContraction[d] = SampleStatistics.MedianInPlace(column);
+        }
+
+        var report = new DiagnosticsReport(draws, truths.ToArray(), priorSd.ToArray(), options)
+        {
+            Ranks = ranks,
+            FractionalRanks = fractional,
+            Band = band,
+            Ecdf = SimulationBasedCalibration.Ecdf(midRanks, p, band.Z),
+            WithinBand = SimulationBasedCalibration.WithinBand(midRanks, p, band),
+            MaxEcdfDeviation = SimulationBasedCalibration.MaxEcdfDeviation(midRanks, p, band.Z),
+            // Band, log-gamma null and TARP references use seeds seed, seed + 1, seed + 2: three independent streams.
+            LogGamma = SimulationBasedCalibration.CalibrationLogGamma(ranks, p, draws.Draws, options.Simulations, options.LogGammaQuantile, seed + 1),
+            Coverage = coverage,
+            CalibrationError = PosteriorMetrics.CalibrationError(coverage),
+            ZScores = PosteriorMetrics.ZScores(draws, truths),
+            Contraction = contraction,
+            MedianContraction = medianContraction,
+            Recovery = PosteriorMetrics.Recovery(draws, truths),
+            Nrmse = PosteriorMetrics.NormalizedRmse(draws, truths),
+            Tarp = PosteriorMetrics.Tarp(draws, truths, resolution: options.TarpResolution, seed: seed + 2),
+        };
+        // The verdicts read the finished numbers, so they are attached last.
+        report.Rows = DiagnosticsVerdicts.Rows(report);
+        return report;
+    }
+
     internal DiagnosticsReport(PosteriorDraws draws, float[] truths, double[] priorSd, DiagnosticsOptions options)
     {
         Names = draws.Names;

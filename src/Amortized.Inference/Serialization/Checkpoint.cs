@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using Amortized.Inference.Approximators;
-using Amortized.Inference.Workflows;
 
 namespace Amortized.Inference.Serialization;
 
@@ -14,12 +13,11 @@ public static class Checkpoint
 {
     private const string Kind = "checkpoint";
 
-    /// <summary>Writes the checkpoint of <paramref name="trainer"/> training <paramref name="approximator"/>.</summary>
-    public static void Save(string path, ITrainableApproximator approximator, Trainer trainer)
+    /// <summary>Writes the checkpoint of <paramref name="approximator"/> and its trainer's <paramref name="state"/>.</summary>
+    public static void Save(string path, ITrainableApproximator approximator, TrainerState state)
     {
         ArgumentNullException.ThrowIfNull(approximator);
-        ArgumentNullException.ThrowIfNull(trainer);
-        var state = trainer.ExportState();
+        ArgumentNullException.ThrowIfNull(state);
         var tensors = ApproximatorFile.Tensors(approximator.Store.Parameters, approximator.ExportState());
         tensors["optimizer/m"] = TensorEntry.Float32(state.FirstMoment, state.FirstMoment.Length);
         tensors["optimizer/v"] = TensorEntry.Float32(state.SecondMoment, state.SecondMoment.Length);
@@ -29,11 +27,13 @@ public static class Checkpoint
         ModelFile.Write(path, Manifest(state), tensors);
     }
 
-    /// <summary>Loads a checkpoint into <paramref name="approximator"/> (built as before) and <paramref name="trainer"/>.</summary>
-    public static void Restore(string path, ITrainableApproximator approximator, Trainer trainer)
+    /// <summary>
+    /// Loads a checkpoint's weights and state into <paramref name="approximator"/> (built as before) and returns the
+    /// trainer state to import into a trainer with the same options.
+    /// </summary>
+    public static TrainerState Restore(string path, ITrainableApproximator approximator)
     {
         ArgumentNullException.ThrowIfNull(approximator);
-        ArgumentNullException.ThrowIfNull(trainer);
         var contents = ModelFile.Read(path);
         try
         {
@@ -59,7 +59,7 @@ public static class Checkpoint
             }
             bool hasBest = contents.Tensors.TryGetValue("best/values", out var best);
             var bestScore = root.GetProperty("best_score");
-            trainer.ImportState(new TrainerState(history,
+            return new TrainerState(history,
                 root.GetProperty("steps").GetInt64(),
                 root.GetProperty("best_epoch").ValueKind == JsonValueKind.Null ? null : root.GetProperty("best_epoch").GetInt32(),
                 root.GetProperty("simulated_batches").GetInt64(),
@@ -69,7 +69,7 @@ public static class Checkpoint
                 hasBest ? best!.AsFloat32() : null,
                 hasBest ? bestState ?? new Dictionary<string, double[]>() : null,
                 bestScore.ValueKind == JsonValueKind.Null ? double.PositiveInfinity : bestScore.GetDouble(),
-                root.GetProperty("epochs_without_improvement").GetInt32()));
+                root.GetProperty("epochs_without_improvement").GetInt32());
         }
         catch (Exception ex) when (ex is KeyNotFoundException or JsonException or InvalidOperationException or ArgumentException or FormatException)
         {

@@ -234,7 +234,7 @@ public static class ModelFile
     /// in the same directory (so the final rename stays on one volume), flushed to disk, then moved over the target.
     /// On any exception the temporary file is deleted and the target left as it was.
     /// </summary>
-    internal static void ReplaceFile(string path, Action<Stream> write) => Data.AtomicFile.Write(path, write);
+    internal static void ReplaceFile(string path, Action<Stream> write) => FileFormats.AtomicFile.Write(path, write);
 
     internal static InvalidDataException Invalid(string source, string problem, Exception? inner = null) =>
         new($"Model file '{source}': {problem}.", inner);

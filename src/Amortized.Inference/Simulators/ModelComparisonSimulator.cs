@@ -54,7 +54,7 @@ public sealed class ModelComparisonSimulator : ISimulator
         options ??= new SampleOptions();
         int k = _models.Length;
         var indices = new int[batchSize];
-        var rng = Rng.Derive(seed, options.BatchIndex, ulong.MaxValue - 0x1000);
+        var rng = Rng.Derive(seed, options.BatchIndex, StreamRegistry.ModelChoice.First);
         for (int i = 0; i < batchSize; i++)
         {
             double u = rng.NextDouble();

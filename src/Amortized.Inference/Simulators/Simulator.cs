@@ -85,7 +85,7 @@ public sealed class Simulator : ISimulator
 
     internal OrderedDictionary<string, RowValue> RunContext(ulong seed, SampleOptions options)
     {
-        var rng = Rng.Derive(seed, options.BatchIndex, ulong.MaxValue);
+        var rng = Rng.Derive(seed, options.BatchIndex, StreamRegistry.SimulatorContext.First);
         var ctx = new RowContext(rng, -1, null, 0, null, options.FixedValues);
         foreach (Stage s in _stages)
             if (s.Kind == StageKind.Context) s.RowFunction!(ctx);
@@ -153,7 +153,7 @@ public sealed class Simulator : ISimulator
             if (stage.Kind == StageKind.Batched)
             {
                 ulong batchedSeed = Mix(streamSeed, n == 0 ? 0UL : (ulong)rows[0] + 1);
-                var rng = Rng.Derive(batchedSeed, options.BatchIndex, ulong.MaxValue - 1 - (ulong)s);
+                var rng = Rng.Derive(batchedSeed, options.BatchIndex, StreamRegistry.SimulatorBatchedStages.Down((ulong)s));
                 stage.BatchFunction!(new BatchContext(batch, rng, options.FixedValues));
             }
             else if (stage.Kind == StageKind.Row)

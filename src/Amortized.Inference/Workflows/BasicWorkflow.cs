@@ -1,6 +1,6 @@
 using Amortized.Inference.Adapters;
 using Amortized.Inference.Approximators;
-using Amortized.Inference.Data;
+using Amortized.Inference.FileFormats;
 using Amortized.Inference.Diagnostics;
 using Amortized.Inference.Simulators;
 
@@ -13,9 +13,6 @@ namespace Amortized.Inference.Workflows;
 /// </summary>
 public sealed class BasicWorkflow
 {
-    /// <summary>First simulator batch index of misspecification-reference simulations (one data set per batch).</summary>
-    private const ulong ReferenceBatchIndex = 1UL << 63;
-
     private ApproximatorSpec _spec;
 
     /// <summary>Creates the workflow; <paramref name="simulator"/> is needed for online training only.</summary>
@@ -58,7 +55,8 @@ public sealed class BasicWorkflow
     {
         ArgumentNullException.ThrowIfNull(options);
         var simulator = Simulator ?? throw new InvalidOperationException("BasicWorkflow.FitOnline needs a simulator; pass one to the constructor.");
-        EnsureBuilt(simulator.Sample(Math.Min(4, options.BatchSize), options.Seed ^ 0xB0B, new SampleOptions { BatchIndex = ulong.MaxValue - 1 }));
+        EnsureBuilt(simulator.Sample(Math.Min(4, options.BatchSize), options.Seed ^ StreamRegistry.ShapeProbeSalt,
+            new SampleOptions { BatchIndex = StreamRegistry.ShapeProbeBatch.First }));
         Built.ClearMisspecificationReference();   // training moves the summary space the reference lives in
         return History = NewTrainer(options).FitOnline(simulator);
     }
@@ -115,7 +113,7 @@ public sealed class BasicWorkflow
             throw new ArgumentOutOfRangeException(nameof(numDatasets), numDatasets, $"BasicWorkflow: numDatasets is {numDatasets}; the reference needs at least 2.");
         var datasets = new SimulationBatch[numDatasets];
         for (int i = 0; i < numDatasets; i++)
-            datasets[i] = simulator.Sample(1, seed, new SampleOptions { BatchIndex = ReferenceBatchIndex + (ulong)i });
+            datasets[i] = simulator.Sample(1, seed, new SampleOptions { BatchIndex = StreamRegistry.ReferenceBatches.Up((ulong)i) });
         return ComputeMisspecificationReference(SimulationBatch.Concatenate(datasets));
     }
 
@@ -137,7 +135,7 @@ public sealed class BasicWorkflow
 
     /// <summary>
     /// Simulation-based calibration, recovery and the other posterior checks on <paramref name="numDatasets"/> fresh
-    /// simulations with <paramref name="numSamples"/> draws each (<see cref="Diagnostics.Diagnostics.Run"/>).
+    /// simulations with <paramref name="numSamples"/> draws each (<see cref="HeldOutDiagnostics.Run"/>).
     /// </summary>
     /// <param name="numDatasets">N, held-out data sets (simulated from a batch index training never uses).</param>
     /// <param name="numSamples">S, posterior draws per data set.</param>
@@ -148,9 +146,9 @@ public sealed class BasicWorkflow
         string? parameterKey = null, Diagnostics.DiagnosticsOptions? options = null)
     {
         var simulator = Simulator ?? throw new InvalidOperationException("BasicWorkflow.ComputeDiagnostics needs a simulator; pass one to the constructor.");
-        string key = parameterKey ?? (simulator as Simulators.Benchmarks.BenchmarkTask)?.ParameterKey
-            ?? throw new ArgumentException("BasicWorkflow.ComputeDiagnostics: name the simulator's parameter key (parameterKey); only benchmark tasks know theirs.", nameof(parameterKey));
-        return Diagnostics.Diagnostics.Run(Built, simulator, key, numDatasets, numSamples, seed, options);
+        string key = parameterKey ?? (simulator as IPrior)?.ParameterKey
+            ?? throw new ArgumentException("BasicWorkflow.ComputeDiagnostics: name the simulator's parameter key (parameterKey); only simulators with a prior (IPrior) know theirs.", nameof(parameterKey));
+        return HeldOutDiagnostics.Run(Built, simulator, key, numDatasets, numSamples, seed, options);
     }
 
     /// <summary>Writes the trained model (spec, adapter, weights, statistics) to one file, atomically.</summary>

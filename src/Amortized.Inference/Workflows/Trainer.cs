@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Amortized.Inference.Approximators;
+using Amortized.Inference.Serialization;
 using Amortized.Inference.Simulators;
 using Amortized.Networks.Optim;
 using Amortized.Tensors;
@@ -51,34 +52,28 @@ public sealed class Trainer
     {
         ArgumentNullException.ThrowIfNull(simulator);
         int perEpoch = _options.BatchesPerEpoch;
-        CreateOptimizer((long)_options.Epochs * perEpoch, weightDecay: _options.WeightDecay ?? 0f);
         SimulationBatch? validation = _options.ValidationData ?? (_options.ValidationSimulations > 0
-            ? simulator.Sample(_options.ValidationSimulations, _options.Seed, new SampleOptions { BatchIndex = ulong.MaxValue })
+            ? simulator.Sample(_options.ValidationSimulations, _options.Seed,
+                new SampleOptions { BatchIndex = StreamRegistry.ValidationBatch.First })
             : null);
-        SimulationBatch Simulate(long index) => simulator.Sample(_options.BatchSize, _options.Seed, new SampleOptions { BatchIndex = (ulong)index });
-        InitializeFromData(InitializationSimulations(simulator), validation);
-        _clock = Stopwatch.StartNew();
-        long first = _simulatedBatches;
-        var pending = Task.Run(() => Simulate(first));
-        for (int epoch = History.Epochs.Count; epoch < _options.Epochs; epoch++)
+        SimulationBatch Simulate(long index) =>
+            simulator.Sample(_options.BatchSize, _options.Seed, new SampleOptions { BatchIndex = (ulong)index });
+        // The next batch is simulated on a worker thread while the current one trains; batch i is always batch
+        // index i, so a resumed run asks for the batches an uninterrupted one would have.
+        Task<SimulationBatch>? pending = null;
+        IEnumerable<SimulationBatch> Epoch(int epoch)
         {
-            var epochClock = Stopwatch.StartNew();
-            double lossSum = 0;
-            int lossCount = 0;
+            long first = _simulatedBatches;
+            pending ??= Task.Run(() => Simulate(first));
             for (int b = 0; b < perEpoch; b++)
             {
                 var batch = pending.GetAwaiter().GetResult();
                 long next = ++_simulatedBatches;
                 pending = Task.Run(() => Simulate(next));
-                double loss = Step(batch);
-                if (double.IsFinite(loss)) { lossSum += loss; lossCount++; }
-                Report(epoch, b, perEpoch, loss);
-                if (ShouldStop()) break;
+                yield return batch;
             }
-            if (EndEpoch(epoch, lossSum / Math.Max(1, lossCount), validation, epochClock)) break;
         }
-        Finish();
-        return History;
+        return Run(perEpoch, defaultWeightDecay: 0f, InitializationSimulations(simulator), validation, Epoch);
     }
 
     /// <summary>Trains on a fixed set of simulations, reshuffled each epoch; a fraction may be held out.</summary>
@@ -87,48 +82,55 @@ public sealed class Trainer
         ArgumentNullException.ThrowIfNull(data);
         var (train, validation) = SplitValidation(data);
         int perEpoch = (train.BatchSize + _options.BatchSize - 1) / _options.BatchSize;
-        CreateOptimizer((long)_options.Epochs * perEpoch, weightDecay: _options.WeightDecay ?? 1e-4f);
-        InitializeFromData(InitializationRows(train), validation);
         var order = new int[train.BatchSize];
-        _clock = Stopwatch.StartNew();
-        for (int epoch = History.Epochs.Count; epoch < _options.Epochs; epoch++)
+        IEnumerable<SimulationBatch> Epoch(int epoch)
         {
-            var epochClock = Stopwatch.StartNew();
-            Rng.Derive(_options.Seed, (ulong)epoch, 0x5F).Permutation(order);
-            double lossSum = 0;
-            int lossCount = 0;
+            Rng.Derive(_options.Seed, (ulong)epoch, StreamRegistry.EpochOrderTag).Permutation(order);
             for (int b = 0; b < perEpoch; b++)
             {
                 int start = b * _options.BatchSize, count = Math.Min(_options.BatchSize, train.BatchSize - start);
-                double loss = Step(train.SelectRows(order.AsSpan(start, count)));
-                if (double.IsFinite(loss)) { lossSum += loss; lossCount++; }
-                Report(epoch, b, perEpoch, loss);
-                if (ShouldStop()) break;
+                yield return train.SelectRows(order.AsSpan(start, count));
             }
-            if (EndEpoch(epoch, lossSum / Math.Max(1, lossCount), validation, epochClock)) break;
         }
-        Finish();
-        return History;
+        return Run(perEpoch, defaultWeightDecay: 1e-4f, InitializationRows(train), validation, Epoch);
     }
 
     /// <summary>
     /// Trains on a sharded on-disk dataset, streamed in a seeded random order each epoch with at most
     /// <paramref name="bufferShards"/> shards in memory, whatever the dataset's size.
     /// </summary>
-    public TrainingHistory FitDisk(Data.ShardedDataset dataset, SimulationBatch? validation = null, int bufferShards = 2)
+    public TrainingHistory FitDisk(FileFormats.ShardedDataset dataset, SimulationBatch? validation = null, int bufferShards = 2)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         validation ??= _options.ValidationData;
         int perEpoch = (int)((dataset.Count + _options.BatchSize - 1) / _options.BatchSize);
-        CreateOptimizer((long)_options.Epochs * perEpoch, weightDecay: _options.WeightDecay ?? 1e-4f);
-        InitializeFromData(dataset.ReadShuffled(_options.BatchSize, _options.Seed ^ 0x1D17UL, bufferShards), validation);
+        var initialization = dataset.ReadShuffled(_options.BatchSize, _options.Seed ^ StreamRegistry.DiskInitializationSalt, bufferShards);
+        return Run(perEpoch, defaultWeightDecay: 1e-4f, initialization, validation, epoch =>
+            dataset.ReadShuffled(_options.BatchSize, _options.Seed ^ (ulong)epoch * StreamRegistry.DiskEpochSalt, bufferShards));
+    }
+
+    /// <summary>
+    /// The one epoch loop of every training mode: creates the optimizer, runs the data-dependent initialisation of a
+    /// fresh run, then takes a step per batch of <paramref name="epochBatches"/>(epoch) from the epoch after the
+    /// last one recorded (a resumed run) until the last epoch, early stopping, the time budget or cancellation.
+    /// </summary>
+    /// <param name="perEpoch">Batches per epoch, for the schedule's length and progress reports.</param>
+    /// <param name="defaultWeightDecay">Weight decay unless <see cref="TrainingOptions.WeightDecay"/> is set.</param>
+    /// <param name="initialization">Raw rows for the initialisation, read only when a fresh run needs them.</param>
+    /// <param name="validation">Held-out rows scored after each epoch, or null.</param>
+    /// <param name="epochBatches">The raw batches of one epoch, in training order.</param>
+    private TrainingHistory Run(int perEpoch, float defaultWeightDecay, IEnumerable<SimulationBatch> initialization,
+        SimulationBatch? validation, Func<int, IEnumerable<SimulationBatch>> epochBatches)
+    {
+        CreateOptimizer((long)_options.Epochs * perEpoch, weightDecay: _options.WeightDecay ?? defaultWeightDecay);
+        InitializeFromData(initialization, validation);
         _clock = Stopwatch.StartNew();
         for (int epoch = History.Epochs.Count; epoch < _options.Epochs; epoch++)
         {
             var epochClock = Stopwatch.StartNew();
             double lossSum = 0;
             int lossCount = 0, b = 0;
-            foreach (var batch in dataset.ReadShuffled(_options.BatchSize, _options.Seed ^ (ulong)epoch * 0x9E3779B97F4A7C15UL, bufferShards))
+            foreach (var batch in epochBatches(epoch))
             {
                 double loss = Step(batch);
                 if (double.IsFinite(loss)) { lossSum += loss; lossCount++; }
@@ -145,7 +147,7 @@ public sealed class Trainer
     /// Loads a checkpoint written by an earlier run with the same approximator and options; the next Fit call
     /// continues after its last epoch.
     /// </summary>
-    public void Resume(string checkpointPath) => Serialization.Checkpoint.Restore(checkpointPath, _approximator, this);
+    public void Resume(string checkpointPath) => ImportState(Checkpoint.Restore(checkpointPath, _approximator));
 
     /// <summary>Everything needed to continue training exactly where it stopped (with the approximator's own state).</summary>
     public TrainerState ExportState()
@@ -177,18 +179,18 @@ public sealed class Trainer
     private bool NeedsDataInitialization() =>
         !_dataInitialized && History.Steps == 0 && History.Epochs.Count == 0 && _options.DataInitializationRows > 0 && _approximator.HasDataInitialization;
 
-    /// <summary>Online initialisation rows: batches on their own indices, counted down from below the validation set's.</summary>
+    /// <summary>Online initialisation rows: batches on their own indices (<see cref="StreamRegistry.InitializationBatches"/>).</summary>
     private IEnumerable<SimulationBatch> InitializationSimulations(ISimulator simulator)
     {
         for (ulong i = 0; ; i++)
-            yield return simulator.Sample(_options.BatchSize, _options.Seed, new SampleOptions { BatchIndex = ulong.MaxValue - 1 - i });
+            yield return simulator.Sample(_options.BatchSize, _options.Seed, new SampleOptions { BatchIndex = StreamRegistry.InitializationBatches.Down(i) });
     }
 
     /// <summary>Offline initialisation rows: the training rows in a seeded order of their own, a batch at a time.</summary>
     private IEnumerable<SimulationBatch> InitializationRows(SimulationBatch train)
     {
         var order = new int[train.BatchSize];
-        Rng.Derive(_options.Seed, 0x1D17, 0x5F).Permutation(order);
+        Rng.Derive(_options.Seed, 0, StreamRegistry.InitializationOrderTag).Permutation(order);
         for (int start = 0; start < train.BatchSize; start += _options.BatchSize)
             yield return train.SelectRows(order.AsSpan(start, Math.Min(_options.BatchSize, train.BatchSize - start)));
     }
@@ -215,7 +217,7 @@ public sealed class Trainer
             if (next.BatchSize == 0) break;
             var raw = next.BatchSize > _options.DataInitializationRows - rows ? next.Slice(0, _options.DataInitializationRows - rows) : next;
             rows += raw.BatchSize;
-            var batch = NonFiniteRows.Drop(_approximator.Adapter.Forward(raw, strict: true, rng: Rng.Derive(_options.Seed, chunk++, 0x1D17)), out _);
+            var batch = NonFiniteRows.Drop(_approximator.Adapter.Forward(raw, strict: true, rng: Rng.Derive(_options.Seed, chunk++, StreamRegistry.AdapterInitializationTag)), out _);
             if (batch.BatchSize > 0) adapted.Add(batch);
             if (rows >= _options.DataInitializationRows) break;   // before asking the source for more
         }
@@ -237,7 +239,7 @@ public sealed class Trainer
         if (holdOut >= data.BatchSize)
             throw new ArgumentException($"Trainer: validation fraction {_options.ValidationFraction} leaves no training rows out of {data.BatchSize}.");
         var order = new int[data.BatchSize];
-        Rng.Derive(_options.Seed, 0xFA11, 0x5A).Permutation(order);
+        Rng.Derive(_options.Seed, StreamRegistry.ValidationSplitCounter, StreamRegistry.ValidationSplitTag).Permutation(order);
         return (data.SelectRows(order.AsSpan(holdOut)), data.SelectRows(order.AsSpan(0, holdOut)));
     }
 
@@ -262,7 +264,7 @@ public sealed class Trainer
         long step = History.Steps;
         // Non-finite values are checked after the adapter, which may legitimately turn NaN padding into a mask.
         var adapted = NonFiniteRows.Drop(
-            _approximator.Adapter.Forward(raw, strict: true, rng: Rng.Derive(_options.Seed, (ulong)step, 0xAD)), out int dropped);
+            _approximator.Adapter.Forward(raw, strict: true, rng: Rng.Derive(_options.Seed, (ulong)step, StreamRegistry.AdapterStepTag)), out int dropped);
         _dropped += dropped;
         if (adapted.BatchSize == 0)
         {
@@ -314,31 +316,23 @@ public sealed class Trainer
 
     private double ValidationLoss(SimulationBatch validation)
     {
-        _approximator.Training = false;
         double sum = 0;
         int rows = 0;
-        try
+        using var evaluation = EvaluationScope.Enter(_approximator);
+        for (int start = 0; start < validation.BatchSize; start += _options.BatchSize)
         {
-            for (int start = 0; start < validation.BatchSize; start += _options.BatchSize)
+            int count = Math.Min(_options.BatchSize, validation.BatchSize - start);
+            var adapted = NonFiniteRows.Drop(_approximator.Adapter.Forward(validation.Slice(start, count), strict: true,
+                rng: Rng.Derive(_options.Seed, (ulong)start, StreamRegistry.AdapterValidationTag)), out _);
+            if (adapted.BatchSize == 0) continue;
+            _workspace.Reset();
+            using (_workspace.Activate())
+            using (Tape.NoGrad())
             {
-                int count = Math.Min(_options.BatchSize, validation.BatchSize - start);
-                var adapted = NonFiniteRows.Drop(_approximator.Adapter.Forward(validation.Slice(start, count), strict: true,
-                    rng: Rng.Derive(_options.Seed, (ulong)start, 0xAE)), out _);
-                if (adapted.BatchSize == 0) continue;
-                _workspace.Reset();
-                using (BackendScope.Use(_approximator.Store.Backend))
-                using (_workspace.Activate())
-                using (Tape.NoGrad())
-                {
-                    _approximator.BeginStep(_options.Seed ^ 0xFFFF, start);
-                    sum += _approximator.Loss(adapted, updateStatistics: false).Item() * adapted.BatchSize;
-                }
-                rows += adapted.BatchSize;
+                _approximator.BeginStep(_options.Seed ^ StreamRegistry.ValidationStepSalt, start);
+                sum += _approximator.Loss(adapted, updateStatistics: false).Item() * adapted.BatchSize;
             }
-        }
-        finally
-        {
-            _approximator.Training = true;
+            rows += adapted.BatchSize;
         }
         return rows == 0 ? double.NaN : sum / rows;
     }
@@ -362,7 +356,7 @@ public sealed class Trainer
         }
         else _epochsWithoutImprovement++;
         _options.OnEpochEnd?.Invoke(this);
-        if (_options.CheckpointPath is not null) Serialization.Checkpoint.Save(_options.CheckpointPath, _approximator, this);
+        if (_options.CheckpointPath is not null) Checkpoint.Save(_options.CheckpointPath, _approximator, ExportState());
         if (_options.EarlyStoppingPatience is { } patience && validation is not null && _epochsWithoutImprovement >= patience)
         {
             History.StopReason = "early stopping";

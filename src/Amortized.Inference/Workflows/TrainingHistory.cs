@@ -1,8 +1,6 @@
-namespace Amortized.Inference.Workflows;
+using Amortized.Inference.Serialization;
 
-/// <summary>One epoch of training.</summary>
-public sealed record EpochRecord(int Epoch, double TrainLoss, double? ValidationLoss, double LearningRate, double Seconds,
-    int SkippedSteps, int DroppedRows);
+namespace Amortized.Inference.Workflows;
 
 /// <summary>Train and validation loss per epoch, learning rate, timing and why training stopped.</summary>
 public sealed class TrainingHistory

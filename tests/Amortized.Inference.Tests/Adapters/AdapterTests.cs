@@ -217,7 +217,7 @@ public sealed class AdapterTests
     [Fact]
     public void DesignSketch_SetsBatch_ProducesNetworkInputs()
     {
-        SimulationBatch batch = new Amortized.Inference.Simulators.Benchmarks.GaussianMeanSets().Sample(8, 1);
+        SimulationBatch batch = new Amortized.Inference.Tasks.GaussianMeanSets().Sample(8, 1);
         var adapter = new Adapter()
             .AsSet("x").Sqrt("n")
             .Concatenate(["mu"], Keys.InferenceVariables)

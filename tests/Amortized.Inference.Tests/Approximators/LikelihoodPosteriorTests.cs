@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Amortized.Inference.Adapters;
 using Amortized.Inference.Approximators;
 using Amortized.Inference.Simulators;
-using Amortized.Inference.Simulators.Benchmarks;
+using Amortized.Inference.Tasks;
 using Amortized.Inference.Workflows;
 using Amortized.Networks.Flows;
 using Amortized.Tensors;
@@ -155,7 +155,7 @@ public class LikelihoodPosteriorTests(ITestOutputHelper output)
         }).FitOffline(task.Sample(10_000, seed: 1));
         double trained = clock.Elapsed.TotalSeconds;
 
-        var posterior = new LikelihoodPosterior(likelihood, task);
+        var posterior = new LikelihoodPosterior(likelihood, task, task.DataKey);
         const int observations = 5;
         var x = task.Sample(observations, seed: 99).Get("x");
         double worst = 0, average = 0, worstRHat = 0, worstVarRatio = 0;

@@ -1,10 +1,10 @@
 using Amortized.Inference.Simulators;
 using System.Text.Json;
 using Amortized.Inference.Diagnostics;
-using Amortized.Inference.Simulators.Benchmarks;
+using Amortized.Inference.Tasks;
 using Amortized.Inference.Tests.Approximators;
+using Amortized.Inference.Workflows;
 using Xunit;
-using DiagnosticsRunner = Amortized.Inference.Diagnostics.Diagnostics;
 
 namespace Amortized.Inference.Tests.Diagnostics;
 
@@ -15,7 +15,7 @@ public class DiagnosticsReportTests
     private static readonly Lazy<DiagnosticsReport> s_exact = new(() =>
     {
         var (draws, truths) = GaussianLinearPosteriors.Exact.Value;
-        return DiagnosticsRunner.Compute(draws, truths, GaussianLinearPosteriors.PriorSds(), new DiagnosticsOptions { Seed = 1 });
+        return DiagnosticsReport.Compute(draws, truths, GaussianLinearPosteriors.PriorSds(), new DiagnosticsOptions { Seed = 1 });
     });
 
     [Fact]
@@ -53,7 +53,7 @@ public class DiagnosticsReportTests
 
         // With Bonferroni levels (5% / 10 parameters) every calibration row passes: a 95% event.
         var (draws, truths) = GaussianLinearPosteriors.Exact.Value;
-        var strict = DiagnosticsRunner.Compute(draws, truths, GaussianLinearPosteriors.PriorSds(),
+        var strict = DiagnosticsReport.Compute(draws, truths, GaussianLinearPosteriors.PriorSds(),
             new DiagnosticsOptions { Seed = 1, Confidence = 0.995, LogGammaQuantile = 0.005 });
         Assert.True(strict.Calibrated, string.Join("; ", strict.Rows.Where(row => !row.Passed).Select(row => $"{row.Metric} {row.Parameter}: {row.Verdict}")));
     }
@@ -62,7 +62,7 @@ public class DiagnosticsReportTests
     public void Compute_OverConfidentPosterior_EveryCalibrationRowFails()
     {
         var (draws, truths) = GaussianLinearPosteriors.OverConfident.Value;
-        var r = DiagnosticsRunner.Compute(draws, truths, GaussianLinearPosteriors.PriorSds(), new DiagnosticsOptions { Seed = 1 });
+        var r = DiagnosticsReport.Compute(draws, truths, GaussianLinearPosteriors.PriorSds(), new DiagnosticsOptions { Seed = 1 });
         Assert.False(r.Calibrated);
         var calibration = r.Rows.Where(row => s_calibrationMetrics.Contains(row.Metric)).ToList();
         Assert.Equal(31, calibration.Count);
@@ -105,7 +105,7 @@ public class DiagnosticsReportTests
     {
         // Every draw equal: recovery r and z-scores are NaN, which plain JSON numbers cannot hold.
         var draws = new PosteriorDraws(new float[3 * 2 * 1], 3, 2, 1);
-        var r = DiagnosticsRunner.Compute(draws, [0f, 1f, 2f], [1.0]);
+        var r = DiagnosticsReport.Compute(draws, [0f, 1f, 2f], [1.0]);
         Assert.True(double.IsNaN(r.Recovery.Correlation[0]));
         using var doc = JsonDocument.Parse(r.ToJson());
         Assert.Equal("NaN", doc.RootElement.GetProperty("parameter_summaries")[0].GetProperty("recovery_r").GetString());
@@ -115,10 +115,10 @@ public class DiagnosticsReportTests
     public void Compute_InvalidInput_NamesArgumentAndShapes()
     {
         var draws = new PosteriorDraws(new float[4 * 2 * 3], 4, 2, 3);
-        var truths = Assert.Throws<ArgumentException>(() => DiagnosticsRunner.Compute(draws, new float[11], [1.0, 1.0, 1.0]));
+        var truths = Assert.Throws<ArgumentException>(() => DiagnosticsReport.Compute(draws, new float[11], [1.0, 1.0, 1.0]));
         Assert.Equal("truths", truths.ParamName);
         Assert.Contains("(N, D) = (4, 3)", truths.Message);
-        var prior = Assert.Throws<ArgumentException>(() => DiagnosticsRunner.Compute(draws, new float[12], [1.0, 1.0]));
+        var prior = Assert.Throws<ArgumentException>(() => DiagnosticsReport.Compute(draws, new float[12], [1.0, 1.0]));
         Assert.Equal("priorSd", prior.ParamName);
         Assert.Contains("D = 3", prior.Message);
     }
@@ -131,11 +131,11 @@ public class DiagnosticsReportTests
         var task = new GaussianLinear();
         var approximator = GaussianLinearNpeTests.Build(seed: 2);
         approximator.Adapter.Forward(task.Sample(4, seed: 0));   // an adapter learns its split sizes on a first Forward
-        var r = DiagnosticsRunner.Run(approximator, task, "theta", numDatasets: 60, numSamples: 200, seed: 7);
+        var r = HeldOutDiagnostics.Run(approximator, task, "theta", numDatasets: 60, numSamples: 200, seed: 7);
         Assert.Equal((60, 200, 10), (r.Datasets, r.Draws, r.Parameters));
         Assert.Equal(task.ParameterNames, r.Names);
         // Fresh data: the reserved batch index, not batch 0, which training with the same seed would have seen.
-        Assert.Equal(task.Sample(60, seed: 7, new SampleOptions { BatchIndex = DiagnosticsRunner.HeldOutBatchIndex }).Get("theta"), r.Truths);
+        Assert.Equal(task.Sample(60, seed: 7, new SampleOptions { BatchIndex = StreamRegistry.HeldOutBatch.First }).Get("theta"), r.Truths);
         Assert.NotEqual(task.Sample(60, seed: 7).Get("theta"), r.Truths);
         Assert.All(r.PriorSd, sd => Assert.InRange(sd, Math.Sqrt(0.1) * 0.97, Math.Sqrt(0.1) * 1.03));   // 10^4 prior draws
         Assert.False(r.Calibrated);
@@ -145,7 +145,7 @@ public class DiagnosticsReportTests
     [Fact]
     public void Run_MissingKey_NamesTheKeys()
     {
-        var ex = Assert.Throws<ArgumentException>(() => DiagnosticsRunner.Run(GaussianLinearNpeTests.Build(seed: 2), new GaussianLinear(), "mu", numDatasets: 4, numSamples: 4));
+        var ex = Assert.Throws<ArgumentException>(() => HeldOutDiagnostics.Run(GaussianLinearNpeTests.Build(seed: 2), new GaussianLinear(), "mu", numDatasets: 4, numSamples: 4));
         Assert.Equal("parameterKey", ex.ParamName);
         Assert.Contains("'mu'", ex.Message);
         Assert.Contains("theta", ex.Message);

@@ -1,5 +1,5 @@
 using Amortized.Inference.Diagnostics;
-using Amortized.Inference.Simulators.Benchmarks;
+using Amortized.Inference.Tasks;
 using Amortized.Tensors;
 
 namespace Amortized.Inference.Tests.Diagnostics;

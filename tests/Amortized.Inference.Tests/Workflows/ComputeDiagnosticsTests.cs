@@ -1,7 +1,7 @@
 using Amortized.Inference.Adapters;
 using Amortized.Inference.Approximators;
 using Amortized.Inference.Simulators;
-using Amortized.Inference.Simulators.Benchmarks;
+using Amortized.Inference.Tasks;
 using Amortized.Inference.Workflows;
 using Amortized.Networks.Flows;
 using Xunit;

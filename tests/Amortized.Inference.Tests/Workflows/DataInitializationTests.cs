@@ -1,8 +1,8 @@
 using Amortized.Inference.Adapters;
 using Amortized.Inference.Approximators;
-using Amortized.Inference.Data;
+using Amortized.Inference.FileFormats;
 using Amortized.Inference.Simulators;
-using Amortized.Inference.Simulators.Benchmarks;
+using Amortized.Inference.Tasks;
 using Amortized.Inference.Workflows;
 using Amortized.Networks.Flows;
 using Xunit;

@@ -1,0 +1,198 @@
+using System.Buffers;
+using System.Text.Json;
+using Amortized.Inference.Simulators;
+
+namespace Amortized.Inference.FileFormats;
+
+/// <summary>
+/// The manifest of a sharded dataset, <c>manifest.json</c>:
+/// <code>
+/// { "format": "amortized-sharded-dataset", "version": 1, "total_rows": 250,
+///   "keys": [ { "name": "theta", "shape": [2], "dtype": "float32" }, ... ],
+///   "shards": [ { "file": "shard-00000.npz", "rows": 100 }, ... ] }
+/// </code>
+/// "shape" is the per-row shape (no batch axis); dtype is float32, float64, int32, int64 or bool.
+/// Written and read by hand with Utf8JsonWriter / JsonDocument (no reflection, so AOT-safe).
+/// </summary>
+internal sealed class ShardManifest
+{
+    public const string FileName = "manifest.json";
+    public const string FormatName = "amortized-sharded-dataset";
+    public const int CurrentVersion = 1;
+
+    internal sealed record KeySpec(string Name, int[] RowShape, NpyDType DType);
+
+    internal sealed record ShardSpec(string File, int Rows);
+
+    public List<KeySpec> Keys { get; } = [];
+
+    public List<ShardSpec> Shards { get; } = [];
+
+    public long TotalRows { get; private set; }
+
+    public void AddShard(string file, int rows)
+    {
+        Shards.Add(new ShardSpec(file, rows));
+        TotalRows += rows;
+    }
+
+    public KeySpec? FindKey(string name) => Keys.Find(k => k.Name == name);
+
+    public byte[] ToJson()
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteString("format", FormatName);
+            w.WriteNumber("version", CurrentVersion);
+            w.WriteNumber("total_rows", TotalRows);
+            w.WriteStartArray("keys");
+            foreach (KeySpec k in Keys)
+            {
+                w.WriteStartObject();
+                w.WriteString("name", k.Name);
+                w.WriteStartArray("shape");
+                foreach (int d in k.RowShape) w.WriteNumberValue(d);
+                w.WriteEndArray();
+                w.WriteString("dtype", DTypeName(k.DType));
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteStartArray("shards");
+            foreach (ShardSpec s in Shards)
+            {
+                w.WriteStartObject();
+                w.WriteString("file", s.File);
+                w.WriteNumber("rows", s.Rows);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Reads and checks <c>manifest.json</c> of <paramref name="directory"/>.</summary>
+    public static ShardManifest Read(string directory)
+    {
+        string path = Path.Combine(directory, FileName);
+        if (!File.Exists(path))
+            throw new FileNotFoundException(
+                $"Sharded dataset: {directory} has no {FileName}; it is not a dataset written by "
+                + "ShardedDatasetWriter (or the writer never finished a shard).", path);
+        byte[] bytes = File.ReadAllBytes(path);
+        try
+        {
+            using JsonDocument doc = JsonDocument.Parse(bytes);
+            return Parse(doc.RootElement);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: not valid JSON ({e.Message}).", e);
+        }
+        catch (ManifestException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
+    }
+
+    private static ShardManifest Parse(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object) throw new ManifestException($"expected a JSON object; found {root.ValueKind}.");
+        string format = Property(root, "format", JsonValueKind.String).GetString()!;
+        if (format != FormatName) throw new ManifestException($"format is '{format}'; expected '{FormatName}'.");
+        int version = Int(Property(root, "version", JsonValueKind.Number), "version");
+        if (version != CurrentVersion)
+            throw new ManifestException($"version {version} is not supported; this reader reads version {CurrentVersion}.");
+
+        var manifest = new ShardManifest();
+        foreach (JsonElement k in Property(root, "keys", JsonValueKind.Array).EnumerateArray())
+        {
+            string name = Property(k, "name", JsonValueKind.String).GetString()!;
+            if (name.Length == 0 || manifest.FindKey(name) is not null)
+                throw new ManifestException($"key name '{name}' is empty or listed twice.");
+            var shape = new List<int>();
+            foreach (JsonElement d in Property(k, "shape", JsonValueKind.Array).EnumerateArray())
+            {
+                int dim = d.ValueKind == JsonValueKind.Number ? Int(d, $"key '{name}' shape") : -1;
+                if (dim < 0) throw new ManifestException($"key '{name}' has shape element {d}; expected non-negative integers.");
+                shape.Add(dim);
+            }
+            string dtype = Property(k, "dtype", JsonValueKind.String).GetString()!;
+            manifest.Keys.Add(new KeySpec(name, [.. shape], ParseDType(dtype, name)));
+        }
+        foreach (JsonElement s in Property(root, "shards", JsonValueKind.Array).EnumerateArray())
+        {
+            string file = Property(s, "file", JsonValueKind.String).GetString()!;
+            if (file.Length == 0 || file != Path.GetFileName(file) || file is "." or "..")
+                throw new ManifestException($"shard file '{file}' must be a plain file name inside the dataset folder.");
+            int rows = Int(Property(s, "rows", JsonValueKind.Number), $"shard '{file}' rows");
+            if (rows < 0) throw new ManifestException($"shard '{file}' has {rows} rows.");
+            manifest.AddShard(file, rows);
+        }
+        JsonElement total = Property(root, "total_rows", JsonValueKind.Number);
+        if (!total.TryGetInt64(out long totalRows) || totalRows != manifest.TotalRows)
+            throw new ManifestException($"total_rows is {total}, but the shards listed hold {manifest.TotalRows} rows.");
+        return manifest;
+    }
+
+    public static string DTypeName(NpyDType dtype) => dtype switch
+    {
+        NpyDType.Float32 => "float32",
+        NpyDType.Float64 => "float64",
+        NpyDType.Int32 => "int32",
+        NpyDType.Int64 => "int64",
+        _ => "bool",
+    };
+
+    private static NpyDType ParseDType(string text, string key) => text switch
+    {
+        "float32" => NpyDType.Float32,
+        "float64" => NpyDType.Float64,
+        "int32" => NpyDType.Int32,
+        "int64" => NpyDType.Int64,
+        "bool" => NpyDType.Bool,
+        _ => throw new ManifestException($"key '{key}' has dtype '{text}'; expected float32, float64, int32, int64 or bool."),
+    };
+
+    private static JsonElement Property(JsonElement obj, string name, JsonValueKind kind)
+    {
+        if (obj.ValueKind != JsonValueKind.Object)
+            throw new ManifestException($"expected an object holding '{name}'; found {obj.ValueKind} {obj}.");
+        if (!obj.TryGetProperty(name, out JsonElement value))
+            throw new ManifestException($"field '{name}' is missing.");
+        if (value.ValueKind != kind)
+            throw new ManifestException($"field '{name}' is {value.ValueKind} {value}; expected {kind}.");
+        return value;
+    }
+
+    private static int Int(JsonElement e, string what) =>
+        e.TryGetInt32(out int v) ? v : throw new ManifestException($"{what} is {e}; expected a 32-bit integer.");
+
+    /// <summary>A problem in the manifest's content; <see cref="Read"/> rethrows it with the file's path.</summary>
+    private sealed class ManifestException(string message) : Exception(message);
+
+    /// <summary>Checks that a shard's arrays match the manifest: the same keys, dtypes, row count and row shapes.</summary>
+    public void CheckShard(string path, int expectedRows, Dictionary<string, NpyArray> arrays)
+    {
+        foreach (KeySpec k in Keys)
+        {
+            if (!arrays.TryGetValue(k.Name, out NpyArray? a))
+                throw new InvalidDataException(
+                    $"{path}: key '{k.Name}' of the manifest is missing; the shard holds {ShapeText.Keys(arrays.Keys)}.");
+            int[] expected = [expectedRows, .. k.RowShape];
+            if (!ShapeText.Equal(a.Shape, expected))
+                throw new InvalidDataException(
+                    $"{path}: key '{k.Name}' has shape {ShapeText.Format(a.Shape)}; the manifest says "
+                    + $"{ShapeText.Format(expected)} ({expectedRows} rows of {ShapeText.Format(k.RowShape)}).");
+            if (a.DType != k.DType)
+                throw new InvalidDataException(
+                    $"{path}: key '{k.Name}' is {DTypeName(a.DType)}; the manifest says {DTypeName(k.DType)}.");
+        }
+        foreach (string name in arrays.Keys)
+            if (FindKey(name) is null)
+                throw new InvalidDataException(
+                    $"{path}: key '{name}' is not in the manifest, which lists {ShapeText.Keys(Keys.ConvertAll(k => k.Name))}.");
+    }
+}

@@ -1,0 +1,151 @@
+using Amortized.Inference.Adapters;
+using Amortized.Inference.Approximators;
+using Amortized.Inference.Simulators;
+using Amortized.Tensors;
+
+namespace Amortized.Inference.Tasks;
+
+/// <summary>
+/// A benchmark task with fixed-size parameters theta (key <see cref="ParameterKey"/>, shape (B, P)) and data x
+/// (key <see cref="DataKey"/>, shape (B, X)), following the sbibm definitions (Lueckmann et al. 2021,
+/// "Benchmarking Simulation-Based Inference", AISTATS) so results compare with the literature.
+/// </summary>
+public abstract class BenchmarkTask : ISimulator, IPrior
+{
+    private Simulator? _simulator;
+    private Simulator? _prior;
+
+    /// <summary>The task's name as in sbibm (e.g. <c>two_moons</c>).</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Batch key of the parameters.</summary>
+    public virtual string ParameterKey => "theta";
+
+    /// <summary>Batch key of the data.</summary>
+    public virtual string DataKey => "x";
+
+    /// <summary>One name per parameter.</summary>
+    public abstract IReadOnlyList<string> ParameterNames { get; }
+
+    /// <summary>One name per data value.</summary>
+    public abstract IReadOnlyList<string> DataNames { get; }
+
+    /// <summary>Number of parameters P.</summary>
+    public int ParameterDim => ParameterNames.Count;
+
+    /// <summary>Number of data values X.</summary>
+    public int DataDim => DataNames.Count;
+
+    /// <summary>Draws theta (length P) from the prior.</summary>
+    public abstract void SamplePrior(Rng rng, Span<float> theta);
+
+    /// <summary>Simulates x (length X) given theta (length P).</summary>
+    public abstract void Simulate(ReadOnlySpan<float> theta, Rng rng, Span<float> x);
+
+    /// <summary>Log prior density of theta (negative infinity outside the support).</summary>
+    public abstract double LogPrior(ReadOnlySpan<float> theta);
+
+    /// <summary>The prior's support (shared by every parameter); the default adapter constrains draws to it.</summary>
+    public virtual ParameterSupport Support => ParameterSupport.Unbounded;
+
+    /// <summary>The summary network this task needs by default (none: its data are a fixed-size vector).</summary>
+    public virtual SummaryNetworkKind DefaultSummaryNetwork => SummaryNetworkKind.None;
+
+    /// <summary>
+    /// The adapter a workflow uses when the user gives none. For the posterior (<paramref name="likelihood"/> false)
+    /// the parameters are the inference variables, constrained to <see cref="Support"/> so that no draw leaves it,
+    /// and the data are the conditions (flat) or, with a summary network, the summary variables as a sequence of
+    /// scalars (B, X, 1). For the likelihood the roles swap: the data are the inference variables and the
+    /// unconstrained parameters the conditions.
+    /// </summary>
+    public virtual Adapter DefaultAdapter(bool likelihood = false, SummaryNetworkKind summary = SummaryNetworkKind.None)
+    {
+        var adapter = new Adapter();
+        if (likelihood)
+        {
+            if (summary != SummaryNetworkKind.None)
+                throw new ArgumentException($"{Name}: a likelihood network conditions on the parameters directly; expected summary network none, got {summary}.", nameof(summary));
+            return adapter.Concatenate([DataKey], Keys.InferenceVariables).Concatenate([ParameterKey], Keys.InferenceConditions);
+        }
+        if (Support.IsBounded) adapter.Constrain(ParameterKey, Support.Lower, Support.Upper, Support.Method);
+        adapter.Concatenate([ParameterKey], Keys.InferenceVariables);
+        return summary == SummaryNetworkKind.None
+            ? adapter.Concatenate([DataKey], Keys.InferenceConditions)
+            : adapter.ExpandDims(DataKey, -1).Rename(DataKey, Keys.SummaryVariables);
+    }
+
+    /// <summary>The composed simulator (prior then likelihood, per row).</summary>
+    public Simulator Simulator => _simulator ??= BuildSimulator();
+
+    /// <inheritdoc/>
+    public SimulationBatch Sample(int batchSize, ulong seed, SampleOptions? options = null) => Simulator.Sample(batchSize, seed, options);
+
+    /// <summary>Draws <paramref name="batchSize"/> parameter vectors only (key <see cref="ParameterKey"/>).</summary>
+    public SimulationBatch SamplePrior(int batchSize, ulong seed, SampleOptions? options = null)
+    {
+        _prior ??= Simulator.Build().Prior(PriorRow);
+        return _prior.Sample(batchSize, seed, options);
+    }
+
+    /// <summary>Simulates data for given parameters <paramref name="theta"/> of shape (B, P).</summary>
+    public SimulationBatch SimulateFrom(float[] theta, ulong seed, SampleOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(theta);
+        if (theta.Length % ParameterDim != 0)
+            throw new ArgumentException($"{Name}: theta has {theta.Length} values; expected a multiple of P = {ParameterDim}.", nameof(theta));
+        int b = theta.Length / ParameterDim;
+        var given = new SimulationBatch(b).Set(ParameterKey, theta, b, ParameterDim);
+        return Simulator.Sample(b, seed, (options ?? new SampleOptions()) with { Given = given });
+    }
+
+    /// <summary>Builds the simulator; the default draws theta then x per row.</summary>
+    protected virtual Simulator BuildSimulator() => Simulator.Build().Prior(PriorRow).Likelihood(LikelihoodRow);
+
+    private void PriorRow(RowContext r)
+    {
+        var theta = new float[ParameterDim];
+        SamplePrior(r.Rng, theta);
+        r.Set(ParameterKey, theta);
+    }
+
+    private void LikelihoodRow(RowContext r)
+    {
+        var x = new float[DataDim];
+        Simulate(r.GetArray(ParameterKey), r.Rng, x);
+        r.Set(DataKey, x);
+    }
+
+    /// <summary>Names prefix_1 .. prefix_count.</summary>
+    protected static string[] Names(string prefix, int count)
+    {
+        var names = new string[count];
+        for (int i = 0; i < count; i++) names[i] = $"{prefix}_{i + 1}";
+        return names;
+    }
+
+    /// <summary>Checks that theta has length P.</summary>
+    protected void CheckTheta(ReadOnlySpan<float> theta)
+    {
+        if (theta.Length != ParameterDim)
+            throw new ArgumentException($"{Name}: theta has length {theta.Length}; expected {ParameterDim}.", nameof(theta));
+    }
+
+    /// <summary>Log density of U(low, high)^D.</summary>
+    protected static double LogUniform(ReadOnlySpan<float> theta, double low, double high)
+    {
+        foreach (float t in theta)
+            if (!(t >= low && t <= high)) return double.NegativeInfinity;
+        return -theta.Length * Math.Log(high - low);
+    }
+
+    /// <summary>Log density of N(mean, std^2) at v.</summary>
+    protected static double LogNormal1(double v, double mean, double std)
+    {
+        double z = (v - mean) / std;
+        return -0.5 * z * z - Math.Log(std) - 0.5 * Math.Log(2 * Math.PI);
+    }
+
+    /// <summary>Log density of LogNormal(mu, sigma) at v.</summary>
+    protected static double LogLogNormal(double v, double mu, double sigma) =>
+        v <= 0 ? double.NegativeInfinity : LogNormal1(Math.Log(v), mu, sigma) - Math.Log(v);
+}

@@ -1,0 +1,43 @@
+using Amortized.Tensors;
+
+namespace Amortized.Inference.Tasks;
+
+/// <summary>gaussian_linear: theta ~ N(0, 0.1 I_10), x ~ N(theta, 0.1 I_10); posterior N(x/2, 0.05 I).</summary>
+public sealed class GaussianLinear : BenchmarkTask
+{
+    private static readonly string[] s_params = Names("theta", 10), s_data = Names("x", 10);
+    private static readonly float s_std = MathF.Sqrt(0.1f);
+
+    /// <inheritdoc/>
+    public override string Name => "gaussian_linear";
+    /// <inheritdoc/>
+    public override IReadOnlyList<string> ParameterNames => s_params;
+    /// <inheritdoc/>
+    public override IReadOnlyList<string> DataNames => s_data;
+
+    /// <inheritdoc/>
+    public override void SamplePrior(Rng rng, Span<float> theta) => rng.FillNormal(theta, 0f, s_std);
+
+    /// <inheritdoc/>
+    public override void Simulate(ReadOnlySpan<float> theta, Rng rng, Span<float> x)
+    {
+        CheckTheta(theta);
+        for (int i = 0; i < x.Length; i++) x[i] = theta[i] + s_std * rng.Normal();
+    }
+
+    /// <inheritdoc/>
+    public override double LogPrior(ReadOnlySpan<float> theta)
+    {
+        double sum = 0;
+        foreach (float t in theta) sum += LogNormal1(t, 0, Math.Sqrt(0.1));
+        return sum;
+    }
+
+    /// <summary>The analytic posterior N(x/2, 0.05 I): its mean (length 10) and the common variance.</summary>
+    public static (double[] Mean, double Variance) Posterior(ReadOnlySpan<float> x)
+    {
+        var mean = new double[x.Length];
+        for (int i = 0; i < x.Length; i++) mean[i] = x[i] / 2.0;
+        return (mean, 0.05);
+    }
+}
