@@ -13,27 +13,30 @@ namespace Amortized.Cli;
 /// </summary>
 internal static class DeviceSelection
 {
-    /// <summary>The values <c>--device</c> accepts.</summary>
-    public static readonly string[] Choices = ["cpu", "cuda", "opencl", "ilgpu-cpu"];
-
     /// <summary>Opens the device; a missing GPU or an AOT binary is a usage error naming what to do instead.</summary>
-    public static IBackend Open(string device)
+    public static IBackend Open(DeviceChoice device)
     {
-        if (device == "cpu") return CpuBackend.Instance;
+        if (device == DeviceChoice.Cpu) return CpuBackend.Instance;
+        string word = CliChoices.Devices.Word(device);
         if (!RuntimeFeature.IsDynamicCodeSupported)
-            throw new UsageException($"--device {device}: this is the native (AOT) build, which cannot generate GPU kernels; run the JIT build (dotnet amortized.dll ...) for --device {device}, or use --device cpu.");
-        return OpenAccelerator(device);
+            throw new UsageException($"--device {word}: this is the native (AOT) build, which cannot generate GPU kernels; run the JIT build (dotnet amortized.dll ...) for --device {word}, or use --device cpu.");
+        return OpenAccelerator(device, word);
     }
 
-    private static IBackend OpenAccelerator(string device)
+    private static IBackend OpenAccelerator(DeviceChoice device, string word)
     {
         try
         {
-            return GpuBackend.Create(device == "ilgpu-cpu" ? "cpu" : device);
+            return GpuBackend.Create(device switch
+            {
+                DeviceChoice.Cuda => GpuDeviceKind.Cuda,
+                DeviceChoice.OpenCL => GpuDeviceKind.OpenCL,
+                _ => GpuDeviceKind.Cpu,
+            });
         }
         catch (InvalidOperationException e)
         {
-            throw new UsageException($"--device {device}: {e.Message}");
+            throw new UsageException($"--device {word}: {e.Message}");
         }
     }
 

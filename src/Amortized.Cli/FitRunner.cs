@@ -28,12 +28,12 @@ internal sealed record FitSettings
     public int BatchSize { get; init; } = 128;
     public int BatchesPerEpoch { get; init; } = 100;
     public ulong Seed { get; init; } = 1;
-    public string InferenceNetwork { get; init; } = "coupling";
+    public InferenceChoice InferenceNetwork { get; init; } = InferenceChoice.Coupling;
     public bool ConditionalAffine { get; init; }
-    public string? SummaryNetwork { get; init; }
-    public string Method { get; init; } = "posterior";
+    public SummaryNetworkKind? SummaryNetwork { get; init; }
+    public FitMethod Method { get; init; } = FitMethod.Posterior;
     public int Threads { get; init; } = Environment.ProcessorCount;
-    public string Device { get; init; } = "cpu";
+    public DeviceChoice Device { get; init; } = DeviceChoice.Cpu;
     public TimeSpan? TimeBudget { get; init; }
     public bool Resume { get; init; }
     public int DiagnosticDatasets { get; init; } = 300;
@@ -52,25 +52,26 @@ internal static class FitRunner
 
     public static int Run(CliContext ctx, FitSettings s)
     {
-        if (s.Device != "cpu" && s.InferenceNetwork == "flow-matching")
-            throw new UsageException($"--device {s.Device}: flow matching runs on the CPU only (its ODE solver and divergence trace are host code); use --device cpu or a coupling/spline flow.");
-        if (s.ConditionalAffine && s.InferenceNetwork == "flow-matching")
+        if (s.Device != DeviceChoice.Cpu && s.InferenceNetwork == InferenceChoice.FlowMatching)
+            throw new UsageException($"--device {CliChoices.Devices.Word(s.Device)}: flow matching runs on the CPU only (its ODE solver and divergence trace are host code); use --device cpu or a coupling/spline flow.");
+        if (s.ConditionalAffine && s.InferenceNetwork == InferenceChoice.FlowMatching)
             throw new UsageException("--conditional-affine is a layer of the coupling and spline flows; flow matching has none.");
         var backend = DeviceSelection.Open(s.Device);
         if ((s.Task is null) == (s.Data.Length == 0))
             throw new UsageException(s.Task is null ? "fit needs a TASK or --data PATH." : "fit takes a TASK or --data, not both.");
-        bool likelihood = s.Method == "likelihood";
+        bool likelihood = s.Method == FitMethod.Likelihood;
         KernelThreading.MaxThreads = s.Threads;
         var folder = new RunFolder(s.Out);
         Directory.CreateDirectory(folder.Path);
 
         var setup = s.Task is not null ? TaskSetup(s, likelihood) : DataSetup(s, likelihood);
-        var approximator = ContinuousApproximator.Build(setup.Spec, setup.Adapter, setup.Probe);
+        var workflow = new BasicWorkflow(setup.Adapter, setup.Spec, setup.Simulator);
+        var approximator = workflow.Build(setup.Probe);
         if (backend is not Tensors.Backends.CpuBackend)
         {
             // Built and initialised on the CPU from the seed, then moved: the same start on every device.
             approximator.Store.MoveTo(backend);
-            ctx.Log($"device: {s.Device} ({(backend as Gpu.GpuBackend)?.Name ?? backend.Device.ToString()})");
+            ctx.Log($"device: {CliChoices.Devices.Word(s.Device)} ({(backend as Gpu.GpuBackend)?.Name ?? backend.Device.ToString()})");
         }
         int epochs = s.Epochs ?? (setup.Training is null ? DefaultOnlineEpochs : DefaultOfflineEpochs);
         var options = new TrainingOptions
@@ -88,14 +89,15 @@ internal static class FitRunner
         ctx.Log($"fit {setup.Description}: {approximator.Store.Count:N0} parameters, {(setup.Training is null ? $"online, {epochs} epochs x {s.BatchesPerEpoch} batches of {s.BatchSize}" : $"offline on {setup.Training.BatchSize:N0} simulations, up to {epochs} epochs")}, {s.Threads} thread(s), seed {s.Seed}");
         if (setup.Shards is not null)
             ctx.Log("note: streaming from disk trains on every shard; validation and diagnostics use a tenth of shard 0, which training also sees, so they are optimistic");
-        var history = Train(ctx, approximator, options, setup, s.Resume && File.Exists(folder.Checkpoint) ? folder.Checkpoint : null);
+        if (s.Resume && File.Exists(folder.Checkpoint))
+            ctx.Log($"resumed from {folder.Checkpoint} after epoch {workflow.Resume(folder.Checkpoint)}");
+        var history = Train(ctx, workflow, options, setup);
 
         // Summary-space vectors of fresh simulations (or held-out data) against which 'sample' checks observations.
         if (!likelihood && approximator.SummarySpaceDim > 0)
         {
             // The workflow simulates each reference data set as its own batch, so per-batch context (gaussian_mean_sets'
             // n) varies over the reference as it does over observations, and it drops non-finite rows.
-            var workflow = new BasicWorkflow(approximator, setup.Simulator);
             try
             {
                 if (setup.Simulator is not null) workflow.ComputeMisspecificationReference(MisspecificationReferenceSize, s.Seed);
@@ -109,14 +111,14 @@ internal static class FitRunner
         }
         var metadata = new Dictionary<string, string>
         {
-            ["method"] = s.Method,
+            ["method"] = CliChoices.Methods.Word(s.Method),
             // The observation layout, so the C library (libamortized) can read set and time-series models too.
             [ObservationShapes.MetadataKey] = ObservationShapes.Format(setup.Inputs.Select(k => new KeyValuePair<string, int[]>(k.Name, k.RowShape))),
         };
         if (s.Task is not null) metadata["task"] = TaskNames.Normalize(s.Task);
         try
         {
-            ApproximatorFile.Save(folder.Model, approximator, metadata);
+            workflow.Save(folder.Model, metadata);
         }
         catch (ArgumentException e)
         {
@@ -130,9 +132,9 @@ internal static class FitRunner
         {
             Task = s.Task is null ? null : TaskNames.Normalize(s.Task),
             DataSource = s.Data.Length == 0 ? null : string.Join(",", s.Data.Select(Path.GetFullPath)),
-            Method = s.Method,
-            InferenceNetwork = s.InferenceNetwork,
-            SummaryNetwork = NetworkChoices.SummaryName(setup.Spec.Summary),
+            Method = CliChoices.Methods.Word(s.Method),
+            InferenceNetwork = CliChoices.InferenceNetworks.Word(s.InferenceNetwork),
+            SummaryNetwork = CliChoices.SummaryNetworks.Word(setup.Spec.Summary),
             Parameters = setup.Parameters,
             ParameterNames = setup.ParameterNames,
             Inputs = setup.Inputs,
@@ -172,9 +174,9 @@ internal static class FitRunner
     private static Setup TaskSetup(FitSettings s, bool likelihood)
     {
         var task = TaskNames.Create(s.Task!);
-        var summary = s.SummaryNetwork is null ? task.DefaultSummaryNetwork : NetworkChoices.Summary(s.SummaryNetwork);
+        var summary = s.SummaryNetwork ?? task.DefaultSummaryNetwork;
         if (likelihood && summary != SummaryNetworkKind.None)
-            throw new UsageException($"--method likelihood learns p(x | theta) and needs no summary network; got --summary-network {NetworkChoices.SummaryName(summary)}.");
+            throw new UsageException($"--method likelihood learns p(x | theta) and needs no summary network; got --summary-network {CliChoices.SummaryNetworks.Word(summary)}.");
         Adapter adapter;
         try { adapter = task.DefaultAdapter(likelihood, summary); }
         catch (Exception e) when (e is ArgumentException or NotSupportedException) { throw new UsageException(e.Message); }
@@ -182,7 +184,7 @@ internal static class FitRunner
             new SampleOptions { BatchIndex = StreamRegistry.ShapeProbeBatch.First });
         var inputs = probe.Keys.Where(k => k != task.ParameterKey).Select(k => new InputKey(k, probe.Shape(k)[1..].ToArray())).ToArray();
         var spec = NetworkChoices.Spec(s.InferenceNetwork, summary, s.Seed, s.ConditionalAffine);
-        string description = $"{task.Name} ({(likelihood ? "likelihood" : "posterior")}, {s.InferenceNetwork}{(summary == SummaryNetworkKind.None ? "" : " + " + NetworkChoices.SummaryName(summary))})";
+        string description = $"{task.Name} ({CliChoices.Methods.Word(s.Method)}, {Networks(s.InferenceNetwork, summary)})";
         if (s.Simulations is not int n)
             return new Setup(description, adapter, spec, probe, task, null, task.Sample(Math.Max(256, s.BatchSize * 4), s.Seed, new SampleOptions { BatchIndex = StreamRegistry.ValidationBatch.First }), null, null,
                 [new InputKey(task.ParameterKey, probe.Shape(task.ParameterKey)[1..].ToArray())], [.. task.ParameterNames], inputs);
@@ -208,7 +210,7 @@ internal static class FitRunner
         foreach (string key in s.InferenceVariables.Concat(s.InferenceConditions).Concat(s.SummaryVariables))
             if (!all.Contains(key)) throw new UsageException($"the data have no key '{key}'; they have {string.Join(", ", all.Keys)}.");
         if (all.BatchSize < 10) throw new UsageException($"the data hold {all.BatchSize} simulations; at least 10 are needed to train and validate.");
-        var summaryKind = s.SummaryVariables.Length == 0 ? SummaryNetworkKind.None : NetworkChoices.Summary(s.SummaryNetwork ?? "deepset");
+        var summaryKind = s.SummaryVariables.Length == 0 ? SummaryNetworkKind.None : s.SummaryNetwork ?? SummaryNetworkKind.DeepSet;
         if (s.SummaryVariables.Length > 0 && summaryKind == SummaryNetworkKind.None)
             throw new UsageException("--summary-variables need a summary network; got --summary-network none.");
         var adapter = new Adapter().Concatenate(s.InferenceVariables, Keys.InferenceVariables);
@@ -224,7 +226,7 @@ internal static class FitRunner
             if (all.Shape(key).Length == 1) names.Add(key);
             else for (int i = 0; i < len; i++) names.Add($"{key}[{i}]");
         }
-        string description = $"{string.Join(",", s.Data.Select(Path.GetFileName))} ({s.InferenceNetwork}{(summaryKind == SummaryNetworkKind.None ? "" : " + " + NetworkChoices.SummaryName(summaryKind))})";
+        string description = $"{string.Join(",", s.Data.Select(Path.GetFileName))} ({Networks(s.InferenceNetwork, summaryKind)})";
         if (shards is not null)
         {
             // The first shard's last tenth is held out for validation and diagnostics; the rest stream from disk.
@@ -237,31 +239,27 @@ internal static class FitRunner
             parameters, [.. names], inputs);
     }
 
+    /// <summary>"coupling", or "spline + deepset": the networks of a run, for the log.</summary>
+    private static string Networks(InferenceChoice inference, SummaryNetworkKind summary) =>
+        CliChoices.InferenceNetworks.Word(inference) + (summary == SummaryNetworkKind.None ? "" : " + " + CliChoices.SummaryNetworks.Word(summary));
+
     /// <summary>A seeded shuffle, then 90% for training and 10% (at least 2 rows) held out.</summary>
     private static (SimulationBatch Train, SimulationBatch Validation) Split(SimulationBatch all, ulong seed)
     {
         int n = all.BatchSize;
         int held = Math.Clamp(n / 10, 2, n - 1);
         var order = new int[n];
-        new Amortized.Tensors.Rng(seed, 0x5EED).Permutation(order);
+        new Amortized.Tensors.Rng(seed, StreamRegistry.HoldOutSplitStream).Permutation(order);
         return (all.SelectRows(order.AsSpan(held)), all.SelectRows(order.AsSpan(0, held)));
     }
 
-    private static TrainingHistory Train(CliContext ctx, ContinuousApproximator approximator, TrainingOptions options, Setup setup, string? resumeFrom)
+    private static TrainingHistory Train(CliContext ctx, BasicWorkflow workflow, TrainingOptions options, Setup setup)
     {
         var clock = Stopwatch.StartNew();
-        TrainingHistory Fit(TrainingOptions o)
-        {
-            var trainer = new Trainer(approximator, o);
-            if (resumeFrom is not null)
-            {
-                trainer.Resume(resumeFrom);
-                ctx.Log($"resumed from {resumeFrom} after epoch {trainer.History.Epochs.Count}");
-            }
-            if (setup.Training is not null) return trainer.FitOffline(setup.Training);
-            if (setup.Shards is not null) return trainer.FitDisk(setup.Shards, setup.Validation);
-            return trainer.FitOnline(setup.Simulator!);
-        }
+        TrainingHistory Fit(TrainingOptions o) =>
+            setup.Training is not null ? workflow.FitOffline(setup.Training, o)
+            : setup.Shards is not null ? workflow.FitDisk(setup.Shards, o, setup.Validation)
+            : workflow.FitOnline(o);
 
         void LogEpoch(Trainer t)
         {

@@ -16,7 +16,7 @@ internal static class MisspecificationWarnings
     /// <summary>The test of all observed data sets together, or null when the model holds no reference.</summary>
     public static MmdTestResult? Test(RunInfo run, ContinuousApproximator approximator, SimulationBatch observations)
     {
-        if (run.Method != "posterior" || approximator.MisspecificationReference is not { } reference) return null;
+        if (run.MethodKind != FitMethod.Posterior || approximator.MisspecificationReference is not { } reference) return null;
         if (observations.BatchSize >= reference.Count) return null;
         return approximator.TestMisspecification(observations, bootstrap: 500, seed: 0);
     }

@@ -67,27 +67,29 @@ internal static class Options
     /// One of a fixed set of words. Checked in a CustomParser rather than with AcceptOnlyFromAmong, whose error
     /// lists the choices over several lines; the command promises one line on stderr.
     /// </summary>
-    public static Option<string> Choice(string name, string description, string defaultValue, params string[] choices) =>
+    public static Option<T> Choice<T>(string name, string description, T defaultValue, Choices<T> choices)
+        where T : struct, Enum =>
         new(name)
         {
-            Description = $"{description}: {string.Join(" | ", choices)}",
+            Description = $"{description}: {string.Join(" | ", choices.Words)}",
             DefaultValueFactory = _ => defaultValue,
             CustomParser = r => ParseChoice(r, name, choices) ?? defaultValue,
         };
 
-    public static Option<string?> OptionalChoice(string name, string description, params string[] choices) =>
+    public static Option<T?> OptionalChoice<T>(string name, string description, Choices<T> choices) where T : struct, Enum =>
         new(name)
         {
-            Description = $"{description}: {string.Join(" | ", choices)}",
+            Description = $"{description}: {string.Join(" | ", choices.Words)}",
             CustomParser = r => ParseChoice(r, name, choices),
         };
 
-    private static string? ParseChoice(System.CommandLine.Parsing.ArgumentResult r, string name, string[] choices)
+    private static T? ParseChoice<T>(System.CommandLine.Parsing.ArgumentResult r, string name, Choices<T> choices)
+        where T : struct, Enum
     {
         string token = r.Tokens.Count > 0 ? r.Tokens[^1].Value : "";
         string normalized = token.Trim().ToLowerInvariant().Replace('_', '-');
-        if (choices.Contains(normalized)) return normalized;
-        r.AddError($"{name} must be one of {string.Join(", ", choices)} (got '{token}').");
+        if (choices.TryParse(normalized, out var value)) return value;
+        r.AddError($"{name} must be one of {string.Join(", ", choices.Words)} (got '{token}').");
         return null;
     }
 

@@ -16,7 +16,7 @@ internal static class PosteriorDrawing
         int b = observations.BatchSize, d = run.ParameterNames.Length;
         if ((long)b * numSamples * d > Array.MaxLength)
             throw new UsageException($"{b} data sets x {numSamples} draws x {d} parameters is too many values for one call.");
-        if (run.Method == "likelihood")
+        if (run.MethodKind == FitMethod.Likelihood)
         {
             var result = new float[b * numSamples * d];
             var task = TaskNames.Create(run.Task ?? throw new InvalidDataException("run.json: a likelihood model must name its task (the prior comes from it)."));

@@ -28,6 +28,12 @@ public sealed record RunInfo
     public string Method { get; init; } = "posterior";
     /// <summary>coupling, spline or flow-matching.</summary>
     public string InferenceNetwork { get; init; } = "coupling";
+    /// <summary><see cref="Method"/> as the enum; a word the command does not know is an error naming the file.</summary>
+    [JsonIgnore]
+    internal FitMethod MethodKind => CliChoices.Methods.ParseField(Method, "run.json", "method");
+    /// <summary><see cref="InferenceNetwork"/> as the enum; an unknown word is an error naming the file.</summary>
+    [JsonIgnore]
+    internal InferenceChoice InferenceKind => CliChoices.InferenceNetworks.ParseField(InferenceNetwork, "run.json", "inference_network");
     /// <summary>none, deepset, set-transformer or time-series.</summary>
     public string SummaryNetwork { get; init; } = "none";
     /// <summary>Parameter keys whose posterior is learned (the task's parameters, also for NLE), with per-data-set shapes.</summary>

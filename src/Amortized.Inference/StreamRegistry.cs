@@ -123,6 +123,12 @@ public static class StreamRegistry
     /// <summary>MCMC chains, counter = chain.</summary>
     public const ulong McmcChainTag = 0x4D434D43;
 
+    /// <summary>
+    /// The command line's hold-out split of a fixed budget: the stream of <c>new Rng(seed, stream)</c>, listed with
+    /// the tags so that no tag takes its value.
+    /// </summary>
+    public const ulong HoldOutSplitStream = 0x5EED;
+
     /// <summary>Every training and sampling tag.</summary>
     public static IReadOnlyList<ReservedRange> TrainingTags { get; } =
     [
@@ -131,6 +137,7 @@ public static class StreamRegistry
         Single("adapter validation", AdapterValidationTag), Single("adapter initialisation", AdapterInitializationTag),
         Single("initialisation order", InitializationOrderTag), Single("dropout", DropoutTag),
         Single("flow-matching noise", FlowMatchingNoiseTag), Single("MCMC chains", McmcChainTag),
+        Single("hold-out split", HoldOutSplitStream),
     ];
 
     // --- Seed salts: a derived seed = seed ^ salt, for a stream family of its own ---

@@ -30,7 +30,7 @@ internal static class BenchCommand
         var runs = Options.Int("--runs", "Timed runs per figure (the figure is their median)", 5, 1, 1000);
         var json = new Option<string?>("--json") { Description = "Also write every figure, the machine and the date to this JSON file" };
         var profile = new Option<bool>("--profile") { Description = "Also print the forward / backward / Adam time of the W1 and W2 steps" };
-        var device = Options.Choice("--device", "Run W1-W3 on cpu, or on a GPU through ILGPU in the JIT build (cuda, opencl; ilgpu-cpu emulates one)", "cpu", DeviceSelection.Choices);
+        var device = Options.Choice("--device", "Run W1-W3 on cpu, or on a GPU through ILGPU in the JIT build (cuda, opencl; ilgpu-cpu emulates one)", DeviceChoice.Cpu, CliChoices.Devices);
         var batch = Options.OptionalInt("--batch", "W1/W2 batch size (default: 512 for W1, 128 data sets for W2)", 1, 1 << 20);
         var command = new Command("bench", "Time the reference workloads W1-W4 (training steps/s, sampling latency, GEMM GFLOP/s)")
         {
@@ -38,8 +38,8 @@ internal static class BenchCommand
         };
         command.SetAction(r => CliErrors.Guard(ctx, () =>
         {
-            var backend = DeviceSelection.Open(r.GetValue(device)!);
-            if (backend is not Tensors.Backends.CpuBackend) ctx.Output.WriteLine($"# device {r.GetValue(device)} '{(backend as Gpu.GpuBackend)?.Name}'");
+            var backend = DeviceSelection.Open(r.GetValue(device));
+            if (backend is not Tensors.Backends.CpuBackend) ctx.Output.WriteLine($"# device {CliChoices.Devices.Word(r.GetValue(device))} '{(backend as Gpu.GpuBackend)?.Name}'");
             return Run(ctx, new QuickOptions
             {
                 Threads = r.GetValue(threads)!,

@@ -24,15 +24,15 @@ internal static class FitCommand
         var batchSize = Options.Int("--batch-size", "Simulations per training step", 128, 1, 1_000_000);
         var batches = Options.Int("--batches-per-epoch", "Online training: steps per epoch", 100, 1, 10_000_000);
         var seed = Options.Seed();
-        var inference = Options.Choice("--inference-network", "Inference network", "coupling", NetworkChoices.InferenceNames);
-        var summary = Options.OptionalChoice("--summary-network", "Summary network (default: the task's; deepset for --summary-variables)", NetworkChoices.SummaryNames);
+        var inference = Options.Choice("--inference-network", "Inference network", InferenceChoice.Coupling, CliChoices.InferenceNetworks);
+        var summary = Options.OptionalChoice("--summary-network", "Summary network (default: the task's; deepset for --summary-variables)", CliChoices.SummaryNetworks);
         var conditionalAffine = new Option<bool>("--conditional-affine")
         {
             Description = "Coupling/spline flows: add a layer whose shift and scale are linear in the conditions, fitted by least squares before training (for near-Gaussian posteriors)",
         };
-        var method = Options.Choice("--method", "Learn the posterior (NPE) or the likelihood (NLE, sampled by MCMC)", "posterior", NetworkChoices.Methods);
+        var method = Options.Choice("--method", "Learn the posterior (NPE) or the likelihood (NLE, sampled by MCMC)", FitMethod.Posterior, CliChoices.Methods);
         var threads = Options.Int("--threads", "CPU kernel threads", Environment.ProcessorCount, 1, 1024);
-        var device = Options.Choice("--device", "Compute device: cpu, or a GPU through ILGPU in the JIT build (cuda, opencl; ilgpu-cpu emulates one)", "cpu", DeviceSelection.Choices);
+        var device = Options.Choice("--device", "Compute device: cpu, or a GPU through ILGPU in the JIT build (cuda, opencl; ilgpu-cpu emulates one)", DeviceChoice.Cpu, CliChoices.Devices);
         var budget = Options.Duration("--time-budget", "Stop training after this long (e.g. 90s, 10m)");
         var resume = new Option<bool>("--resume") { Description = "Continue from DIR/checkpoint.amzc if it exists" };
         var datasets = Options.Int("--diagnostic-datasets", "Held-out data sets for the report's calibration checks", 300, 2, 100_000);
@@ -56,12 +56,12 @@ internal static class FitCommand
             BatchSize = r.GetValue(batchSize),
             BatchesPerEpoch = r.GetValue(batches),
             Seed = r.GetValue(seed),
-            InferenceNetwork = r.GetValue(inference)!,
+            InferenceNetwork = r.GetValue(inference),
             ConditionalAffine = r.GetValue(conditionalAffine),
             SummaryNetwork = r.GetValue(summary),
-            Method = r.GetValue(method)!,
+            Method = r.GetValue(method),
             Threads = r.GetValue(threads),
-            Device = r.GetValue(device)!,
+            Device = r.GetValue(device),
             TimeBudget = r.GetValue(budget),
             Resume = r.GetValue(resume),
             DiagnosticDatasets = r.GetValue(datasets),

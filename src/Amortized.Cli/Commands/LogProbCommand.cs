@@ -35,7 +35,7 @@ internal static class LogProbCommand
         float[] logq = approximator.LogProb(batch);
         var index = new float[p];
         for (int i = 0; i < p; i++) index[i] = i;
-        var table = new CsvTable(p).Add("row", index, isInteger: true).Add(run.Method == "likelihood" ? "log_likelihood" : "log_posterior", logq);
+        var table = new CsvTable(p).Add("row", index, isInteger: true).Add(run.MethodKind == FitMethod.Likelihood ? "log_likelihood" : "log_posterior", logq);
         Csv.WriteTable(outPath, table);
         ctx.Log($"wrote {p:N0} log densities to {outPath}");
         return CliErrors.Ok;

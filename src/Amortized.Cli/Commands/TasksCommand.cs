@@ -20,7 +20,7 @@ internal static class TasksCommand
         {
             var task = BenchmarkTasks.Create(name);
             return new TaskDescription(name, task.ParameterDim, task.DataDim, task.Support.ToString(),
-                NetworkChoices.SummaryName(task.DefaultSummaryNetwork), [.. task.ParameterNames]);
+                CliChoices.SummaryNetworks.Word(task.DefaultSummaryNetwork), [.. task.ParameterNames]);
         })];
 
     public static int Run(CliContext ctx, bool json)

@@ -102,6 +102,28 @@ public sealed class Adapter
         return new AdapterResult(work, context.LogDet ?? new Dictionary<string, float[]>());
     }
 
+    /// <summary>
+    /// The raw keys that produce <paramref name="outputs"/> (keys a network reads, with their shapes after the
+    /// adapter), traced backwards through the transforms, each of which knows what it read: the keys in order of
+    /// first mention in the adapter (then any never mentioned), each with its per-data-set shape where the
+    /// transforms fix it (-1 for an open dimension, null when even the rank is unknown). Optional outputs that no
+    /// transform produces are left out. Shapes some transforms learn in Forward (concatenate's sizes, broadcast's
+    /// shapes, as_set's ranks) are known after one Forward call or in a loaded adapter.
+    /// </summary>
+    public List<KeyValuePair<string, int[]?>> RawInputs(IEnumerable<AdapterKeyShape> outputs)
+    {
+        ArgumentNullException.ThrowIfNull(outputs);
+        var list = outputs.ToList();
+        var trace = new InputTrace(list);
+        for (int i = _transforms.Count - 1; i >= 0; i--) _transforms[i].TraceBack(trace);
+        var order = new List<string>();
+        foreach (var t in _transforms)
+            foreach (string k in t.NamedKeys)
+                if (!order.Contains(k)) order.Add(k);
+        order.AddRange(list.Select(o => o.Key));
+        return trace.Result(order);
+    }
+
     /// <summary>JSON: <c>{"transforms": [{"type": "standardize", "keys": [...], ...}, ...]}</c>, including fitted state.</summary>
     public string ToJson()
     {

@@ -13,6 +13,20 @@ internal sealed class BroadcastTransform(string[] keys, string to) : IAdapterTra
     public string To { get; } = to;
     public Dictionary<string, int[]> Shapes { get; } = new(StringComparer.Ordinal);
     public string TypeName => "broadcast";
+    public IEnumerable<string> NamedKeys => [.. Keys, To];
+
+    public void TraceBack(InputTrace trace)
+    {
+        bool any = false;
+        foreach (string k in Keys)
+        {
+            if (!trace.Remove(k, out _)) continue;
+            any = true;
+            trace.Add(k, Shapes.TryGetValue(k, out int[]? shape) ? (int[])shape.Clone() : null);
+        }
+        // Broadcasting reads the target's shape, so the target must be present as well.
+        if (any) trace.Add(To, null);
+    }
 
     public void Forward(AdapterContext c)
     {
@@ -65,6 +79,8 @@ internal sealed class OneHotTransform(string key, int numClasses) : IAdapterTran
     public string Key { get; } = key;
     public int NumClasses { get; } = numClasses > 0 ? numClasses : throw new ArgumentOutOfRangeException(nameof(numClasses), $"Adapter.OneHot: numClasses must be > 0; got {numClasses}.");
     public string TypeName => "one_hot";
+    public IEnumerable<string> NamedKeys => [Key];
+    public void TraceBack(InputTrace trace) => trace.Reshape(Key, s => s.Length == 0 ? null : s[..^1]);
 
     public void Forward(AdapterContext c)
     {
@@ -115,6 +131,12 @@ internal sealed class NanToNumTransform(string key, float value, string? maskKey
     public float Value { get; } = value;
     public string? MaskKey { get; } = maskKey;
     public string TypeName => "nan_to_num";
+    public IEnumerable<string> NamedKeys => MaskKey is null ? [Key] : [Key, MaskKey];
+
+    public void TraceBack(InputTrace trace)
+    {
+        if (MaskKey is not null && trace.Remove(MaskKey, out int[]? mask)) trace.Add(Key, mask);
+    }
 
     public void Forward(AdapterContext c)
     {
@@ -171,6 +193,16 @@ internal sealed class TakeTransform : IAdapterTransform
     /// <summary>Nonzero for random_subsample: the number of indices drawn without replacement.</summary>
     public int SampleSize { get; }
     public string TypeName => Indices is null ? "random_subsample" : "take";
+    public IEnumerable<string> NamedKeys => [Key];
+
+    public void TraceBack(InputTrace trace) => trace.Reshape(Key, s =>
+    {
+        int a = (Axis < 0 ? s.Length + 1 + Axis : Axis) - 1;
+        if (a < 0 || a >= s.Length) return null;
+        int[] before = (int[])s.Clone();
+        before[a] = -1;   // the length before the selection is not recorded
+        return before;
+    });
 
     public void Forward(AdapterContext c)
     {

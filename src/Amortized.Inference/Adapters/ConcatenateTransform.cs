@@ -17,6 +17,18 @@ internal sealed class ConcatenateTransform(string[] keys, string into) : IAdapte
     /// <summary>Whether each key was 1-D (B), recorded by the forward pass.</summary>
     public bool[]? Vector { get; set; }
     public string TypeName => "concatenate";
+    public IEnumerable<string> NamedKeys => [.. Keys, Into];
+
+    public void TraceBack(InputTrace trace)
+    {
+        if (!trace.Remove(Into, out int[]? joined)) return;
+        int[]? lead = joined is { Length: > 0 } s ? s[..^1] : null;
+        for (int j = 0; j < Keys.Length; j++)
+        {
+            int[]? shape = lead is null || Sizes is null || Vector is null ? null : Vector[j] ? lead : [.. lead, Sizes[j]];
+            trace.Add(Keys[j], shape);
+        }
+    }
 
     public void Forward(AdapterContext c)
     {
@@ -112,6 +124,20 @@ internal sealed class SplitTransform : IAdapterTransform
     public string[] Into => _join.Keys;
     public int[] Sizes => _join.Sizes!;
     public string TypeName => "split";
+    public IEnumerable<string> NamedKeys => [Key, .. Into];
+
+    public void TraceBack(InputTrace trace)
+    {
+        int[]? lead = null;
+        bool any = false;
+        foreach (string k in Into)
+            if (trace.Remove(k, out int[]? part))
+            {
+                any = true;
+                if (part is { Length: > 0 } s) lead ??= s[..^1];
+            }
+        if (any) trace.Add(Key, lead is null ? null : [.. lead, Sizes.Sum()]);
+    }
 
     public void Forward(AdapterContext c)
     {

@@ -18,6 +18,7 @@ internal abstract class ElementwiseTransform : IAdapterTransform
     public string[] Keys { get; }
 
     public abstract string TypeName { get; }
+    public IEnumerable<string> NamedKeys => Keys;
 
     /// <summary>y = f(x) for a value in feature column <paramref name="feature"/> (index along the last axis).</summary>
     internal abstract double ForwardValue(double x, int feature);

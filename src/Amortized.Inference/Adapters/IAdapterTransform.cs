@@ -16,4 +16,14 @@ internal interface IAdapterTransform
 
     /// <summary>Writes the transform's fields (the caller writes the type and the surrounding object).</summary>
     void Write(Utf8JsonWriter writer);
+
+    /// <summary>The keys the transform names, in the order of its definition.</summary>
+    IEnumerable<string> NamedKeys { get; }
+
+    /// <summary>
+    /// Backward shape flow (<see cref="Adapter.RawInputs"/>): replaces the needed keys this transform produced by
+    /// the keys it read, with their shapes before it. The default keeps every key and shape (elementwise transforms;
+    /// drop, keep and to_float32 produce nothing a network reads).
+    /// </summary>
+    void TraceBack(InputTrace trace) { }
 }

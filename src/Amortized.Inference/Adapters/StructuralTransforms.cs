@@ -11,6 +11,12 @@ internal sealed class RenameTransform(string from, string to) : IAdapterTransfor
     public string TypeName => "rename";
     public void Forward(AdapterContext c) => Move(c, From, To);
     public void Inverse(AdapterContext c) => Move(c, To, From);
+    public IEnumerable<string> NamedKeys => [From, To];
+
+    public void TraceBack(InputTrace trace)
+    {
+        if (trace.Remove(To, out int[]? shape)) trace.Add(From, shape);
+    }
 
     private void Move(AdapterContext c, string a, string b)
     {
@@ -34,6 +40,7 @@ internal sealed class DropTransform(string[] keys) : IAdapterTransform
 {
     public string[] Keys { get; } = keys;
     public string TypeName => "drop";
+    public IEnumerable<string> NamedKeys => Keys;
 
     public void Forward(AdapterContext c)
     {
@@ -50,6 +57,7 @@ internal sealed class KeepTransform(string[] keys) : IAdapterTransform
 {
     public string[] Keys { get; } = keys;
     public string TypeName => "keep";
+    public IEnumerable<string> NamedKeys => Keys;
 
     public void Forward(AdapterContext c)
     {
@@ -67,6 +75,7 @@ internal sealed class ToFloat32Transform(string[] keys) : IAdapterTransform
 {
     public string[] Keys { get; } = keys;
     public string TypeName => "to_float32";
+    public IEnumerable<string> NamedKeys => Keys;
 
     public void Forward(AdapterContext c)
     {
@@ -88,6 +97,17 @@ internal sealed class AsSetTransform(string[] keys, string typeName) : IAdapterT
     public string TypeName { get; } = typeName;
     /// <summary>Original rank per key, recorded by the forward pass (2 or 3).</summary>
     public Dictionary<string, int> Ranks { get; } = new(StringComparer.Ordinal);
+    public IEnumerable<string> NamedKeys => Keys;
+
+    public void TraceBack(InputTrace trace)
+    {
+        foreach (string k in Keys)
+        {
+            // (N) became (N, 1). Without the recorded rank either reading has the same floats, so keep it.
+            if (Ranks.GetValueOrDefault(k) == 2)
+                trace.Reshape(k, s => s is [var n, 1 or -1] ? [n] : s);
+        }
+    }
 
     public void Forward(AdapterContext c)
     {
@@ -127,6 +147,12 @@ internal sealed class ExpandDimsTransform(string[] keys, int axis) : IAdapterTra
     public string[] Keys { get; } = keys;
     public int Axis { get; } = axis;
     public string TypeName => "expand_dims";
+    public IEnumerable<string> NamedKeys => Keys;
+
+    public void TraceBack(InputTrace trace)
+    {
+        foreach (string k in Keys) trace.Reshape(k, s => InputTrace.RemoveAxis(s, Axis));
+    }
     public void Forward(AdapterContext c) => Reshape.ForKeys(c, Keys, TypeName, s => Reshape.Insert(s, Axis, TypeName));
     public void Inverse(AdapterContext c) => Reshape.ForKeys(c, Keys, null, s => Reshape.Remove(s, Axis, TypeName));
 
@@ -143,6 +169,12 @@ internal sealed class SqueezeTransform(string[] keys, int axis) : IAdapterTransf
     public string[] Keys { get; } = keys;
     public int Axis { get; } = axis;
     public string TypeName => "squeeze";
+    public IEnumerable<string> NamedKeys => Keys;
+
+    public void TraceBack(InputTrace trace)
+    {
+        foreach (string k in Keys) trace.Reshape(k, s => InputTrace.InsertAxis(s, Axis));
+    }
     public void Forward(AdapterContext c) => Reshape.ForKeys(c, Keys, TypeName, s => Reshape.Remove(s, Axis, TypeName));
     public void Inverse(AdapterContext c) => Reshape.ForKeys(c, Keys, null, s => Reshape.Insert(s, Axis, TypeName));
 

@@ -1,6 +1,7 @@
 using Amortized.Inference.Adapters;
 using Amortized.Inference.Approximators;
 using Amortized.Inference.FileFormats;
+using Amortized.Inference.Serialization;
 using Amortized.Inference.Diagnostics;
 using Amortized.Inference.Simulators;
 
@@ -14,6 +15,7 @@ namespace Amortized.Inference.Workflows;
 public sealed class BasicWorkflow
 {
     private ApproximatorSpec _spec;
+    private TrainerState? _resumeState;   // from Resume, imported by the next fit's trainer
 
     /// <summary>Creates the workflow; <paramref name="simulator"/> is needed for online training only.</summary>
     public BasicWorkflow(Adapter adapter, ApproximatorSpec spec, ISimulator? simulator = null)
@@ -55,7 +57,7 @@ public sealed class BasicWorkflow
     {
         ArgumentNullException.ThrowIfNull(options);
         var simulator = Simulator ?? throw new InvalidOperationException("BasicWorkflow.FitOnline needs a simulator; pass one to the constructor.");
-        EnsureBuilt(simulator.Sample(Math.Min(4, options.BatchSize), options.Seed ^ StreamRegistry.ShapeProbeSalt,
+        EnsureBuilt(() => simulator.Sample(Math.Min(4, options.BatchSize), options.Seed ^ StreamRegistry.ShapeProbeSalt,
             new SampleOptions { BatchIndex = StreamRegistry.ShapeProbeBatch.First }));
         Built.ClearMisspecificationReference();   // training moves the summary space the reference lives in
         return History = NewTrainer(options).FitOnline(simulator);
@@ -66,7 +68,7 @@ public sealed class BasicWorkflow
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);
-        EnsureBuilt(data.Slice(0, Math.Min(4, data.BatchSize)));
+        EnsureBuilt(() => data.Slice(0, Math.Min(4, data.BatchSize)));
         Built.ClearMisspecificationReference();
         return History = NewTrainer(options).FitOffline(data);
     }
@@ -76,7 +78,7 @@ public sealed class BasicWorkflow
     {
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentNullException.ThrowIfNull(options);
-        EnsureBuilt(dataset.ReadShard(0).Slice(0, Math.Min(4, dataset.ShardRows(0))));
+        EnsureBuilt(() => dataset.ReadShard(0).Slice(0, Math.Min(4, dataset.ShardRows(0))));
         Built.ClearMisspecificationReference();
         return History = NewTrainer(options).FitDisk(dataset, validation);
     }
@@ -152,20 +154,52 @@ public sealed class BasicWorkflow
     }
 
     /// <summary>Writes the trained model (spec, adapter, weights, statistics) to one file, atomically.</summary>
-    public void Save(string path, IReadOnlyDictionary<string, string>? metadata = null) => Serialization.ApproximatorFile.Save(path, Built, metadata);
+    public void Save(string path, IReadOnlyDictionary<string, string>? metadata = null) => ApproximatorFile.Save(path, Built, metadata);
 
     /// <summary>Loads a model written by <see cref="Save"/>; pass a simulator to keep training online.</summary>
-    public static BasicWorkflow Load(string path, ISimulator? simulator = null) => new(Serialization.ApproximatorFile.Load(path), simulator);
+    public static BasicWorkflow Load(string path, ISimulator? simulator = null) => new(ApproximatorFile.Load(path), simulator);
 
     private ContinuousApproximator Built => Approximator ?? throw new InvalidOperationException("BasicWorkflow: train or load a model first.");
 
-    private Trainer NewTrainer(TrainingOptions options) => new(Built, options);
+    /// <summary>
+    /// Builds the approximator now (the fit methods otherwise build it on first use), with the network sizes read
+    /// off <paramref name="probe"/>, a few raw rows; it can then be moved to a device (Store.MoveTo) or resumed.
+    /// </summary>
+    /// <returns>The approximator, already built if it was.</returns>
+    public ContinuousApproximator Build(SimulationBatch probe)
+    {
+        ArgumentNullException.ThrowIfNull(probe);
+        EnsureBuilt(() => probe);
+        return Built;
+    }
 
-    /// <summary>Builds the approximator (once) with sizes read off an adapted probe batch.</summary>
-    private void EnsureBuilt(SimulationBatch probe)
+    /// <summary>
+    /// Loads a checkpoint written by an earlier fit of this workflow (<see cref="TrainingOptions.CheckpointPath"/>):
+    /// weights and statistics now, the trainer's state for the next fit call, which must use the same options and
+    /// data; it continues after the checkpoint's last epoch and ends as the uninterrupted run would (bitwise on the
+    /// CPU for the same thread count). Build the approximator first.
+    /// </summary>
+    /// <returns>The epochs the checkpoint had completed.</returns>
+    public int Resume(string checkpointPath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(checkpointPath);
+        _resumeState = Checkpoint.Restore(checkpointPath, Built);
+        return _resumeState.Epochs.Count;
+    }
+
+    private Trainer NewTrainer(TrainingOptions options)
+    {
+        var trainer = new Trainer(Built, options);
+        if (_resumeState is { } state) trainer.ImportState(state);
+        _resumeState = null;
+        return trainer;
+    }
+
+    /// <summary>Builds the approximator (once) with sizes read off an adapted probe batch, made only when needed.</summary>
+    private void EnsureBuilt(Func<SimulationBatch> probe)
     {
         if (Approximator is not null) return;
-        Approximator = ContinuousApproximator.Build(_spec, Adapter, probe);
+        Approximator = ContinuousApproximator.Build(_spec, Adapter, probe());
         _spec = Approximator.Spec!;
     }
 }

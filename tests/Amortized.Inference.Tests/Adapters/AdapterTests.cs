@@ -232,4 +232,39 @@ public sealed class AdapterTests
         batch.Remove("mu");
         Assert.False(adapter.Forward(batch, strict: false).Contains(Keys.InferenceVariables));
     }
+
+    [Fact]
+    public void RawInputs_TraceTheNetworkInputsBackToTheRawKeysAndShapes()
+    {
+        // set (B, 5) becomes a set (B, 5, 1) and then the summary variables; b, square-rooted, the conditions; a the
+        // variables, which sampling does not read. The set size stays open (-1); no transform makes a mask.
+        var adapter = new Adapter().AsSet("set").Sqrt("b")
+            .Concatenate(["a"], into: Keys.InferenceVariables)
+            .Concatenate(["set"], into: Keys.SummaryVariables)
+            .Concatenate(["b"], into: Keys.InferenceConditions);
+        adapter.Forward(Data());
+        var raw = adapter.RawInputs(
+        [
+            new(Keys.InferenceConditions, [1]), new(Keys.SummaryVariables, [-1, 1]), new(Keys.SummaryMask, [-1], Optional: true),
+        ]);
+        Assert.Equal(["set", "b"], raw.Select(r => r.Key));
+        Assert.Equal([-1], raw[0].Value!);
+        Assert.Equal(Array.Empty<int>(), raw[1].Value!);
+
+        // After a JSON round trip the transforms still know what they read.
+        var loaded = Adapter.FromJson(adapter.ToJson());
+        var again = loaded.RawInputs([new(Keys.InferenceConditions, [1]), new(Keys.SummaryVariables, [-1, 1])]);
+        Assert.Equal(raw.Select(r => (r.Key, string.Join(",", r.Value!))), again.Select(r => (r.Key, string.Join(",", r.Value!))));
+    }
+
+    [Fact]
+    public void RawInputs_RenameSplitAndNanMask_MapBackToTheirSources()
+    {
+        var adapter = new Adapter().NanToNum("set", 0f, maskKey: "mask").Rename("set", "x")
+            .Split("a", ["a0", "a12"], [1, 2]).Concatenate(["a12"], into: Keys.InferenceConditions);
+        var raw = adapter.RawInputs([new(Keys.InferenceConditions, [2]), new("x", [5]), new("mask", [5], Optional: true)]);
+        Assert.Equal(["set", "a"], raw.Select(r => r.Key));
+        Assert.Equal([5], raw[0].Value!);
+        Assert.Null(raw[1].Value);   // concatenate's sizes are learned in Forward, which has not run
+    }
 }
