@@ -127,40 +127,40 @@ public sealed partial class GpuKernels
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AdamParams>? _adam;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, int>? _sumSquaresPartial, _sumFinal;
 
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, float, float> UnaryKernel(GpuUnaryOp op) =>
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, float, float> UnaryKernel(UnaryKind op) =>
         _unary[(int)op] ??= op switch
         {
-            GpuUnaryOp.Neg => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, float, float>(ElementwiseKernels.Unary<NegOp>),
-            GpuUnaryOp.Exp => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, float, float>(ElementwiseKernels.Unary<ExpOp>),
-            GpuUnaryOp.Log => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, float, float>(ElementwiseKernels.Unary<LogOp>),
-            GpuUnaryOp.Sqrt => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, float, float>(ElementwiseKernels.Unary<SqrtOp>),
-            GpuUnaryOp.Abs => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, float, float>(ElementwiseKernels.Unary<AbsOp>),
-            GpuUnaryOp.AddScalar => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, float, float>(ElementwiseKernels.Unary<AddScalarOp>),
-            GpuUnaryOp.MulScalar => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, float, float>(ElementwiseKernels.Unary<MulScalarOp>),
-            GpuUnaryOp.PowScalar => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, float, float>(ElementwiseKernels.Unary<PowScalarOp>),
-            GpuUnaryOp.Clamp => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, float, float>(ElementwiseKernels.Unary<ClampOp>),
-            GpuUnaryOp.Asinh => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, float, float>(ElementwiseKernels.Unary<AsinhOp>),
+            UnaryKind.Neg => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, float, float>(ElementwiseKernels.Unary<NegOp>),
+            UnaryKind.Exp => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, float, float>(ElementwiseKernels.Unary<ExpOp>),
+            UnaryKind.Log => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, float, float>(ElementwiseKernels.Unary<LogOp>),
+            UnaryKind.Sqrt => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, float, float>(ElementwiseKernels.Unary<SqrtOp>),
+            UnaryKind.Abs => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, float, float>(ElementwiseKernels.Unary<AbsOp>),
+            UnaryKind.AddScalar => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, float, float>(ElementwiseKernels.Unary<AddScalarOp>),
+            UnaryKind.MulScalar => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, float, float>(ElementwiseKernels.Unary<MulScalarOp>),
+            UnaryKind.PowScalar => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, float, float>(ElementwiseKernels.Unary<PowScalarOp>),
+            UnaryKind.Clamp => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, float, float>(ElementwiseKernels.Unary<ClampOp>),
+            UnaryKind.Asinh => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, float, float>(ElementwiseKernels.Unary<AsinhOp>),
             _ => throw new ArgumentOutOfRangeException(nameof(op), op, null),
         };
 
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, float> UnaryBackwardKernel(GpuUnaryOp op) =>
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, float> UnaryBackwardKernel(UnaryKind op) =>
         _unaryBackward[(int)op] ??= op switch
         {
-            GpuUnaryOp.Neg => LoadUnaryBackward<NegOp>(),
-            GpuUnaryOp.Exp => LoadUnaryBackward<ExpOp>(),
-            GpuUnaryOp.Log => LoadUnaryBackward<LogOp>(),
-            GpuUnaryOp.Sqrt => LoadUnaryBackward<SqrtOp>(),
-            GpuUnaryOp.Abs => LoadUnaryBackward<AbsOp>(),
-            GpuUnaryOp.AddScalar => LoadUnaryBackward<AddScalarOp>(),
-            GpuUnaryOp.MulScalar => LoadUnaryBackward<MulScalarOp>(),
-            GpuUnaryOp.PowScalar => LoadUnaryBackward<PowScalarOp>(),
-            GpuUnaryOp.Clamp => LoadUnaryBackward<ClampOp>(),
-            GpuUnaryOp.Asinh => LoadUnaryBackward<AsinhOp>(),
+            UnaryKind.Neg => LoadUnaryBackward<NegOp>(),
+            UnaryKind.Exp => LoadUnaryBackward<ExpOp>(),
+            UnaryKind.Log => LoadUnaryBackward<LogOp>(),
+            UnaryKind.Sqrt => LoadUnaryBackward<SqrtOp>(),
+            UnaryKind.Abs => LoadUnaryBackward<AbsOp>(),
+            UnaryKind.AddScalar => LoadUnaryBackward<AddScalarOp>(),
+            UnaryKind.MulScalar => LoadUnaryBackward<MulScalarOp>(),
+            UnaryKind.PowScalar => LoadUnaryBackward<PowScalarOp>(),
+            UnaryKind.Clamp => LoadUnaryBackward<ClampOp>(),
+            UnaryKind.Asinh => LoadUnaryBackward<AsinhOp>(),
             _ => throw new ArgumentOutOfRangeException(nameof(op), op, null),
         };
 
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, float> LoadUnaryBackward<TOp>()
-        where TOp : struct, IGpuUnaryOp =>
+        where TOp : struct, IUnaryKind =>
         Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, float>(ElementwiseKernels.UnaryBackward<TOp>);
 
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, int> ActivateKernel(Activation kind) =>
@@ -200,28 +200,28 @@ public sealed partial class GpuKernels
     private static int CheckActivation(Activation kind) =>
         (uint)kind <= (uint)Activation.Mish ? (int)kind : throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown activation.");
 
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> BinarySameKernel(GpuBinaryOp op) =>
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> BinarySameKernel(BinaryKind op) =>
         _binarySame[CheckBinary(op)] ??= op switch
         {
-            GpuBinaryOp.Add => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(ElementwiseKernels.BinarySame<AddOp>),
-            GpuBinaryOp.Sub => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(ElementwiseKernels.BinarySame<SubOp>),
-            GpuBinaryOp.Mul => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(ElementwiseKernels.BinarySame<MulOp>),
-            GpuBinaryOp.Div => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(ElementwiseKernels.BinarySame<DivOp>),
+            BinaryKind.Add => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(ElementwiseKernels.BinarySame<AddOp>),
+            BinaryKind.Sub => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(ElementwiseKernels.BinarySame<SubOp>),
+            BinaryKind.Mul => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(ElementwiseKernels.BinarySame<MulOp>),
+            BinaryKind.Div => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(ElementwiseKernels.BinarySame<DivOp>),
             _ => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(ElementwiseKernels.BinarySame<PowOp>),
         };
 
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, BroadcastParams> BinaryBroadcastKernel(GpuBinaryOp op) =>
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, BroadcastParams> BinaryBroadcastKernel(BinaryKind op) =>
         _binaryBroadcast[CheckBinary(op)] ??= op switch
         {
-            GpuBinaryOp.Add => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, BroadcastParams>(ElementwiseKernels.BinaryBroadcast<AddOp>),
-            GpuBinaryOp.Sub => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, BroadcastParams>(ElementwiseKernels.BinaryBroadcast<SubOp>),
-            GpuBinaryOp.Mul => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, BroadcastParams>(ElementwiseKernels.BinaryBroadcast<MulOp>),
-            GpuBinaryOp.Div => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, BroadcastParams>(ElementwiseKernels.BinaryBroadcast<DivOp>),
+            BinaryKind.Add => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, BroadcastParams>(ElementwiseKernels.BinaryBroadcast<AddOp>),
+            BinaryKind.Sub => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, BroadcastParams>(ElementwiseKernels.BinaryBroadcast<SubOp>),
+            BinaryKind.Mul => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, BroadcastParams>(ElementwiseKernels.BinaryBroadcast<MulOp>),
+            BinaryKind.Div => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, BroadcastParams>(ElementwiseKernels.BinaryBroadcast<DivOp>),
             _ => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, BroadcastParams>(ElementwiseKernels.BinaryBroadcast<PowOp>),
         };
 
-    private static int CheckBinary(GpuBinaryOp op) =>
-        (uint)op <= (uint)GpuBinaryOp.Pow ? (int)op : throw new ArgumentOutOfRangeException(nameof(op), op, null);
+    private static int CheckBinary(BinaryKind op) =>
+        (uint)op <= (uint)BinaryKind.Pow ? (int)op : throw new ArgumentOutOfRangeException(nameof(op), op, null);
 
     // ---------------------------------------------------------------------------------------------------------
     // Elementwise
@@ -256,8 +256,8 @@ public sealed partial class GpuKernels
         (_addScaled ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, float>(ElementwiseKernels.AddScaled))(Config(n), src, dst, n, scale);
     }
 
-    /// <summary>y = op(x; p0, p1) elementwise (see <see cref="GpuUnaryOp"/>); x and y are (N), y may be x.</summary>
-    public void Unary(GpuUnaryOp op, ArrayView<float> x, ArrayView<float> y, float p0, float p1)
+    /// <summary>y = op(x; p0, p1) elementwise (see <see cref="UnaryKind"/>); x and y are (N), y may be x.</summary>
+    public void Unary(UnaryKind op, ArrayView<float> x, ArrayView<float> y, float p0, float p1)
     {
         int n = Count(y, nameof(y));
         Require(x, n, nameof(x));
@@ -269,7 +269,7 @@ public sealed partial class GpuKernels
     /// <summary>
     /// dx += dy * op'(x) elementwise, given x and the forward output y = op(x) (Exp and Sqrt use y); all (N).
     /// </summary>
-    public void UnaryBackward(GpuUnaryOp op, ArrayView<float> x, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx, float p0, float p1)
+    public void UnaryBackward(UnaryKind op, ArrayView<float> x, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx, float p0, float p1)
     {
         int n = Count(dx, nameof(dx));
         Require(x, n, nameof(x));
@@ -305,7 +305,7 @@ public sealed partial class GpuKernels
     /// y = a op b with broadcasting. <paramref name="yDims"/>, <paramref name="aDims"/> and <paramref name="bDims"/>
     /// have the same rank (1..6, left-padded with 1s by the caller); aDims[i] and bDims[i] are yDims[i] or 1.
     /// </summary>
-    public void Binary(GpuBinaryOp op, ArrayView<float> a, ReadOnlySpan<int> aDims, ArrayView<float> b, ReadOnlySpan<int> bDims, ArrayView<float> y, ReadOnlySpan<int> yDims)
+    public void Binary(BinaryKind op, ArrayView<float> a, ReadOnlySpan<int> aDims, ArrayView<float> b, ReadOnlySpan<int> bDims, ArrayView<float> y, ReadOnlySpan<int> yDims)
     {
         if (aDims.Length != yDims.Length || bDims.Length != yDims.Length)
             throw new ArgumentException($"Binary: ranks differ (a {aDims.Length}, b {bDims.Length}, y {yDims.Length}).");
@@ -501,11 +501,11 @@ public sealed partial class GpuKernels
     // Reductions and softmax: x viewed as (outer, length, inner), y as (outer, inner)
     // ---------------------------------------------------------------------------------------------------------
 
-    private static ReduceParams ReduceShape(GpuReduceOp op, int outer, int length, int inner, float scale, bool accumulate)
+    private static ReduceParams ReduceShape(ReduceKind op, int outer, int length, int inner, float scale, bool accumulate)
     {
         if (outer < 0 || length < 0 || inner < 0)
             throw new ArgumentException($"Reduce: negative shape ({outer}, {length}, {inner}).");
-        if ((uint)op > (uint)GpuReduceOp.LogSumExp)
+        if ((uint)op > (uint)ReduceKind.LogSumExp)
             throw new ArgumentOutOfRangeException(nameof(op), op, null);
         return new ReduceParams { Outer = outer, Length = length, Inner = inner, Op = (int)op, Scale = scale, Accumulate = accumulate ? 1 : 0 };
     }
@@ -514,7 +514,7 @@ public sealed partial class GpuKernels
     /// y[o, i] = reduce over k of x[o, k, i]: Sum gives scale * sum; Max (-inf for length 0); LogSumExp is
     /// max + log sum exp(x - max), -inf when the max is -inf. <paramref name="scale"/> is used by Sum only.
     /// </summary>
-    public void Reduce(GpuReduceOp op, ArrayView<float> x, ArrayView<float> y, int outer, int length, int inner, float scale)
+    public void Reduce(ReduceKind op, ArrayView<float> x, ArrayView<float> y, int outer, int length, int inner, float scale)
     {
         var p = ReduceShape(op, outer, length, inner, scale, false);
         long outputs = (long)outer * inner;
@@ -538,13 +538,13 @@ public sealed partial class GpuKernels
     /// dx (+)= d reduce / dx * dy: Sum gives scale * dy to every element; Max gives dy to the first element equal to
     /// y (others 0); LogSumExp gives dy * exp(x - y). Without <paramref name="accumulate"/>, dx is overwritten.
     /// </summary>
-    public void ReduceBackward(GpuReduceOp op, ArrayView<float> x, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx, int outer, int length, int inner, float scale, bool accumulate)
+    public void ReduceBackward(ReduceKind op, ArrayView<float> x, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx, int outer, int length, int inner, float scale, bool accumulate)
     {
         var p = ReduceShape(op, outer, length, inner, scale, accumulate);
         long outputs = (long)outer * inner, n = outputs * length;
         Require(dx, n, nameof(dx));
         Require(dy, outputs, nameof(dy));
-        if (op != GpuReduceOp.Sum)
+        if (op != ReduceKind.Sum)
         {
             Require(x, n, nameof(x));
             Require(y, outputs, nameof(y));
@@ -552,7 +552,7 @@ public sealed partial class GpuKernels
         if (n == 0)
             return;
         ArrayView<float> xv = OrDummy(x), yv = OrDummy(y);
-        if (op == GpuReduceOp.Max)
+        if (op == ReduceKind.Max)
         {
             (_reduceBackwardMax ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ReduceParams>(ReduceKernels.ReduceBackwardMax))(
                 Config(outputs), xv, yv, dy, dx, p);
@@ -567,7 +567,7 @@ public sealed partial class GpuKernels
     /// <summary>y = softmax of x along the middle axis of (outer, length, inner), max-subtracted.</summary>
     public void Softmax(ArrayView<float> x, ArrayView<float> y, int outer, int length, int inner)
     {
-        var p = ReduceShape(GpuReduceOp.Sum, outer, length, inner, 1f, false);
+        var p = ReduceShape(ReduceKind.Sum, outer, length, inner, 1f, false);
         long outputs = (long)outer * inner;
         Require(x, outputs * length, nameof(x));
         Require(y, outputs * length, nameof(y));
@@ -579,7 +579,7 @@ public sealed partial class GpuKernels
     /// <summary>dx += y * (dy - sum_k dy_k y_k) along the middle axis of (outer, length, inner).</summary>
     public void SoftmaxBackward(ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx, int outer, int length, int inner)
     {
-        var p = ReduceShape(GpuReduceOp.Sum, outer, length, inner, 1f, true);
+        var p = ReduceShape(ReduceKind.Sum, outer, length, inner, 1f, true);
         long outputs = (long)outer * inner, n = outputs * length;
         Require(y, n, nameof(y));
         Require(dy, n, nameof(dy));

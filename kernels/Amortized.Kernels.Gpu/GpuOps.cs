@@ -3,161 +3,110 @@ using ILGPU.Algorithms;
 
 namespace Amortized.Kernels.Gpu;
 
-/// <summary>Elementwise unary operations with up to two scalar parameters (p0, p1).</summary>
-public enum GpuUnaryOp
-{
-    /// <summary>y = -x.</summary>
-    Neg,
-    /// <summary>y = e^x.</summary>
-    Exp,
-    /// <summary>y = ln x.</summary>
-    Log,
-    /// <summary>y = sqrt x.</summary>
-    Sqrt,
-    /// <summary>y = |x|; the derivative is sign(x) (0 at 0).</summary>
-    Abs,
-    /// <summary>y = x + p0.</summary>
-    AddScalar,
-    /// <summary>y = x * p0.</summary>
-    MulScalar,
-    /// <summary>y = x^p0 (x * x exactly when p0 = 2; negative x allowed for integral p0).</summary>
-    PowScalar,
-    /// <summary>y = min(max(x, p0), p1); the derivative is 1 inside [p0, p1] (inclusive), else 0.</summary>
-    Clamp,
-    /// <summary>y = asinh x.</summary>
-    Asinh,
-}
-
-/// <summary>Elementwise binary operations y = a op b (with broadcasting).</summary>
-public enum GpuBinaryOp
-{
-    /// <summary>a + b.</summary>
-    Add,
-    /// <summary>a - b.</summary>
-    Sub,
-    /// <summary>a * b.</summary>
-    Mul,
-    /// <summary>a / b.</summary>
-    Div,
-    /// <summary>a^b (MathF.Pow semantics for negative a with integral b).</summary>
-    Pow,
-}
-
-/// <summary>Reductions along one axis.</summary>
-public enum GpuReduceOp
-{
-    /// <summary>scale * sum (scale = 1/n gives the mean).</summary>
-    Sum,
-    /// <summary>Maximum (-inf for an empty row); the gradient goes to the first maximum.</summary>
-    Max,
-    /// <summary>Stable log-sum-exp: max + log sum exp(x - max); a row of -inf gives -inf.</summary>
-    LogSumExp,
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // Scalar definitions. Each op is one struct; kernels are generic over it and call default(TOp).Method(...), which
 // ILGPU compiles as a direct (inlined) call. Transcendentals go through ILGPU.Algorithms.XMath: ILGPU maps it to
 // device intrinsics on CUDA, while System.MathF is only partially supported inside kernels.
 // The formulas mirror Amortized.Kernels.Cpu (whose operator structs are internal and use MathF/SIMD, so they cannot
-// be called from a kernel) and Amortized.Tensors.Backends.CpuBackend.
+// be called from a kernel) and its UnaryKernels.
 // ---------------------------------------------------------------------------------------------------------------
 
 /// <summary>A unary op: forward value and the backward increment dy * op'(x).</summary>
-internal interface IGpuUnaryOp
+internal interface IUnaryKind
 {
     float Apply(float x, float p0, float p1);
 
-    /// <summary>The amount added to dx: dy * dy/dx, written exactly as CpuBackend.UnaryBackward evaluates it.</summary>
+    /// <summary>The amount added to dx: dy * dy/dx, written exactly as UnaryKernels.UnaryBackward evaluates it.</summary>
     float Backward(float x, float y, float dy, float p0, float p1);
 }
 
-internal readonly struct NegOp : IGpuUnaryOp
+internal readonly struct NegOp : IUnaryKind
 {
     public float Apply(float x, float p0, float p1) => -x;
     public float Backward(float x, float y, float dy, float p0, float p1) => -dy;
 }
 
-internal readonly struct ExpOp : IGpuUnaryOp
+internal readonly struct ExpOp : IUnaryKind
 {
     public float Apply(float x, float p0, float p1) => XMath.Exp(x);
     public float Backward(float x, float y, float dy, float p0, float p1) => dy * y;
 }
 
-internal readonly struct LogOp : IGpuUnaryOp
+internal readonly struct LogOp : IUnaryKind
 {
     public float Apply(float x, float p0, float p1) => XMath.Log(x);
     public float Backward(float x, float y, float dy, float p0, float p1) => dy / x;
 }
 
-internal readonly struct SqrtOp : IGpuUnaryOp
+internal readonly struct SqrtOp : IUnaryKind
 {
     public float Apply(float x, float p0, float p1) => XMath.Sqrt(x);
     public float Backward(float x, float y, float dy, float p0, float p1) => dy * 0.5f / y;
 }
 
-internal readonly struct AbsOp : IGpuUnaryOp
+internal readonly struct AbsOp : IUnaryKind
 {
     public float Apply(float x, float p0, float p1) => XMath.Abs(x);
     public float Backward(float x, float y, float dy, float p0, float p1) => dy * GpuMath.Sign(x);
 }
 
-internal readonly struct AddScalarOp : IGpuUnaryOp
+internal readonly struct AddScalarOp : IUnaryKind
 {
     public float Apply(float x, float p0, float p1) => x + p0;
     public float Backward(float x, float y, float dy, float p0, float p1) => dy;
 }
 
-internal readonly struct MulScalarOp : IGpuUnaryOp
+internal readonly struct MulScalarOp : IUnaryKind
 {
     public float Apply(float x, float p0, float p1) => x * p0;
     public float Backward(float x, float y, float dy, float p0, float p1) => dy * p0;
 }
 
-internal readonly struct PowScalarOp : IGpuUnaryOp
+internal readonly struct PowScalarOp : IUnaryKind
 {
     public float Apply(float x, float p0, float p1) => p0 == 2f ? x * x : GpuMath.Pow(x, p0);
     public float Backward(float x, float y, float dy, float p0, float p1) => dy * p0 * GpuMath.Pow(x, p0 - 1f);
 }
 
-internal readonly struct ClampOp : IGpuUnaryOp
+internal readonly struct ClampOp : IUnaryKind
 {
     public float Apply(float x, float p0, float p1) => GpuMath.Min(GpuMath.Max(x, p0), p1);
     public float Backward(float x, float y, float dy, float p0, float p1) => x >= p0 && x <= p1 ? dy : 0f;
 }
 
-internal readonly struct AsinhOp : IGpuUnaryOp
+internal readonly struct AsinhOp : IUnaryKind
 {
     public float Apply(float x, float p0, float p1) => GpuMath.Asinh(x);
     public float Backward(float x, float y, float dy, float p0, float p1) => dy / XMath.Sqrt(x * x + 1f);
 }
 
 /// <summary>A binary op y = f(a, b).</summary>
-internal interface IGpuBinaryOp
+internal interface IBinaryKind
 {
     float Apply(float a, float b);
 }
 
-internal readonly struct AddOp : IGpuBinaryOp
+internal readonly struct AddOp : IBinaryKind
 {
     public float Apply(float a, float b) => a + b;
 }
 
-internal readonly struct SubOp : IGpuBinaryOp
+internal readonly struct SubOp : IBinaryKind
 {
     public float Apply(float a, float b) => a - b;
 }
 
-internal readonly struct MulOp : IGpuBinaryOp
+internal readonly struct MulOp : IBinaryKind
 {
     public float Apply(float a, float b) => a * b;
 }
 
-internal readonly struct DivOp : IGpuBinaryOp
+internal readonly struct DivOp : IBinaryKind
 {
     public float Apply(float a, float b) => a / b;
 }
 
-internal readonly struct PowOp : IGpuBinaryOp
+internal readonly struct PowOp : IBinaryKind
 {
     public float Apply(float a, float b) => GpuMath.Pow(a, b);
 }
