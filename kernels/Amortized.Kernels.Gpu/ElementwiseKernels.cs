@@ -34,7 +34,7 @@ internal static class ElementwiseKernels
     }
 
     public static void Unary<TOp>(ArrayView<float> x, ArrayView<float> y, int n, float p0, float p1)
-        where TOp : struct, IUnaryKind
+        where TOp : struct, IGpuUnaryOp
     {
         for (int i = Start; i < n; i += Stride)
             y[i] = default(TOp).Apply(x[i], p0, p1);
@@ -42,7 +42,7 @@ internal static class ElementwiseKernels
 
     public static void UnaryBackward<TOp>(
         ArrayView<float> x, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx, int n, float p0, float p1)
-        where TOp : struct, IUnaryKind
+        where TOp : struct, IGpuUnaryOp
     {
         for (int i = Start; i < n; i += Stride)
             dx[i] += default(TOp).Backward(x[i], y[i], dy[i], p0, p1);
@@ -68,14 +68,14 @@ internal static class ElementwiseKernels
 
     /// <summary>Same-shape binary op (no broadcasting): the common case, without index arithmetic.</summary>
     public static void BinarySame<TOp>(ArrayView<float> a, ArrayView<float> b, ArrayView<float> y, int n)
-        where TOp : struct, IBinaryKind
+        where TOp : struct, IGpuBinaryOp
     {
         for (int i = Start; i < n; i += Stride)
             y[i] = default(TOp).Apply(a[i], b[i]);
     }
 
     public static void BinaryBroadcast<TOp>(ArrayView<float> a, ArrayView<float> b, ArrayView<float> y, BroadcastParams p)
-        where TOp : struct, IBinaryKind
+        where TOp : struct, IGpuBinaryOp
     {
         for (int i = Start; i < p.N; i += Stride)
             y[i] = default(TOp).Apply(a[Dims6.Offset(i, p.Y, p.AStrides)], b[Dims6.Offset(i, p.Y, p.BStrides)]);

@@ -51,7 +51,7 @@ public sealed partial class GpuKernels
         };
 
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, float> LoadUnaryBackward<TOp>()
-        where TOp : struct, IUnaryKind =>
+        where TOp : struct, IGpuUnaryOp =>
         Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, float>(ElementwiseKernels.UnaryBackward<TOp>);
 
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, int> ActivateKernel(Activation kind) =>
