@@ -17,7 +17,7 @@ internal struct CouplingParams
 /// </summary>
 internal static class CouplingKernels
 {
-    private const float LogEMinus1 = 0.541324854612918f;
+    private const float LogEMinus1 = AffineCouplingKernels.LogEMinus1;   // ln(e - 1), shared with the CPU twin
 
     private static int Start => Grid.GlobalIndex.X;
 

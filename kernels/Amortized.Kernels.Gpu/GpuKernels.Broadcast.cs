@@ -1,6 +1,10 @@
 using Amortized.Kernels.Cpu;
 using ILGPU;
 using ILGPU.Runtime;
+using BinaryBroadcastLauncher = System.Action<ILGPU.KernelConfig, ILGPU.ArrayView<float>,
+    ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, Amortized.Kernels.Gpu.BroadcastParams>;
+using BinarySameLauncher = System.Action<ILGPU.KernelConfig, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>,
+    ILGPU.ArrayView<float>, int>;
 
 namespace Amortized.Kernels.Gpu;
 
@@ -8,29 +12,37 @@ namespace Amortized.Kernels.Gpu;
 // Amortized.Kernels.Cpu's BroadcastKernels.
 public sealed partial class GpuKernels
 {
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>?[] _binarySame = new Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>?[5];
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, BroadcastParams>?[] _binaryBroadcast = new Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, BroadcastParams>?[5];
+    private readonly BinarySameLauncher?[] _binarySame = new BinarySameLauncher?[5];
+    private readonly BinaryBroadcastLauncher?[] _binaryBroadcast = new BinaryBroadcastLauncher?[5];
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, SumToShapeParams>? _sumToShapeThread, _sumToShapeGroup;
 
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> BinarySameKernel(BinaryKind op) =>
+    private BinarySameLauncher BinarySameKernel(BinaryKind op) =>
         _binarySame[CheckBinary(op)] ??= op switch
         {
-            BinaryKind.Add => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(ElementwiseKernels.BinarySame<AddOp>),
-            BinaryKind.Sub => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(ElementwiseKernels.BinarySame<SubOp>),
-            BinaryKind.Mul => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(ElementwiseKernels.BinarySame<MulOp>),
-            BinaryKind.Div => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(ElementwiseKernels.BinarySame<DivOp>),
-            _ => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(ElementwiseKernels.BinarySame<PowOp>),
+            BinaryKind.Add => LoadBinarySame<AddOp>(),
+            BinaryKind.Sub => LoadBinarySame<SubOp>(),
+            BinaryKind.Mul => LoadBinarySame<MulOp>(),
+            BinaryKind.Div => LoadBinarySame<DivOp>(),
+            _ => LoadBinarySame<PowOp>(),
         };
 
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, BroadcastParams> BinaryBroadcastKernel(BinaryKind op) =>
+    private BinaryBroadcastLauncher BinaryBroadcastKernel(BinaryKind op) =>
         _binaryBroadcast[CheckBinary(op)] ??= op switch
         {
-            BinaryKind.Add => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, BroadcastParams>(ElementwiseKernels.BinaryBroadcast<AddOp>),
-            BinaryKind.Sub => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, BroadcastParams>(ElementwiseKernels.BinaryBroadcast<SubOp>),
-            BinaryKind.Mul => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, BroadcastParams>(ElementwiseKernels.BinaryBroadcast<MulOp>),
-            BinaryKind.Div => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, BroadcastParams>(ElementwiseKernels.BinaryBroadcast<DivOp>),
-            _ => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, BroadcastParams>(ElementwiseKernels.BinaryBroadcast<PowOp>),
+            BinaryKind.Add => LoadBinaryBroadcast<AddOp>(),
+            BinaryKind.Sub => LoadBinaryBroadcast<SubOp>(),
+            BinaryKind.Mul => LoadBinaryBroadcast<MulOp>(),
+            BinaryKind.Div => LoadBinaryBroadcast<DivOp>(),
+            _ => LoadBinaryBroadcast<PowOp>(),
         };
+
+    private BinarySameLauncher LoadBinarySame<TOp>() where TOp : struct, IGpuBinaryOp =>
+        Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(
+            ElementwiseKernels.BinarySame<TOp>);
+
+    private BinaryBroadcastLauncher LoadBinaryBroadcast<TOp>() where TOp : struct, IGpuBinaryOp =>
+        Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, BroadcastParams>(
+            ElementwiseKernels.BinaryBroadcast<TOp>);
 
     private static int CheckBinary(BinaryKind op) =>
         (uint)op <= (uint)BinaryKind.Pow ? (int)op : throw new ArgumentOutOfRangeException(nameof(op), op, null);
@@ -39,7 +51,8 @@ public sealed partial class GpuKernels
     /// y = a op b with broadcasting. <paramref name="yDims"/>, <paramref name="aDims"/> and <paramref name="bDims"/>
     /// have the same rank (1..6, left-padded with 1s by the caller); aDims[i] and bDims[i] are yDims[i] or 1.
     /// </summary>
-    public void Binary(BinaryKind op, ArrayView<float> a, ReadOnlySpan<int> aDims, ArrayView<float> b, ReadOnlySpan<int> bDims, ArrayView<float> y, ReadOnlySpan<int> yDims)
+    public void Binary(BinaryKind op, ArrayView<float> a, ReadOnlySpan<int> aDims, ArrayView<float> b,
+        ReadOnlySpan<int> bDims, ArrayView<float> y, ReadOnlySpan<int> yDims)
     {
         if (aDims.Length != yDims.Length || bDims.Length != yDims.Length)
             throw new ArgumentException($"Binary: ranks differ (a {aDims.Length}, b {bDims.Length}, y {yDims.Length}).");

@@ -1,6 +1,10 @@
 using Amortized.Kernels.Cpu;
 using ILGPU;
 using ILGPU.Runtime;
+using UnaryBackwardLauncher = System.Action<ILGPU.KernelConfig, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>,
+    ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, int, float, float>;
+using UnaryLauncher = System.Action<ILGPU.KernelConfig, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, int,
+    float, float>;
 
 namespace Amortized.Kernels.Gpu;
 
@@ -11,30 +15,30 @@ public sealed partial class GpuKernels
     private Action<KernelConfig, ArrayView<float>, int, float>? _fill;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, int>? _copy;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, float>? _addScaled;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, float, float>?[] _unary = new Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, float, float>?[10];
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, float>?[] _unaryBackward = new Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, float>?[10];
+    private readonly UnaryLauncher?[] _unary = new UnaryLauncher?[10];
+    private readonly UnaryBackwardLauncher?[] _unaryBackward = new UnaryBackwardLauncher?[10];
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int>?[] _activate = new Action<KernelConfig, ArrayView<float>, ArrayView<float>, int>?[9];
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>?[] _activateBackward = new Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>?[9];
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>? _where;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>? _whereBackward;
 
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, float, float> UnaryKernel(UnaryKind op) =>
+    private UnaryLauncher UnaryKernel(UnaryKind op) =>
         _unary[(int)op] ??= op switch
         {
-            UnaryKind.Neg => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, float, float>(ElementwiseKernels.Unary<NegOp>),
-            UnaryKind.Exp => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, float, float>(ElementwiseKernels.Unary<ExpOp>),
-            UnaryKind.Log => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, float, float>(ElementwiseKernels.Unary<LogOp>),
-            UnaryKind.Sqrt => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, float, float>(ElementwiseKernels.Unary<SqrtOp>),
-            UnaryKind.Abs => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, float, float>(ElementwiseKernels.Unary<AbsOp>),
-            UnaryKind.AddScalar => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, float, float>(ElementwiseKernels.Unary<AddScalarOp>),
-            UnaryKind.MulScalar => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, float, float>(ElementwiseKernels.Unary<MulScalarOp>),
-            UnaryKind.PowScalar => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, float, float>(ElementwiseKernels.Unary<PowScalarOp>),
-            UnaryKind.Clamp => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, float, float>(ElementwiseKernels.Unary<ClampOp>),
-            UnaryKind.Asinh => Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, float, float>(ElementwiseKernels.Unary<AsinhOp>),
+            UnaryKind.Neg => LoadUnary<NegOp>(),
+            UnaryKind.Exp => LoadUnary<ExpOp>(),
+            UnaryKind.Log => LoadUnary<LogOp>(),
+            UnaryKind.Sqrt => LoadUnary<SqrtOp>(),
+            UnaryKind.Abs => LoadUnary<AbsOp>(),
+            UnaryKind.AddScalar => LoadUnary<AddScalarOp>(),
+            UnaryKind.MulScalar => LoadUnary<MulScalarOp>(),
+            UnaryKind.PowScalar => LoadUnary<PowScalarOp>(),
+            UnaryKind.Clamp => LoadUnary<ClampOp>(),
+            UnaryKind.Asinh => LoadUnary<AsinhOp>(),
             _ => throw new ArgumentOutOfRangeException(nameof(op), op, null),
         };
 
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, float> UnaryBackwardKernel(UnaryKind op) =>
+    private UnaryBackwardLauncher UnaryBackwardKernel(UnaryKind op) =>
         _unaryBackward[(int)op] ??= op switch
         {
             UnaryKind.Neg => LoadUnaryBackward<NegOp>(),
@@ -50,9 +54,13 @@ public sealed partial class GpuKernels
             _ => throw new ArgumentOutOfRangeException(nameof(op), op, null),
         };
 
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, float> LoadUnaryBackward<TOp>()
-        where TOp : struct, IGpuUnaryOp =>
-        Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, float>(ElementwiseKernels.UnaryBackward<TOp>);
+    private UnaryLauncher LoadUnary<TOp>() where TOp : struct, IGpuUnaryOp =>
+        Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, float, float>(
+            ElementwiseKernels.Unary<TOp>);
+
+    private UnaryBackwardLauncher LoadUnaryBackward<TOp>() where TOp : struct, IGpuUnaryOp =>
+        Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float,
+            float>(ElementwiseKernels.UnaryBackward<TOp>);
 
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, int> ActivateKernel(Activation kind) =>
         _activate[CheckActivation(kind)] ??= kind switch
@@ -133,7 +141,8 @@ public sealed partial class GpuKernels
     /// <summary>
     /// dx += dy * op'(x) elementwise, given x and the forward output y = op(x) (Exp and Sqrt use y); all (N).
     /// </summary>
-    public void UnaryBackward(UnaryKind op, ArrayView<float> x, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx, float p0, float p1)
+    public void UnaryBackward(UnaryKind op, ArrayView<float> x, ArrayView<float> y, ArrayView<float> dy,
+        ArrayView<float> dx, float p0, float p1)
     {
         int n = Count(dx, nameof(dx));
         Require(x, n, nameof(x));

@@ -14,7 +14,8 @@ public sealed partial class GpuKernels
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, LayerNormParams>? _layerNorm, _layerNormBackwardRows, _layerNormBackwardColumns;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, int>? _sumSquaresPartial, _sumFinal;
 
-    private static ReduceParams ReduceShape(ReduceKind op, int outer, int length, int inner, float scale, bool accumulate)
+    private static ReduceParams ReduceShape(ReduceKind op, int outer, int length, int inner, float scale,
+        bool accumulate)
     {
         if (outer < 0 || length < 0 || inner < 0)
             throw new ArgumentException($"Reduce: negative shape ({outer}, {length}, {inner}).");
@@ -27,7 +28,8 @@ public sealed partial class GpuKernels
     /// y[o, i] = reduce over k of x[o, k, i]: Sum gives scale * sum; Max (-inf for length 0); LogSumExp is
     /// max + log sum exp(x - max), -inf when the max is -inf. <paramref name="scale"/> is used by Sum only.
     /// </summary>
-    public void Reduce(ReduceKind op, ArrayView<float> x, ArrayView<float> y, int outer, int length, int inner, float scale)
+    public void Reduce(ReduceKind op, ArrayView<float> x, ArrayView<float> y, int outer, int length, int inner,
+        float scale)
     {
         var p = ReduceShape(op, outer, length, inner, scale, false);
         long outputs = (long)outer * inner;
@@ -51,7 +53,8 @@ public sealed partial class GpuKernels
     /// dx (+)= d reduce / dx * dy: Sum gives scale * dy to every element; Max gives dy to the first element equal to
     /// y (others 0); LogSumExp gives dy * exp(x - y). Without <paramref name="accumulate"/>, dx is overwritten.
     /// </summary>
-    public void ReduceBackward(ReduceKind op, ArrayView<float> x, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx, int outer, int length, int inner, float scale, bool accumulate)
+    public void ReduceBackward(ReduceKind op, ArrayView<float> x, ArrayView<float> y, ArrayView<float> dy,
+        ArrayView<float> dx, int outer, int length, int inner, float scale, bool accumulate)
     {
         var p = ReduceShape(op, outer, length, inner, scale, accumulate);
         long outputs = (long)outer * inner, n = outputs * length;

@@ -309,7 +309,8 @@ public sealed class GpuBackend : IBackend, IDisposable
     // ---- compute ----
 
     /// <inheritdoc />
-    public void Unary(UnaryKind op, Tensor x, Tensor y, float p0, float p1) => Kernels.Unary(op, View(x), View(y), p0, p1);
+    public void Unary(UnaryKind op, Tensor x, Tensor y, float p0, float p1) =>
+        Kernels.Unary(op, View(x), View(y), p0, p1);
 
     /// <inheritdoc />
     public void UnaryBackward(UnaryKind op, Tensor x, Tensor y, Tensor dy, Tensor dx, float p0, float p1) =>
@@ -363,7 +364,8 @@ public sealed class GpuBackend : IBackend, IDisposable
 
     /// <inheritdoc />
     public void ReduceBackward(ReduceKind kind, Tensor x, Tensor y, Tensor dy, int axis, Tensor dx, float scale, bool accumulate = true) =>
-        Kernels.ReduceBackward(kind, View(x), View(y), View(dy), View(dx), x.Shape.Outer(axis), x.Shape[axis], x.Shape.Inner(axis), scale, accumulate);
+        Kernels.ReduceBackward(kind, View(x), View(y), View(dy), View(dx), x.Shape.Outer(axis), x.Shape[axis],
+            x.Shape.Inner(axis), scale, accumulate);
 
     /// <inheritdoc />
     public void Softmax(Tensor x, int axis, Tensor y) =>
@@ -427,7 +429,8 @@ public sealed class GpuBackend : IBackend, IDisposable
     public void AffineCouplingBackward(Tensor x, Tensor parameters, AffineScaleKind kind, bool inverse, Tensor? dy, Tensor? dLogDet,
         Tensor? dx, bool dxOverwrite, Tensor? dParameters, bool dParametersOverwrite) =>
         Kernels.AffineCouplingBackward(View(x), View(parameters), ViewOrEmpty(dy), ViewOrEmpty(dLogDet),
-            ViewOrEmpty(dx), dxOverwrite, ViewOrEmpty(dParameters), dParametersOverwrite, x.Shape[0], x.Shape[1], kind, inverse);
+            ViewOrEmpty(dx), dxOverwrite, ViewOrEmpty(dParameters), dParametersOverwrite, x.Shape[0], x.Shape[1], kind,
+            inverse);
 
     /// <inheritdoc />
     public void SplineCoupling(Tensor x, Tensor parameters, SplineCouplingOptions options, bool inverse, Tensor y,

@@ -35,7 +35,8 @@ public sealed class ParameterStore
 
     private Tensor HostView(ref Tensor? cache, float[] array)
     {
-        if (cache is null || cache.Size != _count || !cache.IsViewOf(array)) cache = Tensor.Wrap(array, 0, new Shape(_count));
+        if (cache is null || cache.Size != _count || !cache.IsViewOf(array))
+            cache = Tensor.Wrap(array, 0, new Shape(_count));
         return cache;
     }
 

@@ -70,12 +70,14 @@ public sealed class CouplingTests(DefaultDeviceFixture fixture) : IClassFixture<
     {
         float[] x = Check.Random(B * D, 9), p = Check.Random(B * 2 * D, 10), dy = Check.Random(B * D, 11);
         var dpCpu = new float[B * 2 * D];
-        AffineCouplingKernels.Backward(x, p, AffineScaleKind.TanhExp, false, dy, default, default, false, dpCpu, true, B, D);
+        AffineCouplingKernels.Backward(x, p, AffineScaleKind.TanhExp, false, dy, default, default, false, dpCpu, true,
+            B, D);
         using var dX = _f.Upload(x);
         using var dP = _f.Upload(p);
         using var dDy = _f.Upload(dy);
         using var dDp = _f.Upload(Enumerable.Repeat(float.NaN, B * 2 * D).ToArray());   // overwrite: old contents ignored
-        K.AffineCouplingBackward(dX.View, dP.View, dDy.View, default, default, false, dDp.View, true, B, D, AffineScaleKind.TanhExp, false);
+        K.AffineCouplingBackward(dX.View, dP.View, dDy.View, default, default, false, dDp.View, true, B, D,
+            AffineScaleKind.TanhExp, false);
         Check.Close(dpCpu, _f.Download(dDp, B * 2 * D), Rtol, Atol, "dParameters");
     }
 }

@@ -165,7 +165,8 @@ public sealed class ElementwiseTests(DefaultDeviceFixture fixture) : IClassFixtu
         var expected = (float[])dst0.Clone();
         UnaryKernels.AddScaled(src, expected, -0.375f);
         // s*a + d: bitwise on the CPU; a device may fuse it into one FMA, which differs by at most one rounding.
-        Check.Within(expected, _f.Download(dDst, n), src.Select((v, i) => 2 * Check.U * (Math.Abs(v * 0.375f) + Math.Abs(dst0[i]))).ToArray(), "AddScaled");
+        Check.Within(expected, _f.Download(dDst, n),
+            src.Select((v, i) => 2 * Check.U * (Math.Abs(v * 0.375f) + Math.Abs(dst0[i]))).ToArray(), "AddScaled");
 
         using var dDst1 = _f.Upload(expected);   // continue from the CPU's state (FMA may differ by 1 ulp above)
         K.AddScaled(dSrc.View, dDst1.View, 1f);

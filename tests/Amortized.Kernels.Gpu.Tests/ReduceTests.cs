@@ -13,7 +13,8 @@ public abstract class ReduceTestsBase<TFixture>(TFixture fixture) where TFixture
 {
     protected TFixture F { get; } = fixture;
 
-    protected void VerifyReduce(ReduceKind op, int outer, int length, int inner, float scale, int seed, Func<float[], float[]>? edit = null)
+    protected void VerifyReduce(ReduceKind op, int outer, int length, int inner, float scale, int seed,
+        Func<float[], float[]>? edit = null)
     {
         int n = outer * length * inner, outputs = outer * inner;
         float[] x = Check.Random(n, seed);

@@ -86,7 +86,8 @@ public sealed class SplineTests(DefaultDeviceFixture fixture) : IClassFixture<De
         var (x, p) = Inputs(rows, features, bins, 9);
         float[] dy = Check.Random(rows * features, 10);
         var dpCpu = new float[rows * features * (3 * bins - 1)];
-        SplineCouplingKernels.Backward(x, p, Options(bins), false, dy, default, default, false, dpCpu, true, rows, features);
+        SplineCouplingKernels.Backward(x, p, Options(bins), false, dy, default, default, false, dpCpu, true, rows,
+            features);
         using var dX = _f.Upload(x);
         using var dP = _f.Upload(p);
         using var dDy = _f.Upload(dy);
