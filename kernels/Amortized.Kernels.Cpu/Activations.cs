@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace Amortized.Kernels.Cpu;
 
 /// <summary>
@@ -49,6 +51,23 @@ public static class Activations
     /// </summary>
     public static void Backward(Activation kind, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx) =>
         Backward(kind, x, dy, dx, SimdPaths.Best);
+
+    /// <summary>
+    /// dx += dy * f'(x) elementwise (x, dy and dx of one length N). <see cref="Backward(Activation,
+    /// ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/> overwrites, so this goes through a scratch row on the
+    /// stack, 256 elements at a time.
+    /// </summary>
+    public static void BackwardAccumulate(
+        Activation kind, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        Span<float> scratch = stackalloc float[256];
+        for (int start = 0; start < dx.Length; start += scratch.Length)
+        {
+            int len = Math.Min(scratch.Length, dx.Length - start);
+            Backward(kind, x.Slice(start, len), dy.Slice(start, len), scratch[..len]);
+            TensorPrimitives.Add(dx.Slice(start, len), scratch[..len], dx.Slice(start, len));
+        }
+    }
 
     /// <summary><see cref="Forward(Activation, ReadOnlySpan{float}, Span{float})"/> on a forced SIMD path.</summary>
     internal static void Forward(Activation kind, ReadOnlySpan<float> x, Span<float> y, SimdPath path)

@@ -1,16 +1,8 @@
+using Amortized.Kernels.Cpu;
 using ILGPU;
 using ILGPU.Algorithms;
 
 namespace Amortized.Kernels.Gpu;
-
-/// <summary>How the fused affine coupling maps its raw scale parameter a to log s (Amortized.Tensors.AffineScaleKind).</summary>
-public enum GpuAffineScale
-{
-    /// <summary>log s = 2 tanh(a / 2).</summary>
-    TanhExp,
-    /// <summary>log s = log softplus(asinh(a) + ln(e - 1)).</summary>
-    SoftplusAsinh,
-}
 
 /// <summary>Everything scalar about one affine-coupling launch; flags are 0 or 1.</summary>
 internal struct CouplingParams
@@ -20,12 +12,12 @@ internal struct CouplingParams
 
 /// <summary>
 /// Device code of the coupling transforms: the fused affine coupling (one thread per row of B rows, D features; the
-/// log-det sum over a row is sequential, so it is deterministic); the spline coupling is in SplineKernels.cs. The formulas are
-/// those of Amortized.Tensors.Backends.CpuBackend (CpuBackend.Coupling.cs), the CPU twin the tests compare with.
+/// log-det sum over a row is sequential, so it is deterministic); the spline coupling is in SplineKernels.cs. The
+/// formulas are those of Amortized.Kernels.Cpu's AffineCouplingKernels, the CPU twin the tests compare with.
 /// </summary>
 internal static class CouplingKernels
 {
-    private const float LogEMinus1 = 0.541324854612918f;
+    private const float LogEMinus1 = AffineCouplingKernels.LogEMinus1;   // ln(e - 1), shared with the CPU twin
 
     private static int Start => Grid.GlobalIndex.X;
 
@@ -40,7 +32,7 @@ internal static class CouplingKernels
     private static LogScale Scale(int kind, float a)
     {
         LogScale r;
-        if (kind == (int)GpuAffineScale.TanhExp)
+        if (kind == (int)AffineScaleKind.TanhExp)
         {
             // log s = 2 tanh(a / 2); d/da = 1 - tanh^2(a / 2).
             float h = default(TanhAct).Apply(0.5f * a);

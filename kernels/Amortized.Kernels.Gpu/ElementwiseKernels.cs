@@ -196,7 +196,7 @@ internal static class ElementwiseKernels
         }
     }
 
-    /// <summary>Adam/AdamW, the scalar formula of the CPU twin (CpuBackend.AdamUpdate in Amortized.Tensors).</summary>
+    /// <summary>Adam/AdamW, the scalar formula of the CPU twin (AdamKernel.Update in Amortized.Kernels.Cpu).</summary>
     public static void Adam(ArrayView<float> p, ArrayView<float> g, ArrayView<float> m, ArrayView<float> v, AdamParams a)
     {
         for (int i = Start; i < a.N; i += Stride)

@@ -1,3 +1,4 @@
+using Amortized.Kernels.Cpu;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -14,10 +15,12 @@ public sealed partial class GpuKernels
     /// y = x s(a) + t, or (x - t) / s(a) when <paramref name="inverse"/>; logDet (rows) = +-sum over the row of log s.
     /// </summary>
     public void AffineCoupling(ArrayView<float> x, ArrayView<float> parameters, ArrayView<float> y, ArrayView<float> logDet,
-        int rows, int features, GpuAffineScale kind, bool inverse)
+        int rows, int features, AffineScaleKind kind, bool inverse)
     {
         if (rows < 0 || features < 0)
             throw new ArgumentException($"AffineCoupling: negative shape ({rows}, {features}).");
+        if ((uint)kind > (uint)AffineScaleKind.SoftplusAsinh)
+            throw new ArgumentOutOfRangeException(nameof(kind), kind, "AffineCoupling: unknown scale kind.");
         long n = (long)rows * features;
         Require(x, n, nameof(x));
         Require(parameters, 2 * n, nameof(parameters));
@@ -56,10 +59,12 @@ public sealed partial class GpuKernels
     /// </summary>
     public void AffineCouplingBackward(ArrayView<float> x, ArrayView<float> parameters, ArrayView<float> dy, ArrayView<float> dLogDet,
         ArrayView<float> dx, bool dxOverwrite, ArrayView<float> dParameters, bool dParametersOverwrite,
-        int rows, int features, GpuAffineScale kind, bool inverse)
+        int rows, int features, AffineScaleKind kind, bool inverse)
     {
         if (rows < 0 || features < 0)
             throw new ArgumentException($"AffineCouplingBackward: negative shape ({rows}, {features}).");
+        if ((uint)kind > (uint)AffineScaleKind.SoftplusAsinh)
+            throw new ArgumentOutOfRangeException(nameof(kind), kind, "AffineCouplingBackward: unknown scale kind.");
         long n = (long)rows * features;
         Require(x, n, nameof(x));
         Require(parameters, 2 * n, nameof(parameters));

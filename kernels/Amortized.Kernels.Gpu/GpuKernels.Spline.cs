@@ -1,3 +1,4 @@
+using Amortized.Kernels.Cpu;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -13,12 +14,13 @@ public sealed partial class GpuKernels
     /// Fused spline coupling: x (rows, features), parameters (rows, features * (3 bins - 1)); y (rows, features) is the
     /// spline (its inverse when <paramref name="inverse"/>) where |x| &lt;= bound and x elsewhere; logDet (rows) is
     /// +-sum over the row of log dy/dx (minus for the inverse). The layout and constants are those of
-    /// Amortized.Tensors.SplineCouplingOptions.
+    /// <see cref="SplineCouplingOptions"/>, shared with the CPU twin <see cref="SplineCouplingKernels"/>.
     /// </summary>
-    public void SplineCoupling(ArrayView<float> x, ArrayView<float> parameters, ArrayView<float> y, ArrayView<float> logDet,
-        int rows, int features, int bins, float bound, float minWidth, float minHeight, float minDerivative, bool inverse)
+    public void SplineCoupling(ArrayView<float> x, ArrayView<float> parameters, ArrayView<float> y,
+        ArrayView<float> logDet, int rows, int features, SplineCouplingOptions options, bool inverse)
     {
-        var c = Spline(rows, features, bins, bound, minWidth, minHeight, minDerivative, inverse, "SplineCoupling");
+        var c = Spline(rows, features, options, inverse, "SplineCoupling");
+        int bins = options.Bins;
         long n = (long)rows * features;
         Require(x, n, nameof(x));
         Require(parameters, n * (3 * bins - 1), nameof(parameters));
@@ -42,10 +44,10 @@ public sealed partial class GpuKernels
     /// </summary>
     public void SplineCouplingBackward(ArrayView<float> x, ArrayView<float> parameters, ArrayView<float> dy, ArrayView<float> dLogDet,
         ArrayView<float> dx, bool dxOverwrite, ArrayView<float> dParameters, bool dParametersOverwrite,
-        int rows, int features, int bins, float bound, float minWidth, float minHeight, float minDerivative, bool inverse)
+        int rows, int features, SplineCouplingOptions options, bool inverse)
     {
-        var c = Spline(rows, features, bins, bound, minWidth, minHeight, minDerivative, inverse, "SplineCouplingBackward");
-        long n = (long)rows * features, p = n * (3 * bins - 1);
+        var c = Spline(rows, features, options, inverse, "SplineCouplingBackward");
+        long n = (long)rows * features, p = n * options.ParametersPerFeature;
         Require(x, n, nameof(x));
         Require(parameters, p, nameof(parameters));
         var has = CouplingGradients(dy, dLogDet, dx, dParameters, n, rows, p);
@@ -61,9 +63,9 @@ public sealed partial class GpuKernels
             Config(n), x, parameters, OrDummy(dy), OrDummy(dLogDet), OrDummy(dx), OrDummy(dParameters), c);
     }
 
-    private static SplineParams Spline(int rows, int features, int bins, float bound, float minWidth, float minHeight, float minDerivative,
-        bool inverse, string name)
+    private static SplineParams Spline(int rows, int features, SplineCouplingOptions options, bool inverse, string name)
     {
+        int bins = options.Bins;
         if (rows < 0 || features < 0)
             throw new ArgumentException($"{name}: negative shape ({rows}, {features}).");
         if (bins < 1)
@@ -73,8 +75,8 @@ public sealed partial class GpuKernels
         return new SplineParams
         {
             Rows = rows, Features = features, Bins = bins, Inverse = inverse ? 1 : 0,
-            Bound = bound, MinWidth = minWidth, MinHeight = minHeight, MinDerivative = minDerivative,
-            Shift = MathF.Log(MathF.Exp(1f - minDerivative) - 1f),
+            Bound = options.Bound, MinWidth = options.MinBinWidth, MinHeight = options.MinBinHeight,
+            MinDerivative = options.MinDerivative, Shift = options.DerivativeShift,
         };
     }
 }

@@ -3,63 +3,12 @@ using ILGPU.Algorithms;
 
 namespace Amortized.Kernels.Gpu;
 
-/// <summary>Elementwise unary operations with up to two scalar parameters (p0, p1).</summary>
-public enum GpuUnaryOp
-{
-    /// <summary>y = -x.</summary>
-    Neg,
-    /// <summary>y = e^x.</summary>
-    Exp,
-    /// <summary>y = ln x.</summary>
-    Log,
-    /// <summary>y = sqrt x.</summary>
-    Sqrt,
-    /// <summary>y = |x|; the derivative is sign(x) (0 at 0).</summary>
-    Abs,
-    /// <summary>y = x + p0.</summary>
-    AddScalar,
-    /// <summary>y = x * p0.</summary>
-    MulScalar,
-    /// <summary>y = x^p0 (x * x exactly when p0 = 2; negative x allowed for integral p0).</summary>
-    PowScalar,
-    /// <summary>y = min(max(x, p0), p1); the derivative is 1 inside [p0, p1] (inclusive), else 0.</summary>
-    Clamp,
-    /// <summary>y = asinh x.</summary>
-    Asinh,
-}
-
-/// <summary>Elementwise binary operations y = a op b (with broadcasting).</summary>
-public enum GpuBinaryOp
-{
-    /// <summary>a + b.</summary>
-    Add,
-    /// <summary>a - b.</summary>
-    Sub,
-    /// <summary>a * b.</summary>
-    Mul,
-    /// <summary>a / b.</summary>
-    Div,
-    /// <summary>a^b (MathF.Pow semantics for negative a with integral b).</summary>
-    Pow,
-}
-
-/// <summary>Reductions along one axis.</summary>
-public enum GpuReduceOp
-{
-    /// <summary>scale * sum (scale = 1/n gives the mean).</summary>
-    Sum,
-    /// <summary>Maximum (-inf for an empty row); the gradient goes to the first maximum.</summary>
-    Max,
-    /// <summary>Stable log-sum-exp: max + log sum exp(x - max); a row of -inf gives -inf.</summary>
-    LogSumExp,
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // Scalar definitions. Each op is one struct; kernels are generic over it and call default(TOp).Method(...), which
 // ILGPU compiles as a direct (inlined) call. Transcendentals go through ILGPU.Algorithms.XMath: ILGPU maps it to
 // device intrinsics on CUDA, while System.MathF is only partially supported inside kernels.
-// The formulas mirror Amortized.Kernels.Cpu (whose operator structs are internal and use MathF/SIMD, so they cannot
-// be called from a kernel) and Amortized.Tensors.Backends.CpuBackend.
+// The unary ops mirror Amortized.Kernels.Cpu's UnaryKernels (TensorPrimitives there, which a kernel cannot call);
+// the activations call Amortized.Kernels.Cpu's ActivationFormulas, the one source both sides share.
 // ---------------------------------------------------------------------------------------------------------------
 
 /// <summary>A unary op: forward value and the backward increment dy * op'(x).</summary>
@@ -67,7 +16,7 @@ internal interface IGpuUnaryOp
 {
     float Apply(float x, float p0, float p1);
 
-    /// <summary>The amount added to dx: dy * dy/dx, written exactly as CpuBackend.UnaryBackward evaluates it.</summary>
+    /// <summary>The amount added to dx: dy * dy/dx, written as UnaryKernels.UnaryBackward evaluates it.</summary>
     float Backward(float x, float y, float dy, float p0, float p1);
 }
 
@@ -162,7 +111,10 @@ internal readonly struct PowOp : IGpuBinaryOp
     public float Apply(float a, float b) => GpuMath.Pow(a, b);
 }
 
-/// <summary>An activation f and its derivative (formulas of Amortized.Kernels.Cpu.Elementwise).</summary>
+/// <summary>
+/// An activation f and its derivative. The formulas are Amortized.Kernels.Cpu's <see cref="ActivationFormulas"/>,
+/// shared with the CPU; only exp, log1p, max and min are the device's own (ActivationFormulas says why).
+/// </summary>
 internal interface IGpuActivation
 {
     float Apply(float x);
@@ -178,39 +130,25 @@ internal readonly struct IdentityAct : IGpuActivation
 internal readonly struct ReluAct : IGpuActivation
 {
     public float Apply(float x) => GpuMath.Max(x, 0f);
-    public float Derivative(float x) => x > 0f ? 1f : 0f;
+    public float Derivative(float x) => ActivationFormulas.ReluDerivative(x);
 }
 
 internal readonly struct HardSiluAct : IGpuActivation
 {
     public float Apply(float x) => x * GpuMath.Min(GpuMath.Max(x + 3f, 0f), 6f) / 6f;
-    public float Derivative(float x) => x < -3f ? 0f : x > 3f ? 1f : (2f * x + 3f) / 6f;
+    public float Derivative(float x) => ActivationFormulas.HardSiluDerivative(x);
 }
 
 internal readonly struct SigmoidAct : IGpuActivation
 {
-    public float Apply(float x)
-    {
-        float t = XMath.Exp(-XMath.Abs(x)), r = 1f / (1f + t);
-        return GpuMath.Sigmoid(x, t, r);
-    }
-
-    public float Derivative(float x)
-    {
-        float t = XMath.Exp(-XMath.Abs(x)), r = 1f / (1f + t);
-        return t * r * r;
-    }
+    public float Apply(float x) => ActivationFormulas.Sigmoid(x, XMath.Exp(-XMath.Abs(x)));
+    public float Derivative(float x) => ActivationFormulas.SigmoidDerivative(XMath.Exp(-XMath.Abs(x)));
 }
 
 internal readonly struct SiluAct : IGpuActivation
 {
     public float Apply(float x) => x * default(SigmoidAct).Apply(x);
-
-    public float Derivative(float x)
-    {
-        float t = XMath.Exp(-XMath.Abs(x)), r = 1f / (1f + t);
-        return GpuMath.Sigmoid(x, t, r) + x * (t * r * r);
-    }
+    public float Derivative(float x) => ActivationFormulas.SiluDerivative(x, XMath.Exp(-XMath.Abs(x)));
 }
 
 internal readonly struct SoftplusAct : IGpuActivation
@@ -224,65 +162,39 @@ internal readonly struct TanhAct : IGpuActivation
     public float Apply(float x)
     {
         float a = XMath.Abs(x);
-        float v = GpuMath.TanhOfAbs(a, XMath.Exp(-2f * a));
+        float v = ActivationFormulas.TanhOfAbs(a, XMath.Exp(-2f * a));
         return x < 0f ? -v : v;
     }
 
-    public float Derivative(float x)
-    {
-        float e = XMath.Exp(-2f * XMath.Abs(x)), d = 1f + e;
-        return 4f * e / (d * d);
-    }
+    public float Derivative(float x) => ActivationFormulas.TanhDerivative(XMath.Exp(-2f * XMath.Abs(x)));
 }
 
 internal readonly struct GeluAct : IGpuActivation
 {
-    private const float A = 1.5957691216057308f;  // 2 sqrt(2/pi)
-    private const float B = 0.0713548162726009f;  // 2 sqrt(2/pi) 0.044715
-    private const float DerivativeClamp = 20f;
-
     public float Apply(float x)
     {
-        float z = x * (A + B * x * x);
-        float t = XMath.Exp(-XMath.Abs(z)), r = 1f / (1f + t);
-        return x * GpuMath.Sigmoid(z, t, r);
+        float z = ActivationFormulas.GeluArgument(x);
+        return ActivationFormulas.Gelu(x, z, XMath.Exp(-XMath.Abs(z)));
     }
 
     public float Derivative(float x)
     {
-        x = GpuMath.Min(GpuMath.Max(x, -DerivativeClamp), DerivativeClamp);
-        float x2 = x * x, z = x * (A + B * x2);
-        float t = XMath.Exp(-XMath.Abs(z)), r = 1f / (1f + t);
-        return GpuMath.Sigmoid(z, t, r) + x * (t * r * r) * (A + 3f * B * x2);
+        const float clamp = ActivationFormulas.GeluDerivativeClamp;
+        x = GpuMath.Min(GpuMath.Max(x, -clamp), clamp);
+        float z = ActivationFormulas.GeluDerivativeArgument(x);
+        return ActivationFormulas.GeluDerivative(x, z, XMath.Exp(-XMath.Abs(z)));
     }
 }
 
 internal readonly struct MishAct : IGpuActivation
 {
-    public float Apply(float x)
-    {
-        float t = XMath.Exp(-XMath.Abs(x));
-        float num = x >= 0f ? 1f + 2f * t : t * (t + 2f);
-        float den = x >= 0f ? num + 2f * t * t : num + 2f;
-        return x * (num / den);
-    }
-
-    public float Derivative(float x)
-    {
-        float t = XMath.Exp(-XMath.Abs(x));
-        bool positive = x >= 0f;
-        float num = positive ? 1f + 2f * t : t * (t + 2f);
-        float den = positive ? num + 2f * t * t : num + 2f;
-        float q = positive ? t * t : t;
-        return num / den + 4f * x * (1f + t) * q / (den * den);
-    }
+    public float Apply(float x) => ActivationFormulas.Mish(x, XMath.Exp(-XMath.Abs(x)));
+    public float Derivative(float x) => ActivationFormulas.MishDerivative(x, XMath.Exp(-XMath.Abs(x)));
 }
 
 /// <summary>Scalar helpers usable inside kernels (no MathF, no exceptions, no static state).</summary>
 internal static class GpuMath
 {
-    private const float TanhPolynomialLimit = 0.4f;
-    private const float C3 = -1f / 3f, C5 = 2f / 15f, C7 = -17f / 315f, C9 = 62f / 2835f, C11 = -1382f / 155925f;
     private const float Ln2 = 0.693147180559945f;
 
     /// <summary>Max that propagates NaN from either argument, like MathF.Max.</summary>
@@ -293,8 +205,6 @@ internal static class GpuMath
 
     /// <summary>MathF.Sign as a float: -1, 0 or 1 (0 for NaN, where MathF.Sign would throw).</summary>
     public static float Sign(float x) => x > 0f ? 1f : x < 0f ? -1f : 0f;
-
-    public static float Sigmoid(float x, float t, float r) => x >= 0f ? r : t * r;
 
     /// <summary>
     /// log(1 + u) for u &gt;= 0, accurate to a few ulp relative for tiny u. The CPU's Goldberg trick
@@ -318,17 +228,6 @@ internal static class GpuMath
         p = p * s2 + 2f / 3f;
         p = p * s2 + 2f;
         return s * p;
-    }
-
-    public static float TanhOfAbs(float a, float e)
-    {
-        if (a < TanhPolynomialLimit)
-        {
-            float a2 = a * a;
-            float p = (((C11 * a2 + C9) * a2 + C7) * a2 + C5) * a2 + C3;
-            return a + a * a2 * p;
-        }
-        return (1f - e) / (1f + e);
     }
 
     /// <summary>

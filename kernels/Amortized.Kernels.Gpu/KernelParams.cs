@@ -1,3 +1,5 @@
+using Amortized.Kernels.Cpu;
+
 namespace Amortized.Kernels.Gpu;
 
 /// <summary>
@@ -81,7 +83,7 @@ internal struct PermuteParams
     public int N, Accumulate;
 }
 
-/// <summary>(outer, length, inner) view of a reduction; Op is a <see cref="GpuReduceOp"/>.</summary>
+/// <summary>(outer, length, inner) view of a reduction; Op is a <see cref="ReduceKind"/>.</summary>
 internal struct ReduceParams
 {
     public int Outer, Length, Inner, Op, Accumulate;

@@ -141,7 +141,7 @@ internal static class ReduceKernels
         }
     }
 
-    /// <summary>Max backward: the whole of dy goes to the first element equal to the max (CpuBackend's rule).</summary>
+    /// <summary>Max backward: all of dy goes to the first element equal to the max (ReductionKernels' rule).</summary>
     public static void ReduceBackwardMax(
         ArrayView<float> x, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx, ReduceParams p)
     {

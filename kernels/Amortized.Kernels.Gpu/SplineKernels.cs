@@ -16,8 +16,8 @@ internal struct SplineParams
 /// Device code of the fused rational-quadratic spline coupling (Durkan et al. 2019), one thread per element (row b,
 /// feature j). x (B, D), p (B, D * P) with P = 3K - 1 per feature ([K width logits | K height logits | K - 1 interior
 /// derivative pre-activations]), y (B, D), logDet (B). Each thread recomputes its softmaxes in loops over K (no local
-/// arrays). The formulas and their order are those of Amortized.Tensors.Backends.CpuBackend (CpuBackend.Spline.cs),
-/// the CPU twin the tests compare with; its comments carry the derivation.
+/// arrays). The formulas and their order are those of Amortized.Kernels.Cpu's SplineCouplingKernels, the CPU twin the
+/// tests compare with; its comments carry the derivation.
 /// </summary>
 internal static class SplineKernels
 {

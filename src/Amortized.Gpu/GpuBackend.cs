@@ -309,11 +309,12 @@ public sealed class GpuBackend : IBackend, IDisposable
     // ---- compute ----
 
     /// <inheritdoc />
-    public void Unary(UnaryKind op, Tensor x, Tensor y, float p0, float p1) => Kernels.Unary(Map(op), View(x), View(y), p0, p1);
+    public void Unary(UnaryKind op, Tensor x, Tensor y, float p0, float p1) =>
+        Kernels.Unary(op, View(x), View(y), p0, p1);
 
     /// <inheritdoc />
     public void UnaryBackward(UnaryKind op, Tensor x, Tensor y, Tensor dy, Tensor dx, float p0, float p1) =>
-        Kernels.UnaryBackward(Map(op), View(x), View(y), View(dy), View(dx), p0, p1);
+        Kernels.UnaryBackward(op, View(x), View(y), View(dy), View(dx), p0, p1);
 
     /// <inheritdoc />
     public void Activate(Activation kind, Tensor x, Tensor y) => Kernels.Activate(kind, View(x), View(y));
@@ -330,7 +331,7 @@ public sealed class GpuBackend : IBackend, IDisposable
         Align(y.Shape, yd);
         Align(a.Shape, ad);
         Align(b.Shape, bd);
-        Kernels.Binary(Map(op), View(a), ad, View(b), bd, View(y), yd);
+        Kernels.Binary(op, View(a), ad, View(b), bd, View(y), yd);
     }
 
     /// <inheritdoc />
@@ -359,11 +360,12 @@ public sealed class GpuBackend : IBackend, IDisposable
 
     /// <inheritdoc />
     public void Reduce(ReduceKind kind, Tensor x, int axis, Tensor y, float scale) =>
-        Kernels.Reduce(Map(kind), View(x), View(y), x.Shape.Outer(axis), x.Shape[axis], x.Shape.Inner(axis), scale);
+        Kernels.Reduce(kind, View(x), View(y), x.Shape.Outer(axis), x.Shape[axis], x.Shape.Inner(axis), scale);
 
     /// <inheritdoc />
     public void ReduceBackward(ReduceKind kind, Tensor x, Tensor y, Tensor dy, int axis, Tensor dx, float scale, bool accumulate = true) =>
-        Kernels.ReduceBackward(Map(kind), View(x), View(y), View(dy), View(dx), x.Shape.Outer(axis), x.Shape[axis], x.Shape.Inner(axis), scale, accumulate);
+        Kernels.ReduceBackward(kind, View(x), View(y), View(dy), View(dx), x.Shape.Outer(axis), x.Shape[axis],
+            x.Shape.Inner(axis), scale, accumulate);
 
     /// <inheritdoc />
     public void Softmax(Tensor x, int axis, Tensor y) =>
@@ -421,65 +423,27 @@ public sealed class GpuBackend : IBackend, IDisposable
 
     /// <inheritdoc />
     public void AffineCoupling(Tensor x, Tensor parameters, AffineScaleKind kind, bool inverse, Tensor y, Tensor logDet) =>
-        Kernels.AffineCoupling(View(x), View(parameters), View(y), View(logDet), x.Shape[0], x.Shape[1], Map(kind), inverse);
+        Kernels.AffineCoupling(View(x), View(parameters), View(y), View(logDet), x.Shape[0], x.Shape[1], kind, inverse);
 
     /// <inheritdoc />
     public void AffineCouplingBackward(Tensor x, Tensor parameters, AffineScaleKind kind, bool inverse, Tensor? dy, Tensor? dLogDet,
         Tensor? dx, bool dxOverwrite, Tensor? dParameters, bool dParametersOverwrite) =>
         Kernels.AffineCouplingBackward(View(x), View(parameters), ViewOrEmpty(dy), ViewOrEmpty(dLogDet),
-            ViewOrEmpty(dx), dxOverwrite, ViewOrEmpty(dParameters), dParametersOverwrite, x.Shape[0], x.Shape[1], Map(kind), inverse);
+            ViewOrEmpty(dx), dxOverwrite, ViewOrEmpty(dParameters), dParametersOverwrite, x.Shape[0], x.Shape[1], kind,
+            inverse);
 
     /// <inheritdoc />
-    public void SplineCoupling(Tensor x, Tensor parameters, SplineCouplingOptions options, bool inverse, Tensor y, Tensor logDet) =>
-        Kernels.SplineCoupling(View(x), View(parameters), View(y), View(logDet), x.Shape[0], x.Shape[1],
-            options.Bins, options.Bound, options.MinBinWidth, options.MinBinHeight, options.MinDerivative, inverse);
+    public void SplineCoupling(Tensor x, Tensor parameters, SplineCouplingOptions options, bool inverse, Tensor y,
+        Tensor logDet) =>
+        Kernels.SplineCoupling(View(x), View(parameters), View(y), View(logDet), x.Shape[0], x.Shape[1], options,
+            inverse);
 
     /// <inheritdoc />
     public void SplineCouplingBackward(Tensor x, Tensor parameters, SplineCouplingOptions options, bool inverse, Tensor? dy,
         Tensor? dLogDet, Tensor? dx, bool dxOverwrite, Tensor? dParameters, bool dParametersOverwrite) =>
         Kernels.SplineCouplingBackward(View(x), View(parameters), ViewOrEmpty(dy), ViewOrEmpty(dLogDet),
             ViewOrEmpty(dx), dxOverwrite, ViewOrEmpty(dParameters), dParametersOverwrite, x.Shape[0], x.Shape[1],
-            options.Bins, options.Bound, options.MinBinWidth, options.MinBinHeight, options.MinDerivative, inverse);
-
-    private static GpuAffineScale Map(AffineScaleKind kind) => kind switch
-    {
-        AffineScaleKind.TanhExp => GpuAffineScale.TanhExp,
-        AffineScaleKind.SoftplusAsinh => GpuAffineScale.SoftplusAsinh,
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
-    };
-
-    private static GpuUnaryOp Map(UnaryKind op) => op switch
-    {
-        UnaryKind.Neg => GpuUnaryOp.Neg,
-        UnaryKind.Exp => GpuUnaryOp.Exp,
-        UnaryKind.Log => GpuUnaryOp.Log,
-        UnaryKind.Sqrt => GpuUnaryOp.Sqrt,
-        UnaryKind.Abs => GpuUnaryOp.Abs,
-        UnaryKind.AddScalar => GpuUnaryOp.AddScalar,
-        UnaryKind.MulScalar => GpuUnaryOp.MulScalar,
-        UnaryKind.PowScalar => GpuUnaryOp.PowScalar,
-        UnaryKind.Clamp => GpuUnaryOp.Clamp,
-        UnaryKind.Asinh => GpuUnaryOp.Asinh,
-        _ => throw new ArgumentOutOfRangeException(nameof(op), op, null),
-    };
-
-    private static GpuBinaryOp Map(BinaryKind op) => op switch
-    {
-        BinaryKind.Add => GpuBinaryOp.Add,
-        BinaryKind.Sub => GpuBinaryOp.Sub,
-        BinaryKind.Mul => GpuBinaryOp.Mul,
-        BinaryKind.Div => GpuBinaryOp.Div,
-        BinaryKind.Pow => GpuBinaryOp.Pow,
-        _ => throw new ArgumentOutOfRangeException(nameof(op), op, null),
-    };
-
-    private static GpuReduceOp Map(ReduceKind op) => op switch
-    {
-        ReduceKind.Sum => GpuReduceOp.Sum,
-        ReduceKind.Max => GpuReduceOp.Max,
-        ReduceKind.LogSumExp => GpuReduceOp.LogSumExp,
-        _ => throw new ArgumentOutOfRangeException(nameof(op), op, null),
-    };
+            options, inverse);
 
     /// <summary>Device memory of this backend, viewed by tensors.</summary>
     private sealed class IlgpuBuffer(GpuBackend owner, MemoryBuffer1D<float, Stride1D.Dense> memory) : DeviceBuffer

@@ -35,7 +35,8 @@ public sealed class ParameterStore
 
     private Tensor HostView(ref Tensor? cache, float[] array)
     {
-        if (cache is null || cache.Size != _count || !ReferenceEquals(cache.Data, array)) cache = Tensor.Wrap(array, 0, new Shape(_count));
+        if (cache is null || cache.Size != _count || !cache.IsViewOf(array))
+            cache = Tensor.Wrap(array, 0, new Shape(_count));
         return cache;
     }
 
@@ -58,23 +59,17 @@ public sealed class ParameterStore
             backend.Upload(_values.AsSpan(0, _count), values);
         }
         // A parameter's place in the store, measured from where the current storage starts (0 on the host).
-        int valueBase = _deviceValues?.Offset ?? 0, gradientBase = _deviceGradients?.Offset ?? 0;
+        int valueBase = _deviceValues?.StorageOffset ?? 0, gradientBase = _deviceGradients?.StorageOffset ?? 0;
+        values ??= Tensor.Wrap(_values, 0, new Shape(_values.Length));
+        gradients ??= Tensor.Wrap(_gradients, 0, new Shape(_gradients.Length));
         foreach (var p in _parameters)
         {
-            int index = p.Offset - valueBase, gradientIndex = p.Grad!.Offset - gradientBase;
-            if (values is null)
-            {
-                p.Rebind(_values, index);
-                p.Grad.Rebind(_gradients, gradientIndex);
-            }
-            else
-            {
-                p.Rebind(values.Buffer!, values.Offset + index);
-                p.Grad.Rebind(gradients!.Buffer!, gradients.Offset + gradientIndex);
-            }
+            p.Rebind(values, p.StorageOffset - valueBase);
+            p.Grad!.Rebind(gradients, p.Grad.StorageOffset - gradientBase);
         }
-        _deviceValues = values;
-        _deviceGradients = gradients;
+        bool onDevice = backend is not CpuBackend;
+        _deviceValues = onDevice ? values : null;
+        _deviceGradients = onDevice ? gradients : null;
         Backend = backend;
     }
 
@@ -164,10 +159,12 @@ public sealed class ParameterStore
         _values.AsSpan(0, _count).CopyTo(values);
         _gradients.AsSpan(0, _count).CopyTo(gradients);
         // Views keep their offsets; only the arrays behind them move.
+        Tensor valueStorage = Tensor.Wrap(values, 0, new Shape(capacity));
+        Tensor gradientStorage = Tensor.Wrap(gradients, 0, new Shape(capacity));
         foreach (var p in _parameters)
         {
-            p.Rebind(values, p.Offset);
-            p.Grad!.Rebind(gradients, p.Offset);
+            p.Rebind(valueStorage, p.StorageOffset);
+            p.Grad!.Rebind(gradientStorage, p.StorageOffset);
         }
         _values = values;
         _gradients = gradients;

@@ -109,6 +109,37 @@ public sealed partial class Tensor
         Offset = offset;
     }
 
+    /// <summary>Index of element 0 in this tensor's storage (host array or device buffer).</summary>
+    /// <remarks>
+    /// With <see cref="Rebind(Tensor, int)"/>, what a flat store of views needs to move or grow its block.
+    /// </remarks>
+    public int StorageOffset => Offset;
+
+    /// <summary>
+    /// Whether this is a host tensor whose storage is <paramref name="array"/> (a view made by <see cref="Wrap"/>).
+    /// </summary>
+    /// <remarks>Caches of wrapped views use it to notice that the array behind them was replaced.</remarks>
+    public bool IsViewOf(float[] array) => Buffer is null && ReferenceEquals(Data, array);
+
+    /// <summary>
+    /// Moves this persistent tensor (keeping its identity, shape and gradient link) to <paramref name="storage"/>'s
+    /// storage, host array or device buffer alike, starting <paramref name="offset"/> elements past storage's
+    /// element 0.
+    /// For flat stores that keep many views in one block and grow it or move it between devices (Networks'
+    /// ParameterStore); later ops read and write the new storage.
+    /// </summary>
+    public void Rebind(Tensor storage, int offset)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        if (offset < 0 || offset + Size > storage.Size)
+        {
+            throw new ArgumentOutOfRangeException(nameof(offset), offset,
+                $"Rebind: {Size} elements at {offset} do not fit in a storage tensor of {storage.Size}.");
+        }
+        if (storage.Buffer is null) Rebind(storage.Data, storage.Offset + offset);
+        else Rebind(storage.Buffer, storage.Offset + offset);
+    }
+
     /// <summary>A tensor object viewing the same storage with another shape of the same size.</summary>
     internal Tensor View(Shape shape) => Buffer is null
         ? Workspace.Current?.RentView(Data, null, Offset, shape) ?? new Tensor(Data, Offset, shape)
@@ -208,7 +239,7 @@ public sealed partial class Tensor
     internal static Tensor EmptyLike(Tensor like, Shape shape) => EmptyOn(like.Backend, shape);
 
     /// <summary>A tensor of zeros on the same device as <paramref name="like"/>.</summary>
-    internal static Tensor ZerosLike(Tensor like, Shape shape) => ZerosOn(like.Backend, shape);
+    public static Tensor ZerosLike(Tensor like, Shape shape) => ZerosOn(like.Backend, shape);
 
     /// <summary>Throws when two inputs of one op live on different devices.</summary>
     internal static void CheckSameDevice(string op, Tensor a, Tensor b)
@@ -218,7 +249,7 @@ public sealed partial class Tensor
     }
 
     /// <summary>A tensor filled with <paramref name="value"/> on the same device as <paramref name="like"/>.</summary>
-    internal static Tensor FullLike(Tensor like, Shape shape, float value)
+    public static Tensor FullLike(Tensor like, Shape shape, float value)
     {
         var t = EmptyLike(like, shape);
         t.Backend.Fill(t, value);

@@ -1,19 +1,18 @@
-using Amortized.Tensors;
-using Amortized.Tensors.Backends;
+using Amortized.Kernels.Cpu;
 
 namespace Amortized.Kernels.Gpu.Tests;
 
 /// <summary>
-/// Broadcasting Binary and SumToShape against CpuBackend. Add/Sub/Mul/Div are one IEEE operation: bitwise.
-/// Pow uses different libraries: 2e-6 relative. SumToShape sums in a different order: each side is within
-/// (count + 2) u sum|terms| of the exact sum, so they differ by at most 2 (count + 2) u S with
-/// S = |scale| sum |src| + |dst| (computed by running the CPU twin on absolute values).
+/// Broadcasting Binary and SumToShape against their CPU twins (Amortized.Kernels.Cpu). Add/Sub/Mul/Div are one IEEE
+/// operation: bitwise. Pow uses different libraries: 2e-6 relative. SumToShape sums in a different order: each side is
+/// within (count + 2) u sum|terms| of the exact sum, so they differ by at most 2 (count + 2) u S with S = |scale| sum
+/// |src| + |dst| (computed by running the CPU twin on absolute values).
 /// </summary>
 public sealed class BroadcastTests(DefaultDeviceFixture fixture) : IClassFixture<DefaultDeviceFixture>
 {
     private readonly DefaultDeviceFixture _f = fixture;
 
-    public static TheoryData<GpuBinaryOp, int[], int[], int[]> BinaryCases()
+    public static TheoryData<BinaryKind, int[], int[], int[]> BinaryCases()
     {
         var shapes = new (int[] A, int[] B, int[] Y)[]
         {
@@ -24,8 +23,8 @@ public sealed class BroadcastTests(DefaultDeviceFixture fixture) : IClassFixture
             ([2, 1, 3, 1, 2, 2], [1, 2, 1, 2, 1, 2], [2, 2, 3, 2, 2, 2]),
             ([7], [1], [7]),
         };
-        var data = new TheoryData<GpuBinaryOp, int[], int[], int[]>();
-        foreach (GpuBinaryOp op in Enum.GetValues<GpuBinaryOp>())
+        var data = new TheoryData<BinaryKind, int[], int[], int[]>();
+        foreach (BinaryKind op in Enum.GetValues<BinaryKind>())
         {
             foreach (var (a, b, y) in shapes)
                 data.Add(op, a, b, y);
@@ -35,25 +34,25 @@ public sealed class BroadcastTests(DefaultDeviceFixture fixture) : IClassFixture
 
     [Theory]
     [MemberData(nameof(BinaryCases))]
-    public void BinaryMatchesCpu(GpuBinaryOp op, int[] aDims, int[] bDims, int[] yDims)
+    public void BinaryMatchesCpu(BinaryKind op, int[] aDims, int[] bDims, int[] yDims)
     {
         int na = aDims.Aggregate(1, (p, d) => p * d), nb = bDims.Aggregate(1, (p, d) => p * d), ny = yDims.Aggregate(1, (p, d) => p * d);
-        float[] a = op == GpuBinaryOp.Pow ? Check.Random(na, 1, 0.3f, 2.5f) : Check.Random(na, 1);
+        float[] a = op == BinaryKind.Pow ? Check.Random(na, 1, 0.3f, 2.5f) : Check.Random(na, 1);
         float[] b = Check.Random(nb, 2);
-        if (op == GpuBinaryOp.Div)
+        if (op == BinaryKind.Div)
             b = b.Select(v => Math.Abs(v) < 0.1f ? 0.5f : v).ToArray();
-        var y = Tensor.Zeros(yDims);
-        CpuBackend.Instance.Binary((BinaryKind)op, Tensor.FromArray(a, aDims), Tensor.FromArray(b, bDims), y);
+        var y = new float[ny];
+        BroadcastKernels.Binary(op, a, aDims, b, bDims, y, yDims);
 
         using var dA = _f.Upload(a);
         using var dB = _f.Upload(b);
         using var dY = _f.Upload(new float[ny]);
         _f.Kernels.Binary(op, dA.View, aDims, dB.View, bDims, dY.View, yDims);
         float[] actual = _f.Download(dY, ny);
-        if (op == GpuBinaryOp.Pow)
-            Check.Close(y.ToArray(), actual, 2e-6, 0, "pow");
+        if (op == BinaryKind.Pow)
+            Check.Close(y, actual, 2e-6, 0, "pow");
         else
-            Check.Bitwise(y.ToArray(), actual, op.ToString());
+            Check.Bitwise(y, actual, op.ToString());
     }
 
     public static TheoryData<int[], int[], float> SumToShapeCases() => new()
@@ -75,17 +74,17 @@ public sealed class BroadcastTests(DefaultDeviceFixture fixture) : IClassFixture
     {
         int ns = srcDims.Aggregate(1, (p, d) => p * d), nd = dstDims.Aggregate(1, (p, d) => p * d);
         float[] src = Check.Random(ns, 3), dst0 = Check.Random(nd, 4);
-        var expected = Tensor.FromArray(dst0, dstDims);
-        CpuBackend.Instance.SumToShape(Tensor.FromArray(src, srcDims), expected, scale);
-        var magnitude = Tensor.FromArray(dst0.Select(Math.Abs).ToArray(), dstDims);
-        CpuBackend.Instance.SumToShape(Tensor.FromArray(src.Select(Math.Abs).ToArray(), srcDims), magnitude, Math.Abs(scale));
+        var expected = (float[])dst0.Clone();
+        BroadcastKernels.SumToShape(src, srcDims, expected, dstDims, scale);
+        var magnitude = dst0.Select(Math.Abs).ToArray();
+        BroadcastKernels.SumToShape(src.Select(Math.Abs).ToArray(), srcDims, magnitude, dstDims, Math.Abs(scale));
         int count = ns / nd;
 
         using var dSrc = _f.Upload(src);
         using var dDst = _f.Upload(dst0);
         _f.Kernels.SumToShape(dSrc.View, srcDims, dDst.View, dstDims, scale);
         float[] first = _f.Download(dDst, nd);
-        Check.Within(expected.ToArray(), first, magnitude.ToArray().Select(s => 2.0 * (count + 2) * Check.U * s).ToArray(), "SumToShape");
+        Check.Within(expected, first, magnitude.Select(s => 2.0 * (count + 2) * Check.U * s).ToArray(), "SumToShape");
 
         using var dDst2 = _f.Upload(dst0);
         _f.Kernels.SumToShape(dSrc.View, srcDims, dDst2.View, dstDims, scale);

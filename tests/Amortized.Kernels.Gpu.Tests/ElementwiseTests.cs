@@ -1,16 +1,14 @@
 using Amortized.Kernels.Cpu;
-using Amortized.Tensors;
-using Amortized.Tensors.Backends;
 
 namespace Amortized.Kernels.Gpu.Tests;
 
 /// <summary>
-/// Elementwise kernels against CpuBackend. Tolerances: ops made of one IEEE operation (negate, abs, add, multiply,
-/// divide, min/max) must match bitwise. Transcendentals (exp, log, pow, asinh and the activations) are computed
-/// by different libraries on each side (TensorPrimitives / the SIMD activation code vs ILGPU.Algorithms.XMath),
-/// each within a few ulp, so they may differ by 2e-6 relative (about 32 ulp, covering the handful of roundings
-/// an activation chains). Derivatives that are sums of O(1) terms (SiLU, GELU, Mish) may cancel, so they also get
-/// an absolute 1e-6 * |dy| (16 ulp of the terms).
+/// Elementwise kernels against their CPU twins (Amortized.Kernels.Cpu). Tolerances: ops made of one IEEE operation
+/// (negate, abs, add, multiply, divide, min/max) must match bitwise. Transcendentals (exp, log, pow, asinh and the
+/// activations) are computed by different libraries on each side (TensorPrimitives / the SIMD activation code vs
+/// ILGPU.Algorithms.XMath), each within a few ulp, so they may differ by 2e-6 relative (about 32 ulp, covering the
+/// handful of roundings an activation chains). Derivatives that are sums of O(1) terms (SiLU, GELU, Mish) may cancel,
+/// so they also get an absolute 1e-6 * |dy| (16 ulp of the terms).
 /// </summary>
 public sealed class ElementwiseTests(DefaultDeviceFixture fixture) : IClassFixture<DefaultDeviceFixture>
 {
@@ -18,54 +16,51 @@ public sealed class ElementwiseTests(DefaultDeviceFixture fixture) : IClassFixtu
     private readonly DefaultDeviceFixture _f = fixture;
     private GpuKernels K => _f.Kernels;
 
-    private static bool IsExact(GpuUnaryOp op) =>
-        op is GpuUnaryOp.Neg or GpuUnaryOp.Abs or GpuUnaryOp.AddScalar or GpuUnaryOp.MulScalar or GpuUnaryOp.Clamp;
+    private static bool IsExact(UnaryKind op) =>
+        op is UnaryKind.Neg or UnaryKind.Abs or UnaryKind.AddScalar or UnaryKind.MulScalar or UnaryKind.Clamp;
 
-    private static float[] Inputs(GpuUnaryOp op, float p0, int n)
+    private static float[] Inputs(UnaryKind op, float p0, int n)
     {
-        bool positive = op is GpuUnaryOp.Log or GpuUnaryOp.Sqrt || (op == GpuUnaryOp.PowScalar && p0 != MathF.Round(p0));
+        bool positive = op is UnaryKind.Log or UnaryKind.Sqrt || (op == UnaryKind.PowScalar && p0 != MathF.Round(p0));
         float[] x = positive ? Check.Random(n, 5, 0.05f, 4f) : Check.Random(n, 5, -3f, 3f);
-        if (op == GpuUnaryOp.Clamp)
+        if (op == UnaryKind.Clamp)
         {
             x[0] = -0.5f;   // both ends of [p0, p1] are inside for the derivative
             x[1] = 0.7f;
         }
-        if (op == GpuUnaryOp.Asinh)
+        if (op == UnaryKind.Asinh)
         {
             x[0] = 1e-5f;
             x[1] = -3e6f;
             x[2] = 0f;
             x[3] = 4e19f;   // a^2 would overflow: the log(a) + ln 2 branch
         }
-        if (op is GpuUnaryOp.Abs)
+        if (op is UnaryKind.Abs)
             x[0] = 0f;
         return x;
     }
 
     [Theory]
-    [InlineData(GpuUnaryOp.Neg, 0f, 0f)]
-    [InlineData(GpuUnaryOp.Exp, 0f, 0f)]
-    [InlineData(GpuUnaryOp.Log, 0f, 0f)]
-    [InlineData(GpuUnaryOp.Sqrt, 0f, 0f)]
-    [InlineData(GpuUnaryOp.Abs, 0f, 0f)]
-    [InlineData(GpuUnaryOp.AddScalar, 1.5f, 0f)]
-    [InlineData(GpuUnaryOp.MulScalar, -0.75f, 0f)]
-    [InlineData(GpuUnaryOp.PowScalar, 2f, 0f)]
-    [InlineData(GpuUnaryOp.PowScalar, 3f, 0f)]
-    [InlineData(GpuUnaryOp.PowScalar, 0.5f, 0f)]
-    [InlineData(GpuUnaryOp.PowScalar, -1.5f, 0f)]
-    [InlineData(GpuUnaryOp.Clamp, -0.5f, 0.7f)]
-    [InlineData(GpuUnaryOp.Asinh, 0f, 0f)]
-    public void UnaryForwardAndBackwardMatchCpu(GpuUnaryOp op, float p0, float p1)
+    [InlineData(UnaryKind.Neg, 0f, 0f)]
+    [InlineData(UnaryKind.Exp, 0f, 0f)]
+    [InlineData(UnaryKind.Log, 0f, 0f)]
+    [InlineData(UnaryKind.Sqrt, 0f, 0f)]
+    [InlineData(UnaryKind.Abs, 0f, 0f)]
+    [InlineData(UnaryKind.AddScalar, 1.5f, 0f)]
+    [InlineData(UnaryKind.MulScalar, -0.75f, 0f)]
+    [InlineData(UnaryKind.PowScalar, 2f, 0f)]
+    [InlineData(UnaryKind.PowScalar, 3f, 0f)]
+    [InlineData(UnaryKind.PowScalar, 0.5f, 0f)]
+    [InlineData(UnaryKind.PowScalar, -1.5f, 0f)]
+    [InlineData(UnaryKind.Clamp, -0.5f, 0.7f)]
+    [InlineData(UnaryKind.Asinh, 0f, 0f)]
+    public void UnaryForwardAndBackwardMatchCpu(UnaryKind op, float p0, float p1)
     {
         const int n = 37;
         float[] x = Inputs(op, p0, n), dy = Check.Random(n, 6), dx0 = Check.Random(n, 7);
-        var kind = (UnaryKind)op;
-        var y = Tensor.Zeros(n);
-        CpuBackend.Instance.Unary(kind, Tensor.FromArray(x, n), y, p0, p1);
-        var dx = Tensor.FromArray(dx0, n);
-        CpuBackend.Instance.UnaryBackward(kind, Tensor.FromArray(x, n), y, Tensor.FromArray(dy, n), dx, p0, p1);
-        float[] yExpected = y.ToArray(), dxExpected = dx.ToArray();
+        float[] yExpected = new float[n], dxExpected = (float[])dx0.Clone();
+        UnaryKernels.Unary(op, x, yExpected, p0, p1);
+        UnaryKernels.UnaryBackward(op, x, yExpected, dy, dxExpected, p0, p1);
 
         using var dX = _f.Upload(x);
         using var dY = _f.Upload(new float[n]);
@@ -77,9 +72,9 @@ public sealed class ElementwiseTests(DefaultDeviceFixture fixture) : IClassFixtu
         K.UnaryBackward(op, dX.View, dYcpu.View, dDy.View, dDx.View, p0, p1);
         float[] dxActual = _f.Download(dDx, n);
 
-        if (IsExact(op) || (op == GpuUnaryOp.PowScalar && p0 == 2f))
+        if (IsExact(op) || (op == UnaryKind.PowScalar && p0 == 2f))
             Check.Bitwise(yExpected, yActual, $"{op} y");
-        else if (op == GpuUnaryOp.Log)
+        else if (op == UnaryKind.Log)
             Check.Close(yExpected, yActual, Transcendental, 4 * Check.U, $"{op} y");   // device logs (CUDA lg2.approx) are accurate to ~2^-22 absolute, not relative, near x = 1
         else
             Check.Close(yExpected, yActual, Transcendental, 0, $"{op} y");
@@ -98,7 +93,7 @@ public sealed class ElementwiseTests(DefaultDeviceFixture fixture) : IClassFixtu
         using var dY = _f.Upload(new float[x.Length]);
         foreach (float p in new[] { 3f, 4f, -1f, 0.5f })
         {
-            K.Unary(GpuUnaryOp.PowScalar, dX.View, dY.View, p, 0f);
+            K.Unary(UnaryKind.PowScalar, dX.View, dY.View, p, 0f);
             float[] actual = _f.Download(dY, x.Length);
             Check.Close(x.Select(v => MathF.Pow(v, p)).ToArray(), actual, Transcendental, 0, $"pow {p}");
         }
@@ -129,11 +124,10 @@ public sealed class ElementwiseTests(DefaultDeviceFixture fixture) : IClassFixtu
         x[5] = -30f;
         x[6] = 30f;
         float[] dy = Check.Random(n, 12), dx0 = Check.Random(n, 13);
-        var y = Tensor.Zeros(n);
-        CpuBackend.Instance.Activate(kind, Tensor.FromArray(x, n), y);
-        var dx = Tensor.FromArray(dx0, n);
-        CpuBackend.Instance.ActivateBackward(kind, Tensor.FromArray(x, n), Tensor.FromArray(dy, n), dx, accumulate);
-        float[] yExpected = y.ToArray(), dxExpected = dx.ToArray();
+        float[] yExpected = new float[n], dxExpected = (float[])dx0.Clone();
+        Kernels.Cpu.Activations.Forward(kind, x, yExpected);
+        if (accumulate) Kernels.Cpu.Activations.BackwardAccumulate(kind, x, dy, dxExpected);
+        else Kernels.Cpu.Activations.Backward(kind, x, dy, dxExpected);
 
         using var dX = _f.Upload(x);
         using var dY = _f.Upload(new float[n]);
@@ -168,15 +162,16 @@ public sealed class ElementwiseTests(DefaultDeviceFixture fixture) : IClassFixtu
         using var dCopy = _f.Upload(new float[n]);
 
         K.AddScaled(dSrc.View, dDst.View, -0.375f);
-        var expected = Tensor.FromArray(dst0, n);
-        CpuBackend.Instance.AddScaled(Tensor.FromArray(src, n), expected, -0.375f);
+        var expected = (float[])dst0.Clone();
+        UnaryKernels.AddScaled(src, expected, -0.375f);
         // s*a + d: bitwise on the CPU; a device may fuse it into one FMA, which differs by at most one rounding.
-        Check.Within(expected.ToArray(), _f.Download(dDst, n), src.Select((v, i) => 2 * Check.U * (Math.Abs(v * 0.375f) + Math.Abs(dst0[i]))).ToArray(), "AddScaled");
+        Check.Within(expected, _f.Download(dDst, n),
+            src.Select((v, i) => 2 * Check.U * (Math.Abs(v * 0.375f) + Math.Abs(dst0[i]))).ToArray(), "AddScaled");
 
-        using var dDst1 = _f.Upload(expected.ToArray());   // continue from the CPU's state (FMA may differ by 1 ulp above)
+        using var dDst1 = _f.Upload(expected);   // continue from the CPU's state (FMA may differ by 1 ulp above)
         K.AddScaled(dSrc.View, dDst1.View, 1f);
-        CpuBackend.Instance.AddScaled(Tensor.FromArray(src, n), expected, 1f);
-        Check.Bitwise(expected.ToArray(), _f.Download(dDst1, n), "AddScaled 1");
+        UnaryKernels.AddScaled(src, expected, 1f);
+        Check.Bitwise(expected, _f.Download(dDst1, n), "AddScaled 1");
 
         K.Copy(dSrc.View, dCopy.View);
         Check.Bitwise(src, _f.Download(dCopy, n), "Copy");
@@ -195,27 +190,26 @@ public sealed class ElementwiseTests(DefaultDeviceFixture fixture) : IClassFixtu
         mask[0] = -0f;   // -0 == 0: selects b
         mask[1] = float.NaN;   // NaN != 0: selects a
         float[] a = Check.Random(n, 4), b = Check.Random(n, 5), dy = Check.Random(n, 6), da0 = Check.Random(n, 7), db0 = Check.Random(n, 8);
-        var y = Tensor.Zeros(n);
-        CpuBackend.Instance.Where(Tensor.FromArray(mask, n), Tensor.FromArray(a, n), Tensor.FromArray(b, n), y);
+        var y = new float[n];
+        UnaryKernels.Where(mask, a, b, y);
 
         using var dMask = _f.Upload(mask);
         using var dA = _f.Upload(a);
         using var dB = _f.Upload(b);
         using var dYv = _f.Upload(new float[n]);
         K.Where(dMask.View, dA.View, dB.View, dYv.View);
-        Check.Bitwise(y.ToArray(), _f.Download(dYv, n), "Where");
+        Check.Bitwise(y, _f.Download(dYv, n), "Where");
 
         foreach (var (hasA, hasB) in new[] { (true, true), (true, false), (false, true) })
         {
-            var da = Tensor.FromArray(da0, n);
-            var db = Tensor.FromArray(db0, n);
-            CpuBackend.Instance.WhereBackward(Tensor.FromArray(mask, n), Tensor.FromArray(dy, n), hasA ? da : null, hasB ? db : null);
+            float[] da = (float[])da0.Clone(), db = (float[])db0.Clone();
+            UnaryKernels.WhereBackward(mask, dy, hasA ? da : default, hasB ? db : default);
             using var dDy = _f.Upload(dy);
             using var dDa = _f.Upload(da0);
             using var dDb = _f.Upload(db0);
             K.WhereBackward(dMask.View, dDy.View, hasA ? dDa.View : default, hasB ? dDb.View : default);
-            Check.Bitwise(da.ToArray(), _f.Download(dDa, n), $"da ({hasA},{hasB})");
-            Check.Bitwise(db.ToArray(), _f.Download(dDb, n), $"db ({hasA},{hasB})");
+            Check.Bitwise(da, _f.Download(dDa, n), $"da ({hasA},{hasB})");
+            Check.Bitwise(db, _f.Download(dDb, n), $"db ({hasA},{hasB})");
         }
     }
 
@@ -228,7 +222,7 @@ public sealed class ElementwiseTests(DefaultDeviceFixture fixture) : IClassFixtu
         float[] pe = (float[])p.Clone(), me = (float[])m.Clone(), ve = (float[])v.Clone();
         for (int i = 0; i < n; i++)
         {
-            // CpuBackend.AdamUpdate (Amortized.Tensors), scalar loop.
+            // AdamKernel.Update (Amortized.Kernels.Cpu), scalar loop.
             float gi = g[i] * gradScale;
             me[i] = b1 * me[i] + (1f - b1) * gi;
             ve[i] = b2 * ve[i] + (1f - b2) * gi * gi;

@@ -1,14 +1,14 @@
-using Amortized.Tensors;
-using Amortized.Tensors.Backends;
+using Amortized.Kernels.Cpu;
 
 namespace Amortized.Kernels.Gpu.Tests;
 
 /// <summary>
-/// LayerNorm forward and backward against CpuBackend. The CPU sums rows with TensorPrimitives (vectorised order),
-/// the device sequentially: mean and variance each differ by at most 2 (cols + 2) u relative (positive terms for
-/// the variance; for the mean relative to mean |x|). Every output is a product of O(1) factors of those, so
-/// outputs are compared with 4 (cols + 4) u (1 + |value|) (about 3e-6 at cols = 9), and the per-column sums over
-/// rows (dGamma, dBeta, added in the same row order) with 4 (rows + cols + 4) u times their magnitude.
+/// LayerNorm forward and backward against their CPU twins (Amortized.Kernels.Cpu). The CPU sums rows with
+/// TensorPrimitives (vectorised order), the device sequentially: mean and variance each differ by at most 2 (cols + 2)
+/// u relative (positive terms for the variance; for the mean relative to mean |x|). Every output is a product of O(1)
+/// factors of those, so outputs are compared with 4 (cols + 4) u (1 + |value|) (about 3e-6 at cols = 9), and the
+/// per-column sums over rows (dGamma, dBeta, added in the same row order) with 4 (rows + cols + 4) u times their
+/// magnitude.
 /// </summary>
 public sealed class LayerNormTests(DefaultDeviceFixture fixture) : IClassFixture<DefaultDeviceFixture>
 {
@@ -25,11 +25,8 @@ public sealed class LayerNormTests(DefaultDeviceFixture fixture) : IClassFixture
         float[] x = Check.Random(n, 1, -3f, 3f);
         float[]? gamma = affine ? Check.Random(cols, 2, 0.5f, 1.5f) : null;
         float[]? beta = affine ? Check.Random(cols, 3) : null;
-        var y = Tensor.Zeros(rows, cols);
-        var mean = Tensor.Zeros(rows);
-        var rstd = Tensor.Zeros(rows);
-        Tensor? gT = gamma is null ? null : Tensor.FromArray(gamma, cols);
-        CpuBackend.Instance.LayerNorm(Tensor.FromArray(x, rows, cols), gT, beta is null ? null : Tensor.FromArray(beta, cols), eps, y, mean, rstd);
+        float[] y = new float[n], mean = new float[rows], rstd = new float[rows];
+        ReductionKernels.LayerNorm(x, gamma, beta, eps, y, mean, rstd, rows, cols);
 
         using var dX = _f.Upload(x);
         using var dGamma = _f.Upload(gamma ?? []);
@@ -39,18 +36,16 @@ public sealed class LayerNormTests(DefaultDeviceFixture fixture) : IClassFixture
         using var dRstd = _f.Upload(new float[rows]);
         _f.Kernels.LayerNorm(dX.View, affine ? dGamma.View : default, affine ? dBeta.View : default, eps, dY.View, dMean.View, dRstd.View, rows, cols);
         double tol = 4.0 * (cols + 4) * Check.U;
-        Check.Close(y.ToArray(), _f.Download(dY, n), tol, tol, "y");
-        Check.Close(mean.ToArray(), _f.Download(dMean, rows), tol, tol, "mean");
-        Check.Close(rstd.ToArray(), _f.Download(dRstd, rows), tol, 0, "rstd");
+        Check.Close(y, _f.Download(dY, n), tol, tol, "y");
+        Check.Close(mean, _f.Download(dMean, rows), tol, tol, "mean");
+        Check.Close(rstd, _f.Download(dRstd, rows), tol, 0, "rstd");
 
         // Backward from the CPU's mean and rstd, accumulating into non-zero gradients.
         float[] dy = Check.Random(n, 4), dx0 = Check.Random(n, 5), dg0 = Check.Random(cols, 6), db0 = Check.Random(cols, 7);
-        var dx = Tensor.FromArray(dx0, rows, cols);
-        var dg = Tensor.FromArray(dg0, cols);
-        var db = Tensor.FromArray(db0, cols);
-        CpuBackend.Instance.LayerNormBackward(Tensor.FromArray(x, rows, cols), gT, mean, rstd, Tensor.FromArray(dy, rows, cols), withDx ? dx : null, dg, db);
-        using var dMeanC = _f.Upload(mean.ToArray());
-        using var dRstdC = _f.Upload(rstd.ToArray());
+        float[] dx = (float[])dx0.Clone(), dg = (float[])dg0.Clone(), db = (float[])db0.Clone();
+        ReductionKernels.LayerNormBackward(x, gamma, mean, rstd, dy, withDx ? dx : default, dg, db, rows, cols);
+        using var dMeanC = _f.Upload(mean);
+        using var dRstdC = _f.Upload(rstd);
         using var dDy = _f.Upload(dy);
         using var dDx = _f.Upload(dx0);
         using var dDg = _f.Upload(dg0);
@@ -61,10 +56,10 @@ public sealed class LayerNormTests(DefaultDeviceFixture fixture) : IClassFixture
         if (withDx)
         {
             // dx is a difference of O(rstd * |dy|) terms: bound relative to that scale, not to |dx|.
-            float[] dxExpected = dx.ToArray();
+            float[] dxExpected = dx;
             var bound = new double[n];
             for (int i = 0; i < n; i++)
-                bound[i] = tol * (Math.Abs(dxExpected[i]) + Math.Abs(dx0[i]) + 4 * rstd.ToArray()[i / cols] * 3);
+                bound[i] = tol * (Math.Abs(dxExpected[i]) + Math.Abs(dx0[i]) + 4 * rstd[i / cols] * 3);
             Check.Within(dxExpected, dxActual, bound, "dx");
         }
         else
@@ -72,7 +67,7 @@ public sealed class LayerNormTests(DefaultDeviceFixture fixture) : IClassFixture
             Check.Bitwise(dx0, dxActual, "dx untouched");
         }
         double colTol = 4.0 * (rows + cols + 4) * Check.U;
-        float[] dgExpected = dg.ToArray(), dbExpected = db.ToArray();
+        float[] dgExpected = dg, dbExpected = db;
         Check.Within(dgExpected, _f.Download(dDg, cols), dgExpected.Select((e, j) => colTol * (Math.Abs(e) + Math.Abs(dg0[j]) + rows * 4 * 3)).ToArray(), "dGamma");
         Check.Within(dbExpected, _f.Download(dDb, cols), dbExpected.Select((e, j) => colTol * (Math.Abs(e) + Math.Abs(db0[j]) + rows * 2)).ToArray(), "dBeta");
     }

@@ -1,10 +1,9 @@
-using Amortized.Tensors;
-using Amortized.Tensors.Backends;
+using Amortized.Kernels.Cpu;
 
 namespace Amortized.Kernels.Gpu.Tests;
 
 /// <summary>
-/// The spline-coupling kernels against their CPU twin in CpuBackend.Spline.cs, on tiny shapes (the CPU accelerator
+/// The spline-coupling kernels against their CPU twin SplineCouplingKernels, on tiny shapes (the CPU accelerator
 /// emulates every thread). Both sides run the same float32 formulas in the same order, but with different exp, log,
 /// softplus and sigmoid implementations (a few ulp each): the softmaxes, the knots' running sums and the rational-
 /// quadratic formula chain them, and the backward divides by bin widths and f', so values and gradients may differ
@@ -34,19 +33,16 @@ public sealed class SplineTests(DefaultDeviceFixture fixture) : IClassFixture<De
     public void SplineCoupling_MatchesCpu(int rows, int features, int bins, bool inverse)
     {
         var (x, p) = Inputs(rows, features, bins, 1);
-        int per = 3 * bins - 1;
-        var y = Tensor.Zeros(rows, features);
-        var logDet = Tensor.Zeros(rows);
-        CpuBackend.Instance.SplineCoupling(Tensor.FromArray(x, rows, features), Tensor.FromArray(p, rows, features * per), Options(bins),
-            inverse, y, logDet);
+        float[] y = new float[rows * features], logDet = new float[rows];
+        SplineCouplingKernels.Forward(x, p, Options(bins), inverse, y, logDet, rows, features);
 
         using var dX = _f.Upload(x);
         using var dP = _f.Upload(p);
         using var dY = _f.Upload(Enumerable.Repeat(float.NaN, rows * features).ToArray());   // every element is written
         using var dLd = _f.Upload(Enumerable.Repeat(float.NaN, rows).ToArray());
-        K.SplineCoupling(dX.View, dP.View, dY.View, dLd.View, rows, features, bins, Bound, MinWidth, MinHeight, MinDerivative, inverse);
-        Check.Close(y.ToArray(), _f.Download(dY, rows * features), Rtol, Atol, "y");
-        Check.Close(logDet.ToArray(), _f.Download(dLd, rows), Rtol, Atol, "logDet");
+        K.SplineCoupling(dX.View, dP.View, dY.View, dLd.View, rows, features, Options(bins), inverse);
+        Check.Close(y, _f.Download(dY, rows * features), Rtol, Atol, "y");
+        Check.Close(logDet, _f.Download(dLd, rows), Rtol, Atol, "logDet");
     }
 
     [Theory]
@@ -63,11 +59,9 @@ public sealed class SplineTests(DefaultDeviceFixture fixture) : IClassFixture<De
         // Accumulating starts from these; overwriting must ignore them (NaN would show through).
         float[] dx0 = overwrite ? Enumerable.Repeat(float.NaN, n).ToArray() : Check.Random(n, 7);
         float[] dp0 = overwrite ? Enumerable.Repeat(float.NaN, np).ToArray() : Check.Random(np, 8);
-        var dxCpu = Tensor.FromArray(dx0, rows, features);
-        var dpCpu = Tensor.FromArray(dp0, rows, np / rows);
-        CpuBackend.Instance.SplineCouplingBackward(Tensor.FromArray(x, rows, features), Tensor.FromArray(p, rows, np / rows), Options(bins),
-            inverse, withDy ? Tensor.FromArray(dy, rows, features) : null, withDLogDet ? Tensor.FromArray(dl, rows) : null,
-            dxCpu, overwrite, dpCpu, overwrite);
+        float[] dxCpu = (float[])dx0.Clone(), dpCpu = (float[])dp0.Clone();
+        SplineCouplingKernels.Backward(x, p, Options(bins), inverse, withDy ? dy : default, withDLogDet ? dl : default,
+            dxCpu, overwrite, dpCpu, overwrite, rows, features);
 
         using var dX = _f.Upload(x);
         using var dP = _f.Upload(p);
@@ -76,13 +70,13 @@ public sealed class SplineTests(DefaultDeviceFixture fixture) : IClassFixture<De
         using var dDx = _f.Upload(dx0);
         using var dDp = _f.Upload(dp0);
         K.SplineCouplingBackward(dX.View, dP.View, withDy ? dDy.View : default, withDLogDet ? dDl.View : default,
-            dDx.View, overwrite, dDp.View, overwrite, rows, features, bins, Bound, MinWidth, MinHeight, MinDerivative, inverse);
+            dDx.View, overwrite, dDp.View, overwrite, rows, features, Options(bins), inverse);
         var dxGpu = _f.Download(dDx, n);
         var dpGpu = _f.Download(dDp, np);
         Assert.DoesNotContain(dxGpu, float.IsNaN);
         Assert.DoesNotContain(dpGpu, float.IsNaN);
-        Check.Close(dxCpu.ToArray(), dxGpu, Rtol, Atol, "dx");
-        Check.Close(dpCpu.ToArray(), dpGpu, Rtol, Atol, "dParameters");
+        Check.Close(dxCpu, dxGpu, Rtol, Atol, "dx");
+        Check.Close(dpCpu, dpGpu, Rtol, Atol, "dParameters");
     }
 
     [Fact]
@@ -91,15 +85,15 @@ public sealed class SplineTests(DefaultDeviceFixture fixture) : IClassFixture<De
         const int rows = 4, features = 2, bins = 3;
         var (x, p) = Inputs(rows, features, bins, 9);
         float[] dy = Check.Random(rows * features, 10);
-        var dpCpu = Tensor.Zeros(rows, features * (3 * bins - 1));
-        CpuBackend.Instance.SplineCouplingBackward(Tensor.FromArray(x, rows, features), Tensor.FromArray(p, rows, p.Length / rows), Options(bins),
-            false, Tensor.FromArray(dy, rows, features), null, null, false, dpCpu, true);
+        var dpCpu = new float[rows * features * (3 * bins - 1)];
+        SplineCouplingKernels.Backward(x, p, Options(bins), false, dy, default, default, false, dpCpu, true, rows,
+            features);
         using var dX = _f.Upload(x);
         using var dP = _f.Upload(p);
         using var dDy = _f.Upload(dy);
         using var dDp = _f.Upload(Enumerable.Repeat(float.NaN, p.Length).ToArray());
         K.SplineCouplingBackward(dX.View, dP.View, dDy.View, default, default, false, dDp.View, true,
-            rows, features, bins, Bound, MinWidth, MinHeight, MinDerivative, false);
-        Check.Close(dpCpu.ToArray(), _f.Download(dDp, p.Length), Rtol, Atol, "dParameters");
+            rows, features, Options(bins), false);
+        Check.Close(dpCpu, _f.Download(dDp, p.Length), Rtol, Atol, "dParameters");
     }
 }

@@ -15,18 +15,14 @@ namespace Amortized.Kernels.Cpu;
 /// </remarks>
 internal static class ActivationMath
 {
-    /// <summary>Below this |x| tanh uses its Taylor polynomial; 1 - exp(-2|x|) would cancel.</summary>
-    public const float TanhPolynomialLimit = 0.4f;
+    /// <summary>Below this |x| tanh uses its Taylor polynomial (<see cref="ActivationFormulas.TanhOfAbs"/>).</summary>
+    public const float TanhPolynomialLimit = ActivationFormulas.TanhPolynomialLimit;
 
-    // Taylor coefficients of tanh(a) = a + a^3 * (C3 + a^2 (C5 + a^2 (C7 + a^2 (C9 + a^2 C11)))).
-    // Truncation error at a = 0.4 is about 0.0036 * a^13 / a = 6e-8 relative.
-    private const float C3 = -1f / 3f, C5 = 2f / 15f, C7 = -17f / 315f, C9 = 62f / 2835f, C11 = -1382f / 155925f;
+    // The tanh polynomial's coefficients, shared with the scalar formula.
+    private const float C3 = ActivationFormulas.C3, C5 = ActivationFormulas.C5, C7 = ActivationFormulas.C7;
+    private const float C9 = ActivationFormulas.C9, C11 = ActivationFormulas.C11;
 
-    // ---- scalar ----
-
-    /// <summary>sigmoid(x) given t = exp(-|x|) and r = 1 / (1 + t).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Sigmoid(float x, float t, float r) => x >= 0f ? r : t * r;
+    // ---- scalar (the formulas themselves are in ActivationFormulas, shared with ILGPU) ----
 
     /// <summary>log(1 + u) for u in [0, 1], accurate for tiny u (Goldberg: the rounding of 1 + u cancels).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -34,19 +30,6 @@ internal static class ActivationMath
     {
         float w = 1f + u;
         return w == 1f ? u : MathF.Log(w) * (u / (w - 1f));
-    }
-
-    /// <summary>tanh(a) for a = |x| &gt;= 0, with e = exp(-2a).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float TanhOfAbs(float a, float e)
-    {
-        if (a < TanhPolynomialLimit)
-        {
-            float a2 = a * a;
-            float p = (((C11 * a2 + C9) * a2 + C7) * a2 + C5) * a2 + C3;
-            return a + a * a2 * p;
-        }
-        return (1f - e) / (1f + e);
     }
 
     // exp(x) for x <= 0 (Cephes expf): x = n ln2 + r with n = round(x / ln2) and |r| <= ln2 / 2, where ln2 is

@@ -35,7 +35,7 @@ internal readonly struct ReluActivation : IActivationOperator
     public static Vector512<float> Invoke(Vector512<float> x) => Vector512.Max(x, Vector512<float>.Zero);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Derivative(float x) => x > 0f ? 1f : 0f;
+    public static float Derivative(float x) => ActivationFormulas.ReluDerivative(x);
 
     // The comparison mask is all-ones where x > 0; AND with 1.0f keeps 1.0f there and 0 elsewhere.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -66,7 +66,7 @@ internal readonly struct HardSiluActivation : IActivationOperator
         / Vector512.Create(6f);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Derivative(float x) => x < -3f ? 0f : x > 3f ? 1f : (2f * x + 3f) / 6f;
+    public static float Derivative(float x) => ActivationFormulas.HardSiluDerivative(x);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Derivative(Vector256<float> x)

@@ -10,11 +10,7 @@ namespace Amortized.Kernels.Cpu;
 internal readonly struct SigmoidActivation : IActivationOperator
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Invoke(float x)
-    {
-        float t = MathF.Exp(-MathF.Abs(x)), r = 1f / (1f + t);
-        return ActivationMath.Sigmoid(x, t, r);
-    }
+    public static float Invoke(float x) => ActivationFormulas.Sigmoid(x, MathF.Exp(-MathF.Abs(x)));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Invoke(Vector256<float> x)
@@ -33,11 +29,7 @@ internal readonly struct SigmoidActivation : IActivationOperator
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Derivative(float x)
-    {
-        float t = MathF.Exp(-MathF.Abs(x)), r = 1f / (1f + t);
-        return t * r * r;
-    }
+    public static float Derivative(float x) => ActivationFormulas.SigmoidDerivative(MathF.Exp(-MathF.Abs(x)));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Derivative(Vector256<float> x)
@@ -67,11 +59,7 @@ internal readonly struct SiluActivation : IActivationOperator
     public static Vector512<float> Invoke(Vector512<float> x) => x * SigmoidActivation.Invoke(x);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Derivative(float x)
-    {
-        float t = MathF.Exp(-MathF.Abs(x)), r = 1f / (1f + t);
-        return ActivationMath.Sigmoid(x, t, r) + x * (t * r * r);
-    }
+    public static float Derivative(float x) => ActivationFormulas.SiluDerivative(x, MathF.Exp(-MathF.Abs(x)));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Derivative(Vector256<float> x)

@@ -16,7 +16,7 @@ internal readonly struct TanhActivation : IActivationOperator
     public static float Invoke(float x)
     {
         float a = MathF.Abs(x);
-        return MathF.CopySign(ActivationMath.TanhOfAbs(a, MathF.Exp(-2f * a)), x);
+        return MathF.CopySign(ActivationFormulas.TanhOfAbs(a, MathF.Exp(-2f * a)), x);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -36,11 +36,7 @@ internal readonly struct TanhActivation : IActivationOperator
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Derivative(float x)
-    {
-        float e = MathF.Exp(-2f * MathF.Abs(x)), d = 1f + e;
-        return 4f * e / (d * d);
-    }
+    public static float Derivative(float x) => ActivationFormulas.TanhDerivative(MathF.Exp(-2f * MathF.Abs(x)));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Derivative(Vector256<float> x)
@@ -67,17 +63,14 @@ internal readonly struct TanhActivation : IActivationOperator
 /// </summary>
 internal readonly struct GeluActivation : IActivationOperator
 {
-    private const float A = 1.5957691216057308f;  // 2 sqrt(2/pi)
-    private const float B = 0.0713548162726009f;  // 2 sqrt(2/pi) 0.044715
-    // Beyond |x| = 20, f'(x) is 1 or 0 in float; clamping keeps x z' finite so 0 * inf cannot appear.
-    private const float DerivativeClamp = 20f;
+    private const float A = ActivationFormulas.GeluA, B = ActivationFormulas.GeluB;
+    private const float DerivativeClamp = ActivationFormulas.GeluDerivativeClamp;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Invoke(float x)
     {
-        float z = x * (A + B * x * x);
-        float t = MathF.Exp(-MathF.Abs(z)), r = 1f / (1f + t);
-        return x * ActivationMath.Sigmoid(z, t, r);
+        float z = ActivationFormulas.GeluArgument(x);
+        return ActivationFormulas.Gelu(x, z, MathF.Exp(-MathF.Abs(z)));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -102,9 +95,8 @@ internal readonly struct GeluActivation : IActivationOperator
     public static float Derivative(float x)
     {
         x = MathF.Min(MathF.Max(x, -DerivativeClamp), DerivativeClamp);
-        float x2 = x * x, z = x * (A + B * x2);
-        float t = MathF.Exp(-MathF.Abs(z)), r = 1f / (1f + t);
-        return ActivationMath.Sigmoid(z, t, r) + x * (t * r * r) * (A + 3f * B * x2);
+        float z = ActivationFormulas.GeluDerivativeArgument(x);
+        return ActivationFormulas.GeluDerivative(x, z, MathF.Exp(-MathF.Abs(z)));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -138,13 +130,7 @@ internal readonly struct GeluActivation : IActivationOperator
 internal readonly struct MishActivation : IActivationOperator
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Invoke(float x)
-    {
-        float t = MathF.Exp(-MathF.Abs(x));
-        float num = x >= 0f ? 1f + 2f * t : t * (t + 2f);
-        float den = x >= 0f ? num + 2f * t * t : num + 2f;
-        return x * (num / den);
-    }
+    public static float Invoke(float x) => ActivationFormulas.Mish(x, MathF.Exp(-MathF.Abs(x)));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Invoke(Vector256<float> x)
@@ -167,15 +153,7 @@ internal readonly struct MishActivation : IActivationOperator
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Derivative(float x)
-    {
-        float t = MathF.Exp(-MathF.Abs(x));
-        bool positive = x >= 0f;
-        float num = positive ? 1f + 2f * t : t * (t + 2f);
-        float den = positive ? num + 2f * t * t : num + 2f;
-        float q = positive ? t * t : t;
-        return num / den + 4f * x * (1f + t) * q / (den * den);
-    }
+    public static float Derivative(float x) => ActivationFormulas.MishDerivative(x, MathF.Exp(-MathF.Abs(x)));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Derivative(Vector256<float> x)

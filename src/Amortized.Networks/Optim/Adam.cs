@@ -139,7 +139,7 @@ public sealed class Adam
                 Array.Resize(ref _m, n);
                 Array.Resize(ref _v, n);
             }
-            if (_mHost is null || _mHost.Size != n || !ReferenceEquals(_mHost.Data, _m))
+            if (_mHost is null || _mHost.Size != n || !_mHost.IsViewOf(_m))
             {
                 _mHost = Tensor.Wrap(_m, 0, new Shape(n));
                 _vHost = Tensor.Wrap(_v, 0, new Shape(n));

@@ -6,7 +6,8 @@ namespace Amortized.Networks.Optim;
 public static class GradientClipping
 {
     /// <summary>The L2 norm of all gradients, accumulated in double.</summary>
-    public static double GlobalNorm(ReadOnlySpan<float> gradients) => Math.Sqrt(Tensors.Backends.CpuBackend.SumOfSquares(gradients));
+    public static double GlobalNorm(ReadOnlySpan<float> gradients) =>
+        Math.Sqrt(Kernels.Cpu.ReductionKernels.SumOfSquares(gradients));
 
     /// <summary>
     /// Scales all gradients by maxNorm / norm when their global norm exceeds <paramref name="maxNorm"/>;

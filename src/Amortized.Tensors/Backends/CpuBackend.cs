@@ -1,11 +1,11 @@
-using System.Numerics.Tensors;
 using Amortized.Kernels.Cpu;
 
 namespace Amortized.Tensors.Backends;
 
 /// <summary>
-/// The host backend: TensorPrimitives where it has the op, Amortized.Kernels.Cpu for GEMM and activations,
-/// plain loops for layout ops. Deterministic: every result is independent of the thread count.
+/// The host backend: a thin adapter that takes spans (and shapes as dimension spans) from tensors and calls the
+/// span kernels of Amortized.Kernels.Cpu, where all the math lives. Deterministic: every result is independent of
+/// the thread count.
 /// </summary>
 public sealed partial class CpuBackend : IBackend
 {
@@ -20,58 +20,12 @@ public sealed partial class CpuBackend : IBackend
     public Device Device => Device.Cpu;
 
     /// <inheritdoc />
-    public void Unary(UnaryKind op, Tensor x, Tensor y, float p0, float p1)
-    {
-        ReadOnlySpan<float> xs = x.Span;
-        Span<float> ys = y.Span;
-        switch (op)
-        {
-            case UnaryKind.Neg: TensorPrimitives.Negate(xs, ys); break;
-            case UnaryKind.Exp: TensorPrimitives.Exp(xs, ys); break;
-            case UnaryKind.Log: TensorPrimitives.Log(xs, ys); break;
-            case UnaryKind.Sqrt: TensorPrimitives.Sqrt(xs, ys); break;
-            case UnaryKind.Abs: TensorPrimitives.Abs(xs, ys); break;
-            case UnaryKind.AddScalar: TensorPrimitives.Add(xs, p0, ys); break;
-            case UnaryKind.MulScalar: TensorPrimitives.Multiply(xs, p0, ys); break;
-            case UnaryKind.PowScalar:
-                if (p0 == 2f) TensorPrimitives.Multiply(xs, xs, ys);
-                else TensorPrimitives.Pow(xs, p0, ys);
-                break;
-            case UnaryKind.Clamp:
-                TensorPrimitives.Max(xs, p0, ys);
-                TensorPrimitives.Min(ys, p1, ys);
-                break;
-            case UnaryKind.Asinh: TensorPrimitives.Asinh(xs, ys); break;
-            default: throw new ArgumentOutOfRangeException(nameof(op), op, null);
-        }
-    }
+    public void Unary(UnaryKind op, Tensor x, Tensor y, float p0, float p1) =>
+        UnaryKernels.Unary(op, x.Span, y.Span, p0, p1);
 
     /// <inheritdoc />
-    public void UnaryBackward(UnaryKind op, Tensor x, Tensor y, Tensor dy, Tensor dx, float p0, float p1)
-    {
-        ReadOnlySpan<float> xs = x.Span, ys = y.Span, g = dy.Span;
-        Span<float> d = dx.Span;
-        switch (op)
-        {
-            case UnaryKind.Neg: TensorPrimitives.Subtract(d, g, d); break;                    // d(-x)/dx = -1
-            case UnaryKind.Exp: TensorPrimitives.FusedMultiplyAdd(g, ys, d, d); break;        // d exp(x) = exp(x)
-            case UnaryKind.Log: for (int i = 0; i < d.Length; i++) d[i] += g[i] / xs[i]; break; // 1/x
-            case UnaryKind.Sqrt: for (int i = 0; i < d.Length; i++) d[i] += g[i] * 0.5f / ys[i]; break; // 1/(2 sqrt x)
-            case UnaryKind.Abs: for (int i = 0; i < d.Length; i++) d[i] += g[i] * MathF.Sign(xs[i]); break;
-            case UnaryKind.AddScalar: TensorPrimitives.Add(d, g, d); break;
-            case UnaryKind.MulScalar: TensorPrimitives.MultiplyAdd(g, p0, d, d); break;
-            case UnaryKind.PowScalar:                                                         // p x^(p-1)
-                for (int i = 0; i < d.Length; i++) d[i] += g[i] * p0 * MathF.Pow(xs[i], p0 - 1f);
-                break;
-            case UnaryKind.Clamp:                                                             // 1 inside [p0, p1]
-                for (int i = 0; i < d.Length; i++) if (xs[i] >= p0 && xs[i] <= p1) d[i] += g[i];
-                break;
-            case UnaryKind.Asinh:                                                             // 1/sqrt(x^2 + 1)
-                for (int i = 0; i < d.Length; i++) d[i] += g[i] / MathF.Sqrt(xs[i] * xs[i] + 1f);
-                break;
-            default: throw new ArgumentOutOfRangeException(nameof(op), op, null);
-        }
-    }
+    public void UnaryBackward(UnaryKind op, Tensor x, Tensor y, Tensor dy, Tensor dx, float p0, float p1) =>
+        UnaryKernels.UnaryBackward(op, x.Span, y.Span, dy.Span, dx.Span, p0, p1);
 
     /// <inheritdoc />
     public void Activate(Activation kind, Tensor x, Tensor y) => Activations.Forward(kind, x.Span, y.Span);
@@ -79,60 +33,142 @@ public sealed partial class CpuBackend : IBackend
     /// <inheritdoc />
     public void ActivateBackward(Activation kind, Tensor x, Tensor dy, Tensor dx, bool accumulate = true)
     {
-        Span<float> d = dx.Span;
-        ReadOnlySpan<float> xs = x.Span, g = dy.Span;
-        if (!accumulate)
-        {
-            Activations.Backward(kind, xs, g, d);
-            return;
-        }
-        // Activations.Backward overwrites; to accumulate, go through a scratch row.
-        Span<float> scratch = stackalloc float[256];
-        for (int start = 0; start < d.Length; start += scratch.Length)
-        {
-            int len = Math.Min(scratch.Length, d.Length - start);
-            Activations.Backward(kind, xs.Slice(start, len), g.Slice(start, len), scratch[..len]);
-            TensorPrimitives.Add(d.Slice(start, len), scratch[..len], d.Slice(start, len));
-        }
+        if (accumulate) Activations.BackwardAccumulate(kind, x.Span, dy.Span, dx.Span);
+        else Activations.Backward(kind, x.Span, dy.Span, dx.Span);
     }
 
     /// <inheritdoc />
-    public void AddScaled(Tensor src, Tensor dst, float scale)
-    {
-        if (scale == 1f) TensorPrimitives.Add(dst.Span, src.Span, dst.Span);
-        else TensorPrimitives.MultiplyAdd(src.Span, scale, dst.Span, dst.Span);
-    }
+    public void AddScaled(Tensor src, Tensor dst, float scale) => UnaryKernels.AddScaled(src.Span, dst.Span, scale);
 
     /// <inheritdoc />
     public void Gemm(Transpose transA, Transpose transB, int m, int n, int k, float alpha,
         Tensor a, int aOffset, int lda, Tensor b, int bOffset, int ldb, float beta, Tensor c, int cOffset, int ldc,
         Tensor? bias = null, Activation activation = Activation.Identity, Tensor? preActivation = null)
     {
+        Span<float> pre = preActivation is null
+            ? default
+            : preActivation.Data.AsSpan(preActivation.Offset + cOffset, preActivation.Size - cOffset);
         Kernels.Cpu.Gemm.Multiply(transA, transB, m, n, k, alpha,
             a.Data.AsSpan(a.Offset + aOffset), lda,
             b.Data.AsSpan(b.Offset + bOffset), ldb,
             beta, c.Data.AsSpan(c.Offset + cOffset, c.Size - cOffset), ldc,
-            bias is null ? default : bias.Span, activation,
-            preActivation is null ? default : preActivation.Data.AsSpan(preActivation.Offset + cOffset, preActivation.Size - cOffset));
+            bias is null ? default : bias.Span, activation, pre);
     }
 
     /// <inheritdoc />
-    public void Where(Tensor mask, Tensor a, Tensor b, Tensor y)
+    public void Where(Tensor mask, Tensor a, Tensor b, Tensor y) =>
+        UnaryKernels.Where(mask.Span, a.Span, b.Span, y.Span);
+
+    /// <inheritdoc />
+    public void WhereBackward(Tensor mask, Tensor dy, Tensor? da, Tensor? db) =>
+        UnaryKernels.WhereBackward(mask.Span, dy.Span, SpanOrEmpty(da), SpanOrEmpty(db));
+
+    /// <inheritdoc />
+    public void Binary(BinaryKind op, Tensor a, Tensor b, Tensor y)
     {
-        ReadOnlySpan<float> m = mask.Span, av = a.Span, bv = b.Span;
-        Span<float> ys = y.Span;
-        for (int i = 0; i < ys.Length; i++) ys[i] = m[i] != 0f ? av[i] : bv[i];
+        Span<int> ad = stackalloc int[Shape.MaxRank], bd = stackalloc int[Shape.MaxRank];
+        Span<int> yd = stackalloc int[Shape.MaxRank];
+        BroadcastKernels.Binary(op, a.Span, Dims(a.Shape, ad), b.Span, Dims(b.Shape, bd), y.Span, Dims(y.Shape, yd));
     }
 
     /// <inheritdoc />
-    public void WhereBackward(Tensor mask, Tensor dy, Tensor? da, Tensor? db)
+    public void SumToShape(Tensor src, Tensor dst, float scale)
     {
-        ReadOnlySpan<float> m = mask.Span, g = dy.Span;
-        Span<float> dav = da is null ? default : da.Span, dbv = db is null ? default : db.Span;
-        for (int i = 0; i < g.Length; i++)
-        {
-            if (m[i] != 0f) { if (da is not null) dav[i] += g[i]; }
-            else if (db is not null) dbv[i] += g[i];
-        }
+        Span<int> sd = stackalloc int[Shape.MaxRank], dd = stackalloc int[Shape.MaxRank];
+        BroadcastKernels.SumToShape(src.Span, Dims(src.Shape, sd), dst.Span, Dims(dst.Shape, dd), scale);
+    }
+
+    /// <inheritdoc />
+    public void Reduce(ReduceKind kind, Tensor x, int axis, Tensor y, float scale) =>
+        ReductionKernels.Reduce(kind, x.Span, y.Span, x.Shape.Outer(axis), x.Shape[axis], x.Shape.Inner(axis), scale);
+
+    /// <inheritdoc />
+    public void ReduceBackward(ReduceKind kind, Tensor x, Tensor y, Tensor dy, int axis, Tensor dx, float scale,
+        bool accumulate = true) =>
+        ReductionKernels.ReduceBackward(kind, x.Span, y.Span, dy.Span, dx.Span,
+            x.Shape.Outer(axis), x.Shape[axis], x.Shape.Inner(axis), scale, accumulate);
+
+    /// <inheritdoc />
+    public void Softmax(Tensor x, int axis, Tensor y) =>
+        ReductionKernels.Softmax(x.Span, y.Span, x.Shape.Outer(axis), x.Shape[axis], x.Shape.Inner(axis));
+
+    /// <inheritdoc />
+    public void SoftmaxBackward(Tensor y, Tensor dy, int axis, Tensor dx) =>
+        ReductionKernels.SoftmaxBackward(y.Span, dy.Span, dx.Span,
+            y.Shape.Outer(axis), y.Shape[axis], y.Shape.Inner(axis));
+
+    /// <inheritdoc />
+    public void LayerNorm(Tensor x, Tensor? gamma, Tensor? beta, float epsilon, Tensor y, Tensor mean, Tensor rstd)
+    {
+        int d = x.Shape[-1];
+        ReductionKernels.LayerNorm(x.Span, SpanOrEmpty(gamma), SpanOrEmpty(beta), epsilon, y.Span, mean.Span,
+            rstd.Span, d == 0 ? 0 : x.Size / d, d);
+    }
+
+    /// <inheritdoc />
+    public void LayerNormBackward(Tensor x, Tensor? gamma, Tensor mean, Tensor rstd, Tensor dy, Tensor? dx,
+        Tensor? dGamma, Tensor? dBeta)
+    {
+        int d = x.Shape[-1];
+        ReductionKernels.LayerNormBackward(x.Span, SpanOrEmpty(gamma), mean.Span, rstd.Span, dy.Span,
+            SpanOrEmpty(dx), SpanOrEmpty(dGamma), SpanOrEmpty(dBeta), d == 0 ? 0 : x.Size / d, d);
+    }
+
+    /// <inheritdoc />
+    public void Permute(Tensor x, ReadOnlySpan<int> permutation, Tensor y, bool accumulate)
+    {
+        Span<int> xd = stackalloc int[Shape.MaxRank];
+        LayoutKernels.Permute(x.Span, Dims(x.Shape, xd), permutation, y.Span, accumulate);
+    }
+
+    /// <inheritdoc />
+    public void CopySlice(Tensor src, int axis, int srcStart, Tensor dst, int dstStart, int length, bool accumulate) =>
+        LayoutKernels.CopySlice(src.Span, src.Shape[axis], srcStart, dst.Span, dst.Shape[axis], dstStart, length,
+            src.Shape.Outer(axis), src.Shape.Inner(axis), accumulate);
+
+    /// <inheritdoc />
+    public void Gather(Tensor x, int axis, ReadOnlySpan<int> indices, Tensor y) =>
+        LayoutKernels.Gather(x.Span, indices, y.Span, x.Shape.Outer(axis), x.Shape[axis], x.Shape.Inner(axis));
+
+    /// <inheritdoc />
+    public void GatherBackward(Tensor dy, int axis, ReadOnlySpan<int> indices, Tensor dx) =>
+        LayoutKernels.GatherBackward(dy.Span, indices, dx.Span,
+            dx.Shape.Outer(axis), dx.Shape[axis], dx.Shape.Inner(axis));
+
+    /// <inheritdoc />
+    public void AffineCoupling(Tensor x, Tensor parameters, AffineScaleKind kind, bool inverse, Tensor y,
+        Tensor logDet) =>
+        AffineCouplingKernels.Forward(x.Span, parameters.Span, kind, inverse, y.Span, logDet.Span,
+            x.Shape[0], x.Shape[1]);
+
+    /// <inheritdoc />
+    public void AffineCouplingBackward(Tensor x, Tensor parameters, AffineScaleKind kind, bool inverse, Tensor? dy,
+        Tensor? dLogDet, Tensor? dx, bool dxOverwrite, Tensor? dParameters, bool dParametersOverwrite) =>
+        AffineCouplingKernels.Backward(x.Span, parameters.Span, kind, inverse, SpanOrEmpty(dy), SpanOrEmpty(dLogDet),
+            SpanOrEmpty(dx), dxOverwrite, SpanOrEmpty(dParameters), dParametersOverwrite, x.Shape[0], x.Shape[1]);
+
+    /// <inheritdoc />
+    public void SplineCoupling(Tensor x, Tensor parameters, SplineCouplingOptions options, bool inverse, Tensor y,
+        Tensor logDet) =>
+        SplineCouplingKernels.Forward(x.Span, parameters.Span, options, inverse, y.Span, logDet.Span,
+            x.Shape[0], x.Shape[1]);
+
+    /// <inheritdoc />
+    public void SplineCouplingBackward(Tensor x, Tensor parameters, SplineCouplingOptions options, bool inverse,
+        Tensor? dy, Tensor? dLogDet, Tensor? dx, bool dxOverwrite, Tensor? dParameters, bool dParametersOverwrite) =>
+        SplineCouplingKernels.Backward(x.Span, parameters.Span, options, inverse, SpanOrEmpty(dy),
+            SpanOrEmpty(dLogDet), SpanOrEmpty(dx), dxOverwrite, SpanOrEmpty(dParameters), dParametersOverwrite,
+            x.Shape[0], x.Shape[1]);
+
+    /// <summary>The tensor's elements, or an empty span for an absent (not wanted) tensor.</summary>
+    private static Span<float> SpanOrEmpty(Tensor? t) => t is null ? default : t.Span;
+
+    /// <summary>
+    /// The shape's dimensions, copied into <paramref name="storage"/> (at least <see cref="Shape.MaxRank"/> long).
+    /// </summary>
+    private static ReadOnlySpan<int> Dims(Shape shape, Span<int> storage)
+    {
+        shape.CopyTo(storage);
+        return storage[..shape.Rank];
     }
 }

@@ -2,57 +2,6 @@ using Amortized.Kernels.Cpu;
 
 namespace Amortized.Tensors.Backends;
 
-/// <summary>Elementwise unary ops with an optional scalar parameter (p0, p1).</summary>
-public enum UnaryKind
-{
-    /// <summary>-x.</summary>
-    Neg,
-    /// <summary>exp(x).</summary>
-    Exp,
-    /// <summary>log(x).</summary>
-    Log,
-    /// <summary>sqrt(x).</summary>
-    Sqrt,
-    /// <summary>|x|.</summary>
-    Abs,
-    /// <summary>x + p0.</summary>
-    AddScalar,
-    /// <summary>x * p0.</summary>
-    MulScalar,
-    /// <summary>x ^ p0.</summary>
-    PowScalar,
-    /// <summary>min(max(x, p0), p1).</summary>
-    Clamp,
-    /// <summary>asinh(x) = log(x + sqrt(x^2 + 1)).</summary>
-    Asinh,
-}
-
-/// <summary>Elementwise binary ops with NumPy broadcasting.</summary>
-public enum BinaryKind
-{
-    /// <summary>a + b.</summary>
-    Add,
-    /// <summary>a - b.</summary>
-    Sub,
-    /// <summary>a * b.</summary>
-    Mul,
-    /// <summary>a / b.</summary>
-    Div,
-    /// <summary>a ^ b.</summary>
-    Pow,
-}
-
-/// <summary>Reductions along one axis.</summary>
-public enum ReduceKind
-{
-    /// <summary>scale * sum (scale = 1/n gives the mean).</summary>
-    Sum,
-    /// <summary>Maximum.</summary>
-    Max,
-    /// <summary>log(sum(exp(x))), computed stably.</summary>
-    LogSumExp,
-}
-
 /// <summary>
 /// The compute contract behind every tensor op: coarse operations on whole tensors, so that a backend can
 /// launch one kernel per call. Ops validate shapes before calling; a backend may assume them consistent.

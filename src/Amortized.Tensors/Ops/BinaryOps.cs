@@ -1,3 +1,4 @@
+using Amortized.Kernels.Cpu;
 using Amortized.Tensors.Autodiff;
 using Amortized.Tensors.Backends;
 

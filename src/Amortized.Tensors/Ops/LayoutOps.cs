@@ -1,3 +1,4 @@
+using Amortized.Kernels.Cpu;
 using Amortized.Tensors.Autodiff;
 
 namespace Amortized.Tensors.Ops;
@@ -77,7 +78,7 @@ internal sealed class BroadcastOp : Op
         if (Shape.Broadcast(x.Shape, shape, "BroadcastTo") != shape)
             throw new ArgumentException($"BroadcastTo: tensor of shape {x.Shape} cannot be broadcast to {shape}.");
         var y = Tensor.ZerosLike(x, shape);
-        x.Backend.Binary(Backends.BinaryKind.Add, y, x, y);
+        x.Backend.Binary(BinaryKind.Add, y, x, y);
         if (Tape.ShouldRecord(x)) Tape.Push(Instance, y, x);
         return y;
     }

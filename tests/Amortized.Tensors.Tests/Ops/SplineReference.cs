@@ -1,3 +1,5 @@
+using Amortized.Kernels.Cpu;
+
 namespace Amortized.Tensors.Tests.Ops;
 
 /// <summary>

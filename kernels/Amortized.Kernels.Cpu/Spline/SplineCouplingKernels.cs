@@ -1,12 +1,12 @@
-using Amortized.Kernels.Cpu;
+namespace Amortized.Kernels.Cpu;
 
-namespace Amortized.Tensors.Backends;
-
-// The fused rational-quadratic spline coupling (Durkan et al. 2019, eqs. 4-8), forward and backward, one element
-// (row b, feature j) at a time. Shapes: x (B, D), parameters (B, D * P) with P = 3K - 1 per feature (K width logits,
-// K height logits, K - 1 interior derivative pre-activations), y (B, D), logDet (B). The GPU twin is
-// Amortized.Kernels.Gpu's SplineKernels.cs; the tests compare the two.
-public sealed partial class CpuBackend
+/// <summary>
+/// The fused rational-quadratic spline coupling (Durkan et al. 2019, eqs. 4-8) with identity tails, forward and
+/// backward, one element (row b, feature j) at a time. Shapes: x (B, D), parameters (B, D * P) with P = 3K - 1 per
+/// feature (K width logits, K height logits, K - 1 interior derivative pre-activations), y (B, D), logDet (B). The
+/// ILGPU twin is Amortized.Kernels.Gpu's SplineKernels.cs; the tests compare the two.
+/// </summary>
+public static class SplineCouplingKernels
 {
     /// <summary>One element's bin of the spline and where the element sits in it.</summary>
     private struct RqBin
@@ -24,13 +24,18 @@ public sealed partial class CpuBackend
         public float Xi, S, Dk, Dk1, Hk;
     }
 
-    /// <inheritdoc />
-    public void SplineCoupling(Tensor x, Tensor parameters, SplineCouplingOptions options, bool inverse, Tensor y, Tensor logDet)
+    /// <summary>
+    /// Where |x| &lt;= Bound, y = spline(x) (inverse: spline^-1(x)), else y = x; logDet[b] = +-sum_j log f'(x_bj) over
+    /// the inside elements (minus for the inverse, f' taken at the output). x, y (rows, features); parameters
+    /// (rows, features * P); logDet (rows).
+    /// </summary>
+    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, SplineCouplingOptions options,
+        bool inverse, Span<float> y, Span<float> logDet, int rows, int features)
     {
-        int rows = x.Shape[0], d = x.Shape[1], k = options.Bins, per = options.ParametersPerFeature;
+        int d = features, k = options.Bins, per = options.ParametersPerFeature;
         float shift = options.DerivativeShift;
-        ReadOnlySpan<float> xs = x.Span, ps = parameters.Span;
-        Span<float> ys = y.Span, ld = logDet.Span;
+        ReadOnlySpan<float> xs = x, ps = parameters;
+        Span<float> ys = y, ld = logDet;
         Span<float> sw = stackalloc float[k], sh = stackalloc float[k];
         for (int b = 0; b < rows; b++)
         {
@@ -52,15 +57,20 @@ public sealed partial class CpuBackend
         }
     }
 
-    /// <inheritdoc />
-    public void SplineCouplingBackward(Tensor x, Tensor parameters, SplineCouplingOptions options, bool inverse, Tensor? dy,
-        Tensor? dLogDet, Tensor? dx, bool dxOverwrite, Tensor? dParameters, bool dParametersOverwrite)
+    /// <summary>
+    /// Gradients of <see cref="Forward"/> from dy (rows, features) and dLogDet (rows), either of which may be empty
+    /// (a zero gradient); the bins are recomputed from x and the parameters. dx (rows, features) and dParameters
+    /// (rows, features * P) may each be empty (not wanted); each is overwritten when its flag is set, else
+    /// accumulated into.
+    /// </summary>
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, SplineCouplingOptions options,
+        bool inverse, ReadOnlySpan<float> dy, ReadOnlySpan<float> dLogDet, Span<float> dx, bool dxOverwrite,
+        Span<float> dParameters, bool dParametersOverwrite, int rows, int features)
     {
-        int rows = x.Shape[0], d = x.Shape[1], k = options.Bins, per = options.ParametersPerFeature;
+        int d = features, k = options.Bins, per = options.ParametersPerFeature;
         float shift = options.DerivativeShift, span = 2f * options.Bound;
-        ReadOnlySpan<float> xs = x.Span, ps = parameters.Span;
-        ReadOnlySpan<float> g = dy is null ? default : dy.Span, gl = dLogDet is null ? default : dLogDet.Span;
-        Span<float> dxs = dx is null ? default : dx.Span, dps = dParameters is null ? default : dParameters.Span;
+        ReadOnlySpan<float> xs = x, ps = parameters, g = dy, gl = dLogDet;
+        Span<float> dxs = dx, dps = dParameters;
         Span<float> sw = stackalloc float[k], sh = stackalloc float[k];
         for (int b = 0; b < rows; b++)
         {
@@ -88,7 +98,8 @@ public sealed partial class CpuBackend
                     var r = RqBackward(e.Xi, s, e.Dk, e.Dk1, e.Hk, gy, gLog);
                     gV = r.Xi / e.Wk;                                             // dxi/dx = 1 / wk
                     gXk = -gV;                                                    // dxi/dxk = -1 / wk
-                    gWk = -(r.Xi * e.Xi + r.S * s) / e.Wk;                        // dxi/dwk = -xi / wk, ds/dwk = -s / wk
+                    // dxi/dwk = -xi / wk, ds/dwk = -s / wk.
+                    gWk = -(r.Xi * e.Xi + r.S * s) / e.Wk;
                     gHk = r.Hk + r.S / e.Wk;                                      // ds/dhk = 1 / wk
                     gYk = gy;
                     gDk = r.Dk;
@@ -118,7 +129,8 @@ public sealed partial class CpuBackend
                 float scaleW = (1f - options.MinBinWidth * k) * span, scaleH = (1f - options.MinBinHeight * k) * span;
                 SoftmaxKnotsBackward(sw, e.Bin, scaleW * gXk, scaleW * gWk, dp[..k], dParametersOverwrite);
                 SoftmaxKnotsBackward(sh, e.Bin, scaleH * gYk, scaleH * gHk, dp.Slice(k, k), dParametersOverwrite);
-                // d_m = MinDerivative + softplus(raw[2K + m - 1] + shift) for interior knots m = 1..K-1: dd/draw = sigmoid.
+                // d_m = MinDerivative + softplus(raw[2K + m - 1] + shift) for interior knots m = 1..K-1:
+                // dd/draw = sigmoid.
                 for (int m = 1; m < k; m++)
                 {
                     float gd = m == e.Bin ? gDk : m == e.Bin + 1 ? gDk1 : 0f;
@@ -132,18 +144,20 @@ public sealed partial class CpuBackend
 
     /// <summary>
     /// Softmaxes of the width and height logits into <paramref name="sw"/> and <paramref name="sh"/>, the bin of v on
-    /// the side it lives on (x knots forward, y knots inverse; the largest k &lt; K with v &gt;= knot k, bin 0 below the
-    /// first interior knot), the bin's knots and derivatives, and the spline's value and log-derivative there.
+    /// the side it lives on (x knots forward, y knots inverse; the largest k &lt; K with v &gt;= knot k, bin 0 below
+    /// the first interior knot), the bin's knots and derivatives, and the spline's value and log-derivative there.
     /// Knot i is (sum_{j &lt; i} w_j) 2B - B with w = softmax (1 - K minW) + minW, summed in index order.
     /// </summary>
-    private static RqBin LocateBin(ReadOnlySpan<float> p, float v, in SplineCouplingOptions o, float shift, bool inverse,
-        Span<float> sw, Span<float> sh)
+    private static RqBin LocateBin(ReadOnlySpan<float> p, float v, in SplineCouplingOptions o, float shift,
+        bool inverse, Span<float> sw, Span<float> sh)
     {
         int k = o.Bins;
         Softmax(p[..k], sw);
         Softmax(p.Slice(k, k), sh);
         float scaleW = 1f - o.MinBinWidth * k, scaleH = 1f - o.MinBinHeight * k;
-        int bin = inverse ? SearchBin(v, sh, scaleH, o.MinBinHeight, o.Bound) : SearchBin(v, sw, scaleW, o.MinBinWidth, o.Bound);
+        int bin = inverse
+            ? SearchBin(v, sh, scaleH, o.MinBinHeight, o.Bound)
+            : SearchBin(v, sw, scaleW, o.MinBinWidth, o.Bound);
         var e = new RqBin { Bin = bin };
         (e.Xk, e.Wk) = Knots(sw, scaleW, o.MinBinWidth, o.Bound, bin);
         (e.Yk, e.Hk) = Knots(sh, scaleH, o.MinBinHeight, o.Bound, bin);
@@ -175,8 +189,11 @@ public sealed partial class CpuBackend
         return bin;
     }
 
-    /// <summary>Left knot of <paramref name="bin"/> and its width, from the same running sum as <see cref="SearchBin"/>.</summary>
-    private static (float Knot, float Width) Knots(ReadOnlySpan<float> probabilities, float scale, float min, float bound, int bin)
+    /// <summary>
+    /// Left knot of <paramref name="bin"/> and its width, from the same running sum as <see cref="SearchBin"/>.
+    /// </summary>
+    private static (float Knot, float Width) Knots(ReadOnlySpan<float> probabilities, float scale, float min,
+        float bound, int bin)
     {
         float cum = 0f;
         for (int j = 0; j < bin; j++) cum += scale * probabilities[j] + min;
@@ -238,11 +255,11 @@ public sealed partial class CpuBackend
 
     /// <summary>
     /// Softmax logits' gradient from the adjoints of the bin's left knot (gKnot) and width (gWidth), both already
-    /// scaled by (1 - K min) 2B: knot = sum_{j &lt; bin} w_j 2B - B and width = w_bin 2B, so ds_j = gKnot for j &lt; bin,
-    /// gWidth at the bin, 0 above; then du_i = s_i (ds_i - sum_j s_j ds_j).
+    /// scaled by (1 - K min) 2B: knot = sum_{j &lt; bin} w_j 2B - B and width = w_bin 2B, so ds_j = gKnot for
+    /// j &lt; bin, gWidth at the bin, 0 above; then du_i = s_i (ds_i - sum_j s_j ds_j).
     /// </summary>
-    private static void SoftmaxKnotsBackward(ReadOnlySpan<float> probabilities, int bin, float gKnot, float gWidth, Span<float> dLogits,
-        bool overwrite)
+    private static void SoftmaxKnotsBackward(ReadOnlySpan<float> probabilities, int bin, float gKnot, float gWidth,
+        Span<float> dLogits, bool overwrite)
     {
         float below = 0f;
         for (int j = 0; j < bin; j++) below += probabilities[j];

@@ -1,8 +1,8 @@
-namespace Amortized.Tensors;
+namespace Amortized.Kernels.Cpu;
 
 /// <summary>
-/// How the fused affine coupling (<see cref="Tensor.AffineCoupling"/>) maps its raw scale parameter a to the
-/// log-scale log s(a), keeping s positive and finite.
+/// How the fused affine coupling (<see cref="AffineCouplingKernels"/> and its ILGPU twin) maps its raw scale
+/// parameter a to the log-scale log s(a), keeping s positive and finite.
 /// </summary>
 public enum AffineScaleKind
 {

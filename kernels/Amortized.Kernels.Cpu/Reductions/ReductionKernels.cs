@@ -1,17 +1,20 @@
 using System.Numerics.Tensors;
 
-namespace Amortized.Tensors.Backends;
+namespace Amortized.Kernels.Cpu;
 
-public sealed partial class CpuBackend
+/// <summary>
+/// Reductions along one axis, softmax and layer normalisation over spans. A reduction views x as (outer, n, inner)
+/// around the reduced axis of length n; its result y is (outer, inner). The ILGPU twin is Amortized.Kernels.Gpu's
+/// ReduceKernels.cs.
+/// </summary>
+public static class ReductionKernels
 {
-    // Reductions view x as (outer, n, inner) around the reduced axis; y is (outer, inner).
-
-    /// <inheritdoc />
-    public void Reduce(ReduceKind kind, Tensor x, int axis, Tensor y, float scale)
+    /// <summary>y = reduce(x) along the middle axis: x (outer, n, inner), y (outer, inner).</summary>
+    public static void Reduce(ReduceKind kind, ReadOnlySpan<float> x, Span<float> y, int outer, int n, int inner,
+        float scale)
     {
-        int outer = x.Shape.Outer(axis), n = x.Shape[axis], inner = x.Shape.Inner(axis);
-        ReadOnlySpan<float> xs = x.Span;
-        Span<float> ys = y.Span;
+        ReadOnlySpan<float> xs = x;
+        Span<float> ys = y;
         for (int o = 0; o < outer; o++)
         {
             var block = xs.Slice(o * n * inner, n * inner);
@@ -69,12 +72,15 @@ public sealed partial class CpuBackend
         return max + (float)Math.Log(sum);
     }
 
-    /// <inheritdoc />
-    public void ReduceBackward(ReduceKind kind, Tensor x, Tensor y, Tensor dy, int axis, Tensor dx, float scale, bool accumulate = true)
+    /// <summary>
+    /// dx += d reduce / dx * dy, or dx = d reduce / dx * dy when <paramref name="accumulate"/> is false: x and dx
+    /// (outer, n, inner), y and dy (outer, inner).
+    /// </summary>
+    public static void ReduceBackward(ReduceKind kind, ReadOnlySpan<float> x, ReadOnlySpan<float> y,
+        ReadOnlySpan<float> dy, Span<float> dx, int outer, int n, int inner, float scale, bool accumulate)
     {
-        int outer = x.Shape.Outer(axis), n = x.Shape[axis], inner = x.Shape.Inner(axis);
-        ReadOnlySpan<float> xs = x.Span, ys = y.Span, g = dy.Span;
-        Span<float> d = dx.Span;
+        ReadOnlySpan<float> xs = x, ys = y, g = dy;
+        Span<float> d = dx;
         if (!accumulate)
         {
             if (kind == ReduceKind.Sum)
@@ -83,7 +89,8 @@ public sealed partial class CpuBackend
                 for (int o = 0; o < outer; o++)
                 {
                     var src = g.Slice(o * inner, inner);
-                    for (int k = 0; k < n; k++) TensorPrimitives.Multiply(src, scale, d.Slice((o * n + k) * inner, inner));
+                    for (int k = 0; k < n; k++)
+                        TensorPrimitives.Multiply(src, scale, d.Slice((o * n + k) * inner, inner));
                 }
                 return;
             }
@@ -111,19 +118,19 @@ public sealed partial class CpuBackend
                         }
                         break;
                     default:                                  // d lse / dx_k = exp(x_k - lse) = softmax_k
-                        for (int k = 0; k < n; k++) d[baseIndex + k * inner] += gy * MathF.Exp(xs[baseIndex + k * inner] - yv);
+                        for (int k = 0; k < n; k++)
+                            d[baseIndex + k * inner] += gy * MathF.Exp(xs[baseIndex + k * inner] - yv);
                         break;
                 }
             }
         }
     }
 
-    /// <inheritdoc />
-    public void Softmax(Tensor x, int axis, Tensor y)
+    /// <summary>y = softmax(x) along the middle axis: x and y (outer, n, inner).</summary>
+    public static void Softmax(ReadOnlySpan<float> x, Span<float> y, int outer, int n, int inner)
     {
-        int outer = x.Shape.Outer(axis), n = x.Shape[axis], inner = x.Shape.Inner(axis);
-        ReadOnlySpan<float> xs = x.Span;
-        Span<float> ys = y.Span;
+        ReadOnlySpan<float> xs = x;
+        Span<float> ys = y;
         for (int o = 0; o < outer; o++)
         {
             if (inner == 1)
@@ -156,12 +163,12 @@ public sealed partial class CpuBackend
         }
     }
 
-    /// <inheritdoc />
-    public void SoftmaxBackward(Tensor y, Tensor dy, int axis, Tensor dx)
+    /// <summary>dx += y * (dy - sum(dy * y)) along the middle axis: y, dy and dx (outer, n, inner).</summary>
+    public static void SoftmaxBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int outer, int n,
+        int inner)
     {
-        int outer = y.Shape.Outer(axis), n = y.Shape[axis], inner = y.Shape.Inner(axis);
-        ReadOnlySpan<float> ys = y.Span, g = dy.Span;
-        Span<float> d = dx.Span;
+        ReadOnlySpan<float> ys = y, g = dy;
+        Span<float> d = dx;
         for (int o = 0; o < outer; o++)
         {
             for (int i = 0; i < inner; i++)
@@ -174,13 +181,15 @@ public sealed partial class CpuBackend
         }
     }
 
-    /// <inheritdoc />
-    public void LayerNorm(Tensor x, Tensor? gamma, Tensor? beta, float epsilon, Tensor y, Tensor mean, Tensor rstd)
+    /// <summary>
+    /// Layer normalisation of each row of x (rows, d) into y (rows, d), then times gamma (d) and plus beta (d), each
+    /// skipped when empty; writes the row's mean and 1/std into mean (rows) and rstd (rows) for the backward pass.
+    /// </summary>
+    public static void LayerNorm(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
+        float epsilon, Span<float> y, Span<float> mean, Span<float> rstd, int rows, int d)
     {
-        int d = x.Shape[-1];
-        int rows = d == 0 ? 0 : x.Size / d;
-        ReadOnlySpan<float> xs = x.Span;
-        Span<float> ys = y.Span, ms = mean.Span, rs = rstd.Span;
+        ReadOnlySpan<float> xs = x;
+        Span<float> ys = y, ms = mean, rs = rstd;
         for (int r = 0; r < rows; r++)
         {
             var row = xs.Slice(r * d, d);
@@ -190,20 +199,22 @@ public sealed partial class CpuBackend
             float variance = TensorPrimitives.Dot(dst, dst) / d;
             float s = 1f / MathF.Sqrt(variance + epsilon);
             TensorPrimitives.Multiply(dst, s, dst);
-            if (gamma is not null) TensorPrimitives.Multiply(dst, gamma.Span, dst);
-            if (beta is not null) TensorPrimitives.Add(dst, beta.Span, dst);
+            if (!gamma.IsEmpty) TensorPrimitives.Multiply(dst, gamma, dst);
+            if (!beta.IsEmpty) TensorPrimitives.Add(dst, beta, dst);
             ms[r] = m;
             rs[r] = s;
         }
     }
 
-    /// <inheritdoc />
-    public void LayerNormBackward(Tensor x, Tensor? gamma, Tensor mean, Tensor rstd, Tensor dy, Tensor? dx, Tensor? dGamma, Tensor? dBeta)
+    /// <summary>
+    /// Accumulates dx (rows, d), dGamma (d) and dBeta (d) of <see cref="LayerNorm"/> from dy (rows, d), each output
+    /// skipped when empty; gamma (d) empty means 1.
+    /// </summary>
+    public static void LayerNormBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> mean,
+        ReadOnlySpan<float> rstd, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dGamma, Span<float> dBeta,
+        int rows, int d)
     {
-        int d = x.Shape[-1];
-        int rows = d == 0 ? 0 : x.Size / d;
-        ReadOnlySpan<float> xs = x.Span, g = dy.Span, ms = mean.Span, rs = rstd.Span;
-        ReadOnlySpan<float> gam = gamma is null ? default : gamma.Span;
+        ReadOnlySpan<float> xs = x, g = dy, ms = mean, rs = rstd, gam = gamma;
         for (int r = 0; r < rows; r++)
         {
             float m = ms[r], s = rs[r];
@@ -213,7 +224,7 @@ public sealed partial class CpuBackend
             for (int j = 0; j < d; j++)
             {
                 float xhat = (xs[r * d + j] - m) * s;
-                float dnorm = g[r * d + j] * (gamma is null ? 1f : gam[j]);
+                float dnorm = g[r * d + j] * (gam.IsEmpty ? 1f : gam[j]);
                 meanDnorm += dnorm;
                 meanDnormXhat += dnorm * xhat;
             }
@@ -223,11 +234,25 @@ public sealed partial class CpuBackend
             {
                 float xhat = (xs[r * d + j] - m) * s;
                 float gy = g[r * d + j];
-                float dnorm = gy * (gamma is null ? 1f : gam[j]);
-                if (dx is not null) dx.Span[r * d + j] += s * (dnorm - meanDnorm - xhat * meanDnormXhat);
-                if (dGamma is not null) dGamma.Span[j] += gy * xhat;
-                if (dBeta is not null) dBeta.Span[j] += gy;
+                float dnorm = gy * (gam.IsEmpty ? 1f : gam[j]);
+                if (!dx.IsEmpty) dx[r * d + j] += s * (dnorm - meanDnorm - xhat * meanDnormXhat);
+                if (!dGamma.IsEmpty) dGamma[j] += gy * xhat;
+                if (!dBeta.IsEmpty) dBeta[j] += gy;
             }
         }
+    }
+
+    /// <summary>Sum of squares of <paramref name="values"/> (N) (what the global gradient norm is made of).</summary>
+    public static double SumOfSquares(ReadOnlySpan<float> values)
+    {
+        // Chunks summed in float by SIMD, chunk totals in double: accurate and deterministic.
+        double sum = 0;
+        const int chunk = 4096;
+        for (int start = 0; start < values.Length; start += chunk)
+        {
+            var part = values.Slice(start, Math.Min(chunk, values.Length - start));
+            sum += TensorPrimitives.Dot(part, part);
+        }
+        return sum;
     }
 }

@@ -1,29 +1,39 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
-namespace Amortized.Tensors.Backends;
+namespace Amortized.Kernels.Cpu;
 
-public sealed partial class CpuBackend
+/// <summary>
+/// Layout ops over row-major spans: axis permutation, slice copies and gathers along one axis. An op along an axis
+/// views its tensors as (outer, n, inner) around that axis. The ILGPU twins are in Amortized.Kernels.Gpu's
+/// ElementwiseKernels.cs.
+/// </summary>
+public static class LayoutKernels
 {
-    /// <inheritdoc />
-    public void Permute(Tensor x, ReadOnlySpan<int> permutation, Tensor y, bool accumulate)
+    /// <summary>
+    /// y = x with its axes permuted: x has dimensions <paramref name="xDims"/>; y's axis k is x's axis
+    /// permutation[k]; <paramref name="accumulate"/> adds instead of writing.
+    /// </summary>
+    public static void Permute(ReadOnlySpan<float> x, ReadOnlySpan<int> xDims, ReadOnlySpan<int> permutation,
+        Span<float> y, bool accumulate)
     {
         // Walk y in order; y's axis k is x's axis permutation[k], so step x by that axis' stride.
-        int rank = x.Rank;
-        Span<int> xStrides = stackalloc int[Shape.MaxRank], steps = stackalloc int[Shape.MaxRank];
-        Span<int> dims = stackalloc int[Shape.MaxRank], counter = stackalloc int[Shape.MaxRank];
+        int rank = xDims.Length;
+        Span<int> xStrides = stackalloc int[rank], steps = stackalloc int[rank];
+        Span<int> dims = stackalloc int[rank], counter = stackalloc int[rank];
         int stride = 1;
         for (int i = rank - 1; i >= 0; i--)
         {
             xStrides[i] = stride;
-            stride *= x.Shape[i];
+            stride *= xDims[i];
         }
         for (int k = 0; k < rank; k++)
         {
             steps[k] = xStrides[permutation[k]];
-            dims[k] = y.Shape[k];
+            dims[k] = xDims[permutation[k]];
         }
-        ReadOnlySpan<float> xs = x.Span;
-        Span<float> ys = y.Span;
+        ReadOnlySpan<float> xs = x;
+        Span<float> ys = y;
         int xOff = 0;
         for (int i = 0; i < ys.Length; i++)
         {
@@ -39,15 +49,17 @@ public sealed partial class CpuBackend
         }
     }
 
-    /// <inheritdoc />
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public void CopySlice(Tensor src, int axis, int srcStart, Tensor dst, int dstStart, int length, bool accumulate)
+    /// <summary>
+    /// Copies (or adds) src[o, srcStart:srcStart+length, :] into dst[o, dstStart:dstStart+length, :] for every o:
+    /// src is (outer, srcN, inner), dst (outer, dstN, inner).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void CopySlice(ReadOnlySpan<float> src, int srcN, int srcStart, Span<float> dst, int dstN,
+        int dstStart, int length, int outer, int inner, bool accumulate)
     {
-        int outer = src.Shape.Outer(axis), inner = src.Shape.Inner(axis);
-        int srcN = src.Shape[axis], dstN = dst.Shape[axis];
         int chunk = length * inner;
-        ReadOnlySpan<float> s = src.Span;
-        Span<float> d = dst.Span;
+        ReadOnlySpan<float> s = src;
+        Span<float> d = dst;
         if (chunk < 16)
         {
             // Narrow slices (a column or two of a (B, D) matrix): per-row span calls would cost more than the
@@ -69,12 +81,12 @@ public sealed partial class CpuBackend
         }
     }
 
-    /// <inheritdoc />
-    public void Gather(Tensor x, int axis, ReadOnlySpan<int> indices, Tensor y)
+    /// <summary>y[o, j, :] = x[o, indices[j], :]: x is (outer, n, inner), y (outer, indices.Length, inner).</summary>
+    public static void Gather(ReadOnlySpan<float> x, ReadOnlySpan<int> indices, Span<float> y, int outer, int n,
+        int inner)
     {
-        int outer = x.Shape.Outer(axis), inner = x.Shape.Inner(axis), n = x.Shape[axis];
-        ReadOnlySpan<float> xs = x.Span;
-        Span<float> ys = y.Span;
+        ReadOnlySpan<float> xs = x;
+        Span<float> ys = y;
         for (int o = 0; o < outer; o++)
         {
             for (int j = 0; j < indices.Length; j++)
@@ -86,12 +98,15 @@ public sealed partial class CpuBackend
         }
     }
 
-    /// <inheritdoc />
-    public void GatherBackward(Tensor dy, int axis, ReadOnlySpan<int> indices, Tensor dx)
+    /// <summary>
+    /// dx[o, indices[j], :] += dy[o, j, :] (repeated indices accumulate): dy is (outer, indices.Length, inner), dx
+    /// (outer, n, inner).
+    /// </summary>
+    public static void GatherBackward(ReadOnlySpan<float> dy, ReadOnlySpan<int> indices, Span<float> dx, int outer,
+        int n, int inner)
     {
-        int outer = dx.Shape.Outer(axis), inner = dx.Shape.Inner(axis), n = dx.Shape[axis];
-        ReadOnlySpan<float> g = dy.Span;
-        Span<float> d = dx.Span;
+        ReadOnlySpan<float> g = dy;
+        Span<float> d = dx;
         for (int o = 0; o < outer; o++)
         {
             for (int j = 0; j < indices.Length; j++)

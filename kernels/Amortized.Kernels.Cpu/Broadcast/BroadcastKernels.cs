@@ -1,18 +1,23 @@
 using System.Numerics.Tensors;
 
-namespace Amortized.Tensors.Backends;
+namespace Amortized.Kernels.Cpu;
 
-public sealed partial class CpuBackend
+/// <summary>
+/// Elementwise binary ops with NumPy broadcasting and their reverse, summing a gradient back to a broadcast
+/// input's shape. Shapes are given as dimension spans (row-major, rank 0 and up); an input's dimensions align with
+/// the output's trailing ones. The ILGPU twin is Amortized.Kernels.Gpu's ElementwiseKernels.cs.
+/// </summary>
+public static class BroadcastKernels
 {
     /// <summary>
     /// Element strides of <paramref name="source"/> seen as broadcast to <paramref name="target"/>: 0 along
     /// axes where the source has size 1 or is missing (leading axes), so one loop indexes both.
     /// </summary>
-    internal static void BroadcastStrides(Shape source, Shape target, Span<int> strides)
+    public static void Strides(ReadOnlySpan<int> source, ReadOnlySpan<int> target, Span<int> strides)
     {
-        int lead = target.Rank - source.Rank;
+        int lead = target.Length - source.Length;
         int stride = 1;
-        for (int i = target.Rank - 1; i >= 0; i--)
+        for (int i = target.Length - 1; i >= 0; i--)
         {
             int s = i < lead ? 1 : source[i - lead];
             strides[i] = s == 1 ? 0 : stride;
@@ -20,16 +25,20 @@ public sealed partial class CpuBackend
         }
     }
 
-    /// <inheritdoc />
-    public void Binary(BinaryKind op, Tensor a, Tensor b, Tensor y)
+    /// <summary>
+    /// y = a op b with broadcasting: a has dimensions <paramref name="aDims"/>, b <paramref name="bDims"/>, y the
+    /// broadcast <paramref name="yDims"/>.
+    /// </summary>
+    public static void Binary(BinaryKind op, ReadOnlySpan<float> a, ReadOnlySpan<int> aDims, ReadOnlySpan<float> b,
+        ReadOnlySpan<int> bDims, Span<float> y, ReadOnlySpan<int> yDims)
     {
         switch (op)
         {
-            case BinaryKind.Add: BinaryLoop<AddOp>(a, b, y); break;
-            case BinaryKind.Sub: BinaryLoop<SubOp>(a, b, y); break;
-            case BinaryKind.Mul: BinaryLoop<MulOp>(a, b, y); break;
-            case BinaryKind.Div: BinaryLoop<DivOp>(a, b, y); break;
-            case BinaryKind.Pow: BinaryLoop<PowOp>(a, b, y); break;
+            case BinaryKind.Add: BinaryLoop<AddOp>(a, aDims, b, bDims, y, yDims); break;
+            case BinaryKind.Sub: BinaryLoop<SubOp>(a, aDims, b, bDims, y, yDims); break;
+            case BinaryKind.Mul: BinaryLoop<MulOp>(a, aDims, b, bDims, y, yDims); break;
+            case BinaryKind.Div: BinaryLoop<DivOp>(a, aDims, b, bDims, y, yDims); break;
+            case BinaryKind.Pow: BinaryLoop<PowOp>(a, aDims, b, bDims, y, yDims); break;
             default: throw new ArgumentOutOfRangeException(nameof(op), op, null);
         }
     }
@@ -38,39 +47,36 @@ public sealed partial class CpuBackend
     /// The broadcasting skeleton: walks the output row by row (last axis), and for each row calls the operator's
     /// span-span, span-scalar or scalar-span kernel depending on whether each input varies along the last axis.
     /// </summary>
-    private static void BinaryLoop<TOp>(Tensor a, Tensor b, Tensor y) where TOp : IBinaryKernel
+    private static void BinaryLoop<TOp>(ReadOnlySpan<float> av, ReadOnlySpan<int> aDims, ReadOnlySpan<float> bv,
+        ReadOnlySpan<int> bDims, Span<float> yv, ReadOnlySpan<int> dims) where TOp : IBinaryKernel
     {
-        ReadOnlySpan<float> av = a.Span, bv = b.Span;
-        Span<float> yv = y.Span;
-        if (a.Shape == b.Shape)
+        if (aDims.SequenceEqual(bDims))
         {
             TOp.SpanSpan(av, bv, yv);
             return;
         }
-        if (b.Size == 1)
+        if (bv.Length == 1)
         {
             TOp.SpanScalar(av, bv[0], yv);
             return;
         }
-        if (a.Size == 1)
+        if (av.Length == 1)
         {
             TOp.ScalarSpan(av[0], bv, yv);
             return;
         }
-        Shape shape = y.Shape;
-        int rank = shape.Rank;
-        Span<int> sa = stackalloc int[Shape.MaxRank], sb = stackalloc int[Shape.MaxRank];
-        Span<int> dims = stackalloc int[Shape.MaxRank], counter = stackalloc int[Shape.MaxRank];
-        BroadcastStrides(a.Shape, shape, sa);
-        BroadcastStrides(b.Shape, shape, sb);
-        shape.CopyTo(dims);
+        int rank = dims.Length;
+        Span<int> sa = stackalloc int[rank], sb = stackalloc int[rank], counter = stackalloc int[rank];
+        Strides(aDims, dims, sa);
+        Strides(bDims, dims, sb);
         int inner = dims[rank - 1];
-        int rows = y.Size / Math.Max(inner, 1);
+        int rows = yv.Length / Math.Max(inner, 1);
         int aOff = 0, bOff = 0;
         for (int r = 0; r < rows; r++)
         {
             var dst = yv.Slice(r * inner, inner);
-            if (sa[rank - 1] != 0 && sb[rank - 1] != 0) TOp.SpanSpan(av.Slice(aOff, inner), bv.Slice(bOff, inner), dst);
+            if (sa[rank - 1] != 0 && sb[rank - 1] != 0)
+                TOp.SpanSpan(av.Slice(aOff, inner), bv.Slice(bOff, inner), dst);
             else if (sa[rank - 1] != 0) TOp.SpanScalar(av.Slice(aOff, inner), bv[bOff], dst);
             else if (sb[rank - 1] != 0) TOp.ScalarSpan(av[aOff], bv.Slice(bOff, inner), dst);
             else dst.Fill(TOp.Scalar(av[aOff], bv[bOff]));
@@ -87,29 +93,32 @@ public sealed partial class CpuBackend
         }
     }
 
-    /// <inheritdoc />
-    public void SumToShape(Tensor src, Tensor dst, float scale)
+    /// <summary>
+    /// dst += scale * src summed over the axes along which dst (dimensions <paramref name="dstDims"/>) was broadcast
+    /// to src's dimensions <paramref name="srcDims"/>.
+    /// </summary>
+    public static void SumToShape(ReadOnlySpan<float> src, ReadOnlySpan<int> srcDims, Span<float> dst,
+        ReadOnlySpan<int> dstDims, float scale)
     {
-        ReadOnlySpan<float> s = src.Span;
-        Span<float> d = dst.Span;
-        if (src.Size == dst.Size)
+        ReadOnlySpan<float> s = src;
+        Span<float> d = dst;
+        if (s.Length == d.Length)
         {
             if (scale == 1f) TensorPrimitives.Add(d, s, d);
             else TensorPrimitives.MultiplyAdd(s, scale, d, d);
             return;
         }
-        if (dst.Size == 1)
+        if (d.Length == 1)
         {
             d[0] += scale * TensorPrimitives.Sum(s);
             return;
         }
-        Shape shape = src.Shape;
-        int rank = shape.Rank;
-        Span<int> sd = stackalloc int[Shape.MaxRank], dims = stackalloc int[Shape.MaxRank], counter = stackalloc int[Shape.MaxRank];
-        BroadcastStrides(dst.Shape, shape, sd);
-        shape.CopyTo(dims);
+        ReadOnlySpan<int> dims = srcDims;
+        int rank = dims.Length;
+        Span<int> sd = stackalloc int[rank], counter = stackalloc int[rank];
+        Strides(dstDims, dims, sd);
         int inner = dims[rank - 1];
-        int rows = src.Size / Math.Max(inner, 1);
+        int rows = s.Length / Math.Max(inner, 1);
         int dOff = 0;
         for (int r = 0; r < rows; r++)
         {
@@ -143,7 +152,8 @@ public sealed partial class CpuBackend
     private readonly struct AddOp : IBinaryKernel
     {
         public static float Scalar(float a, float b) => a + b;
-        public static void SpanSpan(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y) => TensorPrimitives.Add(a, b, y);
+        public static void SpanSpan(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y) =>
+            TensorPrimitives.Add(a, b, y);
         public static void SpanScalar(ReadOnlySpan<float> a, float b, Span<float> y) => TensorPrimitives.Add(a, b, y);
         public static void ScalarSpan(float a, ReadOnlySpan<float> b, Span<float> y) => TensorPrimitives.Add(b, a, y);
     }
@@ -151,31 +161,41 @@ public sealed partial class CpuBackend
     private readonly struct SubOp : IBinaryKernel
     {
         public static float Scalar(float a, float b) => a - b;
-        public static void SpanSpan(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y) => TensorPrimitives.Subtract(a, b, y);
-        public static void SpanScalar(ReadOnlySpan<float> a, float b, Span<float> y) => TensorPrimitives.Subtract(a, b, y);
-        public static void ScalarSpan(float a, ReadOnlySpan<float> b, Span<float> y) => TensorPrimitives.Subtract(a, b, y);
+        public static void SpanSpan(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y) =>
+            TensorPrimitives.Subtract(a, b, y);
+        public static void SpanScalar(ReadOnlySpan<float> a, float b, Span<float> y) =>
+            TensorPrimitives.Subtract(a, b, y);
+        public static void ScalarSpan(float a, ReadOnlySpan<float> b, Span<float> y) =>
+            TensorPrimitives.Subtract(a, b, y);
     }
 
     private readonly struct MulOp : IBinaryKernel
     {
         public static float Scalar(float a, float b) => a * b;
-        public static void SpanSpan(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y) => TensorPrimitives.Multiply(a, b, y);
-        public static void SpanScalar(ReadOnlySpan<float> a, float b, Span<float> y) => TensorPrimitives.Multiply(a, b, y);
-        public static void ScalarSpan(float a, ReadOnlySpan<float> b, Span<float> y) => TensorPrimitives.Multiply(b, a, y);
+        public static void SpanSpan(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y) =>
+            TensorPrimitives.Multiply(a, b, y);
+        public static void SpanScalar(ReadOnlySpan<float> a, float b, Span<float> y) =>
+            TensorPrimitives.Multiply(a, b, y);
+        public static void ScalarSpan(float a, ReadOnlySpan<float> b, Span<float> y) =>
+            TensorPrimitives.Multiply(b, a, y);
     }
 
     private readonly struct DivOp : IBinaryKernel
     {
         public static float Scalar(float a, float b) => a / b;
-        public static void SpanSpan(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y) => TensorPrimitives.Divide(a, b, y);
-        public static void SpanScalar(ReadOnlySpan<float> a, float b, Span<float> y) => TensorPrimitives.Divide(a, b, y);
-        public static void ScalarSpan(float a, ReadOnlySpan<float> b, Span<float> y) => TensorPrimitives.Divide(a, b, y);
+        public static void SpanSpan(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y) =>
+            TensorPrimitives.Divide(a, b, y);
+        public static void SpanScalar(ReadOnlySpan<float> a, float b, Span<float> y) =>
+            TensorPrimitives.Divide(a, b, y);
+        public static void ScalarSpan(float a, ReadOnlySpan<float> b, Span<float> y) =>
+            TensorPrimitives.Divide(a, b, y);
     }
 
     private readonly struct PowOp : IBinaryKernel
     {
         public static float Scalar(float a, float b) => MathF.Pow(a, b);
-        public static void SpanSpan(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y) => TensorPrimitives.Pow(a, b, y);
+        public static void SpanSpan(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> y) =>
+            TensorPrimitives.Pow(a, b, y);
         public static void SpanScalar(ReadOnlySpan<float> a, float b, Span<float> y) => TensorPrimitives.Pow(a, b, y);
         public static void ScalarSpan(float a, ReadOnlySpan<float> b, Span<float> y) => TensorPrimitives.Pow(a, b, y);
     }
