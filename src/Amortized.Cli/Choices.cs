@@ -61,7 +61,9 @@ internal sealed class Choices<T> where T : struct, Enum
         return false;
     }
 
-    /// <summary>The value of a word read from a file; an unknown word names the file, the field and the choices.</summary>
+    /// <summary>
+    /// The value of a word read from a file; an unknown word names the file, the field and the choices.
+    /// </summary>
     public T ParseField(string word, string file, string field) => TryParse(word, out var value) ? value
         : throw new InvalidDataException($"{file}: {field} is '{word}'; expected one of {string.Join(", ", Words)}.");
 }
@@ -69,15 +71,18 @@ internal sealed class Choices<T> where T : struct, Enum
 /// <summary>The choice tables of the command line.</summary>
 internal static class CliChoices
 {
-    public static readonly Choices<FitMethod> Methods = new(("posterior", FitMethod.Posterior), ("likelihood", FitMethod.Likelihood));
+    public static readonly Choices<FitMethod> Methods =
+        new(("posterior", FitMethod.Posterior), ("likelihood", FitMethod.Likelihood));
 
     public static readonly Choices<InferenceChoice> InferenceNetworks = new(
-        ("coupling", InferenceChoice.Coupling), ("spline", InferenceChoice.Spline), ("flow-matching", InferenceChoice.FlowMatching));
+        ("coupling", InferenceChoice.Coupling), ("spline", InferenceChoice.Spline),
+        ("flow-matching", InferenceChoice.FlowMatching));
 
     public static readonly Choices<SummaryNetworkKind> SummaryNetworks = new(
         ("none", SummaryNetworkKind.None), ("deepset", SummaryNetworkKind.DeepSet),
         ("set-transformer", SummaryNetworkKind.SetTransformer), ("time-series", SummaryNetworkKind.TimeSeries));
 
     public static readonly Choices<DeviceChoice> Devices = new(
-        ("cpu", DeviceChoice.Cpu), ("cuda", DeviceChoice.Cuda), ("opencl", DeviceChoice.OpenCL), ("ilgpu-cpu", DeviceChoice.IlgpuCpu));
+        ("cpu", DeviceChoice.Cpu), ("cuda", DeviceChoice.Cuda), ("opencl", DeviceChoice.OpenCL),
+        ("ilgpu-cpu", DeviceChoice.IlgpuCpu));
 }

@@ -6,7 +6,9 @@ namespace Amortized.Cli;
 /// <summary>Entry point of the <c>amortized</c> command.</summary>
 public static class CliApp
 {
-    /// <summary>Runs the command line on the process console; returns the exit code (0 ok, 2 bad input, 1 other failure).</summary>
+    /// <summary>
+    /// Runs the command line on the process console; returns the exit code (0 ok, 2 bad input, 1 other failure).
+    /// </summary>
     public static int Run(string[] args) => Run(args, CliContext.FromConsole());
 
     /// <summary>Runs the command line writing to <paramref name="context"/>'s writers (tests capture them).</summary>
@@ -14,8 +16,10 @@ public static class CliApp
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(context);
-        var verbose = new Option<bool>("--verbose") { Description = "Print stack traces with errors", Recursive = true };
-        var root = new RootCommand("amortized: amortized Bayesian inference (train a posterior once, sample it in milliseconds)")
+        var verbose =
+            new Option<bool>("--verbose") { Description = "Print stack traces with errors", Recursive = true };
+        var root = new RootCommand(
+            "amortized: amortized Bayesian inference (train a posterior once, sample it in milliseconds)")
         {
             TasksCommand.Create(context),
             SimulateCommand.Create(context),
@@ -36,7 +40,8 @@ public static class CliApp
         if (parsed.Errors.Count > 0)
         {
             var errors = parsed.Errors.Select(e => e.Message).ToList();
-            string message = errors.FirstOrDefault(m => m.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? errors[0];
+            string message =
+                errors.FirstOrDefault(m => m.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? errors[0];
             context.Error.WriteLine($"error: {message.ReplaceLineEndings(" ")} (see 'amortized --help')");
             return CliErrors.BadInput;
         }

@@ -18,10 +18,12 @@ internal static class DataFiles
             var batch = ReadOne(path);
             if (merged is null) { merged = batch; continue; }
             if (batch.BatchSize != merged.BatchSize)
-                throw new UsageException($"data file '{path}' has {batch.BatchSize} rows; the files before it have {merged.BatchSize}.");
+                throw new UsageException(
+                    $"data file '{path}' has {batch.BatchSize} rows; the files before it have {merged.BatchSize}.");
             foreach (string key in batch.Keys)
             {
-                if (merged.Contains(key)) throw new UsageException($"key '{key}' appears in more than one data file (again in '{path}').");
+                if (merged.Contains(key))
+                    throw new UsageException($"key '{key}' appears in more than one data file (again in '{path}').");
                 merged.Set(key, batch.Get(key), batch.Shape(key).ToArray());
             }
         }
@@ -45,7 +47,8 @@ internal static class DataFiles
                     var array = Npy.Read(path);
                     string key = Path.GetFileNameWithoutExtension(path);
                     if (array.Shape.Length == 0)
-                        throw new UsageException($"'{path}' holds a scalar; expected an array with the data sets on its first axis.");
+                        throw new UsageException(
+                            $"'{path}' holds a scalar; expected an array with the data sets on its first axis.");
                     return new SimulationBatch(array.Shape[0]).Set(key, array.ToFloat32(), array.Shape);
                 }
                 case ".csv":
@@ -54,7 +57,8 @@ internal static class DataFiles
                     throw new UsageException($"data file '{path}' has extension '{ext}'; expected .npz, .npy or .csv.");
             }
         }
-        catch (Exception e) when (e is not UsageException && (e is InvalidDataException or FormatException or EndOfStreamException or IOException and not FileNotFoundException))
+        catch (Exception e) when (e is not UsageException && (e is InvalidDataException or FormatException
+            or EndOfStreamException or IOException and not FileNotFoundException))
         {
             throw new UsageException($"cannot read '{path}': {e.Message}");
         }

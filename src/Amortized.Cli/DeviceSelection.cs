@@ -19,7 +19,8 @@ internal static class DeviceSelection
         if (device == DeviceChoice.Cpu) return CpuBackend.Instance;
         string word = CliChoices.Devices.Word(device);
         if (!RuntimeFeature.IsDynamicCodeSupported)
-            throw new UsageException($"--device {word}: this is the native (AOT) build, which cannot generate GPU kernels; run the JIT build (dotnet amortized.dll ...) for --device {word}, or use --device cpu.");
+            throw new UsageException($"--device {word}: this is the native (AOT) build, which cannot generate GPU " +
+                $"kernels; run the JIT build (dotnet amortized.dll ...) for --device {word}, or use --device cpu.");
         return OpenAccelerator(device, word);
     }
 
@@ -40,10 +41,13 @@ internal static class DeviceSelection
         }
     }
 
-    /// <summary>One line per device this build can compute on: the CPU, then what ILGPU finds (JIT builds only).</summary>
+    /// <summary>
+    /// One line per device this build can compute on: the CPU, then what ILGPU finds (JIT builds only).
+    /// </summary>
     public static IReadOnlyList<string> Describe()
     {
-        var lines = new List<string> { $"cpu        host CPU, {Environment.ProcessorCount} threads (always available)" };
+        var lines =
+            new List<string> { $"cpu        host CPU, {Environment.ProcessorCount} threads (always available)" };
         if (!RuntimeFeature.IsDynamicCodeSupported)
         {
             lines.Add("(GPU devices are listed by the JIT build only: this native binary cannot generate GPU kernels)");
@@ -54,5 +58,6 @@ internal static class DeviceSelection
     }
 
     private static IEnumerable<string> ListAccelerators() =>
-        GpuBackend.ListDevices().Select(d => $"{(d.Kind == GpuDeviceKind.Cpu ? "ilgpu-cpu" : d.Kind.ToString().ToLowerInvariant()),-10} {d}");
+        GpuBackend.ListDevices().Select(d =>
+            $"{(d.Kind == GpuDeviceKind.Cpu ? "ilgpu-cpu" : d.Kind.ToString().ToLowerInvariant()),-10} {d}");
 }

@@ -26,7 +26,8 @@ internal static class Durations
             int start = i;
             while (i < text.Length && (char.IsDigit(text[i]) || text[i] == '.')) i++;
             if (start == i || i == text.Length) return false;
-            if (!double.TryParse(text.AsSpan(start, i - start), NumberStyles.Float, CultureInfo.InvariantCulture, out double number)) return false;
+            if (!double.TryParse(text.AsSpan(start, i - start), NumberStyles.Float, CultureInfo.InvariantCulture,
+                out double number)) return false;
             double unit = text[i] switch { 'h' => 3600, 'm' => 60, 's' => 1, _ => double.NaN };
             if (double.IsNaN(unit)) return false;
             seconds += number * unit;

@@ -44,7 +44,9 @@ internal sealed record FitSettings
 /// <summary>Trains a model as <c>fit</c> describes and writes the run folder.</summary>
 internal static class FitRunner
 {
-    /// <summary>Default epochs: online epochs are 100 fresh batches each; offline ones pass over the fixed budget once.</summary>
+    /// <summary>
+    /// Default epochs: online epochs are 100 fresh batches each; offline ones pass over the fixed budget once.
+    /// </summary>
     public const int DefaultOnlineEpochs = 40, DefaultOfflineEpochs = 100;
 
     /// <summary>Simulations stored with the model as the misspecification reference.</summary>
@@ -53,12 +55,16 @@ internal static class FitRunner
     public static int Run(CliContext ctx, FitSettings s)
     {
         if (s.Device != DeviceChoice.Cpu && s.InferenceNetwork == InferenceChoice.FlowMatching)
-            throw new UsageException($"--device {CliChoices.Devices.Word(s.Device)}: flow matching runs on the CPU only (its ODE solver and divergence trace are host code); use --device cpu or a coupling/spline flow.");
+            throw new UsageException(
+                $"--device {CliChoices.Devices.Word(s.Device)}: flow matching runs on the CPU only (its ODE solver " +
+                "and divergence trace are host code); use --device cpu or a coupling/spline flow.");
         if (s.ConditionalAffine && s.InferenceNetwork == InferenceChoice.FlowMatching)
-            throw new UsageException("--conditional-affine is a layer of the coupling and spline flows; flow matching has none.");
+            throw new UsageException(
+                "--conditional-affine is a layer of the coupling and spline flows; flow matching has none.");
         var backend = DeviceSelection.Open(s.Device);
         if ((s.Task is null) == (s.Data.Length == 0))
-            throw new UsageException(s.Task is null ? "fit needs a TASK or --data PATH." : "fit takes a TASK or --data, not both.");
+            throw new UsageException(s.Task is null ? "fit needs a TASK or --data PATH."
+                : "fit takes a TASK or --data, not both.");
         bool likelihood = s.Method == FitMethod.Likelihood;
         KernelThreading.MaxThreads = s.Threads;
         var folder = new RunFolder(s.Out);
@@ -71,7 +77,8 @@ internal static class FitRunner
         {
             // Built and initialised on the CPU from the seed, then moved: the same start on every device.
             approximator.Store.MoveTo(backend);
-            ctx.Log($"device: {CliChoices.Devices.Word(s.Device)} ({(backend as Gpu.GpuBackend)?.Name ?? backend.Device.ToString()})");
+            ctx.Log($"device: {CliChoices.Devices.Word(s.Device)} " +
+                $"({(backend as Gpu.GpuBackend)?.Name ?? backend.Device.ToString()})");
         }
         int epochs = s.Epochs ?? (setup.Training is null ? DefaultOnlineEpochs : DefaultOfflineEpochs);
         var options = new TrainingOptions
@@ -86,9 +93,13 @@ internal static class FitRunner
             EarlyStoppingPatience = setup.Training is null ? null : 10,
             CheckpointPath = folder.Checkpoint,
         };
-        ctx.Log($"fit {setup.Description}: {approximator.Store.Count:N0} parameters, {(setup.Training is null ? $"online, {epochs} epochs x {s.BatchesPerEpoch} batches of {s.BatchSize}" : $"offline on {setup.Training.BatchSize:N0} simulations, up to {epochs} epochs")}, {s.Threads} thread(s), seed {s.Seed}");
+        ctx.Log($"fit {setup.Description}: {approximator.Store.Count:N0} parameters, {(setup.Training is null
+            ? $"online, {epochs} epochs x {s.BatchesPerEpoch} batches of {s.BatchSize}"
+            : $"offline on {setup.Training.BatchSize:N0} simulations, up to {epochs} epochs")}, " +
+            $"{s.Threads} thread(s), seed {s.Seed}");
         if (setup.Shards is not null)
-            ctx.Log("note: streaming from disk trains on every shard; validation and diagnostics use a tenth of shard 0, which training also sees, so they are optimistic");
+            ctx.Log("note: streaming from disk trains on every shard; validation and diagnostics use a tenth of " +
+                "shard 0, which training also sees, so they are optimistic");
         if (s.Resume && File.Exists(folder.Checkpoint))
             ctx.Log($"resumed from {folder.Checkpoint} after epoch {workflow.Resume(folder.Checkpoint)}");
         var history = Train(ctx, workflow, options, setup);
@@ -96,12 +107,15 @@ internal static class FitRunner
         // Summary-space vectors of fresh simulations (or held-out data) against which 'sample' checks observations.
         if (!likelihood && approximator.SummarySpaceDim > 0)
         {
-            // The workflow simulates each reference data set as its own batch, so per-batch context (gaussian_mean_sets'
-            // n) varies over the reference as it does over observations, and it drops non-finite rows.
+            // The workflow simulates each reference data set as its own batch, so per-batch context
+            // (gaussian_mean_sets' n) varies over the reference as it does over observations, and it
+            // drops non-finite rows.
             try
             {
-                if (setup.Simulator is not null) workflow.ComputeMisspecificationReference(MisspecificationReferenceSize, s.Seed);
-                else if (setup.HeldOut is { BatchSize: >= 20 } heldOut) workflow.ComputeMisspecificationReference(heldOut);
+                if (setup.Simulator is not null)
+                    workflow.ComputeMisspecificationReference(MisspecificationReferenceSize, s.Seed);
+                else if (setup.HeldOut is { BatchSize: >= 20 } heldOut)
+                    workflow.ComputeMisspecificationReference(heldOut);
             }
             catch (ArgumentException e)
             {
@@ -113,7 +127,8 @@ internal static class FitRunner
         {
             ["method"] = CliChoices.Methods.Word(s.Method),
             // The observation layout, so the C library (libamortized) can read set and time-series models too.
-            [ObservationShapes.MetadataKey] = ObservationShapes.Format(setup.Inputs.Select(k => new KeyValuePair<string, int[]>(k.Name, k.RowShape))),
+            [ObservationShapes.MetadataKey] = ObservationShapes.Format(setup.Inputs.Select(k =>
+                new KeyValuePair<string, int[]>(k.Name, k.RowShape))),
         };
         if (s.Task is not null) metadata["task"] = TaskNames.Normalize(s.Task);
         try
@@ -156,7 +171,8 @@ internal static class FitRunner
             Machine = MachineDescription(),
         };
         run.Save(folder.Run);
-        ctx.Log($"trained {history.Steps:N0} steps in {history.Seconds:F1} s ({history.StopReason}); model: {folder.Model}");
+        ctx.Log($"trained {history.Steps:N0} steps in {history.Seconds:F1} s " +
+            $"({history.StopReason}); model: {folder.Model}");
 
         if (s.Report)
         {
@@ -168,7 +184,8 @@ internal static class FitRunner
 
     /// <summary>Adapter, spec, data and names of a run; Training is null for online training.</summary>
     internal sealed record Setup(string Description, Adapter Adapter, ApproximatorSpec Spec, SimulationBatch Probe,
-        ISimulator? Simulator, SimulationBatch? Training, SimulationBatch? Validation, SimulationBatch? HeldOut, ShardedDataset? Shards,
+        ISimulator? Simulator, SimulationBatch? Training, SimulationBatch? Validation,
+            SimulationBatch? HeldOut, ShardedDataset? Shards,
         InputKey[] Parameters, string[] ParameterNames, InputKey[] Inputs);
 
     private static Setup TaskSetup(FitSettings s, bool likelihood)
@@ -176,29 +193,43 @@ internal static class FitRunner
         var task = TaskNames.Create(s.Task!);
         var summary = s.SummaryNetwork ?? task.DefaultSummaryNetwork;
         if (likelihood && summary != SummaryNetworkKind.None)
-            throw new UsageException($"--method likelihood learns p(x | theta) and needs no summary network; got --summary-network {CliChoices.SummaryNetworks.Word(summary)}.");
+            throw new UsageException($"--method likelihood learns p(x | theta) and needs no summary network; got " +
+                $"--summary-network {CliChoices.SummaryNetworks.Word(summary)}.");
         Adapter adapter;
         try { adapter = task.DefaultAdapter(likelihood, summary); }
-        catch (Exception e) when (e is ArgumentException or NotSupportedException) { throw new UsageException(e.Message); }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException)
+        {
+            throw new UsageException(e.Message);
+        }
         var probe = task.Sample(4, s.Seed ^ StreamRegistry.ShapeProbeSalt,
             new SampleOptions { BatchIndex = StreamRegistry.ShapeProbeBatch.First });
-        var inputs = probe.Keys.Where(k => k != task.ParameterKey).Select(k => new InputKey(k, probe.Shape(k)[1..].ToArray())).ToArray();
+        var inputs = probe.Keys.Where(k => k != task.ParameterKey).Select(k =>
+            new InputKey(k, probe.Shape(k)[1..].ToArray())).ToArray();
         var spec = NetworkChoices.Spec(s.InferenceNetwork, summary, s.Seed, s.ConditionalAffine);
-        string description = $"{task.Name} ({CliChoices.Methods.Word(s.Method)}, {Networks(s.InferenceNetwork, summary)})";
+        string description =
+            $"{task.Name} ({CliChoices.Methods.Word(s.Method)}, {Networks(s.InferenceNetwork, summary)})";
         if (s.Simulations is not int n)
-            return new Setup(description, adapter, spec, probe, task, null, task.Sample(Math.Max(256, s.BatchSize * 4), s.Seed, new SampleOptions { BatchIndex = StreamRegistry.ValidationBatch.First }), null, null,
-                [new InputKey(task.ParameterKey, probe.Shape(task.ParameterKey)[1..].ToArray())], [.. task.ParameterNames], inputs);
+            return new Setup(description, adapter, spec, probe, task, null,
+                task.Sample(Math.Max(256, s.BatchSize * 4), s.Seed,
+                    new SampleOptions { BatchIndex = StreamRegistry.ValidationBatch.First }), null, null,
+                [new InputKey(task.ParameterKey, probe.Shape(task.ParameterKey)[1..].ToArray())],
+                [.. task.ParameterNames], inputs);
         var all = task.Sample(n, s.Seed);
         var (train, validation) = Split(all, s.Seed);
-        return new Setup(description, adapter, spec, probe, task, train, validation, null, null, [new InputKey(task.ParameterKey, probe.Shape(task.ParameterKey)[1..].ToArray())], [.. task.ParameterNames], inputs);
+        return new Setup(description, adapter, spec, probe, task, train, validation, null, null,
+            [new InputKey(task.ParameterKey, probe.Shape(task.ParameterKey)[1..].ToArray())], [.. task.ParameterNames],
+            inputs);
     }
 
     private static Setup DataSetup(FitSettings s, bool likelihood)
     {
-        if (s.InferenceVariables.Length == 0) throw new UsageException("fit --data needs --inference-variables KEY[,KEY...].");
+        if (s.InferenceVariables.Length == 0)
+            throw new UsageException("fit --data needs --inference-variables KEY[,KEY...].");
         if (s.InferenceConditions.Length == 0 && s.SummaryVariables.Length == 0)
-            throw new UsageException("fit --data needs --inference-conditions or --summary-variables (what the posterior is conditioned on).");
-        if (likelihood) throw new UsageException("--method likelihood is for built-in tasks (it needs the prior density); with --data swap the roles of the keys instead.");
+            throw new UsageException("fit --data needs --inference-conditions or --summary-variables (what the " +
+                "posterior is conditioned on).");
+        if (likelihood) throw new UsageException("--method likelihood is for built-in tasks (it needs the prior " +
+            "density); with --data swap the roles of the keys instead.");
         SimulationBatch all;
         ShardedDataset? shards = null;
         if (s.Data.Length == 1 && Directory.Exists(s.Data[0]))
@@ -208,16 +239,20 @@ internal static class FitRunner
         }
         else all = DataFiles.ReadBatch(s.Data);
         foreach (string key in s.InferenceVariables.Concat(s.InferenceConditions).Concat(s.SummaryVariables))
-            if (!all.Contains(key)) throw new UsageException($"the data have no key '{key}'; they have {string.Join(", ", all.Keys)}.");
-        if (all.BatchSize < 10) throw new UsageException($"the data hold {all.BatchSize} simulations; at least 10 are needed to train and validate.");
-        var summaryKind = s.SummaryVariables.Length == 0 ? SummaryNetworkKind.None : s.SummaryNetwork ?? SummaryNetworkKind.DeepSet;
+            if (!all.Contains(key))
+                throw new UsageException($"the data have no key '{key}'; they have {string.Join(", ", all.Keys)}.");
+        if (all.BatchSize < 10) throw new UsageException(
+            $"the data hold {all.BatchSize} simulations; at least 10 are needed to train and validate.");
+        var summaryKind = s.SummaryVariables.Length == 0
+            ? SummaryNetworkKind.None : s.SummaryNetwork ?? SummaryNetworkKind.DeepSet;
         if (s.SummaryVariables.Length > 0 && summaryKind == SummaryNetworkKind.None)
             throw new UsageException("--summary-variables need a summary network; got --summary-network none.");
         var adapter = new Adapter().Concatenate(s.InferenceVariables, Keys.InferenceVariables);
         if (s.InferenceConditions.Length > 0) adapter.Concatenate(s.InferenceConditions, Keys.InferenceConditions);
         if (s.SummaryVariables.Length > 0) adapter.Concatenate(s.SummaryVariables, Keys.SummaryVariables);
         var spec = NetworkChoices.Spec(s.InferenceNetwork, summaryKind, s.Seed, s.ConditionalAffine);
-        var inputs = s.InferenceConditions.Concat(s.SummaryVariables).Select(k => new InputKey(k, all.Shape(k)[1..].ToArray())).ToArray();
+        var inputs = s.InferenceConditions.Concat(s.SummaryVariables).Select(k =>
+            new InputKey(k, all.Shape(k)[1..].ToArray())).ToArray();
         var parameters = s.InferenceVariables.Select(k => new InputKey(k, all.Shape(k)[1..].ToArray())).ToArray();
         var names = new List<string>();
         foreach (string key in s.InferenceVariables)
@@ -226,22 +261,26 @@ internal static class FitRunner
             if (all.Shape(key).Length == 1) names.Add(key);
             else for (int i = 0; i < len; i++) names.Add($"{key}[{i}]");
         }
-        string description = $"{string.Join(",", s.Data.Select(Path.GetFileName))} ({Networks(s.InferenceNetwork, summaryKind)})";
+        string description =
+            $"{string.Join(",", s.Data.Select(Path.GetFileName))} ({Networks(s.InferenceNetwork, summaryKind)})";
         if (shards is not null)
         {
             // The first shard's last tenth is held out for validation and diagnostics; the rest stream from disk.
             var (_, heldOut) = Split(all, s.Seed);
-            return new Setup(description, adapter, spec, all.Slice(0, Math.Min(4, all.BatchSize)), null, null, heldOut, heldOut, shards,
+            return new Setup(description, adapter, spec, all.Slice(0, Math.Min(4, all.BatchSize)), null,
+                null, heldOut, heldOut, shards,
                 parameters, [.. names], inputs);
         }
         var (train, validation) = Split(all, s.Seed);
-        return new Setup(description, adapter, spec, train.Slice(0, Math.Min(4, train.BatchSize)), null, train, validation, validation, null,
+        return new Setup(description, adapter, spec, train.Slice(0, Math.Min(4, train.BatchSize)), null,
+            train, validation, validation, null,
             parameters, [.. names], inputs);
     }
 
     /// <summary>"coupling", or "spline + deepset": the networks of a run, for the log.</summary>
     private static string Networks(InferenceChoice inference, SummaryNetworkKind summary) =>
-        CliChoices.InferenceNetworks.Word(inference) + (summary == SummaryNetworkKind.None ? "" : " + " + CliChoices.SummaryNetworks.Word(summary));
+        CliChoices.InferenceNetworks.Word(inference) + (summary == SummaryNetworkKind.None
+            ? "" : " + " + CliChoices.SummaryNetworks.Word(summary));
 
     /// <summary>A seeded shuffle, then 90% for training and 10% (at least 2 rows) held out.</summary>
     private static (SimulationBatch Train, SimulationBatch Validation) Split(SimulationBatch all, ulong seed)
@@ -264,16 +303,20 @@ internal static class FitRunner
         void LogEpoch(Trainer t)
         {
             var e = t.History.Epochs[^1];
-            ctx.Log($"epoch {e.Epoch + 1}/{options.Epochs}  loss {e.TrainLoss:F4}{(e.ValidationLoss is { } v ? $"  validation {v:F4}" : "")}  ({clock.Elapsed.TotalSeconds:F0} s)");
+            ctx.Log($"epoch {e.Epoch + 1}/{options.Epochs}  " +
+                $"loss {e.TrainLoss:F4}{(e.ValidationLoss is { } v ? $"  validation {v:F4}" : "")}  " +
+                $"({clock.Elapsed.TotalSeconds:F0} s)");
         }
 
         if (!ctx.Interactive) return Fit(options with { OnEpochEnd = LogEpoch });
         TrainingHistory? history = null;
         AnsiConsole.Progress().AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
+                new ElapsedTimeColumn(), new RemainingTimeColumn())
             .Start(p =>
             {
-                var bar = p.AddTask("training", maxValue: (double)options.Epochs * Math.Max(1, options.BatchesPerEpoch));
+                var bar =
+                    p.AddTask("training", maxValue: (double)options.Epochs * Math.Max(1, options.BatchesPerEpoch));
                 string last = "";
                 history = Fit(options with
                 {
@@ -317,6 +360,7 @@ internal static class FitRunner
     internal static string MachineDescription()
     {
         string simd = Vector512.IsHardwareAccelerated ? "AVX-512" : Vector256.IsHardwareAccelerated ? "AVX2" : "scalar";
-        return $"{Environment.ProcessorCount} logical cores, {simd}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}";
+        return $"{Environment.ProcessorCount} logical cores, {simd}, " +
+            $"{System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}";
     }
 }

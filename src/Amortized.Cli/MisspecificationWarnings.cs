@@ -16,7 +16,8 @@ internal static class MisspecificationWarnings
     /// <summary>The test of all observed data sets together, or null when the model holds no reference.</summary>
     public static MmdTestResult? Test(RunInfo run, ContinuousApproximator approximator, SimulationBatch observations)
     {
-        if (run.MethodKind != FitMethod.Posterior || approximator.MisspecificationReference is not { } reference) return null;
+        if (run.MethodKind != FitMethod.Posterior
+            || approximator.MisspecificationReference is not { } reference) return null;
         if (observations.BatchSize >= reference.Count) return null;
         return approximator.TestMisspecification(observations, bootstrap: 500, seed: 0);
     }
@@ -25,7 +26,8 @@ internal static class MisspecificationWarnings
     public static (string Line, string? Warning) Describe(MmdTestResult test)
     {
         string line = string.Create(CultureInfo.InvariantCulture,
-            $"misspecification check: squared MMD {test.Mmd:G4} against {test.ReferenceCount} reference simulations, p = {test.PValue:G3}");
+            $"misspecification check: squared MMD {test.Mmd:G4} against {
+                test.ReferenceCount} reference simulations, p = {test.PValue:G3}");
         string? warning = test.PValue < Alpha
             ? string.Create(CultureInfo.InvariantCulture,
                 $"possible model misspecification: the {test.ObservedCount} observed data set(s) look unlike the training simulations in summary space (squared MMD {test.Mmd:G4}, p = {test.PValue:G3} < {Alpha}); the posterior draws may be unreliable.")

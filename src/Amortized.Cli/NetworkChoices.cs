@@ -8,13 +8,17 @@ namespace Amortized.Cli;
 internal static class NetworkChoices
 {
     /// <summary>The spec (kinds and options; sizes are read off the data when the approximator is built).</summary>
-    public static ApproximatorSpec Spec(InferenceChoice inference, SummaryNetworkKind summary, ulong seed, bool conditionalAffine = false)
+    public static ApproximatorSpec Spec(InferenceChoice inference, SummaryNetworkKind summary, ulong seed,
+        bool conditionalAffine = false)
     {
         var spec = new ApproximatorSpec { Summary = summary, Seed = seed };
         spec = inference switch
         {
-            InferenceChoice.Coupling => spec with { Inference = InferenceNetworkKind.CouplingFlow, CouplingFlow = new CouplingFlowOptions { ConditionalAffine = conditionalAffine } },
-            InferenceChoice.Spline => spec with { Inference = InferenceNetworkKind.CouplingFlow, CouplingFlow = new CouplingFlowOptions { Transform = CouplingTransformKind.Spline, ConditionalAffine = conditionalAffine } },
+            InferenceChoice.Coupling => spec with { Inference = InferenceNetworkKind.CouplingFlow,
+                CouplingFlow = new CouplingFlowOptions { ConditionalAffine = conditionalAffine } },
+            InferenceChoice.Spline => spec with { Inference = InferenceNetworkKind.CouplingFlow,
+                CouplingFlow = new CouplingFlowOptions
+                    { Transform = CouplingTransformKind.Spline, ConditionalAffine = conditionalAffine } },
             _ => spec with { Inference = InferenceNetworkKind.FlowMatching, FlowMatching = new FlowMatchingOptions() },
         };
         return summary switch

@@ -27,7 +27,8 @@ internal static class Observations
                 ".csv" => FromCsv(path, inputs, total),
                 ".npy" => FromFlat(path, Npy.Read(path), inputs, total),
                 ".npz" => Npy.ReadBatch(path),
-                _ => throw new UsageException($"observation file '{path}' has extension '{ext}'; expected .csv, .npy or .npz."),
+                _ => throw new UsageException(
+                    $"observation file '{path}' has extension '{ext}'; expected .csv, .npy or .npz."),
             };
         }
         catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException)
@@ -39,14 +40,17 @@ internal static class Observations
         foreach (var input in inputs)
         {
             if (!batch.Contains(input.Name))
-                throw new UsageException($"observation file '{path}' lacks '{input.Name}'; it has {string.Join(", ", batch.Keys)}.");
+                throw new UsageException(
+                    $"observation file '{path}' lacks '{input.Name}'; it has {string.Join(", ", batch.Keys)}.");
             var shape = batch.Shape(input.Name);
             if (!shape[1..].SequenceEqual(input.RowShape))
-                throw new UsageException($"observation '{input.Name}' in '{path}' has shape {Format(shape[1..])} per data set; the model expects {Format(input.RowShape)}.");
+                throw new UsageException($"observation '{input.Name}' in '{path}' has shape {Format(shape[1..])} per " +
+                    $"data set; the model expects {Format(input.RowShape)}.");
             float[] values = batch.Get(input.Name);
             int bad = Array.FindIndex(values, v => !float.IsFinite(v));
             if (bad >= 0)
-                throw new UsageException($"observation '{input.Name}' in '{path}' has a non-finite value ({values[bad]}) in data set {bad / Math.Max(1, input.RowLength)}.");
+                throw new UsageException($"observation '{input.Name}' in '{path}' has a non-finite value " +
+                    $"({values[bad]}) in data set {bad / Math.Max(1, input.RowLength)}.");
             result.Set(input.Name, values, shape.ToArray());
         }
         return result;
@@ -59,8 +63,10 @@ internal static class Observations
         if (inputs.All(k => named.Contains(k.Name))) return named;
         if (table.ColumnCount != total)
         {
-            string expected = string.Join(", ", inputs.Select(k => k.RowLength == 1 && k.RowShape.Length == 0 ? k.Name : $"{k.Name}[0]..{k.Name}[{k.RowLength - 1}]"));
-            throw new UsageException($"observation file '{path}' has {table.ColumnCount} columns; the model expects {total} per data set ({expected}).");
+            string expected = string.Join(", ", inputs.Select(k =>
+                k.RowLength == 1 && k.RowShape.Length == 0 ? k.Name : $"{k.Name}[0]..{k.Name}[{k.RowLength - 1}]"));
+            throw new UsageException($"observation file '{path}' has {table.ColumnCount} columns; the model expects " +
+                $"{total} per data set ({expected}).");
         }
         var flat = new float[table.RowCount * total];
         for (int c = 0; c < total; c++)
@@ -86,7 +92,9 @@ internal static class Observations
         }
         if (shape.Length == 2 && shape[1] == total) return Split(values, shape[0], inputs, total);
         if (shape.Length == 1 && shape[0] == total) return Split(values, 1, inputs, total);
-        throw new UsageException($"observation array in '{path}' has shape {Format(shape)}; the model expects (B, {total}) or one data set of {total} values ({string.Join(", ", inputs.Select(k => $"{k.Name} {Format(k.RowShape)}"))}).");
+        throw new UsageException(
+            $"observation array in '{path}' has shape {Format(shape)}; the model expects (B, {total}) or one data " +
+            $"set of {total} values ({string.Join(", ", inputs.Select(k => $"{k.Name} {Format(k.RowShape)}"))}).");
     }
 
     private static SimulationBatch Split(float[] flat, int rows, IReadOnlyList<InputKey> inputs, int total)
@@ -104,5 +112,6 @@ internal static class Observations
         return batch;
     }
 
-    public static string Format(ReadOnlySpan<int> shape) => "(" + string.Join(", ", shape.ToArray()) + (shape.Length == 1 ? ",)" : ")");
+    public static string Format(ReadOnlySpan<int> shape) =>
+        "(" + string.Join(", ", shape.ToArray()) + (shape.Length == 1 ? ",)" : ")");
 }

@@ -9,7 +9,8 @@ namespace Amortized.Cli;
 /// </summary>
 internal static class Options
 {
-    public static Option<int> Int(string name, string description, int defaultValue, int min, int max, params string[] aliases) =>
+    public static Option<int> Int(string name, string description, int defaultValue, int min,
+        int max, params string[] aliases) =>
         new(name, aliases)
         {
             Description = description,
@@ -17,7 +18,8 @@ internal static class Options
             CustomParser = r =>
             {
                 string token = r.Tokens.Count > 0 ? r.Tokens[^1].Value : "";
-                if (int.TryParse(token, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v >= min && v <= max) return v;
+                if (int.TryParse(token, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v)
+                    && v >= min && v <= max) return v;
                 r.AddError($"{name} must be an integer in {min}..{max} (got '{token}').");
                 return defaultValue;
             },
@@ -30,7 +32,8 @@ internal static class Options
             CustomParser = r =>
             {
                 string token = r.Tokens.Count > 0 ? r.Tokens[^1].Value : "";
-                if (int.TryParse(token, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v >= min && v <= max) return v;
+                if (int.TryParse(token, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v)
+                    && v >= min && v <= max) return v;
                 r.AddError($"{name} must be an integer in {min}..{max} (got '{token}').");
                 return null;
             },
@@ -76,7 +79,8 @@ internal static class Options
             CustomParser = r => ParseChoice(r, name, choices) ?? defaultValue,
         };
 
-    public static Option<T?> OptionalChoice<T>(string name, string description, Choices<T> choices) where T : struct, Enum =>
+    public static Option<T?> OptionalChoice<T>(string name, string description,
+        Choices<T> choices) where T : struct, Enum =>
         new(name)
         {
             Description = $"{description}: {string.Join(" | ", choices.Words)}",
@@ -103,6 +107,7 @@ internal static class Options
             Description = description,
             Required = required,
             AllowMultipleArgumentsPerToken = true,
-            CustomParser = r => r.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray(),
+            CustomParser = r => r.Tokens.SelectMany(t =>
+                t.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray(),
         };
 }

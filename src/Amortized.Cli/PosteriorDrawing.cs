@@ -11,19 +11,23 @@ namespace Amortized.Cli;
 /// </summary>
 internal static class PosteriorDrawing
 {
-    public static float[] Draw(RunInfo run, ContinuousApproximator approximator, SimulationBatch observations, int numSamples, ulong seed)
+    public static float[] Draw(RunInfo run, ContinuousApproximator approximator,
+        SimulationBatch observations, int numSamples, ulong seed)
     {
         int b = observations.BatchSize, d = run.ParameterNames.Length;
         if ((long)b * numSamples * d > Array.MaxLength)
-            throw new UsageException($"{b} data sets x {numSamples} draws x {d} parameters is too many values for one call.");
+            throw new UsageException(
+                $"{b} data sets x {numSamples} draws x {d} parameters is too many values for one call.");
         if (run.MethodKind == FitMethod.Likelihood)
         {
             var result = new float[b * numSamples * d];
-            var task = TaskNames.Create(run.Task ?? throw new InvalidDataException("run.json: a likelihood model must name its task (the prior comes from it)."));
+            var task = TaskNames.Create(run.Task ?? throw new InvalidDataException(
+                "run.json: a likelihood model must name its task (the prior comes from it)."));
             var posterior = new LikelihoodPosterior(approximator, task, task.DataKey);
             for (int i = 0; i < b; i++)
             {
-                var samples = posterior.Sample(observations.Slice(i, 1), new LikelihoodPosteriorOptions { NumSamples = numSamples, Seed = seed + (ulong)i });
+                var samples = posterior.Sample(observations.Slice(i, 1),
+                    new LikelihoodPosteriorOptions { NumSamples = numSamples, Seed = seed + (ulong)i });
                 // Chains keep ceil(S / C) draws each; the first S of the chain-major draws are returned.
                 samples.Draws.AsSpan(0, numSamples * d).CopyTo(result.AsSpan(i * numSamples * d));
             }

@@ -20,8 +20,10 @@ internal sealed class RunFolder(string path)
     {
         if (!Directory.Exists(path)) throw new UsageException($"model folder '{path}' does not exist.");
         var folder = new RunFolder(path);
-        if (!File.Exists(folder.Model)) throw new UsageException($"model folder '{path}' has no model.amz; is it a folder written by 'amortized fit'?");
-        if (!File.Exists(folder.Run)) throw new UsageException($"model folder '{path}' has no run.json; is it a folder written by 'amortized fit'?");
+        if (!File.Exists(folder.Model)) throw new UsageException(
+            $"model folder '{path}' has no model.amz; is it a folder written by 'amortized fit'?");
+        if (!File.Exists(folder.Run)) throw new UsageException(
+            $"model folder '{path}' has no run.json; is it a folder written by 'amortized fit'?");
         return folder;
     }
 }

@@ -28,15 +28,20 @@ public sealed record RunInfo
     public string Method { get; init; } = "posterior";
     /// <summary>coupling, spline or flow-matching.</summary>
     public string InferenceNetwork { get; init; } = "coupling";
-    /// <summary><see cref="Method"/> as the enum; a word the command does not know is an error naming the file.</summary>
+    /// <summary>
+    /// <see cref="Method"/> as the enum; a word the command does not know is an error naming the file.
+    /// </summary>
     [JsonIgnore]
     internal FitMethod MethodKind => CliChoices.Methods.ParseField(Method, "run.json", "method");
     /// <summary><see cref="InferenceNetwork"/> as the enum; an unknown word is an error naming the file.</summary>
     [JsonIgnore]
-    internal InferenceChoice InferenceKind => CliChoices.InferenceNetworks.ParseField(InferenceNetwork, "run.json", "inference_network");
+    internal InferenceChoice InferenceKind =>
+        CliChoices.InferenceNetworks.ParseField(InferenceNetwork, "run.json", "inference_network");
     /// <summary>none, deepset, set-transformer or time-series.</summary>
     public string SummaryNetwork { get; init; } = "none";
-    /// <summary>Parameter keys whose posterior is learned (the task's parameters, also for NLE), with per-data-set shapes.</summary>
+    /// <summary>
+    /// Parameter keys whose posterior is learned (the task's parameters, also for NLE), with per-data-set shapes.
+    /// </summary>
     public InputKey[] Parameters { get; init; } = [];
     /// <summary>One name per scalar parameter, in the order of the flattened parameter keys.</summary>
     public string[] ParameterNames { get; init; } = [];
@@ -97,7 +102,8 @@ public sealed record RunInfo
     /// <summary>Reads <c>run.json</c>.</summary>
     public static RunInfo Load(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"run file '{path}' does not exist; is this a folder written by 'amortized fit'?", path);
+        if (!File.Exists(path)) throw new FileNotFoundException(
+            $"run file '{path}' does not exist; is this a folder written by 'amortized fit'?", path);
         try
         {
             return JsonSerializer.Deserialize(File.ReadAllText(path), CliJsonContext.Default.RunInfo)
@@ -110,7 +116,8 @@ public sealed record RunInfo
     }
 
     /// <summary>Writes <c>run.json</c> atomically.</summary>
-    public void Save(string path) => AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, CliJsonContext.Default.RunInfo));
+    public void Save(string path) =>
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, CliJsonContext.Default.RunInfo));
 }
 
 /// <summary>Source-generated JSON for the command's files (AOT-clean: no reflection).</summary>
@@ -123,4 +130,5 @@ internal sealed partial class CliJsonContext : JsonSerializerContext
 }
 
 /// <summary>A row of <c>amortized tasks --json</c>.</summary>
-public sealed record TaskDescription(string Name, int Parameters, int Data, string Support, string SummaryNetwork, string[] ParameterNames);
+public sealed record TaskDescription(string Name, int Parameters, int Data, string Support,
+    string SummaryNetwork, string[] ParameterNames);

@@ -17,10 +17,13 @@ namespace Amortized.Cli;
 /// </summary>
 internal static class RunReporter
 {
-    /// <summary>Likelihood models are sampled by MCMC per data set, so their calibration check uses fewer data sets.</summary>
+    /// <summary>
+    /// Likelihood models are sampled by MCMC per data set, so their calibration check uses fewer data sets.
+    /// </summary>
     public const int MaxLikelihoodDatasets = 40, MaxLikelihoodSamples = 500;
 
-    public static void Produce(CliContext ctx, RunFolder folder, RunInfo run, ContinuousApproximator approximator, int datasets, int samples, ulong seed)
+    public static void Produce(CliContext ctx, RunFolder folder, RunInfo run, ContinuousApproximator approximator,
+        int datasets, int samples, ulong seed)
     {
         var clock = Stopwatch.StartNew();
         if (run.MethodKind == FitMethod.Likelihood)
@@ -30,15 +33,19 @@ internal static class RunReporter
         }
         var (heldOut, truths, priorDraws) = HeldOut(folder, run, datasets, seed);
         int b = heldOut.BatchSize, d = run.ParameterNames.Length;
-        ctx.Log($"diagnostics: {b} held-out data sets x {samples} posterior draws{(run.MethodKind == FitMethod.Likelihood ? " (MCMC on the learned likelihood)" : "")}");
-        float[] draws = PosteriorDrawing.Draw(run, approximator, heldOut, samples, seed ^ StreamRegistry.ReportDrawsSalt);
+        ctx.Log($"diagnostics: {b} held-out data sets x {samples} posterior " +
+            $"draws{(run.MethodKind == FitMethod.Likelihood ? " (MCMC on the learned likelihood)" : "")}");
+        float[] draws =
+            PosteriorDrawing.Draw(run, approximator, heldOut, samples, seed ^ StreamRegistry.ReportDrawsSalt);
         var priorSd = PosteriorMetrics.PriorSd(priorDraws, d);
-        var report = DiagnosticsReport.Compute(new PosteriorDraws(draws, b, samples, d, run.ParameterNames), truths, priorSd,
+        var report = DiagnosticsReport.Compute(
+            new PosteriorDraws(draws, b, samples, d, run.ParameterNames), truths, priorSd,
             new DiagnosticsOptions { Seed = seed });
 
         MmdTestResult? mmd = null;
         // For a run on data files the reference is the held-out split itself, so testing it again says nothing.
-        if (approximator.MisspecificationReference is { } reference && run.MethodKind == FitMethod.Posterior && run.Task is not null)
+        if (approximator.MisspecificationReference is { } reference
+            && run.MethodKind == FitMethod.Posterior && run.Task is not null)
         {
             // Held-out simulations are in distribution by construction: the check should pass on them.
             int count = Math.Min(b, Math.Max(1, reference.Count / 4));
@@ -55,22 +62,27 @@ internal static class RunReporter
             FirstDatasetDraws = draws.AsSpan(0, samples * d).ToArray(),
             PriorDraws = priorDraws,
             TrainLoss = hasHistory ? [.. history!.Values("train_loss").Select(v => (double)v)] : null,
-            ValidationLoss = hasHistory ? [.. history!.Values("validation_loss").Select(v => float.IsFinite(v) ? (double?)v : null)] : null,
+            ValidationLoss = hasHistory
+                ? [.. history!.Values("validation_loss").Select(v => float.IsFinite(v) ? (double?)v : null)] : null,
             Misspecification = mmd,
             Run = RunTable(run, subject, b, samples, clock.Elapsed),
             Metadata = [new("task", run.Task), new("method", run.Method)],
             Notes = run.DataSource is { } source && Directory.Exists(source)
-                ? ["Note: this model streamed a sharded folder from disk, so the data sets checked here (a tenth of shard 0) were also seen in training; the metrics are optimistic."]
+                ? ["Note: this model streamed a sharded folder from disk, so the data sets checked here (a tenth of " +
+                    "shard 0) were also seen in training; the metrics are optimistic."]
                 : [],
             FewDatasetsAdvice = "run 'amortized diagnose' with --datasets 300 or more",
             Architecture = run.Architecture,
         });
-        ctx.Log($"diagnostics: {(report.Calibrated ? "calibrated" : "NOT calibrated")} ({report.Rows.Count(r => r.Passed)}/{report.Rows.Count} checks passed) in {clock.Elapsed.TotalSeconds:F1} s" +
+        ctx.Log($"diagnostics: {(report.Calibrated ? "calibrated" : "NOT calibrated")} " +
+            $"({report.Rows.Count(r => r.Passed)}/{report.Rows.Count} checks passed) in " +
+            $"{clock.Elapsed.TotalSeconds:F1} s" +
             (b < 100 ? $"; only {b} data sets, so the checks have little power" : ""));
     }
 
     /// <summary>Data sets (parameters removed), their true parameters (B, D) and prior draws (P, D).</summary>
-    private static (SimulationBatch Data, float[] Truths, float[] Prior) HeldOut(RunFolder folder, RunInfo run, int datasets, ulong seed)
+    private static (SimulationBatch Data, float[] Truths, float[] Prior) HeldOut(RunFolder folder,
+        RunInfo run, int datasets, ulong seed)
     {
         SimulationBatch all;
         float[]? prior = null;   // for a run on data the held-out truths stand in for prior draws
@@ -83,7 +95,8 @@ internal static class RunReporter
         }
         else
         {
-            if (!File.Exists(folder.HeldOut)) throw new UsageException($"run folder '{folder.Path}' has no heldout.npz to diagnose on.");
+            if (!File.Exists(folder.HeldOut))
+                throw new UsageException($"run folder '{folder.Path}' has no heldout.npz to diagnose on.");
             all = Npy.ReadBatch(folder.HeldOut);
             if (all.BatchSize > datasets) all = all.Slice(0, datasets);
         }
@@ -94,14 +107,17 @@ internal static class RunReporter
         return (data, truths, prior);
     }
 
-    private static KeyValuePair<string, string>[] RunTable(RunInfo run, string subject, int datasets, int samples, TimeSpan diagnosticsTime) =>
+    private static KeyValuePair<string, string>[] RunTable(RunInfo run, string subject, int datasets,
+        int samples, TimeSpan diagnosticsTime) =>
     [
         new("task / data", subject),
-        new("method", run.MethodKind == FitMethod.Likelihood ? "likelihood (NLE; posterior by MCMC)" : "posterior (NPE)"),
+        new("method", run.MethodKind == FitMethod.Likelihood
+            ? "likelihood (NLE; posterior by MCMC)" : "posterior (NPE)"),
         new("inference network", run.InferenceNetwork),
         new("summary network", run.SummaryNetwork),
         new("parameters", string.Join(", ", run.ParameterNames)),
-        new("training", run.Simulations is int n ? $"offline on {n:N0} simulations" : $"online, {run.Epochs} epochs x {run.BatchesPerEpoch} batches"),
+        new("training", run.Simulations is int n ? $"offline on {n:N0} simulations"
+            : $"online, {run.Epochs} epochs x {run.BatchesPerEpoch} batches"),
         new("batch size", run.BatchSize.ToString(CultureInfo.InvariantCulture)),
         new("seed", run.Seed.ToString(CultureInfo.InvariantCulture)),
         new("trainable parameters", run.ParameterCount.ToString("N0", CultureInfo.InvariantCulture)),

@@ -11,7 +11,8 @@ internal static class TaskNames
     {
         string normalized = Normalize(name);
         if (!BenchmarkTasks.Names.Contains(normalized))
-            throw new UsageException($"unknown task '{name}'; expected one of {string.Join(", ", BenchmarkTasks.Names)} (see 'amortized tasks').");
+            throw new UsageException($"unknown task '{name}'; expected one of " +
+                $"{string.Join(", ", BenchmarkTasks.Names)} (see 'amortized tasks').");
         return BenchmarkTasks.Create(normalized);
     }
 }

@@ -74,10 +74,12 @@ public static class StreamRegistry
     public static readonly ReservedRange SimulatorRows = new("simulator rows", 0, int.MaxValue);
 
     /// <summary>The model choice of a model-comparison simulator.</summary>
-    public static readonly ReservedRange ModelChoice = new("model choice", ulong.MaxValue - 0x1000, ulong.MaxValue - 0x1000);
+    public static readonly ReservedRange ModelChoice =
+        new("model choice", ulong.MaxValue - 0x1000, ulong.MaxValue - 0x1000);
 
     /// <summary>Batched stage s draws from tag 2^64 - 2 - s (under a seed mixed with the first row).</summary>
-    public static readonly ReservedRange SimulatorBatchedStages = new("simulator batched stages", ulong.MaxValue - 0xFFF,
+    public static readonly ReservedRange SimulatorBatchedStages = new(
+        "simulator batched stages", ulong.MaxValue - 0xFFF,
         ulong.MaxValue - 1);
 
     /// <summary>The once-per-batch context.</summary>

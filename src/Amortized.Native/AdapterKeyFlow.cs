@@ -18,7 +18,9 @@ namespace Amortized.Native;
 /// </remarks>
 internal static class AdapterKeyFlow
 {
-    /// <summary>The raw keys in order of first mention in the adapter (keys never mentioned last) with their shapes.</summary>
+    /// <summary>
+    /// The raw keys in order of first mention in the adapter (keys never mentioned last) with their shapes.
+    /// </summary>
     public static List<KeyValuePair<string, int[]?>> Trace(Adapter adapter, ApproximatorSpec spec)
     {
         var outputs = new List<AdapterKeyShape>();

@@ -56,7 +56,8 @@ internal static unsafe class Exports
     /// The address of a UTF-8 literal. The compiler stores u8 literals as constant data in the image (RVA
     /// statics), which the GC never moves or frees, so the pointer outlives the span safely.
     /// </summary>
-    private static byte* Static(ReadOnlySpan<byte> literal) => (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(literal));
+    private static byte* Static(ReadOnlySpan<byte> literal) =>
+        (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(literal));
 
     [UnmanagedCallersOnly(EntryPoint = "amortized_last_error")]
     public static int GetLastError(byte* buffer, nuint capacity)
@@ -114,7 +115,8 @@ internal static unsafe class Exports
             if (model == 0) return (int)Status.Ok;
             GCHandle handle = GCHandle.FromIntPtr(model);
             if (handle.Target is not NativeModel)
-                return LastError.Set(Status.InvalidHandle, "amortized_free: the handle does not refer to a loaded model.");
+                return LastError.Set(Status.InvalidHandle,
+                    "amortized_free: the handle does not refer to a loaded model.");
             handle.Free();
             return (int)Status.Ok;
         }
@@ -134,9 +136,11 @@ internal static unsafe class Exports
             byte[] json = m.InfoJsonUtf8;
             if (required is not null) *required = (nuint)json.Length;
             if (buffer is null && capacity != 0)
-                return LastError.Set(Status.NullArgument, $"amortized_info_json: buffer is NULL but capacity is {capacity}.");
+                return LastError.Set(Status.NullArgument,
+                    $"amortized_info_json: buffer is NULL but capacity is {capacity}.");
             if (capacity < (nuint)json.Length)
-                return LastError.Set(Status.BufferTooSmall, $"amortized_info_json: the buffer holds {capacity} bytes; the JSON needs {json.Length} (including the NUL).");
+                return LastError.Set(Status.BufferTooSmall, $"amortized_info_json: the buffer holds {capacity} " +
+                    $"bytes; the JSON needs {json.Length} (including the NUL).");
             json.CopyTo(new Span<byte>(buffer, json.Length));
             return (int)Status.Ok;
         }
@@ -170,7 +174,8 @@ internal static unsafe class Exports
         {
             LastError.Clear();
             NativeModel m = Resolve(model, "amortized_observation_size");
-            if (outSize is null) return LastError.Set(Status.NullArgument, "amortized_observation_size: out_size is NULL.");
+            if (outSize is null)
+                return LastError.Set(Status.NullArgument, "amortized_observation_size: out_size is NULL.");
             *outSize = m.ObservationSize;
             return (int)Status.Ok;
         }
@@ -181,7 +186,8 @@ internal static unsafe class Exports
     }
 
     [UnmanagedCallersOnly(EntryPoint = "amortized_sample")]
-    public static int Sample(nint model, float* observations, nuint observationsCount, long numDatasets, long numSamples,
+    public static int Sample(nint model, float* observations, nuint observationsCount,
+        long numDatasets, long numSamples,
         ulong seed, float* outDraws, nuint outCapacity)
     {
         const string F = "amortized_sample";
@@ -190,12 +196,14 @@ internal static unsafe class Exports
             LastError.Clear();
             NativeModel m = Resolve(model, F);
             int datasets = Count(numDatasets, "num_datasets", F), samples = Count(numSamples, "num_samples", F);
-            ReadOnlySpan<float> obs = Input(observations, observationsCount, datasets, m.ObservationSize, "observations", m, F);
+            ReadOnlySpan<float> obs =
+                Input(observations, observationsCount, datasets, m.ObservationSize, "observations", m, F);
             long needed = Total(F, datasets, samples, m.ParameterDim);
             if (outDraws is null) return LastError.Set(Status.NullArgument, $"{F}: out_draws is NULL.");
             if (outCapacity < (nuint)needed)
                 return LastError.Set(Status.BufferTooSmall,
-                    $"{F}: out_draws holds {outCapacity} floats; {datasets} data sets x {samples} samples x {m.ParameterDim} parameters need {needed}.");
+                    $"{F}: out_draws holds {outCapacity} floats; {datasets} data sets x {samples} samples x " +
+                    $"{m.ParameterDim} parameters need {needed}.");
             m.Sample(obs, datasets, samples, seed, new Span<float>(outDraws, (int)needed));
             return (int)Status.Ok;
         }
@@ -206,7 +214,8 @@ internal static unsafe class Exports
     }
 
     [UnmanagedCallersOnly(EntryPoint = "amortized_log_prob")]
-    public static int LogProb(nint model, float* observations, nuint observationsCount, float* parameters, nuint parametersCount,
+    public static int LogProb(nint model, float* observations, nuint observationsCount,
+        float* parameters, nuint parametersCount,
         long numDatasets, float* output, nuint outCapacity)
     {
         const string F = "amortized_log_prob";
@@ -215,11 +224,14 @@ internal static unsafe class Exports
             LastError.Clear();
             NativeModel m = Resolve(model, F);
             int datasets = Count(numDatasets, "num_datasets", F);
-            ReadOnlySpan<float> obs = Input(observations, observationsCount, datasets, m.ObservationSize, "observations", m, F);
-            ReadOnlySpan<float> theta = Input(parameters, parametersCount, datasets, m.ParameterDim, "parameters", m, F);
+            ReadOnlySpan<float> obs =
+                Input(observations, observationsCount, datasets, m.ObservationSize, "observations", m, F);
+            ReadOnlySpan<float> theta =
+                Input(parameters, parametersCount, datasets, m.ParameterDim, "parameters", m, F);
             if (output is null) return LastError.Set(Status.NullArgument, $"{F}: out is NULL.");
             if (outCapacity < (nuint)datasets)
-                return LastError.Set(Status.BufferTooSmall, $"{F}: out holds {outCapacity} floats; {datasets} data sets need {datasets}.");
+                return LastError.Set(Status.BufferTooSmall,
+                    $"{F}: out holds {outCapacity} floats; {datasets} data sets need {datasets}.");
             m.LogProb(obs, theta, datasets, new Span<float>(output, datasets));
             return (int)Status.Ok;
         }
@@ -236,14 +248,20 @@ internal static unsafe class Exports
         // catches only the cases GCHandle itself can see.
         object? target;
         try { target = GCHandle.FromIntPtr(model).Target; }
-        catch (InvalidOperationException e) { throw new NativeException(Status.InvalidHandle, $"{function}: the handle does not refer to a loaded model.", e); }
-        return target as NativeModel ?? throw new NativeException(Status.InvalidHandle, $"{function}: the handle does not refer to a loaded model.");
+        catch (InvalidOperationException e)
+        {
+            throw new NativeException(Status.InvalidHandle,
+                $"{function}: the handle does not refer to a loaded model.", e);
+        }
+        return target as NativeModel ?? throw new NativeException(Status.InvalidHandle,
+            $"{function}: the handle does not refer to a loaded model.");
     }
 
     private static int Count(long value, string name, string function)
     {
         if (value <= 0 || value > int.MaxValue)
-            throw new NativeException(Status.InvalidArgument, $"{function}: {name} is {value}; expected 1 to {int.MaxValue}.");
+            throw new NativeException(Status.InvalidArgument,
+                $"{function}: {name} is {value}; expected 1 to {int.MaxValue}.");
         return (int)value;
     }
 
@@ -255,21 +273,26 @@ internal static unsafe class Exports
             total *= f;
             if (total > Array.MaxLength)
                 throw new NativeException(Status.InvalidArgument,
-                    $"{function}: the call needs more than {Array.MaxLength} floats ({string.Join(" x ", factors.ToArray())}); split it into smaller calls.");
+                    $"{function}: the call needs more than {Array.MaxLength} floats " +
+                    $"({string.Join(" x ", factors.ToArray())}); split it into smaller calls.");
         }
         return total;
     }
 
     /// <summary>An input array of exactly datasets x width floats; NULL only when that is zero.</summary>
-    private static ReadOnlySpan<float> Input(float* data, nuint count, int datasets, int width, string name, NativeModel m, string function)
+    private static ReadOnlySpan<float> Input(float* data, nuint count, int datasets, int width, string name,
+        NativeModel m, string function)
     {
         long expected = Total(function, datasets, width);
-        if (data is null && expected > 0) throw new NativeException(Status.NullArgument, $"{function}: {name} is NULL.");
+        if (data is null && expected > 0)
+            throw new NativeException(Status.NullArgument, $"{function}: {name} is NULL.");
         if (count != (nuint)expected)
         {
-            string keys = name == "observations" ? KeyLayout.Describe(m.Observations) : KeyLayout.Describe(m.Parameters);
+            string keys =
+                name == "observations" ? KeyLayout.Describe(m.Observations) : KeyLayout.Describe(m.Parameters);
             throw new NativeException(Status.Shape,
-                $"{function}: {name} holds {count} floats; {datasets} data sets x {width} floats per data set [{keys}] make {expected}.");
+                $"{function}: {name} holds {count} floats; {datasets} data sets x {width} floats per data set " +
+                $"[{keys}] make {expected}.");
         }
         return expected == 0 ? default : new ReadOnlySpan<float>(data, (int)expected);
     }

@@ -15,7 +15,9 @@ internal static class LastError
 
     public static void Clear() => t_message = null;
 
-    /// <summary>Records <paramref name="e"/> as this thread's last error and returns its status code. Never throws.</summary>
+    /// <summary>
+    /// Records <paramref name="e"/> as this thread's last error and returns its status code. Never throws.
+    /// </summary>
     public static int Set(Exception e)
     {
         try

@@ -74,7 +74,8 @@ internal sealed class NativeModel
         {
             approximator = ApproximatorFile.Load(path, out metadata);
         }
-        catch (Exception e) when (e is ArgumentException or KeyNotFoundException or InvalidOperationException or FormatException
+        catch (Exception e)
+            when (e is ArgumentException or KeyNotFoundException or InvalidOperationException or FormatException
                                    or JsonException or IndexOutOfRangeException or OverflowException)
         {
             // The path is the only argument and it was opened fine, so anything else wrong is the file's content.
@@ -85,9 +86,11 @@ internal sealed class NativeModel
         {
             traced = AdapterKeyFlow.Trace(approximator.Adapter, approximator.Spec!);
         }
-        catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException or JsonException)
+        catch (Exception e)
+            when (e is KeyNotFoundException or InvalidOperationException or FormatException or JsonException)
         {
-            throw new NativeException(Status.Format, $"model file '{path}': the adapter could not be traced: {e.Message}", e);
+            throw new NativeException(Status.Format,
+                $"model file '{path}': the adapter could not be traced: {e.Message}", e);
         }
 
         List<KeyValuePair<string, int[]>> observations;
@@ -101,7 +104,8 @@ internal sealed class NativeModel
         }
         else if (metadata.TryGetValue(ObservationShapes.MetadataKey, out string? stored))
         {
-            observations = ParseShapes(stored, layoutError, $"model file '{path}': metadata '{ObservationShapes.MetadataKey}'");
+            observations =
+                ParseShapes(stored, layoutError, $"model file '{path}': metadata '{ObservationShapes.MetadataKey}'");
             source = "metadata";
         }
         else
@@ -109,9 +113,12 @@ internal sealed class NativeModel
             var open = traced.Where(k => k.Value is null || k.Value.Any(d => d < 0)).ToList();
             if (open.Count > 0)
                 throw new NativeException(Status.Format,
-                    $"model file '{path}': the model does not fix the shape of {string.Join(", ", open.Select(k => $"'{k.Key}' {KeyLayout.FormatShape(k.Value)}"))} " +
-                    "(a summary network accepts sets or series of any length), so the flat observation layout is unknown. " +
-                    $"Save the model with the metadata entry '{ObservationShapes.MetadataKey}' (ObservationShapes.Format, e.g. {{\"x\": [100], \"n\": []}}) " +
+                    $"model file '{path}': the model does not fix the shape of " +
+                    $"{string.Join(", ", open.Select(k => $"'{k.Key}' {KeyLayout.FormatShape(k.Value)}"))} " +
+                    "(a summary network accepts sets or series of any length), so the flat " +
+                    "observation layout is unknown. " +
+                    $"Save the model with the metadata entry '{ObservationShapes.MetadataKey}' " +
+                    $"(ObservationShapes.Format, e.g. {{\"x\": [100], \"n\": []}}) " +
                     "or load it with amortized_load_with_shapes.");
             observations = [.. traced.Select(k => new KeyValuePair<string, int[]>(k.Key, k.Value!))];
             source = "adapter";
@@ -122,22 +129,26 @@ internal sealed class NativeModel
         SimulationBatch probe;
         try
         {
-            probe = approximator.Sample(Batch(observationLayout, new float[observationLayout.Sum(k => k.Size)], 1), 1, 0);
+            probe =
+                approximator.Sample(Batch(observationLayout, new float[observationLayout.Sum(k => k.Size)], 1), 1, 0);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             throw new NativeException(layoutError,
-                $"the observation layout [{KeyLayout.Describe(observationLayout)}] (from the {source}) does not fit the model: {e.Message}", e);
+                $"the observation layout [{KeyLayout.Describe(observationLayout)}] (from the {source}) does not fit " +
+                $"the model: {e.Message}", e);
         }
         var parameters = new List<KeyValuePair<string, int[]>>();
         foreach (string key in probe.Keys)
         {
             int[] shape = probe.Shape(key).ToArray();
             if (shape.Length < 2)
-                throw new NativeException(Status.Format, $"model file '{path}': the sampled key '{key}' has shape {KeyLayout.FormatShape(shape)}; expected (data sets, samples, ...).");
+                throw new NativeException(Status.Format, $"model file '{path}': the sampled key '{key}' has shape " +
+                    $"{KeyLayout.FormatShape(shape)}; expected (data sets, samples, ...).");
             parameters.Add(new(key, shape[2..]));
         }
-        return new NativeModel(approximator, observationLayout, KeyLayout.Sequence(parameters, withNames: true), source, metadata);
+        return new NativeModel(approximator, observationLayout,
+            KeyLayout.Sequence(parameters, withNames: true), source, metadata);
     }
 
     private static List<KeyValuePair<string, int[]>> ParseShapes(string json, Status status, string what)
@@ -146,7 +157,9 @@ internal sealed class NativeModel
         catch (FormatException e) { throw new NativeException(status, $"{what}: {e.Message}", e); }
     }
 
-    /// <summary>A given layout must name exactly the keys the adapter reads: a missing mask would silently change results.</summary>
+    /// <summary>
+    /// A given layout must name exactly the keys the adapter reads: a missing mask would silently change results.
+    /// </summary>
     private static void CheckKeys(KeyLayout[] given, List<KeyValuePair<string, int[]?>> traced, Status status)
     {
         var names = given.Select(k => k.Key).ToHashSet(StringComparer.Ordinal);
@@ -174,20 +187,23 @@ internal sealed class NativeModel
         {
             float[] src = result.Get(k.Key);
             if (src.Length != rows * k.Size)
-                throw new InvalidOperationException($"sample: key '{k.Key}' came back with {src.Length} values; expected {datasets} x {samples} x {k.Size}.");
+                throw new InvalidOperationException($"sample: key '{k.Key}' came back with {src.Length} values; " +
+                    $"expected {datasets} x {samples} x {k.Size}.");
             for (int r = 0; r < rows; r++)
                 src.AsSpan(r * k.Size, k.Size).CopyTo(draws.Slice(r * ParameterDim + k.Offset, k.Size));
         }
     }
 
     /// <summary>log q(theta_i | x_i) per data set into <paramref name="logProb"/>.</summary>
-    public void LogProb(ReadOnlySpan<float> observations, ReadOnlySpan<float> parameters, int datasets, Span<float> logProb)
+    public void LogProb(ReadOnlySpan<float> observations, ReadOnlySpan<float> parameters,
+        int datasets, Span<float> logProb)
     {
         SimulationBatch data = Batch(Observations, observations, datasets);
         foreach (KeyLayout k in Parameters)
         {
             if (data.Contains(k.Key))
-                throw new InvalidOperationException($"log_prob: the parameter key '{k.Key}' is also an observation key.");
+                throw new InvalidOperationException(
+                    $"log_prob: the parameter key '{k.Key}' is also an observation key.");
             data.Set(k.Key, Gather(parameters, datasets, ParameterDim, k), [datasets, .. k.Shape]);
         }
         float[] result;

@@ -16,7 +16,8 @@ internal enum Status
 }
 
 /// <summary>A failure the export layer detected itself, with the status code it maps to.</summary>
-internal sealed class NativeException(Status status, string message, Exception? inner = null) : Exception(message, inner)
+internal sealed class NativeException(Status status, string message,
+    Exception? inner = null) : Exception(message, inner)
 {
     public Status Status { get; } = status;
 }

@@ -11,15 +11,16 @@ internal static class Binomial
     /// </summary>
     /// <remarks>
     /// The PMF is walked upward in log space, log f(k+1) = log f(k) + log(n−k) − log(k+1) + log(p/(1−p)),
-    /// starting from log f(0) = n·log(1−p). In linear space (1−p)^n underflows for large n (0.95^20000 ≈ 1e−446),
-    /// and the recurrence would then keep every later term at zero too. Terms that do underflow in exp() are
-    /// below 1e−308 and cannot move the sum. O(k) per call; fine for the bins of one figure.
+    /// starting from log f(0) = n·log(1−p). In linear space (1−p)^n underflows for large n
+    /// (0.95^20000 ≈ 1e−446), and the recurrence would then keep every later term at zero too. Terms that do
+    /// underflow in exp() are below 1e−308 and cannot move the sum. O(k) per call; fine for the bins of one figure.
     /// </remarks>
     public static int Quantile(int n, double p, double q)
     {
         if (n < 0 || !(p >= 0 && p <= 1) || !(q >= 0 && q <= 1))
         {
-            throw new ArgumentOutOfRangeException(nameof(q), $"Binomial.Quantile: n = {n}, p = {p}, q = {q} out of range.");
+            throw new ArgumentOutOfRangeException(nameof(q),
+                $"Binomial.Quantile: n = {n}, p = {p}, q = {q} out of range.");
         }
         if (p == 0 || q == 0)
         {

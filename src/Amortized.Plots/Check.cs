@@ -35,8 +35,8 @@ internal static class Check
     }
 
     /// <summary>
-    /// Throws unless <paramref name="array"/> holds exactly <paramref name="expected"/> values; <paramref name="shape"/>
-    /// says how the expected length is made up, e.g. "numDatasets x names.Count = 10 x 3".
+    /// Throws unless <paramref name="array"/> holds exactly <paramref name="expected"/> values;
+    /// <paramref name="shape"/> says how the expected length is made up, e.g. "numDatasets x names.Count = 10 x 3".
     /// </summary>
     public static void Length<T>(T[] array, int expected, string paramName, string shape)
     {
@@ -88,7 +88,8 @@ internal static class Check
             {
                 throw new ArgumentException(
                     $"{paramName}{Where(i, columns)} is {v.ToString(CultureInfo.InvariantCulture)}; " +
-                    $"every value must lie in [{low.ToString(CultureInfo.InvariantCulture)}, {high.ToString(CultureInfo.InvariantCulture)}].",
+                    $"every value must lie in [{low.ToString(CultureInfo.InvariantCulture)}, " +
+                    $"{high.ToString(CultureInfo.InvariantCulture)}].",
                     paramName);
             }
         }
@@ -100,12 +101,14 @@ internal static class Check
         if (!ok)
         {
             string interval = open ? "(0, 1)" : "[0, 1]";
-            throw new ArgumentOutOfRangeException(paramName, value, $"{paramName} must lie in {interval}; it is {value.ToString(CultureInfo.InvariantCulture)}.");
+            throw new ArgumentOutOfRangeException(paramName, value,
+                $"{paramName} must lie in {interval}; it is {value.ToString(CultureInfo.InvariantCulture)}.");
         }
     }
 
     private static ArgumentException NotFinite(double value, int index, string paramName, int columns) =>
-        new($"{paramName}{Where(index, columns)} is {value.ToString(CultureInfo.InvariantCulture)}; every value must be finite.", paramName);
+        new($"{paramName}{Where(index, columns)} is {value.ToString(CultureInfo.InvariantCulture)}; every value " +
+            "must be finite.", paramName);
 
     private static string Where(int index, int columns) =>
         columns > 0 ? $"[{index}] (row {index / columns}, column {index % columns})" : $"[{index}]";

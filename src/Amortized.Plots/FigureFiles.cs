@@ -50,11 +50,13 @@ public static class FigureFiles
         // 16384 is far beyond any figure and keeps a typo from asking Skia for gigabytes.
         if (width < 1 || width > 16384)
         {
-            throw new ArgumentOutOfRangeException(nameof(width), width, $"width must lie in [1, 16384] pixels; it is {width}.");
+            throw new ArgumentOutOfRangeException(nameof(width), width,
+                $"width must lie in [1, 16384] pixels; it is {width}.");
         }
         if (height < 1 || height > 16384)
         {
-            throw new ArgumentOutOfRangeException(nameof(height), height, $"height must lie in [1, 16384] pixels; it is {height}.");
+            throw new ArgumentOutOfRangeException(nameof(height), height,
+                $"height must lie in [1, 16384] pixels; it is {height}.");
         }
     }
 }

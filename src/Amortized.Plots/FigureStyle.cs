@@ -40,7 +40,8 @@ internal static class FigureStyle
 
     private sealed record SizeHint(int Width, int Height);
 
-    public static void RememberSize(Plot plot, int width, int height) => s_sizes.AddOrUpdate(plot, new SizeHint(width, height));
+    public static void RememberSize(Plot plot, int width, int height) =>
+        s_sizes.AddOrUpdate(plot, new SizeHint(width, height));
 
     public static (int Width, int Height) SizeOf(Plot plot) =>
         s_sizes.TryGetValue(plot, out SizeHint? hint) ? (hint.Width, hint.Height) : (800, 500);
@@ -88,7 +89,8 @@ internal static class FigureStyle
     /// <see cref="PanelGrid"/>, with its axes hidden so just the figure title remains. A null panel leaves its
     /// cell empty (the upper triangle of a pairs plot).
     /// </summary>
-    public static Plot Grid(string title, IReadOnlyList<Plot?> panels, int columns, float cellWidth = 340, float cellHeight = 290)
+    public static Plot Grid(string title, IReadOnlyList<Plot?> panels, int columns,
+        float cellWidth = 340, float cellHeight = 290)
     {
         foreach (Plot? panel in panels)
         {
@@ -120,7 +122,9 @@ internal static class FigureStyle
     /// <summary>Number of columns for a near-square grid of <paramref name="count"/> panels (5 → 3 × 2).</summary>
     public static int ColumnsFor(int count) => Math.Max(1, (int)Math.Ceiling(Math.Sqrt(count)));
 
-    /// <summary>Formats a number for a title: up to 3 decimals, or 3 significant digits in e-notation below 1e−3 and from 1e5.</summary>
+    /// <summary>
+    /// Formats a number for a title: up to 3 decimals, or 3 significant digits in e-notation below 1e−3 and from 1e5.
+    /// </summary>
     public static string Format(double value)
     {
         if (double.IsNaN(value))

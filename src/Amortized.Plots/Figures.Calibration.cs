@@ -13,7 +13,8 @@ public static partial class Figures
     /// <remarks>Säilynoja, Bürkner and Vehtari (2022), "Graphical test for discrete uniformity and its
     /// applications in goodness-of-fit evaluation and multiple sample comparison", Statistics and Computing 32.
     /// The band is computed by the caller (a metric); it is drawn as given.</remarks>
-    /// <param name="fractionalRanks">(N x D) fractional rank of the true value among the posterior draws, in [0, 1].</param>
+    /// <param name="fractionalRanks">(N x D) fractional rank of the true value among the posterior
+    /// draws, in [0, 1].</param>
     /// <param name="numDatasets">N.</param>
     /// <param name="names">(D) parameter names.</param>
     /// <param name="bandZ">(K) grid of z in [0, 1] on which the band is given, K ≥ 2.</param>
@@ -110,7 +111,8 @@ public static partial class Figures
     /// </summary>
     /// <remarks>Talts et al. (2018), "Validating Bayesian inference algorithms with simulation-based
     /// calibration", arXiv:1804.06788.</remarks>
-    /// <param name="ranks">(N x D) rank of the true value among <paramref name="numDraws"/> draws, in 0..numDraws.</param>
+    /// <param name="ranks">(N x D) rank of the true value among <paramref name="numDraws"/> draws, in
+    /// 0..numDraws.</param>
     /// <param name="numDatasets">N.</param>
     /// <param name="numDraws">L, posterior draws per dataset; ranks take the L + 1 values 0..L.</param>
     /// <param name="names">(D) parameter names.</param>
@@ -126,7 +128,8 @@ public static partial class Figures
         Check.Length(ranks, numDatasets * d, nameof(ranks), Shape(numDatasets, d));
         if (bins < 1 || bins > numDraws + 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(bins), bins, $"bins must lie in [1, numDraws + 1] = [1, {numDraws + 1}]; it is {bins}.");
+            throw new ArgumentOutOfRangeException(nameof(bins), bins,
+                $"bins must lie in [1, numDraws + 1] = [1, {numDraws + 1}]; it is {bins}.");
         }
         Check.Probability(confidence, nameof(confidence), open: true);
         ArgumentNullException.ThrowIfNull(title);
@@ -135,14 +138,16 @@ public static partial class Figures
             if (ranks[i] < 0 || ranks[i] > numDraws)
             {
                 throw new ArgumentException(
-                    $"ranks[{i}] (row {i / d}, column {i % d}) is {ranks[i]}; every rank must lie in [0, numDraws] = [0, {numDraws}].",
+                    $"ranks[{i}] (row {i / d}, column {i % d}) is {ranks[i]}; every rank must lie in [0, " +
+                    $"numDraws] = [0, {numDraws}].",
                     nameof(ranks));
             }
         }
 
         (int[] first, int[] count) = RankBins.Layout(numDraws, bins);
         (int[] lower, int[] upper, double[] expected) = RankBins.Band(numDatasets, numDraws, bins, confidence);
-        string bandLabel = $"{(confidence * 100).ToString("0.#", CultureInfo.InvariantCulture)}% pointwise binomial band";
+        string bandLabel =
+            $"{(confidence * 100).ToString("0.#", CultureInfo.InvariantCulture)}% pointwise binomial band";
         // Count first, so every panel gets the same y-range and heights compare across parameters.
         var counts = new int[d, bins];
         int maxCount = 0;
@@ -190,8 +195,11 @@ public static partial class Figures
         return FigureStyle.Grid(title, panels, FigureStyle.ColumnsFor(d));
     }
 
-    /// <summary>Grey rectangles from lower to upper count over each bin, and the expected count as a thin line.</summary>
-    private static void AddRankBand(Plot panel, int[] first, int[] count, int[] lower, int[] upper, double[] expected, string? label)
+    /// <summary>
+    /// Grey rectangles from lower to upper count over each bin, and the expected count as a thin line.
+    /// </summary>
+    private static void AddRankBand(Plot panel, int[] first, int[] count, int[] lower, int[] upper,
+        double[] expected, string? label)
     {
         for (int b = 0; b < first.Length; b++)
         {

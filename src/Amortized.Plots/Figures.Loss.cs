@@ -12,7 +12,8 @@ public static partial class Figures
     /// <param name="validationLoss">(E) validation loss per epoch, null where none was computed; or empty when
     /// there is no validation set.</param>
     /// <param name="title">Figure title.</param>
-    /// <exception cref="ArgumentException">An array is empty, the lengths differ, or a value is NaN or infinite.</exception>
+    /// <exception cref="ArgumentException">An array is empty, the lengths differ, or a value is NaN or
+    /// infinite.</exception>
     public static Plot Loss(double[] trainLoss, double?[] validationLoss, string title = "Training loss")
     {
         ArgumentNullException.ThrowIfNull(trainLoss);
@@ -26,7 +27,8 @@ public static partial class Figures
         if (validationLoss.Length != 0 && validationLoss.Length != trainLoss.Length)
         {
             throw new ArgumentException(
-                $"validationLoss has {validationLoss.Length} values; expected {trainLoss.Length} (one per epoch, like trainLoss) or 0.",
+                $"validationLoss has {validationLoss.Length} values; expected {trainLoss.Length} (one per " +
+                "epoch, like trainLoss) or 0.",
                 nameof(validationLoss));
         }
 
@@ -43,7 +45,8 @@ public static partial class Figures
             {
                 if (!double.IsFinite(v))
                 {
-                    throw new ArgumentException($"validationLoss[{e}] is {v}; every value must be finite.", nameof(validationLoss));
+                    throw new ArgumentException(
+                        $"validationLoss[{e}] is {v}; every value must be finite.", nameof(validationLoss));
                 }
                 validationEpochs.Add(e + 1);
                 validationValues.Add(v);
@@ -58,7 +61,8 @@ public static partial class Figures
         train.MarkerSize = epochs.Length <= 60 ? 5 : 0;
         if (validationValues.Count > 0)
         {
-            var validation = plot.Add.Scatter(validationEpochs.ToArray(), validationValues.ToArray(), FigureStyle.Secondary);
+            var validation =
+                plot.Add.Scatter(validationEpochs.ToArray(), validationValues.ToArray(), FigureStyle.Secondary);
             validation.LegendText = "validation";
             validation.LineWidth = 2;
             validation.MarkerSize = validationValues.Count <= 60 ? 6 : 0;

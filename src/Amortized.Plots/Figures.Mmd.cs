@@ -15,12 +15,14 @@ public static partial class Figures
     /// <param name="observedMmd">MMD of the observed data; finite.</param>
     /// <param name="pValue">Share of the null at or above the observed MMD, in [0, 1].</param>
     /// <param name="title">Figure title; the p-value is appended.</param>
-    public static Plot MmdNull(double[] nullDistribution, double observedMmd, double pValue, string title = "MMD under the null")
+    public static Plot MmdNull(double[] nullDistribution, double observedMmd, double pValue,
+        string title = "MMD under the null")
     {
         ArgumentNullException.ThrowIfNull(nullDistribution);
         if (nullDistribution.Length < 2)
         {
-            throw new ArgumentException($"nullDistribution has {nullDistribution.Length} values; at least 2 are needed.", nameof(nullDistribution));
+            throw new ArgumentException($"nullDistribution has {nullDistribution.Length} values; at least 2 are " +
+                "needed.", nameof(nullDistribution));
         }
         Check.Finite(nullDistribution, nameof(nullDistribution));
         if (!double.IsFinite(observedMmd))

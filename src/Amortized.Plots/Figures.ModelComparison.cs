@@ -22,14 +22,16 @@ public static partial class Figures
         int bins = 10, string title = "Model comparison: calibration")
     {
         int m = CheckGrid(numDatasets, modelNames, nameof(modelNames));
-        Check.Length(predictedProbabilities, numDatasets * m, nameof(predictedProbabilities), Shape(numDatasets, m, "numDatasets", "modelNames.Count"));
+        Check.Length(predictedProbabilities, numDatasets * m, nameof(predictedProbabilities),
+            Shape(numDatasets, m, "numDatasets", "modelNames.Count"));
         Check.InRange(predictedProbabilities, 0, 1, nameof(predictedProbabilities), m);
         Check.Length(trueModels, numDatasets, nameof(trueModels), "numDatasets");
         for (int n = 0; n < numDatasets; n++)
         {
             if (trueModels[n] < 0 || trueModels[n] >= m)
             {
-                throw new ArgumentException($"trueModels[{n}] is {trueModels[n]}; every index must lie in [0, {m - 1}].", nameof(trueModels));
+                throw new ArgumentException(
+                    $"trueModels[{n}] is {trueModels[n]}; every index must lie in [0, {m - 1}].", nameof(trueModels));
             }
         }
         Check.Positive(bins, nameof(bins));
@@ -65,7 +67,8 @@ public static partial class Figures
                 ece += (double)count[b] / numDatasets * Math.Abs(meanPredicted - frequency);
             }
 
-            Plot panel = FigureStyle.Panel($"{modelNames[k]} (ECE = {FigureStyle.Format(ece)})", "predicted probability", "observed frequency");
+            Plot panel = FigureStyle.Panel($"{modelNames[k]} (ECE = {FigureStyle.Format(ece)})",
+                "predicted probability", "observed frequency");
             Diagonal(panel, 0, 1, k == 0 ? "perfect calibration" : null);
             var curve = panel.Add.Scatter(xs.ToArray(), ys.ToArray(), FigureStyle.Posterior);
             curve.LineWidth = 2;
@@ -90,7 +93,8 @@ public static partial class Figures
     /// <param name="normalize">Show each row divided by its sum, i.e. the share of the true model's datasets
     /// that were predicted as each model; a row with no datasets shows 0.</param>
     /// <param name="title">Figure title.</param>
-    public static Plot ConfusionMatrix(int[,] counts, IReadOnlyList<string> modelNames, bool normalize = true, string title = "Model comparison: confusion matrix")
+    public static Plot ConfusionMatrix(int[,] counts, IReadOnlyList<string> modelNames, bool normalize = true,
+        string title = "Model comparison: confusion matrix")
     {
         ArgumentNullException.ThrowIfNull(counts);
         Check.Names(modelNames, nameof(modelNames));
@@ -98,7 +102,8 @@ public static partial class Figures
         if (counts.GetLength(0) != m || counts.GetLength(1) != m)
         {
             throw new ArgumentException(
-                $"counts is ({counts.GetLength(0)}, {counts.GetLength(1)}); expected ({m}, {m}) (modelNames.Count squared).", nameof(counts));
+                $"counts is ({counts.GetLength(0)}, {counts.GetLength(1)}); expected ({m}, {m}) " +
+                "(modelNames.Count squared).", nameof(counts));
         }
         ArgumentNullException.ThrowIfNull(title);
         var values = new double[m, m];
@@ -109,7 +114,8 @@ public static partial class Figures
             {
                 if (counts[i, j] < 0)
                 {
-                    throw new ArgumentException($"counts[{i}, {j}] is {counts[i, j]}; counts cannot be negative.", nameof(counts));
+                    throw new ArgumentException(
+                        $"counts[{i}, {j}] is {counts[i, j]}; counts cannot be negative.", nameof(counts));
                 }
                 rowSum += counts[i, j];
             }

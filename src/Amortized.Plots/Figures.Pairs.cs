@@ -72,8 +72,10 @@ public static partial class Figures
             {
                 string xLabel = row == d - 1 ? names[column] : "";
                 Plot panel = row == column
-                    ? PairsDiagonal(posterior[row], prior?[row], trueValue, row, limits[row], names[row], xLabel, row == 0)
-                    : PairsScatter(posterior, prior, trueValue, row, column, limits, xLabel, column == 0 ? names[row] : "");
+                    ? PairsDiagonal(posterior[row], prior?[row], trueValue, row,
+                        limits[row], names[row], xLabel, row == 0)
+                    : PairsScatter(posterior, prior, trueValue, row, column, limits, xLabel,
+                        column == 0 ? names[row] : "");
                 // One fixed padding for every cell, so data areas line up along rows and columns whatever
                 // the tick labels and titles measure.
                 panel.Layout.Fixed(new PixelPadding(64, 12, 48, 32));
@@ -93,11 +95,13 @@ public static partial class Figures
         double top = 0;
         if (prior is not null)
         {
-            var priorBars = Histograms.Add(panel, prior, limits.Low, limits.High, bins, FigureStyle.Prior.WithAlpha(0.45), density: true);
+            var priorBars = Histograms.Add(panel, prior, limits.Low, limits.High, bins,
+                FigureStyle.Prior.WithAlpha(0.45), density: true);
             priorBars.LegendText = "prior";
             top = MaxBar(priorBars);
         }
-        var bars = Histograms.Add(panel, posterior, limits.Low, limits.High, bins, FigureStyle.Posterior.WithAlpha(0.7), density: true);
+        var bars = Histograms.Add(panel, posterior, limits.Low, limits.High, bins,
+            FigureStyle.Posterior.WithAlpha(0.7), density: true);
         bars.LegendText = "posterior";
         top = Math.Max(top, MaxBar(bars));
         if (trueValue is not null)

@@ -34,7 +34,8 @@ public static partial class Figures
         {
             if (double.IsInfinity(correlation[j]))
             {
-                throw new ArgumentException($"correlation[{j}] is {correlation[j]}; a correlation is finite or NaN.", nameof(correlation));
+                throw new ArgumentException(
+                    $"correlation[{j}] is {correlation[j]}; a correlation is finite or NaN.", nameof(correlation));
             }
         }
         ArgumentNullException.ThrowIfNull(title);
@@ -54,7 +55,8 @@ public static partial class Figures
             }
             (low, high) = FigureStyle.Padded(low, high);
 
-            Plot panel = FigureStyle.Panel($"{names[j]} (r = {FigureStyle.Format(correlation[j])})", "true value", "posterior median ± MAD");
+            Plot panel = FigureStyle.Panel($"{names[j]} (r = {FigureStyle.Format(correlation[j])})",
+                "true value", "posterior median ± MAD");
             Diagonal(panel, low, high);
             var bars = panel.Add.ErrorBar(x, y, error);
             bars.Color = FigureStyle.Posterior.WithAlpha(0.35);

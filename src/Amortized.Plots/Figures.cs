@@ -39,7 +39,8 @@ public static partial class Figures
         return names.Count;
     }
 
-    private static string Shape(int rows, int columns, string rowsName = "numDatasets", string columnsName = "names.Count") =>
+    private static string Shape(int rows, int columns, string rowsName = "numDatasets",
+        string columnsName = "names.Count") =>
         $"{rowsName} x {columnsName} = {rows} x {columns}";
 
     /// <summary>Column <paramref name="d"/> of a row-major (rows x columns) array.</summary>

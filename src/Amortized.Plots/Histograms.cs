@@ -44,7 +44,8 @@ internal static class Histograms
     /// Adds the bars of one histogram; with <paramref name="density"/> the heights are count/(n·width) so
     /// histograms of different sample sizes (posterior and prior draws) share one scale.
     /// </summary>
-    public static ScottPlot.Plottables.BarPlot Add(Plot panel, ReadOnlySpan<double> values, double low, double high, int bins, Color fill, bool density)
+    public static ScottPlot.Plottables.BarPlot Add(Plot panel, ReadOnlySpan<double> values, double low, double high,
+        int bins, Color fill, bool density)
     {
         double[] counts = Count(values, low, high, bins);
         double width = (high - low) / bins;

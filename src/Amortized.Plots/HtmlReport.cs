@@ -64,7 +64,8 @@ public sealed class HtmlReport
         _body.Append("<table class=\"kv\">\n");
         foreach (KeyValuePair<string, string> item in items)
         {
-            _body.Append("<tr><th>").Append(Escape(item.Key)).Append("</th><td>").Append(Escape(item.Value)).Append("</td></tr>\n");
+            _body.Append("<tr><th>").Append(Escape(item.Key)).Append("</th><td>")
+                .Append(Escape(item.Value)).Append("</td></tr>\n");
         }
         _body.Append("</table>\n");
         return this;
@@ -88,7 +89,8 @@ public sealed class HtmlReport
             ArgumentNullException.ThrowIfNull(row, nameof(rows));
             if (row.Count != header.Count)
             {
-                throw new ArgumentException($"rows[{index}] has {row.Count} cells; expected {header.Count} (header.Count).", nameof(rows));
+                throw new ArgumentException(
+                    $"rows[{index}] has {row.Count} cells; expected {header.Count} (header.Count).", nameof(rows));
             }
             html.Append("<tr>");
             foreach (string cell in row)
@@ -110,7 +112,8 @@ public sealed class HtmlReport
     /// </summary>
     public HtmlReport AddMetricsTable(
         string heading,
-        IEnumerable<(string Metric, string Parameter, string Value, string Criterion, bool Passed, string Verdict)> rows)
+        IEnumerable<(string Metric, string Parameter, string Value, string Criterion,
+            bool Passed, string Verdict)> rows)
     {
         ArgumentNullException.ThrowIfNull(rows);
         var html = new StringBuilder();
@@ -118,7 +121,8 @@ public sealed class HtmlReport
         int total = 0;
         foreach (var row in rows)
         {
-            html.Append("<tr class=\"").Append(row.Passed ? "pass" : "fail").Append("\"><td>").Append(Escape(row.Metric))
+            html.Append("<tr class=\"").Append(row.Passed ? "pass" : "fail")
+                .Append("\"><td>").Append(Escape(row.Metric))
                 .Append("</td><td>").Append(Escape(row.Parameter))
                 .Append("</td><td>").Append(Escape(row.Value))
                 .Append("</td><td>").Append(Escape(row.Criterion))
@@ -128,7 +132,8 @@ public sealed class HtmlReport
         }
         AddHeading(heading);
         _body.Append("<p class=\"summary\">").Append(passed).Append(" of ").Append(total).Append(" checks passed</p>\n")
-            .Append("<table class=\"metrics\">\n<tr><th>Metric</th><th>Parameter</th><th>Value</th><th>Criterion</th><th>Verdict</th></tr>\n")
+            .Append("<table class=\"metrics\">\n<tr><th>Metric</th><th>Parameter</th><th>Value</th>" +
+                "<th>Criterion</th><th>Verdict</th></tr>\n")
             .Append(html)
             .Append("</table>\n");
         return this;
@@ -145,7 +150,8 @@ public sealed class HtmlReport
         ArgumentNullException.ThrowIfNull(png);
         if (!png.AsSpan().StartsWith(PngSignature))
         {
-            throw new ArgumentException($"png ({png.Length} bytes) does not start with the PNG signature.", nameof(png));
+            throw new ArgumentException(
+                $"png ({png.Length} bytes) does not start with the PNG signature.", nameof(png));
         }
         string text = Escape(caption);
         _body.Append("<figure><img src=\"data:image/png;base64,").Append(Convert.ToBase64String(png))

@@ -20,10 +20,14 @@ public sealed record PosteriorReportContent
     /// <summary>The checks on N held-out data sets (<see cref="DiagnosticsReport.Compute"/>).</summary>
     public required DiagnosticsReport Diagnostics { get; init; }
 
-    /// <summary>Posterior draws (S, D) of the first held-out data set, for the pairs plot; none, no pairs plot.</summary>
+    /// <summary>
+    /// Posterior draws (S, D) of the first held-out data set, for the pairs plot; none, no pairs plot.
+    /// </summary>
     public float[]? FirstDatasetDraws { get; init; }
 
-    /// <summary>Prior draws (P, D) drawn in grey under the pairs plot; none, the plot shows the posterior alone.</summary>
+    /// <summary>
+    /// Prior draws (P, D) drawn in grey under the pairs plot; none, the plot shows the posterior alone.
+    /// </summary>
     public float[]? PriorDraws { get; init; }
 
     /// <summary>Training loss per epoch; none, no loss figure.</summary>
@@ -68,7 +72,9 @@ public static class PosteriorReport
     /// <summary>The figures' folder name inside the folder.</summary>
     public const string FiguresFolder = "figures";
 
-    /// <summary>Writes the report of <paramref name="content"/> into <paramref name="folder"/> (created if needed).</summary>
+    /// <summary>
+    /// Writes the report of <paramref name="content"/> into <paramref name="folder"/> (created if needed).
+    /// </summary>
     /// <returns>The path of <c>report.html</c>.</returns>
     public static string Write(string folder, PosteriorReportContent content)
     {
@@ -88,8 +94,10 @@ public static class PosteriorReport
             }
             catch (Exception e) when (e is TypeInitializationException or DllNotFoundException)
             {
-                // A native AOT binary copied without its two Skia libraries fails here with a bare type-initializer error.
-                throw new InvalidOperationException("figures need libSkiaSharp.so and libHarfBuzzSharp.so next to the program " +
+                // A native AOT binary copied without its two Skia libraries fails here with a bare
+                // type-initializer error.
+                throw new InvalidOperationException(
+                    "figures need libSkiaSharp.so and libHarfBuzzSharp.so next to the program " +
                     "(they come with its publish folder); copy them there, or skip the report.", e);
             }
         }
@@ -99,26 +107,36 @@ public static class PosteriorReport
         if (content.TrainLoss is { Count: > 0 } train)
         {
             double?[] validation = content.ValidationLoss is { } v ? [.. v] : new double?[train.Count];
-            Figure("loss", "Training and validation loss (negative log density) per epoch.", () => Figures.Loss([.. train], validation));
+            Figure("loss", "Training and validation loss (negative log density) per epoch.", () =>
+                Figures.Loss([.. train], validation));
         }
-        Figure("calibration_ecdf", $"Rank ECDF minus the uniform CDF per parameter, with the simultaneous {Percent(report.Band.Confidence)} band: inside the band is consistent with calibration.",
-            // Mid-ranks (r + 0.5) / (S + 1), the values the band verdict tests, so figure and table agree at z = 0 and 1.
-            () => Figures.CalibrationEcdf(SimulationBasedCalibration.MidRanks(report.Ranks, s), n, names, report.Band.Z, report.Band.LowerDifference, report.Band.UpperDifference, report.Band.Confidence));
+        Figure("calibration_ecdf", $"Rank ECDF minus the uniform CDF per parameter, with the simultaneous " +
+            $"{Percent(report.Band.Confidence)} band: inside the band is consistent with calibration.",
+            // Mid-ranks (r + 0.5) / (S + 1), the values the band verdict tests, so figure and table
+            // agree at z = 0 and 1.
+            () => Figures.CalibrationEcdf(SimulationBasedCalibration.MidRanks(report.Ranks, s), n, names, report.Band.Z,
+                report.Band.LowerDifference, report.Band.UpperDifference, report.Band.Confidence));
         Figure("rank_histograms", "SBC rank histograms with the pointwise 99% binomial band of a calibrated posterior.",
             () => Figures.RankHistograms(report.Ranks, n, s, names));
-        Figure("recovery", "Posterior median (bars: median absolute deviation) against the true value; r is the correlation.",
-            () => Figures.Recovery([.. report.Truths.Select(t => (double)t)], report.Recovery.Medians, report.Recovery.Mads, n, names, report.Recovery.Correlation));
-        Figure("z_score_contraction", "Posterior z-score against contraction: good posteriors sit at high contraction with |z| below about 3.",
+        Figure("recovery",
+            "Posterior median (bars: median absolute deviation) against the true value; r is the correlation.",
+            () => Figures.Recovery([.. report.Truths.Select(t => (double)t)], report.Recovery.Medians,
+                report.Recovery.Mads, n, names, report.Recovery.Correlation));
+        Figure("z_score_contraction",
+            "Posterior z-score against contraction: good posteriors sit at high contraction with |z| below about 3.",
             () => Figures.ZScoreContraction(report.ZScores, report.Contraction, n, names));
         if (content.FirstDatasetDraws is { } first)
         {
             float[] prior = content.PriorDraws ?? [];
             int numPrior = Math.Min(prior.Length / d, 2000);
-            Figure("pairs", "Posterior draws for the first held-out data set (blue), prior draws (grey) and the true value (red).",
-                () => Figures.Pairs(first, first.Length / d, names, prior.AsSpan(0, numPrior * d).ToArray(), numPrior, report.Truths.AsSpan(0, d).ToArray()));
+            Figure("pairs",
+                "Posterior draws for the first held-out data set (blue), prior draws (grey) and the true value (red).",
+                () => Figures.Pairs(first, first.Length / d, names, prior.AsSpan(0, numPrior * d).ToArray(), numPrior,
+                    report.Truths.AsSpan(0, d).ToArray()));
         }
         if (content.Misspecification is { } mmd)
-            Figure("mmd_null", "Squared MMD in summary space between held-out simulations and the model's reference, against its bootstrap null distribution.",
+            Figure("mmd_null", "Squared MMD in summary space between held-out simulations and the model's reference, " +
+                "against its bootstrap null distribution.",
                 () => Figures.MmdNull(mmd.NullDistribution, mmd.Mmd, mmd.PValue));
 
         WriteMetrics(Path.Combine(folder, MetricsFile), content);
@@ -127,7 +145,8 @@ public static class PosteriorReport
         return html;
     }
 
-    private static string Percent(double fraction) => (fraction * 100).ToString("G3", CultureInfo.InvariantCulture) + "%";
+    private static string Percent(double fraction) =>
+        (fraction * 100).ToString("G3", CultureInfo.InvariantCulture) + "%";
 
     private static void WriteMetrics(string path, PosteriorReportContent content)
     {
@@ -143,25 +162,36 @@ public static class PosteriorReport
                 ["observed_datasets"] = mmd.ObservedCount,
                 ["reference_datasets"] = mmd.ReferenceCount,
             };
-        AtomicFile.WriteAllText(path, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, TypeInfoResolver = JsonTypeInfoResolver.Combine() }));
+        AtomicFile.WriteAllText(path, root.ToJsonString(
+            new JsonSerializerOptions { WriteIndented = true, TypeInfoResolver = JsonTypeInfoResolver.Combine() }));
     }
 
-    private static void WriteHtml(string path, PosteriorReportContent content, List<(string Caption, byte[] Png)> figures)
+    private static void WriteHtml(string path, PosteriorReportContent content,
+        List<(string Caption, byte[] Png)> figures)
     {
         var report = content.Diagnostics;
         int datasets = report.Datasets;
         var html = new HtmlReport(content.Title);
         if (datasets < 100)
-            html.AddParagraph($"Only {datasets} held-out data sets were checked: with so few, these checks can miss a miscalibrated posterior ({content.FewDatasetsAdvice}).");
+            html.AddParagraph($"Only {datasets} held-out data sets were checked: with so few, these checks can miss " +
+                $"a miscalibrated posterior ({content.FewDatasetsAdvice}).");
         html.AddParagraph(report.Calibrated
-            ? $"Verdict: the posterior is calibrated on {datasets} held-out data sets (every parameter's rank ECDF stays inside its simultaneous {Percent(report.Band.Confidence)} band, and every calibration error is below its threshold)."
-            : $"Verdict: the posterior is NOT calibrated on {datasets} held-out data sets; see the failing checks below before trusting its draws.");
+            ? $"Verdict: the posterior is calibrated on {datasets} held-out data sets (every parameter's rank " +
+                $"ECDF stays inside its simultaneous {Percent(report.Band.Confidence)} band, and every calibration " +
+                "error is below its threshold)."
+            : $"Verdict: the posterior is NOT calibrated on {datasets} held-out data sets; see the failing checks " +
+                "below before trusting its draws.");
         if (content.Run.Count > 0) html.AddKeyValues("Run", content.Run);
         foreach (string note in content.Notes) html.AddParagraph(note);
         html.AddMetricsTable("Metrics", report.Rows.Select(r =>
-            (r.Metric, r.Parameter, r.Value.ToString("G4", CultureInfo.InvariantCulture), r.Criterion, r.Passed, r.Verdict)));
+            (r.Metric, r.Parameter, r.Value.ToString("G4", CultureInfo.InvariantCulture),
+                r.Criterion, r.Passed, r.Verdict)));
         if (content.Misspecification is { } mmd)
-            html.AddParagraph($"Misspecification check (MMD in summary space, held-out simulations vs the stored reference): squared MMD {mmd.Mmd:G4}, p = {mmd.PValue:G3} ({(mmd.PValue < 0.05 ? "flagged: the held-out simulations look unlike the reference" : "no evidence of misspecification, as expected for simulated data")}). The same check runs on every 'amortized sample' call and warns when p < 0.05.");
+            html.AddParagraph($"Misspecification check (MMD in summary space, held-out simulations vs the stored " +
+                $"reference): squared MMD {mmd.Mmd:G4}, p = {mmd.PValue:G3} ({(mmd.PValue < 0.05
+                    ? "flagged: the held-out simulations look unlike the reference"
+                    : "no evidence of misspecification, as expected for simulated data")}). " +
+                "The same check runs on every 'amortized sample' call and warns when p < 0.05.");
         foreach (var (caption, png) in figures) html.AddFigure(caption, png);
         if (content.Architecture is { } architecture) html.AddPreformatted("Architecture", architecture);
         html.Save(path);

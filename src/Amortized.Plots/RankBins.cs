@@ -37,7 +37,8 @@ internal static class RankBins
     /// expected count numDatasets·p_b; all three arrays are (bins). Pointwise means each bin alone falls inside
     /// with probability at least c; across 20 bins some excursions are expected even when calibrated.
     /// </summary>
-    public static (int[] Lower, int[] Upper, double[] Expected) Band(int numDatasets, int numDraws, int bins, double confidence)
+    public static (int[] Lower, int[] Upper, double[] Expected) Band(int numDatasets,
+        int numDraws, int bins, double confidence)
     {
         (_, int[] count) = Layout(numDraws, bins);
         var lower = new int[bins];

@@ -72,7 +72,9 @@ public sealed record BenchReport
     [JsonPropertyName("date")]
     public required DateTimeOffset Date { get; init; }
 
-    /// <summary>Processor, cores and instruction sets, e.g. "AMD EPYC 7B13, 2 cores, AVX2 and FMA, no AVX-512".</summary>
+    /// <summary>
+    /// Processor, cores and instruction sets, e.g. "AMD EPYC 7B13, 2 cores, AVX2 and FMA, no AVX-512".
+    /// </summary>
     [JsonPropertyName("machine")]
     public required string Machine { get; init; }
 
@@ -106,7 +108,8 @@ public sealed record BenchReport
     }
 
     /// <summary>OS and runtime.</summary>
-    public static string DescribeRuntime() => $"{RuntimeInformation.OSDescription}; {RuntimeInformation.FrameworkDescription}";
+    public static string DescribeRuntime() =>
+        $"{RuntimeInformation.OSDescription}; {RuntimeInformation.FrameworkDescription}";
 
     // /proc/cpuinfo names the processor on Linux; elsewhere the architecture is all that is known without native calls.
     private static string CpuModel()
@@ -117,7 +120,8 @@ public sealed record BenchReport
             {
                 foreach (string line in File.ReadLines("/proc/cpuinfo"))
                 {
-                    if (line.StartsWith("model name", StringComparison.Ordinal) && line.IndexOf(':', StringComparison.Ordinal) is int colon and > 0)
+                    if (line.StartsWith("model name", StringComparison.Ordinal) && line.IndexOf(':',
+                        StringComparison.Ordinal) is int colon and > 0)
                         return line[(colon + 1)..].Trim();
                 }
             }

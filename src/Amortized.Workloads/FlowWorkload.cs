@@ -63,14 +63,17 @@ public sealed class FlowWorkload
         if (withDeepSet)
         {
             conditionDim = W2SummaryDim;
-            _phi = new Mlp(_store, "phi", 2, new MlpOptions { Widths = [64, 64], Activation = Activation.Silu, KernelInitializer = Initializer.GlorotUniform }, rng);
-            _rho = new Mlp(_store, "rho", 64, new MlpOptions { Widths = [64], Activation = Activation.Silu, KernelInitializer = Initializer.GlorotUniform, OutputDim = W2SummaryDim }, rng);
+            _phi = new Mlp(_store, "phi", 2, new MlpOptions { Widths = [64, 64], Activation = Activation.Silu,
+                KernelInitializer = Initializer.GlorotUniform }, rng);
+            _rho = new Mlp(_store, "rho", 64, new MlpOptions { Widths = [64], Activation = Activation.Silu,
+                KernelInitializer = Initializer.GlorotUniform, OutputDim = W2SummaryDim }, rng);
         }
         Name = withDeepSet ? "W2" : "W1";
         Flow = new CouplingFlow(_store, "flow", ThetaDim, conditionDim, W1Options, rng);
         _adam = new Adam(_store, new AdamOptions { LearningRate = LearningRateSchedule.Constant(1e-3f) });
         _theta = Tensor.RandomNormal(new Shape(Batch, ThetaDim), rng);
-        _conditions = withDeepSet ? Tensor.RandomNormal(new Shape(Batch, W2SetSize, 2), rng) : Tensor.RandomNormal(new Shape(Batch, 2), rng);
+        _conditions = withDeepSet ? Tensor.RandomNormal(new Shape(Batch, W2SetSize, 2), rng)
+            : Tensor.RandomNormal(new Shape(Batch, 2), rng);
         if (_backend is not CpuBackend)
         {
             _store.MoveTo(_backend);
@@ -109,10 +112,14 @@ public sealed class FlowWorkload
     /// <summary>The flow being trained.</summary>
     public CouplingFlow Flow { get; }
 
-    /// <summary>Number of trainable parameters (flow, plus the DeepSet for W2), without the store's alignment padding.</summary>
+    /// <summary>
+    /// Number of trainable parameters (flow, plus the DeepSet for W2), without the store's alignment padding.
+    /// </summary>
     public int ParameterCount => _store.Parameters.Sum(p => p.Size);
 
-    /// <summary>One training step: forward, loss, backward, Adam. Returns the loss (mean negative log density).</summary>
+    /// <summary>
+    /// One training step: forward, loss, backward, Adam. Returns the loss (mean negative log density).
+    /// </summary>
     public float Step() => Step(null);
 
     /// <summary>

@@ -53,7 +53,9 @@ public sealed record GemmShape(string Name, int M, int K, int N, Transpose Trans
         return (Fill(M * K), Fill(K * N), new float[M * N], Fill(N), BiasSilu ? new float[M * N] : []);
     }
 
-    /// <summary>C = op(A) op(B) (+ bias, SiLU) on the default path, with <see cref="KernelThreading.MaxThreads"/> threads.</summary>
+    /// <summary>
+    /// C = op(A) op(B) (+ bias, SiLU) on the default path, with <see cref="KernelThreading.MaxThreads"/> threads.
+    /// </summary>
     public void Multiply(float[] a, float[] b, float[] c, float[] bias, float[] pre) =>
         Gemm.Multiply(TransA, TransB, M, N, K, 1f, a, TransA == Transpose.No ? K : M, b,
             TransB == Transpose.No ? N : K, 0f, c, N, BiasSilu ? bias : default,

@@ -12,7 +12,8 @@ public sealed record QuickOptions
     public static IReadOnlyList<string> AllWorkloads { get; } = ["W1", "W2", "W3", "W4"];
 
     /// <summary>Kernel thread counts, each run in turn (default 1 and all cores).</summary>
-    public IReadOnlyList<int> Threads { get; init; } = Environment.ProcessorCount > 1 ? [1, Environment.ProcessorCount] : [1];
+    public IReadOnlyList<int> Threads { get; init; } = Environment.ProcessorCount > 1
+        ? [1, Environment.ProcessorCount] : [1];
 
     /// <summary>Workloads to run (a subset of <see cref="AllWorkloads"/>).</summary>
     public IReadOnlyList<string> Only { get; init; } = AllWorkloads;
@@ -20,7 +21,10 @@ public sealed record QuickOptions
     /// <summary>Timed runs per figure; the figure is their median.</summary>
     public int Runs { get; init; } = 5;
 
-    /// <summary>Untimed W1/W2 steps (and W3 calls of each kind) before the first run: tiered JIT reaches tier 1 and the arenas grow.</summary>
+    /// <summary>
+    /// Untimed W1/W2 steps (and W3 calls of each kind) before the first run: tiered JIT reaches tier 1
+    /// and the arenas grow.
+    /// </summary>
     public int WarmupSteps { get; init; } = 20;
 
     /// <summary>W1/W2 steps per timed run.</summary>
@@ -29,7 +33,9 @@ public sealed record QuickOptions
     /// <summary>W3 calls of each kind (sample, log density) per timed run.</summary>
     public int CallsPerRun { get; init; } = 50;
 
-    /// <summary>Target length of one W4 run in seconds; the number of products per run is sized from the warm-up.</summary>
+    /// <summary>
+    /// Target length of one W4 run in seconds; the number of products per run is sized from the warm-up.
+    /// </summary>
     public double GemmRunSeconds { get; init; } = 0.05;
 
     /// <summary>Minimum W4 warm-up in seconds (and at least 5 products).</summary>
@@ -38,7 +44,9 @@ public sealed record QuickOptions
     /// <summary>Also print the forward / backward / Adam breakdown of the W1 and W2 steps.</summary>
     public bool Profile { get; init; }
 
-    /// <summary>The backend W1-W3 run on (null: the CPU). W4 times the CPU GEMM kernel and is skipped on another device.</summary>
+    /// <summary>
+    /// The backend W1-W3 run on (null: the CPU). W4 times the CPU GEMM kernel and is skipped on another device.
+    /// </summary>
     public Tensors.Backends.IBackend? Backend { get; init; }
 
     /// <summary>W1/W2 batch size (null: the workloads' 512 and 128).</summary>
@@ -50,7 +58,8 @@ public sealed record QuickOptions
         if (Threads.Count == 0 || Threads.Any(t => t < 1 || t > 1024))
             throw new ArgumentException("Thread counts must be integers in 1..1024.");
         if (Only.Count == 0 || Only.Any(w => !AllWorkloads.Contains(w)))
-            throw new ArgumentException($"Workloads must be among {string.Join(", ", AllWorkloads)} (got {string.Join(", ", Only)}).");
+            throw new ArgumentException(
+                $"Workloads must be among {string.Join(", ", AllWorkloads)} (got {string.Join(", ", Only)}).");
         if (Batch is < 1)
             throw new ArgumentException($"Batch must be at least 1 (got {Batch}).");
         if (Runs < 1 || WarmupSteps < 0 || StepsPerRun < 1 || CallsPerRun < 1)
@@ -85,7 +94,8 @@ public sealed record QuickOptions
                 "--only" => options with { Only = ParseWorkloads(value) },
                 "--runs" => options with { Runs = ParseInt(name, value, 1, 1000) },
                 "--json" => options,
-                _ => throw new ArgumentException($"Unknown option {name}; expected --threads, --only, --runs, --json or --profile."),
+                _ => throw new ArgumentException(
+                    $"Unknown option {name}; expected --threads, --only, --runs, --json or --profile."),
             };
             if (name == "--json") json = value;
         }
@@ -108,7 +118,8 @@ public sealed record QuickOptions
         var names = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(s => s.ToUpperInvariant()).ToHashSet();
         if (names.Count == 0 || names.Any(n => !AllWorkloads.Contains(n)))
-            throw new ArgumentException($"--only takes a comma-separated list of {string.Join(", ", AllWorkloads)} (got '{value}').");
+            throw new ArgumentException(
+                $"--only takes a comma-separated list of {string.Join(", ", AllWorkloads)} (got '{value}').");
         return [.. AllWorkloads.Where(names.Contains)];
     }
 

@@ -19,13 +19,16 @@ namespace Amortized.Workloads;
 /// Procedure, per thread count and workload: W1/W2 take <see cref="QuickOptions.WarmupSteps"/> untimed steps, then
 /// <see cref="QuickOptions.Runs"/> runs of <see cref="QuickOptions.StepsPerRun"/> steps; the figure is the median run's
 /// steps per second. W3 is the same with calls (all sample calls of a run, then all log-density calls). W4 warms up
-/// for at least <see cref="QuickOptions.GemmWarmupSeconds"/>, sizes a run to about <see cref="QuickOptions.GemmRunSeconds"/>
-/// and reports the median run's GFLOP/s. Medians, because the machines are shared: one run that overlaps someone
-/// else's build moves a mean but not the median.
+/// for at least <see cref="QuickOptions.GemmWarmupSeconds"/>, sizes a run to about
+/// <see cref="QuickOptions.GemmRunSeconds"/> and reports the median run's GFLOP/s. Medians, because the machines are
+/// shared: one run that overlaps someone else's build moves a mean but not the median.
 /// </remarks>
 public static class QuickRunner
 {
-    /// <summary>Runs what <paramref name="options"/> asks for, writing each line to <paramref name="output"/> as soon as it is measured.</summary>
+    /// <summary>
+    /// Runs what <paramref name="options"/> asks for, writing each line to <paramref name="output"/> as
+    /// soon as it is measured.
+    /// </summary>
     public static BenchReport Run(QuickOptions options, TextWriter output, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -46,13 +49,16 @@ public static class QuickRunner
                     {
                         case "W1":
                         case "W2":
-                            Training(new FlowWorkload(withDeepSet: workload == "W2", seed: 1, options.Batch, options.Backend), threads, options, output, figures);
+                            Training(new FlowWorkload(withDeepSet: workload == "W2", seed: 1, options.Batch,
+                                options.Backend), threads, options, output, figures);
                             break;
                         case "W3":
-                            Sampling(new SamplingWorkload(1000, seed: 2, options.Backend), threads, options, output, figures);
+                            Sampling(new SamplingWorkload(1000, seed: 2, options.Backend),
+                                threads, options, output, figures);
                             break;
                         case "W4" when options.Backend is not null and not Tensors.Backends.CpuBackend:
-                            output.WriteLine($"# W4 skipped: it times the CPU GEMM kernel, not {options.Backend.Device}");
+                            output.WriteLine(
+                                $"# W4 skipped: it times the CPU GEMM kernel, not {options.Backend.Device}");
                             break;
                         case "W4":
                             foreach (var shape in GemmShape.W4)
@@ -89,7 +95,8 @@ public static class QuickRunner
         if (figure.StepsPerSecond is double rate) yield return Invariant($"{head} steps_per_s={rate:F1}");
         if (figure.AllocatedBytesPerStep is long bytes) yield return Invariant($"{head} alloc_bytes_per_step={bytes}");
         if (figure.ForwardMs is double f)
-            yield return Invariant($"{head} forward_ms={f:F3} backward_ms={figure.BackwardMs:F3} adam_ms={figure.AdamMs:F3}");
+            yield return Invariant(
+                $"{head} forward_ms={f:F3} backward_ms={figure.BackwardMs:F3} adam_ms={figure.AdamMs:F3}");
         if (figure.SampleLatencyMs is double s)
             yield return Invariant($"{head} sample_latency_ms={s:F3} logprob_latency_ms={figure.LogProbLatencyMs:F3}");
         if (figure.Gflops is double g) yield return Invariant($"{head} gflops={g:F1}");
@@ -102,7 +109,8 @@ public static class QuickRunner
         output.Flush();
     }
 
-    private static void Training(FlowWorkload workload, int threads, QuickOptions options, TextWriter output, List<BenchFigure> figures)
+    private static void Training(FlowWorkload workload, int threads, QuickOptions options,
+        TextWriter output, List<BenchFigure> figures)
     {
         for (int i = 0; i < options.WarmupSteps; i++) workload.Step();
         var rates = new double[options.Runs];
@@ -137,7 +145,8 @@ public static class QuickRunner
         }, output, figures);
     }
 
-    private static void Sampling(SamplingWorkload workload, int threads, QuickOptions options, TextWriter output, List<BenchFigure> figures)
+    private static void Sampling(SamplingWorkload workload, int threads, QuickOptions options,
+        TextWriter output, List<BenchFigure> figures)
     {
         for (int i = 0; i < options.WarmupSteps; i++)
         {
@@ -155,11 +164,13 @@ public static class QuickRunner
             for (int i = 0; i < options.CallsPerRun; i++) workload.LogProb();
             logProb[r] = Stopwatch.GetElapsedTime(start).TotalMilliseconds / options.CallsPerRun;
         }
-        Emit(new BenchFigure { Workload = "W3", Threads = threads, SampleLatencyMs = Median(sample), LogProbLatencyMs = Median(logProb) },
+        Emit(new BenchFigure { Workload = "W3", Threads = threads, SampleLatencyMs = Median(sample),
+            LogProbLatencyMs = Median(logProb) },
             output, figures);
     }
 
-    private static void Gemm(GemmShape shape, int threads, QuickOptions options, TextWriter output, List<BenchFigure> figures)
+    private static void Gemm(GemmShape shape, int threads, QuickOptions options,
+        TextWriter output, List<BenchFigure> figures)
     {
         (float[] a, float[] b, float[] c, float[] bias, float[] pre) = shape.Allocate();
         long warm = Stopwatch.GetTimestamp();
@@ -178,7 +189,8 @@ public static class QuickRunner
             for (int i = 0; i < inner; i++) shape.Multiply(a, b, c, bias, pre);
             gflops[r] = shape.Flops * inner / Stopwatch.GetElapsedTime(start).TotalSeconds / 1e9;
         }
-        Emit(new BenchFigure { Workload = "W4", Threads = threads, M = shape.M, K = shape.K, N = shape.N, Gflops = Median(gflops) },
+        Emit(new BenchFigure { Workload = "W4", Threads = threads, M = shape.M, K = shape.K,
+            N = shape.N, Gflops = Median(gflops) },
             output, figures);
     }
 

@@ -29,7 +29,10 @@ public sealed class SamplingWorkload
     {
     }
 
-    /// <summary>The same on <paramref name="backend"/> (null: the CPU); weights and data are made on the CPU from the seed, then moved.</summary>
+    /// <summary>
+    /// The same on <paramref name="backend"/> (null: the CPU); weights and data are made on the CPU from
+    /// the seed, then moved.
+    /// </summary>
     public SamplingWorkload(int draws, ulong seed, IBackend? backend)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(draws, 1);
@@ -65,7 +68,10 @@ public sealed class SamplingWorkload
     /// <summary>The one condition repeated per draw (Draws, 2).</summary>
     public Tensor Conditions { get; private set; }
 
-    /// <summary>Draws <see cref="Draws"/> samples (inverse pass) for the condition; returns the first coordinate of the first draw.</summary>
+    /// <summary>
+    /// Draws <see cref="Draws"/> samples (inverse pass) for the condition; returns the first
+    /// coordinate of the first draw.
+    /// </summary>
     public float Sample() => Draw(toHost: false);
 
     /// <summary>

@@ -23,23 +23,30 @@ internal static class BenchCommand
         };
         var only = new Option<IReadOnlyList<string>>("--only")
         {
-            Description = "Comma-separated workloads: W1 (flow training step), W2 (DeepSet + flow), W3 (1000 draws and densities), W4 (GEMM)",
+            Description = "Comma-separated workloads: W1 (flow training step), W2 (DeepSet + flow), W3 (1000 " +
+                "draws and densities), W4 (GEMM)",
             DefaultValueFactory = _ => QuickOptions.AllWorkloads,
             CustomParser = r => ParseList(r, QuickOptions.ParseWorkloads) ?? [],
         };
         var runs = Options.Int("--runs", "Timed runs per figure (the figure is their median)", 5, 1, 1000);
-        var json = new Option<string?>("--json") { Description = "Also write every figure, the machine and the date to this JSON file" };
-        var profile = new Option<bool>("--profile") { Description = "Also print the forward / backward / Adam time of the W1 and W2 steps" };
-        var device = Options.Choice("--device", "Run W1-W3 on cpu, or on a GPU through ILGPU in the JIT build (cuda, opencl; ilgpu-cpu emulates one)", DeviceChoice.Cpu, CliChoices.Devices);
-        var batch = Options.OptionalInt("--batch", "W1/W2 batch size (default: 512 for W1, 128 data sets for W2)", 1, 1 << 20);
-        var command = new Command("bench", "Time the reference workloads W1-W4 (training steps/s, sampling latency, GEMM GFLOP/s)")
+        var json = new Option<string?>("--json") { Description = "Also write every figure, the machine and " +
+            "the date to this JSON file" };
+        var profile = new Option<bool>("--profile") { Description = "Also print the forward / backward / Adam " +
+            "time of the W1 and W2 steps" };
+        var device = Options.Choice("--device", "Run W1-W3 on cpu, or on a GPU through ILGPU in the JIT build (cuda, " +
+            "opencl; ilgpu-cpu emulates one)", DeviceChoice.Cpu, CliChoices.Devices);
+        var batch =
+            Options.OptionalInt("--batch", "W1/W2 batch size (default: 512 for W1, 128 data sets for W2)", 1, 1 << 20);
+        var command = new Command("bench",
+            "Time the reference workloads W1-W4 (training steps/s, sampling latency, GEMM GFLOP/s)")
         {
             threads, only, runs, json, profile, device, batch,
         };
         command.SetAction(r => CliErrors.Guard(ctx, () =>
         {
             var backend = DeviceSelection.Open(r.GetValue(device));
-            if (backend is not Tensors.Backends.CpuBackend) ctx.Output.WriteLine($"# device {CliChoices.Devices.Word(r.GetValue(device))} '{(backend as Gpu.GpuBackend)?.Name}'");
+            if (backend is not Tensors.Backends.CpuBackend) ctx.Output.WriteLine(
+                $"# device {CliChoices.Devices.Word(r.GetValue(device))} '{(backend as Gpu.GpuBackend)?.Name}'");
             return Run(ctx, new QuickOptions
             {
                 Threads = r.GetValue(threads)!,
@@ -68,7 +75,8 @@ internal static class BenchCommand
         return CliErrors.Ok;
     }
 
-    // The library's parsers throw ArgumentException with a one-line message; System.CommandLine wants it as a parse error.
+    // The library's parsers throw ArgumentException with a one-line message; System.CommandLine wants
+    // it as a parse error.
     private static T? ParseList<T>(ArgumentResult r, Func<string, T> parse) where T : class
     {
         string token = r.Tokens.Count > 0 ? r.Tokens[^1].Value : "";

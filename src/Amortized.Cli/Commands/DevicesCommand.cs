@@ -7,7 +7,8 @@ internal static class DevicesCommand
 {
     public static Command Create(CliContext ctx)
     {
-        var command = new Command("devices", "List the compute devices --device can select (GPUs through ILGPU in the JIT build)");
+        var command = new Command("devices",
+            "List the compute devices --device can select (GPUs through ILGPU in the JIT build)");
         command.SetAction(_ => CliErrors.Guard(ctx, () =>
         {
             foreach (var line in DeviceSelection.Describe()) ctx.Output.WriteLine(line);

@@ -3,7 +3,9 @@ using Amortized.Inference.Serialization;
 
 namespace Amortized.Cli.Commands;
 
-/// <summary><c>amortized diagnose DIR [--datasets 300] [--samples 1000]</c>: recomputes the metrics and the report.</summary>
+/// <summary>
+/// <c>amortized diagnose DIR [--datasets 300] [--samples 1000]</c>: recomputes the metrics and the report.
+/// </summary>
 internal static class DiagnoseCommand
 {
     public static Command Create(CliContext ctx)
@@ -12,8 +14,10 @@ internal static class DiagnoseCommand
         var datasets = Options.Int("--datasets", "Held-out data sets to check calibration on", 300, 2, 100_000);
         var samples = Options.Int("--samples", "Posterior draws per data set", 1000, 10, 1_000_000);
         var seed = Options.Seed();
-        var command = new Command("diagnose", "Recompute the diagnostics, figures and report of a trained model") { dir, datasets, samples, seed };
-        command.SetAction(r => CliErrors.Guard(ctx, () => Run(ctx, r.GetValue(dir)!, r.GetValue(datasets), r.GetValue(samples), r.GetValue(seed))));
+        var command = new Command("diagnose",
+            "Recompute the diagnostics, figures and report of a trained model") { dir, datasets, samples, seed };
+        command.SetAction(r => CliErrors.Guard(ctx, () =>
+            Run(ctx, r.GetValue(dir)!, r.GetValue(datasets), r.GetValue(samples), r.GetValue(seed))));
         return command;
     }
 

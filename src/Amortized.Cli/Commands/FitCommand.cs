@@ -9,7 +9,8 @@ internal static class FitCommand
 {
     public static Command Create(CliContext ctx)
     {
-        var task = new Argument<string?>("TASK") { Description = "Built-in task (see 'amortized tasks'); omit with --data", Arity = ArgumentArity.ZeroOrOne };
+        var task = new Argument<string?>("TASK") { Description = "Built-in task (see 'amortized tasks'); omit with " +
+            "--data", Arity = ArgumentArity.ZeroOrOne };
         var data = new Option<string[]>("--data")
         {
             Description = "Train on simulations in .npz/.npy/CSV files (repeat for several) or a sharded folder",
@@ -18,29 +19,39 @@ internal static class FitCommand
         var iv = Options.Keys("--inference-variables", "Keys of the parameters to infer (with --data)");
         var ic = Options.Keys("--inference-conditions", "Keys conditioned on directly (with --data)");
         var sv = Options.Keys("--summary-variables", "Keys fed through the summary network (with --data)");
-        var output = Options.RequiredPath("--out", "Run folder to write (model, report.html, metrics.json, history.csv, figures/)");
-        var simulations = Options.OptionalInt("--simulations", "Train offline on this fixed simulation budget (validation split, early stopping); omit to train online", 10, 100_000_000);
-        var epochs = Options.OptionalInt("--epochs", $"Epochs (default {FitRunner.DefaultOnlineEpochs} online, {FitRunner.DefaultOfflineEpochs} offline with early stopping)", 1, 1_000_000);
+        var output = Options.RequiredPath("--out",
+            "Run folder to write (model, report.html, metrics.json, history.csv, figures/)");
+        var simulations = Options.OptionalInt("--simulations", "Train offline on this fixed simulation budget " +
+            "(validation split, early stopping); omit to train online", 10, 100_000_000);
+        var epochs = Options.OptionalInt("--epochs", $"Epochs (default {FitRunner.DefaultOnlineEpochs} online, " +
+            $"{FitRunner.DefaultOfflineEpochs} offline with early stopping)", 1, 1_000_000);
         var batchSize = Options.Int("--batch-size", "Simulations per training step", 128, 1, 1_000_000);
         var batches = Options.Int("--batches-per-epoch", "Online training: steps per epoch", 100, 1, 10_000_000);
         var seed = Options.Seed();
-        var inference = Options.Choice("--inference-network", "Inference network", InferenceChoice.Coupling, CliChoices.InferenceNetworks);
-        var summary = Options.OptionalChoice("--summary-network", "Summary network (default: the task's; deepset for --summary-variables)", CliChoices.SummaryNetworks);
+        var inference = Options.Choice("--inference-network", "Inference network", InferenceChoice.Coupling,
+            CliChoices.InferenceNetworks);
+        var summary = Options.OptionalChoice("--summary-network",
+            "Summary network (default: the task's; deepset for --summary-variables)", CliChoices.SummaryNetworks);
         var conditionalAffine = new Option<bool>("--conditional-affine")
         {
-            Description = "Coupling/spline flows: add a layer whose shift and scale are linear in the conditions, fitted by least squares before training (for near-Gaussian posteriors)",
+            Description = "Coupling/spline flows: add a layer whose shift and scale are linear in the conditions, " +
+                "fitted by least squares before training (for near-Gaussian posteriors)",
         };
-        var method = Options.Choice("--method", "Learn the posterior (NPE) or the likelihood (NLE, sampled by MCMC)", FitMethod.Posterior, CliChoices.Methods);
+        var method = Options.Choice("--method", "Learn the posterior (NPE) or the likelihood (NLE, sampled by MCMC)",
+            FitMethod.Posterior, CliChoices.Methods);
         var threads = Options.Int("--threads", "CPU kernel threads", Environment.ProcessorCount, 1, 1024);
-        var device = Options.Choice("--device", "Compute device: cpu, or a GPU through ILGPU in the JIT build (cuda, opencl; ilgpu-cpu emulates one)", DeviceChoice.Cpu, CliChoices.Devices);
+        var device = Options.Choice("--device", "Compute device: cpu, or a GPU through ILGPU in the JIT build (cuda, " +
+            "opencl; ilgpu-cpu emulates one)", DeviceChoice.Cpu, CliChoices.Devices);
         var budget = Options.Duration("--time-budget", "Stop training after this long (e.g. 90s, 10m)");
         var resume = new Option<bool>("--resume") { Description = "Continue from DIR/checkpoint.amzc if it exists" };
-        var datasets = Options.Int("--diagnostic-datasets", "Held-out data sets for the report's calibration checks", 300, 2, 100_000);
+        var datasets = Options.Int("--diagnostic-datasets",
+            "Held-out data sets for the report's calibration checks", 300, 2, 100_000);
         var samples = Options.Int("--diagnostic-samples", "Posterior draws per held-out data set", 1000, 10, 1_000_000);
         var noReport = new Option<bool>("--no-report") { Description = "Skip diagnostics and the report" };
         var command = new Command("fit", "Train an amortized posterior (or likelihood) and write a report")
         {
-            task, data, iv, ic, sv, output, simulations, epochs, batchSize, batches, seed, inference, conditionalAffine, summary, method, threads, device,
+            task, data, iv, ic, sv, output, simulations, epochs, batchSize, batches, seed, inference, conditionalAffine,
+                summary, method, threads, device,
             budget, resume, datasets, samples, noReport,
         };
         command.SetAction(r => CliErrors.Guard(ctx, () => FitRunner.Run(ctx, new FitSettings

@@ -11,12 +11,16 @@ internal static class LogProbCommand
     public static Command Create(CliContext ctx)
     {
         var dir = new Argument<string>("DIR") { Description = "Run folder written by 'amortized fit'" };
-        var observation = Options.RequiredPath("--observation", "CSV, .npy or .npz with one data set, or one per parameter row");
-        var parameters = Options.RequiredPath("--parameters", "CSV with a header of parameter names and one parameter vector per row");
+        var observation =
+            Options.RequiredPath("--observation", "CSV, .npy or .npz with one data set, or one per parameter row");
+        var parameters = Options.RequiredPath("--parameters",
+            "CSV with a header of parameter names and one parameter vector per row");
         var output = Options.RequiredPath("--out", "Output CSV with a row index and the log density per row");
-        var command = new Command("log-prob", "Evaluate the learned log density (posterior log q(theta | x), or likelihood log q(x | theta))")
+        var command = new Command("log-prob",
+            "Evaluate the learned log density (posterior log q(theta | x), or likelihood log q(x | theta))")
             { dir, observation, parameters, output };
-        command.SetAction(r => CliErrors.Guard(ctx, () => Run(ctx, r.GetValue(dir)!, r.GetValue(observation)!, r.GetValue(parameters)!, r.GetValue(output)!)));
+        command.SetAction(r => CliErrors.Guard(ctx, () =>
+            Run(ctx, r.GetValue(dir)!, r.GetValue(observation)!, r.GetValue(parameters)!, r.GetValue(output)!)));
         return command;
     }
 
@@ -29,13 +33,15 @@ internal static class LogProbCommand
         var theta = ReadParameters(parametersPath, run);
         int p = theta.BatchSize, b = observations.BatchSize;
         if (b != 1 && b != p)
-            throw new UsageException($"'{observationPath}' holds {b} data sets and '{parametersPath}' {p} parameter rows; expected one data set, or one per row.");
+            throw new UsageException($"'{observationPath}' holds {b} data sets and '{parametersPath}' {p} parameter " +
+                "rows; expected one data set, or one per row.");
         var batch = b == p ? observations : observations.SelectRows(new int[p]);
         foreach (string key in theta.Keys) batch.Set(key, theta.Get(key), theta.Shape(key).ToArray());
         float[] logq = approximator.LogProb(batch);
         var index = new float[p];
         for (int i = 0; i < p; i++) index[i] = i;
-        var table = new CsvTable(p).Add("row", index, isInteger: true).Add(run.MethodKind == FitMethod.Likelihood ? "log_likelihood" : "log_posterior", logq);
+        var table = new CsvTable(p).Add("row", index, isInteger: true)
+            .Add(run.MethodKind == FitMethod.Likelihood ? "log_likelihood" : "log_posterior", logq);
         Csv.WriteTable(outPath, table);
         ctx.Log($"wrote {p:N0} log densities to {outPath}");
         return CliErrors.Ok;
@@ -47,12 +53,17 @@ internal static class LogProbCommand
         if (!File.Exists(path)) throw new UsageException($"parameter file '{path}' does not exist.");
         CsvTable table;
         try { table = Csv.ReadTable(path); }
-        catch (Exception e) when (e is InvalidDataException or FormatException) { throw new UsageException($"cannot read parameter file '{path}': {e.Message}"); }
+        catch (Exception e) when (e is InvalidDataException or FormatException)
+        {
+            throw new UsageException($"cannot read parameter file '{path}': {e.Message}");
+        }
         int d = run.ParameterNames.Length;
         float[][] columns;
         if (run.ParameterNames.All(table.Contains)) columns = [.. run.ParameterNames.Select(table.Values)];
         else if (table.ColumnCount == d) columns = [.. Enumerable.Range(0, d).Select(table.Values)];
-        else throw new UsageException($"parameter file '{path}' has {table.ColumnCount} columns ({string.Join(", ", table.ColumnNames)}); the model expects {d}: {string.Join(", ", run.ParameterNames)}.");
+        else throw new UsageException(
+            $"parameter file '{path}' has {table.ColumnCount} columns ({string.Join(", ", table.ColumnNames)}); the " +
+            $"model expects {d}: {string.Join(", ", run.ParameterNames)}.");
         int rows = table.RowCount;
         if (rows == 0) throw new UsageException($"parameter file '{path}' has no rows.");
         var batch = new SimulationBatch(rows);
@@ -65,7 +76,8 @@ internal static class LogProbCommand
                 for (int j = 0; j < len; j++)
                 {
                     float v = columns[offset + j][r];
-                    if (!float.IsFinite(v)) throw new UsageException($"parameter file '{path}': row {r}, column {run.ParameterNames[offset + j]} is {v}.");
+                    if (!float.IsFinite(v)) throw new UsageException(
+                        $"parameter file '{path}': row {r}, column {run.ParameterNames[offset + j]} is {v}.");
                     data[r * len + j] = v;
                 }
             batch.Set(key.Name, data, [rows, .. key.RowShape]);

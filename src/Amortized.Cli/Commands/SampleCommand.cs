@@ -10,17 +10,23 @@ internal static class SampleCommand
     public static Command Create(CliContext ctx)
     {
         var dir = new Argument<string>("DIR") { Description = "Run folder written by 'amortized fit'" };
-        var observation = Options.RequiredPath("--observation", "CSV (header row, one data set per row), .npy or .npz with the observed data");
+        var observation = Options.RequiredPath("--observation",
+            "CSV (header row, one data set per row), .npy or .npz with the observed data");
         var samples = Options.Int("--samples", "Posterior draws per data set", 1000, 1, 10_000_000);
-        var output = Options.RequiredPath("--out", "Output CSV: a header of parameter names (and a leading dataset column for several data sets)");
+        var output = Options.RequiredPath("--out",
+            "Output CSV: a header of parameter names (and a leading dataset column for several data sets)");
         var seed = Options.Seed();
-        var device = Options.Choice("--device", "Sample on cpu, or on a GPU through ILGPU in the JIT build (cuda, opencl; ilgpu-cpu emulates one)", DeviceChoice.Cpu, CliChoices.Devices);
-        var command = new Command("sample", "Draw posterior samples for observed data") { dir, observation, samples, output, seed, device };
-        command.SetAction(r => CliErrors.Guard(ctx, () => Run(ctx, r.GetValue(dir)!, r.GetValue(observation)!, r.GetValue(samples), r.GetValue(output)!, r.GetValue(seed), r.GetValue(device))));
+        var device = Options.Choice("--device", "Sample on cpu, or on a GPU through ILGPU in the JIT build (cuda, " +
+            "opencl; ilgpu-cpu emulates one)", DeviceChoice.Cpu, CliChoices.Devices);
+        var command = new Command("sample", "Draw posterior samples for observed data") { dir, observation,
+            samples, output, seed, device };
+        command.SetAction(r => CliErrors.Guard(ctx, () => Run(ctx, r.GetValue(dir)!, r.GetValue(observation)!,
+            r.GetValue(samples), r.GetValue(output)!, r.GetValue(seed), r.GetValue(device))));
         return command;
     }
 
-    public static int Run(CliContext ctx, string dir, string observationPath, int numSamples, string outPath, ulong seed,
+    public static int Run(CliContext ctx, string dir, string observationPath,
+        int numSamples, string outPath, ulong seed,
         DeviceChoice device = DeviceChoice.Cpu)
     {
         var folder = RunFolder.Open(dir);
@@ -31,9 +37,11 @@ internal static class SampleCommand
             // Many data sets x many draws is where an accelerator pays; the likelihood model's MCMC stays on the CPU.
             string word = CliChoices.Devices.Word(device);
             if (run.MethodKind == FitMethod.Likelihood)
-                throw new UsageException($"--device {word}: a likelihood model samples its posterior by MCMC on the CPU; use --device cpu.");
+                throw new UsageException($"--device {word}: a likelihood model samples its posterior by MCMC on " +
+                    "the CPU; use --device cpu.");
             if (run.InferenceKind == InferenceChoice.FlowMatching)
-                throw new UsageException($"--device {word}: flow matching samples on the CPU only (its ODE solver is host code); use --device cpu.");
+                throw new UsageException($"--device {word}: flow matching samples on the CPU only (its ODE solver is " +
+                    "host code); use --device cpu.");
             approximator.Store.MoveTo(DeviceSelection.Open(device));
         }
         var observations = Observations.Read(observationPath, run.Inputs);
@@ -59,7 +67,8 @@ internal static class SampleCommand
             table.Add(run.ParameterNames[j], column);
         }
         Csv.WriteTable(outPath, table);
-        ctx.Log($"wrote {numSamples:N0} draws x {b} data set(s) of {string.Join(", ", run.ParameterNames)} to {outPath}");
+        ctx.Log(
+            $"wrote {numSamples:N0} draws x {b} data set(s) of {string.Join(", ", run.ParameterNames)} to {outPath}");
         return CliErrors.Ok;
     }
 }

@@ -12,8 +12,10 @@ internal static class SimulateCommand
         var n = Options.Int("--n", "Number of simulations", 1000, 1, 100_000_000);
         var output = Options.RequiredPath("--out", "Output file: .npz (one array per key) or .csv");
         var seed = Options.Seed();
-        var command = new Command("simulate", "Simulate (theta, x) pairs from a built-in task") { task, n, output, seed };
-        command.SetAction(r => CliErrors.Guard(ctx, () => Run(ctx, r.GetValue(task)!, r.GetValue(n), r.GetValue(output)!, r.GetValue(seed))));
+        var command =
+            new Command("simulate", "Simulate (theta, x) pairs from a built-in task") { task, n, output, seed };
+        command.SetAction(r => CliErrors.Guard(ctx, () =>
+            Run(ctx, r.GetValue(task)!, r.GetValue(n), r.GetValue(output)!, r.GetValue(seed))));
         return command;
     }
 
@@ -25,7 +27,9 @@ internal static class SimulateCommand
         var batch = task.Sample(n, seed);
         if (ext == ".npz") Npy.WriteNpz(outPath, batch);
         else Csv.Write(outPath, batch);
-        ctx.Log($"wrote {n:N0} simulations of {task.Name} ({string.Join(", ", batch.Keys.Select(k => $"{k} {Observations.Format(batch.Shape(k))}"))}) to {outPath}");
+        ctx.Log($"wrote {n:N0} simulations of {task.Name} " +
+            $"({string.Join(", ", batch.Keys.Select(k => $"{k} {Observations.Format(batch.Shape(k))}"))}) to " +
+            $"{outPath}");
         return CliErrors.Ok;
     }
 }

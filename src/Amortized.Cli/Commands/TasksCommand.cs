@@ -34,7 +34,8 @@ internal static class TasksCommand
         int width = tasks.Max(t => t.Name.Length) + 2;
         ctx.Output.WriteLine($"{"task".PadRight(width)}{"params",7}{"data",7}  {"prior support",-16}summary network");
         foreach (var t in tasks)
-            ctx.Output.WriteLine($"{t.Name.PadRight(width)}{t.Parameters,7}{t.Data,7}  {t.Support,-16}{t.SummaryNetwork}");
+            ctx.Output.WriteLine(
+                $"{t.Name.PadRight(width)}{t.Parameters,7}{t.Data,7}  {t.Support,-16}{t.SummaryNetwork}");
         ctx.Output.WriteLine("Names also work with hyphens (two-moons).");
         return CliErrors.Ok;
     }

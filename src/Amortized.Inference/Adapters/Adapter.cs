@@ -36,13 +36,17 @@ public sealed class Adapter
     /// <summary>Keeps only these keys.</summary>
     public Adapter Keep(params string[] keys) => Add(new KeepTransform(keys));
     /// <summary>Joins keys along the last axis into <paramref name="into"/> ((B) keys count as (B, 1)).</summary>
-    public Adapter Concatenate(IReadOnlyList<string> keys, string into) => Add(new ConcatenateTransform([.. keys], into));
+    public Adapter Concatenate(IReadOnlyList<string> keys, string into) =>
+        Add(new ConcatenateTransform([.. keys], into));
     /// <summary>Splits <paramref name="key"/> along the last axis into keys of the given sizes.</summary>
-    public Adapter Split(string key, IReadOnlyList<string> into, IReadOnlyList<int> sizes) => Add(new SplitTransform(key, [.. into], [.. sizes]));
+    public Adapter Split(string key, IReadOnlyList<string> into, IReadOnlyList<int> sizes) =>
+        Add(new SplitTransform(key, [.. into], [.. sizes]));
     /// <summary>(x - mean) / std with fixed mean and std (scalars).</summary>
-    public Adapter Standardize(string key, double mean, double std) => Add(new StandardizeTransform([key], [mean], [std]));
+    public Adapter Standardize(string key, double mean, double std) =>
+        Add(new StandardizeTransform([key], [mean], [std]));
     /// <summary>(x - mean) / std with one mean and std per feature of the last axis.</summary>
-    public Adapter Standardize(string key, double[] mean, double[] std) => Add(new StandardizeTransform([key], mean, std));
+    public Adapter Standardize(string key, double[] mean, double[] std) =>
+        Add(new StandardizeTransform([key], mean, std));
     /// <summary>log(x).</summary>
     public Adapter Log(params string[] keys) => Add(new LogTransform(keys, false));
     /// <summary>log(1 + x).</summary>
@@ -54,7 +58,8 @@ public sealed class Adapter
     /// <summary>x + shift.</summary>
     public Adapter Shift(string key, double shift) => Add(new ShiftTransform([key], shift));
     /// <summary>Maps a bounded key to the real line (bounds widened by <paramref name="epsilon"/>, relative).</summary>
-    public Adapter Constrain(string key, double? lower = null, double? upper = null, ConstraintMethod method = ConstraintMethod.Default, double epsilon = 1e-6) =>
+    public Adapter Constrain(string key, double? lower = null, double? upper = null,
+        ConstraintMethod method = ConstraintMethod.Default, double epsilon = 1e-6) =>
         Add(new ConstrainTransform([key], lower, upper, method, epsilon));
     /// <summary>(B, N) to (B, N, 1) for a summary network over sets.</summary>
     public Adapter AsSet(params string[] keys) => Add(new AsSetTransform(keys, "as_set"));
@@ -68,12 +73,18 @@ public sealed class Adapter
     public Adapter Squeeze(string key, int axis) => Add(new SqueezeTransform([key], axis));
     /// <summary>Integer labels to one-hot vectors of <paramref name="numClasses"/>.</summary>
     public Adapter OneHot(string key, int numClasses) => Add(new OneHotTransform(key, numClasses));
-    /// <summary>NaN and infinities to <paramref name="value"/>, optionally recording a mask under <paramref name="maskKey"/>.</summary>
-    public Adapter NanToNum(string key, float value = 0, string? maskKey = null) => Add(new NanToNumTransform(key, value, maskKey));
+    /// <summary>
+    /// NaN and infinities to <paramref name="value"/>, optionally recording a mask under <paramref name="maskKey"/>.
+    /// </summary>
+    public Adapter NanToNum(string key, float value = 0, string? maskKey = null) =>
+        Add(new NanToNumTransform(key, value, maskKey));
     /// <summary>Selects <paramref name="indices"/> along <paramref name="axis"/>.</summary>
     public Adapter Take(string key, int[] indices, int axis = -1) => Add(new TakeTransform(key, indices, axis, 0));
-    /// <summary>A random subset of <paramref name="sampleSize"/> elements along <paramref name="axis"/> (needs an Rng).</summary>
-    public Adapter RandomSubsample(string key, int sampleSize, int axis = 1) => Add(new TakeTransform(key, null, axis, sampleSize));
+    /// <summary>
+    /// A random subset of <paramref name="sampleSize"/> elements along <paramref name="axis"/> (needs an Rng).
+    /// </summary>
+    public Adapter RandomSubsample(string key, int sampleSize, int axis = 1) =>
+        Add(new TakeTransform(key, null, axis, sampleSize));
     /// <summary>Marks keys as plain float32 (clears the integer flag).</summary>
     public Adapter ToFloat32(params string[] keys) => Add(new ToFloat32Transform(keys));
 
@@ -86,10 +97,12 @@ public sealed class Adapter
         Run(data, strict, true, rng, inverse: false);
 
     /// <summary>Network outputs back to simulation space (lenient by default).</summary>
-    public SimulationBatch Inverse(SimulationBatch data, bool strict = false) => Run(data, strict, false, null, inverse: true).Data;
+    public SimulationBatch Inverse(SimulationBatch data, bool strict = false) =>
+        Run(data, strict, false, null, inverse: true).Data;
 
     /// <summary>Inverse with the log-det-Jacobian of the inverse map.</summary>
-    public AdapterResult InverseWithLogDet(SimulationBatch data, bool strict = false) => Run(data, strict, true, null, inverse: true);
+    public AdapterResult InverseWithLogDet(SimulationBatch data, bool strict = false) =>
+        Run(data, strict, true, null, inverse: true);
 
     private AdapterResult Run(SimulationBatch data, bool strict, bool logDet, Rng? rng, bool inverse)
     {
@@ -124,7 +137,9 @@ public sealed class Adapter
         return trace.Result(order);
     }
 
-    /// <summary>JSON: <c>{"transforms": [{"type": "standardize", "keys": [...], ...}, ...]}</c>, including fitted state.</summary>
+    /// <summary>
+    /// JSON: <c>{"transforms": [{"type": "standardize", "keys": [...], ...}, ...]}</c>, including fitted state.
+    /// </summary>
     public string ToJson()
     {
         var buffer = new ArrayBufferWriter<byte>();

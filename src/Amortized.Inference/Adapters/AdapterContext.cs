@@ -31,7 +31,8 @@ internal sealed class AdapterContext
     {
         if (Data.Contains(key)) return true;
         if (Strict)
-            throw new KeyNotFoundException($"Adapter.{transform}: key '{key}' is missing; the data has {ShapeText.Keys(Data.Keys)}.");
+            throw new KeyNotFoundException(
+                $"Adapter.{transform}: key '{key}' is missing; the data has {ShapeText.Keys(Data.Keys)}.");
         return false;
     }
 
@@ -42,7 +43,8 @@ internal sealed class AdapterContext
         if (LogDet.TryGetValue(key, out float[]? existing))
         {
             if (existing.Length != terms.Length)
-                throw new InvalidOperationException($"Adapter: log-det of key '{key}' has {terms.Length} entries; expected {existing.Length}.");
+                throw new InvalidOperationException(
+                    $"Adapter: log-det of key '{key}' has {terms.Length} entries; expected {existing.Length}.");
             for (int i = 0; i < terms.Length; i++) existing[i] += terms[i];
         }
         else LogDet[key] = terms;

@@ -27,8 +27,10 @@ internal static class AdapterTransformReader
                 }
                 return c;
             }
-            case "split": return new SplitTransform(Str(e, "key", type), Strings(e, "into", type), Ints(e, "sizes", type));
-            case "standardize": return new StandardizeTransform(Strings(e, "keys", type), Numbers(e, "mean", type), Numbers(e, "std", type));
+            case "split": return new SplitTransform(Str(e, "key", type),
+                Strings(e, "into", type), Ints(e, "sizes", type));
+            case "standardize": return new StandardizeTransform(Strings(e, "keys", type),
+                Numbers(e, "mean", type), Numbers(e, "std", type));
             case "log": return new LogTransform(Strings(e, "keys", type), Property(e, "p1", type).GetBoolean());
             case "sqrt": return new SqrtTransform(Strings(e, "keys", type));
             case "scale": return new ScaleTransform(Strings(e, "keys", type), Property(e, "scale", type).GetDouble());
@@ -37,8 +39,10 @@ internal static class AdapterTransformReader
             {
                 string method = Str(e, "method", type);
                 if (!Enum.TryParse(method, ignoreCase: true, out ConstraintMethod m))
-                    throw new FormatException($"Adapter JSON: constrain method '{method}' is unknown; expected sigmoid, softplus or exp.");
-                return new ConstrainTransform(Strings(e, "keys", type), OptionalNumber(e, "lower"), OptionalNumber(e, "upper"), m,
+                    throw new FormatException(
+                        $"Adapter JSON: constrain method '{method}' is unknown; expected sigmoid, softplus or exp.");
+                return new ConstrainTransform(Strings(e, "keys", type), OptionalNumber(e, "lower"),
+                    OptionalNumber(e, "upper"), m,
                     Property(e, "epsilon", type).GetDouble());
             }
             case "as_set" or "as_time_series":
@@ -55,15 +59,19 @@ internal static class AdapterTransformReader
                     foreach (JsonProperty p in shapes.EnumerateObject()) b.Shapes[p.Name] = Ints(shapes, p.Name, type);
                 return b;
             }
-            case "expand_dims": return new ExpandDimsTransform(Strings(e, "keys", type), Property(e, "axis", type).GetInt32());
+            case "expand_dims": return new ExpandDimsTransform(Strings(e, "keys", type),
+                Property(e, "axis", type).GetInt32());
             case "squeeze": return new SqueezeTransform(Strings(e, "keys", type), Property(e, "axis", type).GetInt32());
-            case "one_hot": return new OneHotTransform(Str(e, "key", type), Property(e, "num_classes", type).GetInt32());
+            case "one_hot": return new OneHotTransform(Str(e, "key", type),
+                Property(e, "num_classes", type).GetInt32());
             case "nan_to_num":
                 return new NanToNumTransform(Str(e, "key", type), Property(e, "value", type).GetSingle(),
                     e.TryGetProperty("mask_key", out JsonElement mk) ? mk.GetString() : null);
-            case "take": return new TakeTransform(Str(e, "key", type), Ints(e, "indices", type), Property(e, "axis", type).GetInt32(), 0);
+            case "take": return new TakeTransform(Str(e, "key", type), Ints(e, "indices", type),
+                Property(e, "axis", type).GetInt32(), 0);
             case "random_subsample":
-                return new TakeTransform(Str(e, "key", type), null, Property(e, "axis", type).GetInt32(), Property(e, "sample_size", type).GetInt32());
+                return new TakeTransform(Str(e, "key", type), null, Property(e, "axis", type).GetInt32(),
+                    Property(e, "sample_size", type).GetInt32());
             default:
                 throw new FormatException($"Adapter JSON: unknown transform type '{type}'.");
         }

@@ -38,7 +38,8 @@ internal sealed class BroadcastTransform(string[] keys, string to) : IAdapterTra
             if (!c.Require(k, TypeName)) continue;
             int[] shape = c.Data.Shape(k).ToArray();
             if (shape.Length > 2)
-                throw new ArgumentException($"Adapter.broadcast: key '{k}' has shape {ShapeText.Format(shape)}; expected (B) or (B, k).");
+                throw new ArgumentException(
+                    $"Adapter.broadcast: key '{k}' has shape {ShapeText.Format(shape)}; expected (B) or (B, k).");
             int width = shape.Length == 1 ? 1 : shape[1], b = shape[0];
             float[] src = c.Data.Get(k);
             var data = new float[b * copies * width];
@@ -77,7 +78,8 @@ internal sealed class BroadcastTransform(string[] keys, string to) : IAdapterTra
 internal sealed class OneHotTransform(string key, int numClasses) : IAdapterTransform
 {
     public string Key { get; } = key;
-    public int NumClasses { get; } = numClasses > 0 ? numClasses : throw new ArgumentOutOfRangeException(nameof(numClasses), $"Adapter.OneHot: numClasses must be > 0; got {numClasses}.");
+    public int NumClasses { get; } = numClasses > 0 ? numClasses : throw new ArgumentOutOfRangeException(
+        nameof(numClasses), $"Adapter.OneHot: numClasses must be > 0; got {numClasses}.");
     public string TypeName => "one_hot";
     public IEnumerable<string> NamedKeys => [Key];
     public void TraceBack(InputTrace trace) => trace.Reshape(Key, s => s.Length == 0 ? null : s[..^1]);
@@ -91,7 +93,8 @@ internal sealed class OneHotTransform(string key, int numClasses) : IAdapterTran
         {
             float v = src[i];
             if (!(v >= 0 && v < NumClasses && MathF.Round(v) == v))
-                throw new ArgumentException($"Adapter.one_hot: key '{Key}' element {i} is {v}; expected an integer class in [0, {NumClasses}).");
+                throw new ArgumentException($"Adapter.one_hot: key '{Key}' element {i} is {v}; expected an integer " +
+                    $"class in [0, {NumClasses}).");
             data[i * NumClasses + (int)v] = 1;
         }
         c.Data.SetCore(Key, data, [.. c.Data.Shape(Key), NumClasses], false);
@@ -102,7 +105,8 @@ internal sealed class OneHotTransform(string key, int numClasses) : IAdapterTran
         if (!c.Data.Contains(Key)) return;
         int[] shape = c.Data.Shape(Key).ToArray();
         if (shape[^1] != NumClasses)
-            throw new ArgumentException($"Adapter.one_hot: key '{Key}' has shape {ShapeText.Format(shape)}; expected a last axis of {NumClasses}.");
+            throw new ArgumentException($"Adapter.one_hot: key '{Key}' has shape {ShapeText.Format(shape)}; expected " +
+                $"a last axis of {NumClasses}.");
         float[] src = c.Data.Get(Key);
         var data = new float[src.Length / NumClasses];
         for (int i = 0; i < data.Length; i++)
@@ -160,7 +164,8 @@ internal sealed class NanToNumTransform(string key, float value, string? maskKey
         if (MaskKey is null || !c.Data.Contains(Key) || !c.Data.Contains(MaskKey)) return;
         float[] src = c.Data.Get(Key), mask = c.Data.Get(MaskKey);
         if (mask.Length != src.Length)
-            throw new ArgumentException($"Adapter.nan_to_num: mask '{MaskKey}' has {mask.Length} values; expected {src.Length} like '{Key}'.");
+            throw new ArgumentException($"Adapter.nan_to_num: mask '{MaskKey}' has {mask.Length} values; expected " +
+                $"{src.Length} like '{Key}'.");
         var data = new float[src.Length];
         for (int i = 0; i < src.Length; i++) data[i] = mask[i] == 0 ? float.NaN : src[i];
         c.Data.SetCore(Key, data, c.Data.Shape(Key).ToArray(), false);
@@ -180,7 +185,8 @@ internal sealed class TakeTransform : IAdapterTransform
 {
     public TakeTransform(string key, int[]? indices, int axis, int sampleSize)
     {
-        if (axis == 0) throw new ArgumentException("Adapter.Take: axis 0 is the batch axis; expected another axis.", nameof(axis));
+        if (axis == 0)
+            throw new ArgumentException("Adapter.Take: axis 0 is the batch axis; expected another axis.", nameof(axis));
         Key = key;
         Indices = indices;
         Axis = axis;
@@ -210,12 +216,14 @@ internal sealed class TakeTransform : IAdapterTransform
         int[] shape = c.Data.Shape(Key).ToArray();
         int a = Axis < 0 ? shape.Length + Axis : Axis;
         if (a < 1 || a >= shape.Length)
-            throw new ArgumentException($"Adapter.{TypeName}: axis {Axis} is invalid for key '{Key}' of shape {ShapeText.Format(shape)}.");
+            throw new ArgumentException($"Adapter.{TypeName}: axis {Axis} is invalid for key '{Key}' of shape " +
+                $"{ShapeText.Format(shape)}.");
         int n = shape[a];
         int[] idx = Indices ?? Subsample(c, n);
         foreach (int i in idx)
             if ((uint)i >= (uint)n)
-                throw new ArgumentException($"Adapter.{TypeName}: index {i} is outside [0, {n}) on axis {Axis} of key '{Key}' (shape {ShapeText.Format(shape)}).");
+                throw new ArgumentException($"Adapter.{TypeName}: index {i} is outside [0, {n}) on axis {Axis} of " +
+                    $"key '{Key}' (shape {ShapeText.Format(shape)}).");
         int outer = ShapeText.Product(shape.AsSpan(0, a)), inner = ShapeText.Product(shape.AsSpan(a + 1));
         float[] src = c.Data.Get(Key);
         var data = new float[outer * idx.Length * inner];
@@ -229,9 +237,11 @@ internal sealed class TakeTransform : IAdapterTransform
     private int[] Subsample(AdapterContext c, int n)
     {
         if (c.Rng is null)
-            throw new InvalidOperationException($"Adapter.random_subsample: key '{Key}' needs an Rng; pass one to Forward.");
+            throw new InvalidOperationException(
+                $"Adapter.random_subsample: key '{Key}' needs an Rng; pass one to Forward.");
         if (SampleSize > n)
-            throw new ArgumentException($"Adapter.random_subsample: sample size {SampleSize} exceeds the {n} elements of key '{Key}' on axis {Axis}.");
+            throw new ArgumentException($"Adapter.random_subsample: sample size {SampleSize} exceeds the {n} " +
+                $"elements of key '{Key}' on axis {Axis}.");
         var perm = new int[n];
         c.Rng.Permutation(perm);
         int[] chosen = perm[..SampleSize];

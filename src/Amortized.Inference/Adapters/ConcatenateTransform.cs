@@ -25,7 +25,8 @@ internal sealed class ConcatenateTransform(string[] keys, string into) : IAdapte
         int[]? lead = joined is { Length: > 0 } s ? s[..^1] : null;
         for (int j = 0; j < Keys.Length; j++)
         {
-            int[]? shape = lead is null || Sizes is null || Vector is null ? null : Vector[j] ? lead : [.. lead, Sizes[j]];
+            int[]? shape = lead is null || Sizes is null || Vector is null
+                ? null : Vector[j] ? lead : [.. lead, Sizes[j]];
             trace.Add(Keys[j], shape);
         }
     }
@@ -37,7 +38,8 @@ internal sealed class ConcatenateTransform(string[] keys, string into) : IAdapte
         if (present == 0 && !c.Strict) return;
         foreach (string k in Keys) c.Require(k, TypeName);
         if (present < Keys.Length)
-            throw new KeyNotFoundException($"Adapter.concatenate: only {present} of the keys {ShapeText.Keys(Keys)} are present; the data has {ShapeText.Keys(c.Data.Keys)}.");
+            throw new KeyNotFoundException($"Adapter.concatenate: only {present} of the keys {ShapeText.Keys(Keys)} " +
+                $"are present; the data has {ShapeText.Keys(c.Data.Keys)}.");
 
         int[]? lead = null;
         var sizes = new int[Keys.Length];
@@ -51,7 +53,8 @@ internal sealed class ConcatenateTransform(string[] keys, string into) : IAdapte
             if (lead is null) lead = l;
             else if (!ShapeText.Equal(l, lead))
                 throw new ArgumentException(
-                    $"Adapter.concatenate: key '{Keys[j]}' has shape {ShapeText.Format(shape)}; its leading axes {ShapeText.Format(l)} differ from {ShapeText.Format(lead)} of '{Keys[0]}'.");
+                    $"Adapter.concatenate: key '{Keys[j]}' has shape {ShapeText.Format(shape)}; its leading axes " +
+                    $"{ShapeText.Format(l)} differ from {ShapeText.Format(lead)} of '{Keys[0]}'.");
         }
         int rows = ShapeText.Product(lead!), total = sizes.Sum();
         var data = new float[rows * total];
@@ -73,11 +76,13 @@ internal sealed class ConcatenateTransform(string[] keys, string into) : IAdapte
     {
         if (!c.Data.Contains(Into)) return;
         if (Sizes is null || Vector is null)
-            throw new InvalidOperationException($"Adapter.concatenate: the split sizes of '{Into}' are unknown; run Forward once (or load a fitted adapter) before Inverse.");
+            throw new InvalidOperationException($"Adapter.concatenate: the split sizes of '{Into}' are unknown; run " +
+                "Forward once (or load a fitted adapter) before Inverse.");
         int[] shape = c.Data.Shape(Into).ToArray();
         int total = Sizes.Sum();
         if (shape.Length < 2 || shape[^1] != total)
-            throw new ArgumentException($"Adapter.concatenate: key '{Into}' has shape {ShapeText.Format(shape)}; expected a last axis of {total} (sizes {string.Join(" + ", Sizes)}).");
+            throw new ArgumentException($"Adapter.concatenate: key '{Into}' has shape {ShapeText.Format(shape)}; " +
+                $"expected a last axis of {total} (sizes {string.Join(" + ", Sizes)}).");
         int[] lead = shape[..^1];
         int rows = ShapeText.Product(lead);
         float[] src = c.Data.Get(Into);
@@ -115,7 +120,8 @@ internal sealed class SplitTransform : IAdapterTransform
     public SplitTransform(string key, string[] into, int[] sizes)
     {
         if (into.Length != sizes.Length || into.Length == 0)
-            throw new ArgumentException($"Adapter.Split: {into.Length} output keys and {sizes.Length} sizes; expected the same nonzero count.", nameof(sizes));
+            throw new ArgumentException($"Adapter.Split: {into.Length} output keys and {sizes.Length} sizes; " +
+                "expected the same nonzero count.", nameof(sizes));
         Key = key;
         _join = new ConcatenateTransform(into, key) { Sizes = sizes, Vector = new bool[sizes.Length] };
     }

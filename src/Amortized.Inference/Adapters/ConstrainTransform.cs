@@ -11,17 +11,21 @@ internal sealed class ConstrainTransform : ElementwiseTransform
 {
     private readonly double _lo, _hi;
 
-    public ConstrainTransform(string[] keys, double? lower, double? upper, ConstraintMethod method, double epsilon) : base(keys)
+    public ConstrainTransform(string[] keys, double? lower, double? upper,
+        ConstraintMethod method, double epsilon) : base(keys)
     {
         if (lower is null && upper is null)
-            throw new ArgumentException("Adapter.Constrain: expected a lower bound, an upper bound or both; got neither.");
+            throw new ArgumentException(
+                "Adapter.Constrain: expected a lower bound, an upper bound or both; got neither.");
         if (lower is { } l && upper is { } u && !(u > l))
             throw new ArgumentException($"Adapter.Constrain: upper bound {u} must exceed lower bound {l}.");
-        if (!(epsilon >= 0)) throw new ArgumentException($"Adapter.Constrain: epsilon must be >= 0; got {epsilon}.", nameof(epsilon));
+        if (!(epsilon >= 0))
+            throw new ArgumentException($"Adapter.Constrain: epsilon must be >= 0; got {epsilon}.", nameof(epsilon));
         bool both = lower is not null && upper is not null;
         if (method == ConstraintMethod.Default) method = both ? ConstraintMethod.Sigmoid : ConstraintMethod.Softplus;
         if (both != (method == ConstraintMethod.Sigmoid))
-            throw new ArgumentException($"Adapter.Constrain: method {method} does not fit {(both ? "two bounds (use Sigmoid)" : "one bound (use Softplus or Exp)")}.", nameof(method));
+            throw new ArgumentException($"Adapter.Constrain: method {method} does not fit " +
+                $"{(both ? "two bounds (use Sigmoid)" : "one bound (use Softplus or Exp)")}.", nameof(method));
         Lower = lower;
         Upper = upper;
         Method = method;

@@ -11,7 +11,8 @@ internal abstract class ElementwiseTransform : IAdapterTransform
     protected ElementwiseTransform(string[] keys)
     {
         ArgumentNullException.ThrowIfNull(keys);
-        if (keys.Length == 0) throw new ArgumentException($"Adapter.{GetType().Name}: expected at least one key, got none.", nameof(keys));
+        if (keys.Length == 0) throw new ArgumentException(
+            $"Adapter.{GetType().Name}: expected at least one key, got none.", nameof(keys));
         Keys = keys;
     }
 
@@ -20,7 +21,9 @@ internal abstract class ElementwiseTransform : IAdapterTransform
     public abstract string TypeName { get; }
     public IEnumerable<string> NamedKeys => Keys;
 
-    /// <summary>y = f(x) for a value in feature column <paramref name="feature"/> (index along the last axis).</summary>
+    /// <summary>
+    /// y = f(x) for a value in feature column <paramref name="feature"/> (index along the last axis).
+    /// </summary>
     internal abstract double ForwardValue(double x, int feature);
 
     /// <summary>x = f^-1(y).</summary>
@@ -46,7 +49,8 @@ internal abstract class ElementwiseTransform : IAdapterTransform
             int last = shape.Length > 1 ? shape[^1] : 1;
             CheckFeatures(key, last);
             var dst = new float[src.Length];
-            float[]? logDet = context.LogDet is not null && HasLogDet ? new float[last == 0 ? 0 : src.Length / last] : null;
+            float[]? logDet = context.LogDet is not null && HasLogDet
+                ? new float[last == 0 ? 0 : src.Length / last] : null;
             for (int i = 0; i < src.Length; i++)
             {
                 int feature = i % last;
@@ -69,7 +73,9 @@ internal abstract class ElementwiseTransform : IAdapterTransform
         }
     }
 
-    /// <summary>Checks per-feature parameters against the last axis (override when parameters are per feature).</summary>
+    /// <summary>
+    /// Checks per-feature parameters against the last axis (override when parameters are per feature).
+    /// </summary>
     protected virtual void CheckFeatures(string key, int lastAxis) { }
 
     public void Write(Utf8JsonWriter writer)
@@ -98,13 +104,15 @@ internal sealed class SqrtTransform(string[] keys) : ElementwiseTransform(keys)
     public override string TypeName => "sqrt";
     internal override double ForwardValue(double x, int f) => Math.Sqrt(x);
     internal override double InverseValue(double y, int f) => y * y;
-    internal override double LogDerivative(double x, int f) => -Math.Log(2) - 0.5 * Math.Log(x); // dy/dx = 1 / (2 sqrt x)
+    internal override double LogDerivative(double x, int f) =>
+        -Math.Log(2) - 0.5 * Math.Log(x); // dy/dx = 1 / (2 sqrt x)
 }
 
 /// <summary>y = scale * x.</summary>
 internal sealed class ScaleTransform(string[] keys, double scale) : ElementwiseTransform(keys)
 {
-    public double Scale { get; } = scale == 0 ? throw new ArgumentException("Adapter.Scale: scale must be nonzero; got 0.", nameof(scale)) : scale;
+    public double Scale { get; } =
+        scale == 0 ? throw new ArgumentException("Adapter.Scale: scale must be nonzero; got 0.", nameof(scale)) : scale;
     public override string TypeName => "scale";
     internal override double ForwardValue(double x, int f) => Scale * x;
     internal override double InverseValue(double y, int f) => y / Scale;
@@ -132,7 +140,8 @@ internal sealed class StandardizeTransform : ElementwiseTransform
         ArgumentNullException.ThrowIfNull(mean);
         ArgumentNullException.ThrowIfNull(std);
         if (mean.Length == 0 || mean.Length != std.Length)
-            throw new ArgumentException($"Adapter.Standardize: mean has {mean.Length} values and std {std.Length}; expected the same nonzero count.", nameof(std));
+            throw new ArgumentException($"Adapter.Standardize: mean has {mean.Length} values and std {std.Length}; " +
+                "expected the same nonzero count.", nameof(std));
         foreach (double s in std)
             if (!(s > 0)) throw new ArgumentException($"Adapter.Standardize: std must be > 0; got {s}.", nameof(std));
         Mean = mean;
@@ -151,7 +160,8 @@ internal sealed class StandardizeTransform : ElementwiseTransform
     protected override void CheckFeatures(string key, int lastAxis)
     {
         if (Mean.Length != 1 && Mean.Length != lastAxis)
-            throw new ArgumentException($"Adapter.Standardize: key '{key}' has {lastAxis} features on its last axis; expected {Mean.Length} (the length of mean and std).");
+            throw new ArgumentException($"Adapter.Standardize: key '{key}' has {lastAxis} features on its last axis; " +
+                $"expected {Mean.Length} (the length of mean and std).");
     }
 
     protected override void WriteFields(Utf8JsonWriter w)

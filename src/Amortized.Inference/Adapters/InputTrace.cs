@@ -60,7 +60,9 @@ internal sealed class InputTrace
                 if (n.Shape[i] < 0) n.Shape[i] = shape[i];
     }
 
-    /// <summary>Replaces the known shape of a needed key by <paramref name="change"/>(shape), null when unknowable.</summary>
+    /// <summary>
+    /// Replaces the known shape of a needed key by <paramref name="change"/>(shape), null when unknowable.
+    /// </summary>
     public void Reshape(string key, Func<int[], int[]?> change)
     {
         if (_needed.TryGetValue(key, out Need? n) && n.Shape is not null) n.Shape = change(n.Shape);
@@ -82,7 +84,9 @@ internal sealed class InputTrace
 
     // Axes count the batch axis as 0, as in ExpandDims/Squeeze; per-data-set shapes do not hold it.
 
-    /// <summary>The shape before an axis was inserted at <paramref name="axis"/>; null if the axis was impossible.</summary>
+    /// <summary>
+    /// The shape before an axis was inserted at <paramref name="axis"/>; null if the axis was impossible.
+    /// </summary>
     public static int[]? RemoveAxis(int[] after, int axis)
     {
         int rank = after.Length + 1, a = axis < 0 ? rank + axis : axis;

@@ -22,7 +22,8 @@ internal sealed class RenameTransform(string from, string to) : IAdapterTransfor
     {
         if (!c.Require(a, TypeName)) return;
         if (c.Data.Contains(b))
-            throw new InvalidOperationException($"Adapter.rename: cannot rename '{a}' to '{b}'; key '{b}' already exists in {ShapeText.Keys(c.Data.Keys)}.");
+            throw new InvalidOperationException($"Adapter.rename: cannot rename '{a}' to '{b}'; key '{b}' already " +
+                $"exists in {ShapeText.Keys(c.Data.Keys)}.");
         c.Data.SetCore(b, c.Data.Get(a), c.Data.Shape(a).ToArray(), c.Data.IsInteger(a));
         c.Data.Remove(a);
         c.MoveLogDet(a, b);
@@ -116,7 +117,8 @@ internal sealed class AsSetTransform(string[] keys, string typeName) : IAdapterT
             if (!c.Require(k, TypeName)) continue;
             int[] shape = c.Data.Shape(k).ToArray();
             if (shape.Length is not (2 or 3))
-                throw new ArgumentException($"Adapter.{TypeName}: key '{k}' has shape {ShapeText.Format(shape)}; expected (B, N) or (B, N, D).");
+                throw new ArgumentException($"Adapter.{TypeName}: key '{k}' has shape {ShapeText.Format(shape)}; " +
+                    "expected (B, N) or (B, N, D).");
             Ranks[k] = shape.Length;
             if (shape.Length == 2) c.Data.SetCore(k, c.Data.Get(k), [.. shape, 1], c.Data.IsInteger(k));
         }
@@ -141,7 +143,9 @@ internal sealed class AsSetTransform(string[] keys, string typeName) : IAdapterT
     }
 }
 
-/// <summary>Inserts an axis of length 1 at <c>axis</c> (in the output's coordinates; negative counts from the end).</summary>
+/// <summary>
+/// Inserts an axis of length 1 at <c>axis</c> (in the output's coordinates; negative counts from the end).
+/// </summary>
 internal sealed class ExpandDimsTransform(string[] keys, int axis) : IAdapterTransform
 {
     public string[] Keys { get; } = keys;
@@ -188,7 +192,9 @@ internal sealed class SqueezeTransform(string[] keys, int axis) : IAdapterTransf
 /// <summary>Shape-only helpers for the reshaping transforms.</summary>
 internal static class Reshape
 {
-    /// <summary>Applies a shape change to each key; <paramref name="strictName"/> null means skip missing keys.</summary>
+    /// <summary>
+    /// Applies a shape change to each key; <paramref name="strictName"/> null means skip missing keys.
+    /// </summary>
     public static void ForKeys(AdapterContext c, string[] keys, string? strictName, Func<int[], int[]> change)
     {
         foreach (string k in keys)
@@ -205,7 +211,8 @@ internal static class Reshape
     {
         int rank = shape.Length + 1, a = axis < 0 ? rank + axis : axis;
         if (a < 1 || a >= rank)
-            throw new ArgumentException($"Adapter.{name}: axis {axis} is invalid for shape {ShapeText.Format(shape)}; expected 1..{rank - 1} (axis 0 is the batch).");
+            throw new ArgumentException($"Adapter.{name}: axis {axis} is invalid for shape " +
+                $"{ShapeText.Format(shape)}; expected 1..{rank - 1} (axis 0 is the batch).");
         return [.. shape[..a], 1, .. shape[a..]];
     }
 
@@ -213,7 +220,8 @@ internal static class Reshape
     {
         int a = axis < 0 ? shape.Length + axis : axis;
         if (a < 1 || a >= shape.Length || shape[a] != 1)
-            throw new ArgumentException($"Adapter.{name}: cannot remove axis {axis} of shape {ShapeText.Format(shape)}; expected an axis of length 1 other than the batch axis.");
+            throw new ArgumentException($"Adapter.{name}: cannot remove axis {axis} of shape " +
+                $"{ShapeText.Format(shape)}; expected an axis of length 1 other than the batch axis.");
         return [.. shape[..a], .. shape[(a + 1)..]];
     }
 }

@@ -40,7 +40,9 @@ public abstract class Approximator : ITrainableApproximator
     /// <summary>Running statistics of the summary inputs, or null.</summary>
     public RunningStandardizer? SummaryInputStandardizer => Encoder?.SummaryInputStandardizer;
 
-    /// <summary>Summaries then standardised direct conditions (B, S + C); null when nothing conditions the head.</summary>
+    /// <summary>
+    /// Summaries then standardised direct conditions (B, S + C); null when nothing conditions the head.
+    /// </summary>
     private protected ConditionEncoder? Encoder { get; init; }
 
     /// <summary>The network on top of the conditions (inference network, trunk or classifier).</summary>
@@ -65,7 +67,8 @@ public abstract class Approximator : ITrainableApproximator
     }
 
     /// <inheritdoc />
-    public virtual void BeginStep(ulong seed, long step) => SetDropoutRng(Rng.Derive(seed, (ulong)step, StreamRegistry.DropoutTag));
+    public virtual void BeginStep(ulong seed, long step) =>
+        SetDropoutRng(Rng.Derive(seed, (ulong)step, StreamRegistry.DropoutTag));
 
     /// <inheritdoc />
     public abstract Tensor Loss(SimulationBatch adapted, bool updateStatistics);

@@ -29,11 +29,14 @@ public sealed class ContinuousApproximator : Approximator
         if (Options.StandardizeVariables) VariableStandardizer = new RunningStandardizer(inferenceNetwork.Dimension);
         int directConditions = inferenceNetwork.ConditionDim - (summaryNetwork?.SummaryDim ?? 0);
         if (directConditions < 0)
-            throw new ArgumentException($"ContinuousApproximator: the inference network has {inferenceNetwork.ConditionDim} condition features, fewer than the summary network's {summaryNetwork!.SummaryDim} outputs.", nameof(inferenceNetwork));
+            throw new ArgumentException($"ContinuousApproximator: the inference " +
+                $"network has {inferenceNetwork.ConditionDim} condition features, fewer than the summary network's " +
+                $"{summaryNetwork!.SummaryDim} outputs.", nameof(inferenceNetwork));
         DirectConditionDim = directConditions;
         // An unconditional network has no encoder.
         if (summaryNetwork is not null || directConditions > 0)
-            Encoder = new ConditionEncoder(nameof(ContinuousApproximator), summaryNetwork, directConditions, Keys.InferenceConditions,
+            Encoder = new ConditionEncoder(nameof(ContinuousApproximator), summaryNetwork,
+                directConditions, Keys.InferenceConditions,
                 Options.StandardizeConditions, Options.StandardizeSummaryInputs);
     }
 
@@ -45,14 +48,16 @@ public sealed class ContinuousApproximator : Approximator
     {
         ArgumentNullException.ThrowIfNull(spec);
         if (spec.VariableDim <= 0)
-            throw new ArgumentException($"ApproximatorSpec: VariableDim is {spec.VariableDim}; it must be the width of '{Keys.InferenceVariables}'.", nameof(spec));
+            throw new ArgumentException($"ApproximatorSpec: VariableDim is {spec.VariableDim}; it must be the width " +
+                $"of '{Keys.InferenceVariables}'.", nameof(spec));
         var store = new ParameterStore();
         var rng = new Rng(spec.Seed);
         SummaryNetwork? summary = spec.Summary switch
         {
             SummaryNetworkKind.None => null,
             SummaryNetworkKind.DeepSet => new DeepSet(store, "summary", spec.SummaryInputDim, spec.DeepSet, rng),
-            SummaryNetworkKind.SetTransformer => new SetTransformer(store, "summary", spec.SummaryInputDim, spec.SetTransformer, rng),
+            SummaryNetworkKind.SetTransformer =>
+                new SetTransformer(store, "summary", spec.SummaryInputDim, spec.SetTransformer, rng),
             _ => new TimeSeriesNetwork(store, "summary", spec.SummaryInputDim, spec.TimeSeries, rng),
         };
         int conditionDim = (summary?.SummaryDim ?? 0) + spec.ConditionDim;
@@ -64,7 +69,8 @@ public sealed class ContinuousApproximator : Approximator
 
     /// <summary>
     /// Builds the networks of <paramref name="spec"/> with D, C and F read off <paramref name="probe"/> (a few raw
-    /// simulations) after the adapter: the widths of inferenceVariableStandardizer, inference_conditions and summaryVariableStandardizer.
+    /// simulations) after the adapter: the widths of inferenceVariableStandardizer, inference_conditions and
+    /// summaryVariableStandardizer.
     /// </summary>
     /// <exception cref="ArgumentException">The adapter produces no inference variables, or summary variables while the
     /// spec has no summary network.</exception>
@@ -82,10 +88,13 @@ public sealed class ContinuousApproximator : Approximator
         }
         int d = Width(Keys.InferenceVariables);
         if (d == 0)
-            throw new ArgumentException($"ContinuousApproximator: the adapter produced no '{Keys.InferenceVariables}'; it produced {string.Join(", ", adapted.Keys)}.", nameof(adapter));
+            throw new ArgumentException($"ContinuousApproximator: the adapter produced no " +
+                $"'{Keys.InferenceVariables}'; it produced {string.Join(", ", adapted.Keys)}.", nameof(adapter));
         if (spec.Summary == SummaryNetworkKind.None && adapted.Contains(Keys.SummaryVariables))
-            throw new ArgumentException($"ContinuousApproximator: the adapter produces '{Keys.SummaryVariables}' but the spec has no summary network.", nameof(spec));
-        return Build(spec with { VariableDim = d, ConditionDim = Width(Keys.InferenceConditions), SummaryInputDim = Width(Keys.SummaryVariables) }, adapter);
+            throw new ArgumentException($"ContinuousApproximator: the adapter produces '{Keys.SummaryVariables}' but " +
+                "the spec has no summary network.", nameof(spec));
+        return Build(spec with { VariableDim = d, ConditionDim = Width(Keys.InferenceConditions),
+            SummaryInputDim = Width(Keys.SummaryVariables) }, adapter);
     }
 
     /// <summary>The spec this approximator was built from, or null when built from networks directly.</summary>
@@ -107,7 +116,8 @@ public sealed class ContinuousApproximator : Approximator
     public override void BeginStep(ulong seed, long step)
     {
         base.BeginStep(seed, step);
-        if (InferenceNetwork is FlowMatching fm) fm.NoiseRng = Rng.Derive(seed, (ulong)step, StreamRegistry.FlowMatchingNoiseTag);
+        if (InferenceNetwork is FlowMatching fm)
+            fm.NoiseRng = Rng.Derive(seed, (ulong)step, StreamRegistry.FlowMatchingNoiseTag);
     }
 
     /// <summary>
@@ -143,16 +153,19 @@ public sealed class ContinuousApproximator : Approximator
         var initializer = InferenceNetwork.CreateDataInitializer();
         if (initializer is null || Encoder is null || adapted.Count == 0) return;
         using var evaluation = Evaluate();
-        Encoder.ForEachInitializationBatch(adapted, InferenceNetwork.Dimension, VariableStandardizer, (theta, conditions, rows) => initializer.Add(theta, conditions, rows));
+        Encoder.ForEachInitializationBatch(adapted, InferenceNetwork.Dimension, VariableStandardizer,
+            (theta, conditions, rows) => initializer.Add(theta, conditions, rows));
         initializer.Apply();
     }
 
     /// <summary>Standardised inference variables (B, D) from an adapted batch.</summary>
     internal Tensor Variables(SimulationBatch adapted, bool updateStatistics) =>
-        ConditionEncoder.StandardizedVariables(nameof(ContinuousApproximator), adapted, InferenceNetwork.Dimension, VariableStandardizer, updateStatistics);
+        ConditionEncoder.StandardizedVariables(nameof(ContinuousApproximator), adapted, InferenceNetwork.Dimension,
+            VariableStandardizer, updateStatistics);
 
     /// <summary>The inference network's conditions (B, S + C): summaries then standardised direct conditions.</summary>
-    internal Tensor? Conditions(SimulationBatch adapted, bool updateStatistics) => Encoder?.Encode(adapted, updateStatistics);
+    internal Tensor? Conditions(SimulationBatch adapted, bool updateStatistics) =>
+        Encoder?.Encode(adapted, updateStatistics);
 
     private static Tensor ToTensor(SimulationBatch batch, string key, int[] expected) =>
         ConditionEncoder.ToTensor(nameof(ContinuousApproximator), batch, key, expected);
@@ -167,7 +180,8 @@ public sealed class ContinuousApproximator : Approximator
     public SimulationBatch Sample(SimulationBatch data, int numSamples, ulong seed)
     {
         ArgumentNullException.ThrowIfNull(data);
-        if (numSamples <= 0) throw new ArgumentOutOfRangeException(nameof(numSamples), numSamples, "numSamples must be positive.");
+        if (numSamples <= 0)
+            throw new ArgumentOutOfRangeException(nameof(numSamples), numSamples, "numSamples must be positive.");
         var draws = SampleStandardized(data, numSamples, seed, out int b);
         int d = InferenceNetwork.Dimension;
         VariableStandardizer?.Destandardize(draws);
@@ -187,7 +201,8 @@ public sealed class ContinuousApproximator : Approximator
         Tensor? conditions;
         using (Tape.NoGrad()) conditions = Conditions(adapted, updateStatistics: false);
         if (conditions is null && b > 1)
-            throw new ArgumentException($"ContinuousApproximator: an unconditional network samples one set; pass a batch of size 1, not {b}.", nameof(data));
+            throw new ArgumentException($"ContinuousApproximator: an unconditional network samples one set; pass a " +
+                $"batch of size 1, not {b}.", nameof(data));
         // Datasets are processed in chunks so that chunk * numSamples rows stay under the memory bound.
         int perChunk = Math.Max(1, Options.SampleChunkRows / numSamples);
         for (int start = 0; start < b; start += perChunk)
@@ -220,7 +235,8 @@ public sealed class ContinuousApproximator : Approximator
         }
         float standardization = VariableStandardizer?.LogDetJacobian() ?? 0f;
         result.LogDetJacobian.TryGetValue(Keys.InferenceVariables, out var adapterLogDet);
-        for (int i = 0; i < logq.Length; i++) logq[i] += standardization + (adapterLogDet is null ? 0f : adapterLogDet[i]);
+        for (int i = 0; i < logq.Length; i++)
+            logq[i] += standardization + (adapterLogDet is null ? 0f : adapterLogDet[i]);
         return logq;
     }
 
@@ -228,10 +244,12 @@ public sealed class ContinuousApproximator : Approximator
     public float[] Summaries(SimulationBatch data)
     {
         ArgumentNullException.ThrowIfNull(data);
-        if (SummaryNetwork is null) throw new InvalidOperationException("ContinuousApproximator: there is no summary network.");
+        if (SummaryNetwork is null)
+            throw new InvalidOperationException("ContinuousApproximator: there is no summary network.");
         using var evaluation = Evaluate();
         using var noGrad = Tape.NoGrad();
-        return Encoder!.Encode(Adapter.Forward(data, strict: false), false).Slice(1, 0, SummaryNetwork.SummaryDim).ToArray();
+        return Encoder!.Encode(Adapter.Forward(data, strict: false), false)
+            .Slice(1, 0, SummaryNetwork.SummaryDim).ToArray();
     }
 
     /// <summary>Posterior mean, median, sd and 5/50/95% quantiles per data set and parameter key, from draws.</summary>
@@ -260,16 +278,19 @@ public sealed class ContinuousApproximator : Approximator
     {
         ArgumentNullException.ThrowIfNull(data);
         if (Encoder is null)
-            throw new InvalidOperationException("ContinuousApproximator: an unconditional network has no summary space (no summary network and no inference conditions), so there is nothing to compare data by.");
+            throw new InvalidOperationException("ContinuousApproximator: an unconditional network has no summary " +
+                "space (no summary network and no inference conditions), so there is nothing to compare data by.");
         int width = SummarySpaceDim;
         using var evaluation = Evaluate();
         var adapted = Adapter.Forward(data, strict: false);
         int b = adapted.BatchSize;
         var result = new float[b * width];
-        int setSize = SummaryNetwork is not null && adapted.Contains(Keys.SummaryVariables) && adapted.Shape(Keys.SummaryVariables).Length > 1
+        int setSize = SummaryNetwork is not null && adapted.Contains(Keys.SummaryVariables)
+            && adapted.Shape(Keys.SummaryVariables).Length > 1
             ? adapted.Shape(Keys.SummaryVariables)[1] : 1;
         // Chunks bound the summary network's activations (chunk * N set elements), as sampling does.
-        int perChunk = SummaryNetwork is null ? Math.Max(1, b) : Math.Max(1, Options.SampleChunkRows / Math.Max(1, setSize));
+        int perChunk =
+            SummaryNetwork is null ? Math.Max(1, b) : Math.Max(1, Options.SampleChunkRows / Math.Max(1, setSize));
         using var noGrad = Tape.NoGrad();
         for (int start = 0; start < b; start += perChunk)
         {
@@ -297,12 +318,14 @@ public sealed class ContinuousApproximator : Approximator
     /// <param name="summaries">(count, dim) row-major, finite.</param>
     /// <param name="count">M, at least 2.</param>
     /// <param name="dim">Must equal <see cref="SummarySpaceDim"/>.</param>
-    /// <exception cref="ArgumentException">A dimension other than D_s, a size mismatch or a non-finite value.</exception>
+    /// <exception cref="ArgumentException">A dimension other than D_s, a size mismatch or a
+    /// non-finite value.</exception>
     public void SetMisspecificationReference(float[] summaries, int count, int dim)
     {
         ArgumentNullException.ThrowIfNull(summaries);
         if (dim != SummarySpaceDim)
-            throw new ArgumentException($"ContinuousApproximator: the reference has dim {dim}; this approximator's summary space has {SummarySpaceDim} features.", nameof(dim));
+            throw new ArgumentException($"ContinuousApproximator: the reference has dim {dim}; this approximator's " +
+                $"summary space has {SummarySpaceDim} features.", nameof(dim));
         MisspecificationReference = new MisspecificationReference(summaries, count, dim);
     }
 
@@ -317,7 +340,9 @@ public sealed class ContinuousApproximator : Approximator
         return MisspecificationReference!;
     }
 
-    /// <summary>Forgets the misspecification reference (for example before further training changes the networks).</summary>
+    /// <summary>
+    /// Forgets the misspecification reference (for example before further training changes the networks).
+    /// </summary>
     public void ClearMisspecificationReference() => MisspecificationReference = null;
 
     /// <summary>
@@ -329,12 +354,16 @@ public sealed class ContinuousApproximator : Approximator
     public MmdTestResult TestMisspecification(SimulationBatch observations, int bootstrap = 500, ulong seed = 0)
     {
         var reference = MisspecificationReference ?? throw new InvalidOperationException(
-            "ContinuousApproximator: no misspecification reference is stored; compute one with BasicWorkflow.ComputeMisspecificationReference or SetMisspecificationReference.");
+            "ContinuousApproximator: no misspecification reference is stored; compute one with " +
+            "BasicWorkflow.ComputeMisspecificationReference or SetMisspecificationReference.");
         var observed = SummarySpace(observations, out int dim);
         for (int i = 0; i < observed.Length; i++)
             if (!float.IsFinite(observed[i]))
-                throw new ArgumentException($"ContinuousApproximator: observed data set {i / dim} has summary {observed[i]} in feature {i % dim}; check the observations for NaN or infinite values.", nameof(observations));
-        return Misspecification.Test(observed, observed.Length / dim, reference.Summaries, reference.Count, dim, bootstrap, seed);
+                throw new ArgumentException(
+                    $"ContinuousApproximator: observed data set {i / dim} has summary {observed[i]} in feature " +
+                    $"{i % dim}; check the observations for NaN or infinite values.", nameof(observations));
+        return Misspecification.Test(observed, observed.Length / dim, reference.Summaries,
+            reference.Count, dim, bootstrap, seed);
     }
 
     /// <summary>
@@ -354,8 +383,10 @@ public sealed class ContinuousApproximator : Approximator
     {
         ArgumentNullException.ThrowIfNull(observations);
         if (!(alpha > 0 && alpha < 1))
-            throw new ArgumentOutOfRangeException(nameof(alpha), alpha, $"ContinuousApproximator: alpha is {alpha}; it must lie in (0, 1).");
-        MmdTestResult? test = MisspecificationReference is null ? null : TestMisspecification(observations, bootstrap, seed);
+            throw new ArgumentOutOfRangeException(nameof(alpha), alpha,
+                $"ContinuousApproximator: alpha is {alpha}; it must lie in (0, 1).");
+        MmdTestResult? test = MisspecificationReference is null
+            ? null : TestMisspecification(observations, bootstrap, seed);
         return new MisspecificationCheckedSamples(Sample(observations, numSamples, seed), test, alpha);
     }
 }

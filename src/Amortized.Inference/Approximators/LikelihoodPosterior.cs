@@ -33,8 +33,10 @@ public sealed class LikelihoodPosterior
     /// <param name="parameterDim">P.</param>
     /// <param name="parameterKey">Batch key of the parameters.</param>
     /// <param name="dataKey">Batch key of the data.</param>
-    /// <param name="priorSampler">Draws theta (P) from the prior, to start chains; optional with an initial point.</param>
-    public LikelihoodPosterior(ContinuousApproximator likelihood, Func<ReadOnlySpan<float>, double> logPrior, int parameterDim,
+    /// <param name="priorSampler">Draws theta (P) from the prior, to start chains; optional with an
+    /// initial point.</param>
+    public LikelihoodPosterior(ContinuousApproximator likelihood,
+        Func<ReadOnlySpan<float>, double> logPrior, int parameterDim,
         string parameterKey = "theta", string dataKey = "x", Action<Rng, Span<float>>? priorSampler = null)
         : this(logPrior, parameterDim, priorSampler, parameterKey, dataKey)
     {
@@ -47,7 +49,8 @@ public sealed class LikelihoodPosterior
     /// likelihood's adapter maps <paramref name="dataKey"/> to the inference variables.
     /// </summary>
     public LikelihoodPosterior(ContinuousApproximator likelihood, IPrior prior, string dataKey = "x")
-        : this(likelihood, RequirePrior(prior).LogPrior, prior.ParameterDim, prior.ParameterKey, dataKey, prior.SamplePrior)
+        : this(likelihood, RequirePrior(prior).LogPrior, prior.ParameterDim,
+            prior.ParameterKey, dataKey, prior.SamplePrior)
     {
     }
 
@@ -57,7 +60,8 @@ public sealed class LikelihoodPosterior
     /// <param name="logLikelihood">(theta (n, P), x_obs (X), log L (n)): writes log L(x_obs | theta) per row.</param>
     /// <param name="logPrior">log p(theta) of one parameter vector (P); negative infinity outside the support.</param>
     /// <param name="parameterDim">P.</param>
-    /// <param name="priorSampler">Draws theta (P) from the prior, to start chains; optional with an initial point.</param>
+    /// <param name="priorSampler">Draws theta (P) from the prior, to start chains; optional with an
+    /// initial point.</param>
     public LikelihoodPosterior(Action<ReadOnlySpan<float>, ReadOnlySpan<float>, Span<double>> logLikelihood,
         Func<ReadOnlySpan<float>, double> logPrior, int parameterDim, Action<Rng, Span<float>>? priorSampler = null)
         : this(logPrior, parameterDim, priorSampler, "theta", "x")
@@ -66,7 +70,8 @@ public sealed class LikelihoodPosterior
         _logLikelihood = logLikelihood;
     }
 
-    private LikelihoodPosterior(Func<ReadOnlySpan<float>, double> logPrior, int parameterDim, Action<Rng, Span<float>>? priorSampler,
+    private LikelihoodPosterior(Func<ReadOnlySpan<float>, double> logPrior, int parameterDim,
+        Action<Rng, Span<float>>? priorSampler,
         string parameterKey, string dataKey)
     {
         ArgumentNullException.ThrowIfNull(logPrior);
@@ -89,7 +94,9 @@ public sealed class LikelihoodPosterior
     /// <summary>Batch key of the data.</summary>
     public string DataKey { get; }
 
-    /// <summary>Samples p(theta | x_obs) for one observation x_obs (X), stored under <see cref="DataKey"/> as (1, X).</summary>
+    /// <summary>
+    /// Samples p(theta | x_obs) for one observation x_obs (X), stored under <see cref="DataKey"/> as (1, X).
+    /// </summary>
     public McmcSamples Sample(ReadOnlySpan<float> observation, LikelihoodPosteriorOptions? options = null)
     {
         if (_logLikelihood is not null) return Run(LogLikelihoodOf(observation.ToArray()), options ?? new());
@@ -105,9 +112,11 @@ public sealed class LikelihoodPosterior
     {
         ArgumentNullException.ThrowIfNull(observation);
         if (observation.BatchSize != 1)
-            throw new ArgumentException($"LikelihoodPosterior: the observation has {observation.BatchSize} rows; expected 1.", nameof(observation));
+            throw new ArgumentException($"LikelihoodPosterior: the observation has {observation.BatchSize} rows; " +
+                "expected 1.", nameof(observation));
         if (!observation.Contains(DataKey))
-            throw new ArgumentException($"LikelihoodPosterior: the observation lacks '{DataKey}'; it has {string.Join(", ", observation.Keys)}.", nameof(observation));
+            throw new ArgumentException($"LikelihoodPosterior: the observation lacks '{DataKey}'; it has " +
+                $"{string.Join(", ", observation.Keys)}.", nameof(observation));
         return _logLikelihood is not null
             ? Run(LogLikelihoodOf(observation.Row(DataKey, 0).ToArray()), options ?? new())
             : Run(LogLikelihoodOf(observation), options ?? new());
@@ -163,7 +172,8 @@ public sealed class LikelihoodPosterior
             {
                 // The second half of the warm-up so far, pooled over chains: late enough to have forgotten the start.
                 int from = (t + 1) / 2;
-                AdaptWidths(widths, history.AsSpan(from * c * p, (t + 1 - from) * c * p), (t + 1 - from) * c, factor, fallback: double.NaN);
+                AdaptWidths(widths, history.AsSpan(from * c * p, (t + 1 - from) * c * p), (t + 1 - from) * c,
+                    factor, fallback: double.NaN);
             }
         }
         if (!slice) for (int j = 0; j < p; j++) widths[j] *= Math.Exp(logScale);
@@ -183,23 +193,28 @@ public sealed class LikelihoodPosterior
             chains.Evaluations, chains.Calls, widths);
     }
 
-    /// <summary>Starts every chain at the given point, or at prior draws redrawn until the posterior is positive.</summary>
+    /// <summary>
+    /// Starts every chain at the given point, or at prior draws redrawn until the posterior is positive.
+    /// </summary>
     private void Initialize(McmcChains chains, LikelihoodPosteriorOptions options)
     {
         int c = chains.Chains, p = ParameterDim;
         if (options.InitialPoint is { } start)
         {
             if (start.Length != p)
-                throw new ArgumentException($"LikelihoodPosterior: the initial point has length {start.Length}; expected P = {p}.", nameof(options));
+                throw new ArgumentException($"LikelihoodPosterior: the initial point has length {start.Length}; " +
+                    $"expected P = {p}.", nameof(options));
             for (int i = 0; i < c; i++) start.CopyTo(chains.Point(i));
             var values = chains.Evaluate(c);
             if (!(values[0] > double.NegativeInfinity))
-                throw new ArgumentException("LikelihoodPosterior: the initial point has zero posterior density (log prior + log likelihood is -inf or NaN).", nameof(options));
+                throw new ArgumentException("LikelihoodPosterior: the initial point has zero posterior density (log " +
+                    "prior + log likelihood is -inf or NaN).", nameof(options));
             for (int i = 0; i < c; i++) Accept(chains, i, i, values[i]);
             return;
         }
         if (_priorSampler is null)
-            throw new InvalidOperationException("LikelihoodPosterior: no prior sampler was given, so set LikelihoodPosteriorOptions.InitialPoint.");
+            throw new InvalidOperationException(
+                "LikelihoodPosterior: no prior sampler was given, so set LikelihoodPosteriorOptions.InitialPoint.");
         var pending = new List<int>();
         for (int i = 0; i < c; i++) pending.Add(i);
         for (int attempt = 0; attempt < 100 && pending.Count > 0; attempt++)
@@ -215,7 +230,8 @@ public sealed class LikelihoodPosterior
             pending = still;
         }
         if (pending.Count > 0)
-            throw new InvalidOperationException($"LikelihoodPosterior: {pending.Count} chains found no prior draw with positive posterior density in 100 tries.");
+            throw new InvalidOperationException($"LikelihoodPosterior: {pending.Count} chains found no prior draw " +
+                "with positive posterior density in 100 tries.");
     }
 
     private static void Accept(McmcChains chains, int chain, int row, double logDensity)
@@ -224,8 +240,11 @@ public sealed class LikelihoodPosterior
         chains.LogDensity[chain] = logDensity;
     }
 
-    /// <summary>widths[j] = factor * sd of column j of <paramref name="states"/> (rows, P); degenerate columns keep theirs.</summary>
-    private static void AdaptWidths(double[] widths, ReadOnlySpan<float> states, int rows, double factor, double fallback)
+    /// <summary>
+    /// widths[j] = factor * sd of column j of <paramref name="states"/> (rows, P); degenerate columns keep theirs.
+    /// </summary>
+    private static void AdaptWidths(double[] widths, ReadOnlySpan<float> states, int rows,
+        double factor, double fallback)
     {
         int p = widths.Length;
         for (int j = 0; j < p; j++)
@@ -242,16 +261,22 @@ public sealed class LikelihoodPosterior
 
     private void Validate(LikelihoodPosteriorOptions options)
     {
-        if (options.NumChains <= 0 || options.NumSamples <= 0 || options.WarmupSteps < 0 || options.Thin <= 0 || options.MaxSteppingOut <= 0)
+        if (options.NumChains <= 0 || options.NumSamples <= 0 || options.WarmupSteps < 0 || options.Thin <= 0
+            || options.MaxSteppingOut <= 0)
             throw new ArgumentOutOfRangeException(nameof(options),
-                $"LikelihoodPosterior: chains ({options.NumChains}), samples ({options.NumSamples}), thinning ({options.Thin}) and " +
-                $"stepping-out limit ({options.MaxSteppingOut}) must be positive and warm-up ({options.WarmupSteps}) non-negative.");
+                $"LikelihoodPosterior: chains ({options.NumChains}), samples ({options.NumSamples}), " +
+                $"thinning ({options.Thin}) and " +
+                $"stepping-out limit ({options.MaxSteppingOut}) must be positive and warm-up " +
+                $"({options.WarmupSteps}) non-negative.");
         if (options.InitialWidth is { } w && !(w > 0 && double.IsFinite(w)))
-            throw new ArgumentOutOfRangeException(nameof(options), $"LikelihoodPosterior: the initial width is {w}; it must be positive and finite.");
+            throw new ArgumentOutOfRangeException(nameof(options),
+                $"LikelihoodPosterior: the initial width is {w}; it must be positive and finite.");
         if (!(options.TargetAcceptance > 0 && options.TargetAcceptance < 1))
-            throw new ArgumentOutOfRangeException(nameof(options), $"LikelihoodPosterior: the target acceptance is {options.TargetAcceptance}; it must lie in (0, 1).");
+            throw new ArgumentOutOfRangeException(nameof(options),
+                $"LikelihoodPosterior: the target acceptance is {options.TargetAcceptance}; it must lie in (0, 1).");
         if (_priorSampler is null && options.InitialPoint is null)
-            throw new InvalidOperationException("LikelihoodPosterior: no prior sampler was given, so set LikelihoodPosteriorOptions.InitialPoint.");
+            throw new InvalidOperationException(
+                "LikelihoodPosterior: no prior sampler was given, so set LikelihoodPosteriorOptions.InitialPoint.");
     }
 
     private static IPrior RequirePrior(IPrior prior)

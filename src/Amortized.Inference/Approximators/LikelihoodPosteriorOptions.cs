@@ -1,6 +1,8 @@
 namespace Amortized.Inference.Approximators;
 
-/// <summary>Options of <see cref="LikelihoodPosterior.Sample(ReadOnlySpan{float}, LikelihoodPosteriorOptions?)"/>.</summary>
+/// <summary>
+/// Options of <see cref="LikelihoodPosterior.Sample(ReadOnlySpan{float}, LikelihoodPosteriorOptions?)"/>.
+/// </summary>
 public sealed record LikelihoodPosteriorOptions
 {
     /// <summary>The kernel; slice sampling by default.</summary>

@@ -187,7 +187,9 @@ internal sealed class McmcChains
         return moved;   // a chain still active after MaxShrinks keeps its point, which is always valid
     }
 
-    /// <summary>Row n of the gathered points: chain c's state with coordinate j set to <paramref name="value"/>.</summary>
+    /// <summary>
+    /// Row n of the gathered points: chain c's state with coordinate j set to <paramref name="value"/>.
+    /// </summary>
     private void Gather(int n, int c, int j, double value, int owner)
     {
         var row = _points.AsSpan(n * Dim, Dim);

@@ -44,7 +44,9 @@ public sealed class McmcSamples
     /// </summary>
     public double AcceptanceRate { get; }
 
-    /// <summary>Rows (one chain, one point) of log-likelihood evaluated, warm-up included; out-of-prior points cost none.</summary>
+    /// <summary>
+    /// Rows (one chain, one point) of log-likelihood evaluated, warm-up included; out-of-prior points cost none.
+    /// </summary>
     public long LikelihoodEvaluations { get; }
 
     /// <summary>Batched log-likelihood calls, warm-up included.</summary>
@@ -53,7 +55,9 @@ public sealed class McmcSamples
     /// <summary>Final slice width or proposal standard deviation per parameter (P).</summary>
     public double[] Widths { get; }
 
-    /// <summary>Split R-hat per parameter (P) across chains (Gelman et al., BDA3 §11.4); NaN with fewer than 4 draws per chain.</summary>
+    /// <summary>
+    /// Split R-hat per parameter (P) across chains (Gelman et al., BDA3 §11.4); NaN with fewer than 4 draws per chain.
+    /// </summary>
     public double[] RHat { get; }
 
     /// <summary>Chain <paramref name="chain"/>'s <paramref name="index"/>-th kept draw (P).</summary>
@@ -96,7 +100,8 @@ public sealed class McmcSamples
     /// The draws as one data set's posterior, key <paramref name="key"/> with shape (1, S * C, P), the layout of
     /// <see cref="ContinuousApproximator.Sample"/>, so <see cref="PosteriorEstimates.FromDraws"/> applies.
     /// </summary>
-    public SimulationBatch ToBatch(string key) => new SimulationBatch(1).Set(key, (float[])Draws.Clone(), 1, Count, ParameterDim);
+    public SimulationBatch ToBatch(string key) =>
+        new SimulationBatch(1).Set(key, (float[])Draws.Clone(), 1, Count, ParameterDim);
 
     /// <summary>
     /// Split R-hat of step-major draws (S * C, P): each chain is cut into halves of floor(S / 2) draws (the middle
@@ -106,7 +111,8 @@ public sealed class McmcSamples
     public static double[] SplitRHat(ReadOnlySpan<float> draws, int numChains, int drawsPerChain, int parameterDim)
     {
         if (draws.Length != numChains * drawsPerChain * parameterDim)
-            throw new ArgumentException($"SplitRHat: draws have {draws.Length} values; expected C * S * P = {numChains} * {drawsPerChain} * {parameterDim}.", nameof(draws));
+            throw new ArgumentException($"SplitRHat: draws have {draws.Length} values; expected C * S * P = " +
+                $"{numChains} * {drawsPerChain} * {parameterDim}.", nameof(draws));
         var rhat = new double[parameterDim];
         int n = drawsPerChain / 2, m = 2 * numChains;
         if (n < 2)

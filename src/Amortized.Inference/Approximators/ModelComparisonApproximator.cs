@@ -14,7 +14,9 @@ namespace Amortized.Inference.Approximators;
 /// p(model | x) (BayesFlow's ModelComparisonApproximator). Conditions are h(x) (B, S) concatenated with the
 /// standardised direct conditions (B, C).
 /// </summary>
-/// <remarks>Radev et al. (2021), Amortized Bayesian model comparison with evidential deep learning, IEEE TNNLS.</remarks>
+/// <remarks>
+/// Radev et al. (2021), Amortized Bayesian model comparison with evidential deep learning, IEEE TNNLS.
+/// </remarks>
 public sealed class ModelComparisonApproximator : Approximator
 {
     private readonly ConditionEncoder _encoder;
@@ -30,14 +32,18 @@ public sealed class ModelComparisonApproximator : Approximator
     {
         ArgumentNullException.ThrowIfNull(rng);
         options ??= new ModelComparisonApproximatorOptions();
-        if (numModels < 2) throw new ArgumentOutOfRangeException(nameof(numModels), numModels, "ModelComparisonApproximator: expected at least 2 models.");
+        if (numModels < 2) throw new ArgumentOutOfRangeException(nameof(numModels), numModels,
+            "ModelComparisonApproximator: expected at least 2 models.");
         if (options.Classifier.OutputDim != 0)
-            throw new ArgumentException($"ModelComparisonApproximator: the classifier's OutputDim is {options.Classifier.OutputDim}; leave it 0, the K logits are added on top.", nameof(options));
+            throw new ArgumentException($"ModelComparisonApproximator: the classifier's OutputDim is " +
+                $"{options.Classifier.OutputDim}; leave it 0, the K logits are added on top.", nameof(options));
         Options = options;
         ModelCount = numModels;
-        Encoder = _encoder = new ConditionEncoder(nameof(ModelComparisonApproximator), summaryNetwork, conditionDim, options.ConditionsKey,
+        Encoder = _encoder = new ConditionEncoder(nameof(ModelComparisonApproximator), summaryNetwork,
+            conditionDim, options.ConditionsKey,
             options.StandardizeConditions, options.StandardizeSummaryInputs);
-        _classifier = new Mlp(store, "classifier", _encoder.OutputDim, options.Classifier with { OutputDim = numModels }, rng);
+        _classifier =
+            new Mlp(store, "classifier", _encoder.OutputDim, options.Classifier with { OutputDim = numModels }, rng);
     }
 
     /// <summary>The options.</summary>
@@ -54,19 +60,22 @@ public sealed class ModelComparisonApproximator : Approximator
 
     /// <summary>
     /// Cross-entropy -mean_b sum_k m_bk log softmax(logits)_bk against the one-hot model indicator m (B, K) under
-    /// <see cref="ModelComparisonApproximatorOptions.ModelIndicesKey"/> (weighted by <c>sample_weight</c> (B) if present).
+    /// <see cref="ModelComparisonApproximatorOptions.ModelIndicesKey"/> (weighted by <c>sample_weight</c>
+    /// (B) if present).
     /// </summary>
     public override Tensor Loss(SimulationBatch adapted, bool updateStatistics)
     {
         using var device = BackendScope.Use(Store.Backend);
         ArgumentNullException.ThrowIfNull(adapted);
-        var models = ConditionEncoder.ToTensor(nameof(ModelComparisonApproximator), adapted, Options.ModelIndicesKey, [adapted.BatchSize, ModelCount]);
+        var models = ConditionEncoder.ToTensor(nameof(ModelComparisonApproximator), adapted, Options.ModelIndicesKey,
+            [adapted.BatchSize, ModelCount]);
         var logits = Logits(adapted, updateStatistics);
         // log softmax = logits - logsumexp(logits), so the cross-entropy never takes the log of a rounded probability.
         var logProbabilities = logits - logits.LogSumExp(1, keepDims: true);
         var crossEntropy = -(models * logProbabilities).Sum(1);
         if (!adapted.Contains(Keys.SampleWeight)) return crossEntropy.Mean();
-        var weights = ConditionEncoder.ToTensor(nameof(ModelComparisonApproximator), adapted, Keys.SampleWeight, [adapted.BatchSize]);
+        var weights = ConditionEncoder.ToTensor(nameof(ModelComparisonApproximator), adapted,
+            Keys.SampleWeight, [adapted.BatchSize]);
         return (crossEntropy * weights).Sum() / weights.Sum();
     }
 

@@ -17,10 +17,12 @@ public static class ModelComparisonMetrics
     /// Even perfect probabilities score above 0 on a finite B: each bin adds sampling noise of order
     /// sqrt(p (1 - p) / n_bin).
     /// </remarks>
-    public static double[] ExpectedCalibrationError(ReadOnlySpan<float> probabilities, ReadOnlySpan<float> targets, int numModels, int numBins = 10)
+    public static double[] ExpectedCalibrationError(ReadOnlySpan<float> probabilities, ReadOnlySpan<float> targets,
+        int numModels, int numBins = 10)
     {
         int b = CheckShapes(probabilities, targets, numModels);
-        if (numBins <= 0) throw new ArgumentOutOfRangeException(nameof(numBins), numBins, "ExpectedCalibrationError: the number of bins must be positive.");
+        if (numBins <= 0) throw new ArgumentOutOfRangeException(nameof(numBins), numBins,
+            "ExpectedCalibrationError: the number of bins must be positive.");
         var count = new int[numBins];
         var sumProbability = new double[numBins];
         var sumOutcome = new double[numBins];
@@ -46,13 +48,16 @@ public static class ModelComparisonMetrics
         return result;
     }
 
-    /// <summary>Counts (K, K): entry [true, predicted] is the number of rows of that true and predicted model.</summary>
+    /// <summary>
+    /// Counts (K, K): entry [true, predicted] is the number of rows of that true and predicted model.
+    /// </summary>
     public static int[,] ConfusionMatrix(ReadOnlySpan<float> probabilities, ReadOnlySpan<float> targets, int numModels)
     {
         int b = CheckShapes(probabilities, targets, numModels);
         var matrix = new int[numModels, numModels];
         for (int i = 0; i < b; i++)
-            matrix[ArgMax(targets.Slice(i * numModels, numModels)), ArgMax(probabilities.Slice(i * numModels, numModels))]++;
+            matrix[ArgMax(targets.Slice(i * numModels, numModels)),
+                ArgMax(probabilities.Slice(i * numModels, numModels))]++;
         return matrix;
     }
 
@@ -62,16 +67,19 @@ public static class ModelComparisonMetrics
         int b = CheckShapes(probabilities, targets, numModels);
         int correct = 0;
         for (int i = 0; i < b; i++)
-            if (ArgMax(targets.Slice(i * numModels, numModels)) == ArgMax(probabilities.Slice(i * numModels, numModels))) correct++;
+            if (ArgMax(targets.Slice(i * numModels, numModels)) == ArgMax(
+                probabilities.Slice(i * numModels, numModels))) correct++;
         return b == 0 ? double.NaN : (double)correct / b;
     }
 
     private static int CheckShapes(ReadOnlySpan<float> probabilities, ReadOnlySpan<float> targets, int numModels)
     {
-        if (numModels < 2) throw new ArgumentOutOfRangeException(nameof(numModels), numModels, "ModelComparisonMetrics: expected at least 2 models.");
+        if (numModels < 2) throw new ArgumentOutOfRangeException(nameof(numModels), numModels,
+            "ModelComparisonMetrics: expected at least 2 models.");
         if (probabilities.Length % numModels != 0 || targets.Length != probabilities.Length)
             throw new ArgumentException(
-                $"ModelComparisonMetrics: probabilities have {probabilities.Length} values and targets {targets.Length}; expected two arrays of the same length, a multiple of K = {numModels} (B, K).",
+                $"ModelComparisonMetrics: probabilities have {probabilities.Length} values and targets " +
+                $"{targets.Length}; expected two arrays of the same length, a multiple of K = {numModels} (B, K).",
                 nameof(targets));
         return probabilities.Length / numModels;
     }

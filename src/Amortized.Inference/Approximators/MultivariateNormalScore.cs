@@ -46,7 +46,9 @@ public sealed class MultivariateNormalScore : ScoringRule
         return head.Slice(1, 0, dimension);
     }
 
-    /// <summary>Sigma = (P P^T)^-1 per row, (B, D, D) row-major, from raw head outputs (B, H); computed in double.</summary>
+    /// <summary>
+    /// Sigma = (P P^T)^-1 per row, (B, D, D) row-major, from raw head outputs (B, H); computed in double.
+    /// </summary>
     public float[] Covariance(Tensor head, int dimension)
     {
         CheckHead(head, dimension);

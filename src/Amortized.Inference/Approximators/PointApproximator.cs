@@ -34,20 +34,25 @@ public sealed class PointApproximator : Approximator
         ArgumentNullException.ThrowIfNull(rules);
         ArgumentNullException.ThrowIfNull(rng);
         options ??= new PointApproximatorOptions();
-        if (variableDim <= 0) throw new ArgumentOutOfRangeException(nameof(variableDim), variableDim, "PointApproximator: the number of inference variables must be positive.");
-        if (rules.Count == 0) throw new ArgumentException("PointApproximator: expected at least one scoring rule, got 0.", nameof(rules));
+        if (variableDim <= 0) throw new ArgumentOutOfRangeException(nameof(variableDim), variableDim,
+            "PointApproximator: the number of inference variables must be positive.");
+        if (rules.Count == 0)
+            throw new ArgumentException("PointApproximator: expected at least one scoring rule, got 0.", nameof(rules));
         if (options.Subnet.OutputDim != 0)
-            throw new ArgumentException($"PointApproximator: the subnet's OutputDim is {options.Subnet.OutputDim}; leave it 0, each scoring rule adds its own head.", nameof(options));
+            throw new ArgumentException($"PointApproximator: the subnet's OutputDim is {options.Subnet.OutputDim}; " +
+                "leave it 0, each scoring rule adds its own head.", nameof(options));
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var rule in rules)
         {
             ArgumentNullException.ThrowIfNull(rule, nameof(rules));
-            if (!names.Add(rule.Name)) throw new ArgumentException($"PointApproximator: two scoring rules are named '{rule.Name}'; names must be unique.", nameof(rules));
+            if (!names.Add(rule.Name)) throw new ArgumentException(
+                $"PointApproximator: two scoring rules are named '{rule.Name}'; names must be unique.", nameof(rules));
         }
         Options = options;
         Dimension = variableDim;
         _rules = [.. rules];
-        Encoder = _encoder = new ConditionEncoder(nameof(PointApproximator), summaryNetwork, conditionDim, options.ConditionsKey,
+        Encoder = _encoder = new ConditionEncoder(nameof(PointApproximator), summaryNetwork,
+            conditionDim, options.ConditionsKey,
             options.StandardizeConditions, options.StandardizeSummaryInputs);
         if (options.StandardizeVariables) VariableStandardizer = new RunningStandardizer(variableDim);
         _trunk = new Mlp(store, "point.subnet", _encoder.OutputDim, options.Subnet, rng);
@@ -55,10 +60,12 @@ public sealed class PointApproximator : Approximator
         // With a baseline the heads start at zero, so a fresh model's estimates are the baseline's (after its
         // least-squares fit) rather than the baseline plus a random function of the conditions.
         for (int i = 0; i < _rules.Length; i++)
-            _heads[i] = new Dense(store, $"point.head.{_rules[i].Name}", _trunk.OutFeatures, _rules[i].HeadDim(variableDim), rng,
+            _heads[i] = new Dense(store, $"point.head.{_rules[i].Name}", _trunk.OutFeatures,
+                _rules[i].HeadDim(variableDim), rng,
                 kernelInitializer: options.LinearBaseline ? Initializer.Zeros : Initializer.GlorotUniform);
         if (options.LinearBaseline)
-            _baseline = new Dense(store, "point.baseline", _encoder.OutputDim, variableDim, rng, kernelInitializer: Initializer.Zeros);
+            _baseline = new Dense(store, "point.baseline", _encoder.OutputDim, variableDim, rng,
+                kernelInitializer: Initializer.Zeros);
     }
 
     /// <summary>The options.</summary>
@@ -84,14 +91,16 @@ public sealed class PointApproximator : Approximator
     {
         using var device = BackendScope.Use(Store.Backend);
         ArgumentNullException.ThrowIfNull(adapted);
-        var theta = ConditionEncoder.StandardizedVariables(nameof(PointApproximator), adapted, Dimension, VariableStandardizer, updateStatistics);
+        var theta = ConditionEncoder.StandardizedVariables(nameof(PointApproximator), adapted, Dimension,
+            VariableStandardizer, updateStatistics);
         var conditions = _encoder.Encode(adapted, updateStatistics);
         if (_baseline is not null) theta -= _baseline.Forward(conditions);
         var features = _trunk.Forward(conditions);
         Tensor score = _rules[0].Score(_heads[0].Forward(features), theta);
         for (int i = 1; i < _rules.Length; i++) score += _rules[i].Score(_heads[i].Forward(features), theta);
         if (!adapted.Contains(Keys.SampleWeight)) return score.Mean();
-        var weights = ConditionEncoder.ToTensor(nameof(PointApproximator), adapted, Keys.SampleWeight, [adapted.BatchSize]);
+        var weights =
+            ConditionEncoder.ToTensor(nameof(PointApproximator), adapted, Keys.SampleWeight, [adapted.BatchSize]);
         return (score * weights).Sum() / weights.Sum();
     }
 
@@ -119,7 +128,8 @@ public sealed class PointApproximator : Approximator
             var values = estimate.ToArray();
             int[] shape = estimate.Shape.ToArray();
             VariableStandardizer?.Destandardize(values);
-            float[]? covariance = _rules[i] is MultivariateNormalScore normal ? Destandardize(normal.Covariance(head, Dimension)) : null;
+            float[]? covariance = _rules[i] is MultivariateNormalScore normal
+                ? Destandardize(normal.Covariance(head, Dimension)) : null;
             var variables = new SimulationBatch(b).Set(Keys.InferenceVariables, (float[])values.Clone(), shape);
             result.Add(new ScoringRuleEstimate(_rules[i].Name, Adapter.Inverse(variables), values, shape, covariance));
         }
@@ -139,8 +149,10 @@ public sealed class PointApproximator : Approximator
         ArgumentNullException.ThrowIfNull(adapted);
         if (!HasDataInitialization || adapted.Count == 0) return;
         using var evaluation = Evaluate();
-        var regression = new RidgeRegression(_encoder.OutputDim, Dimension, "PointApproximator linear baseline", "conditions", "variables");
-        _encoder.ForEachInitializationBatch(adapted, Dimension, VariableStandardizer, (theta, conditions, rows) => regression.Add(conditions, theta, rows));
+        var regression = new RidgeRegression(_encoder.OutputDim, Dimension,
+            "PointApproximator linear baseline", "conditions", "variables");
+        _encoder.ForEachInitializationBatch(adapted, Dimension, VariableStandardizer, (theta, conditions, rows) =>
+            regression.Add(conditions, theta, rows));
         var (coefficients, intercept, _) = regression.Solve();
         _baseline!.Kernel.Backend.Upload(Array.ConvertAll(coefficients, v => (float)v), _baseline.Kernel);
         _baseline.Bias!.Backend.Upload(Array.ConvertAll(intercept, v => (float)v), _baseline.Bias);
@@ -162,5 +174,6 @@ public sealed class PointApproximator : Approximator
 
     /// <inheritdoc />
     public override string ToString() =>
-        $"PointApproximator(D = {Dimension}, rules = [{string.Join(", ", Array.ConvertAll(_rules, r => r.Name))}]{(_baseline is null ? "" : ", linear baseline")})\n{_trunk}";
+        $"PointApproximator(D = {Dimension}, rules = [{string.Join(", ", Array.ConvertAll(_rules, r => r.Name))}]" +
+        $"{(_baseline is null ? "" : ", linear baseline")})\n{_trunk}";
 }

@@ -6,7 +6,9 @@ namespace Amortized.Inference.Approximators;
 /// <summary>Options of a <see cref="PointApproximator"/>.</summary>
 public sealed record PointApproximatorOptions
 {
-    /// <summary>The shared trunk from conditions to features; each scoring rule adds a linear head on top. No OutputDim.</summary>
+    /// <summary>
+    /// The shared trunk from conditions to features; each scoring rule adds a linear head on top. No OutputDim.
+    /// </summary>
     public MlpOptions Subnet { get; init; } = new() { Widths = [128, 128] };
 
     /// <summary>Key of the direct conditions in the adapted data.</summary>

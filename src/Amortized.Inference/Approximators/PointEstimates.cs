@@ -1,6 +1,8 @@
 namespace Amortized.Inference.Approximators;
 
-/// <summary>A <see cref="PointApproximator"/>'s estimates for a batch of data sets, one entry per scoring rule.</summary>
+/// <summary>
+/// A <see cref="PointApproximator"/>'s estimates for a batch of data sets, one entry per scoring rule.
+/// </summary>
 public sealed class PointEstimates
 {
     private readonly Dictionary<string, ScoringRuleEstimate> _byRule = new(StringComparer.Ordinal);

@@ -2,8 +2,11 @@ using Amortized.Inference.Simulators;
 
 namespace Amortized.Inference.Approximators;
 
-/// <summary>One parameter key's summaries over posterior draws; each array has the key's shape without the draw axis.</summary>
-public sealed record ParameterEstimate(string Key, int[] Shape, float[] Mean, float[] Median, float[] Std, float[] Q05, float[] Q95);
+/// <summary>
+/// One parameter key's summaries over posterior draws; each array has the key's shape without the draw axis.
+/// </summary>
+public sealed record ParameterEstimate(string Key, int[] Shape, float[] Mean, float[] Median,
+    float[] Std, float[] Q05, float[] Q95);
 
 /// <summary>Posterior point summaries per data set and parameter key (BayesFlow's approximator.estimate).</summary>
 public sealed class PosteriorEstimates
@@ -30,7 +33,8 @@ public sealed class PosteriorEstimates
             for (int i = 2; i < shape.Length; i++) inner *= shape[i];
             var data = draws.Get(key);
             int n = b * inner;
-            float[] mean = new float[n], median = new float[n], std = new float[n], q05 = new float[n], q95 = new float[n];
+            float[] mean = new float[n], median = new float[n], std = new float[n],
+                q05 = new float[n], q95 = new float[n];
             var column = new double[numSamples];
             for (int row = 0; row < b; row++)
             {

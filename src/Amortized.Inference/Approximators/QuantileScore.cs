@@ -17,15 +17,19 @@ public sealed class QuantileScore : ScoringRule
     private readonly float[] _levels;
     private readonly Tensor _tau;   // (1, Q, 1)
 
-    /// <summary>Creates the rule for strictly increasing <paramref name="levels"/> in (0, 1); default 0.1, 0.5, 0.9.</summary>
+    /// <summary>
+    /// Creates the rule for strictly increasing <paramref name="levels"/> in (0, 1); default 0.1, 0.5, 0.9.
+    /// </summary>
     public QuantileScore(IReadOnlyList<float>? levels = null, string name = "quantiles") : base(name)
     {
         _levels = levels is null ? [0.1f, 0.5f, 0.9f] : [.. levels];
-        if (_levels.Length == 0) throw new ArgumentException($"QuantileScore '{name}': expected at least one level, got 0.", nameof(levels));
+        if (_levels.Length == 0)
+            throw new ArgumentException($"QuantileScore '{name}': expected at least one level, got 0.", nameof(levels));
         for (int i = 0; i < _levels.Length; i++)
         {
             if (!(_levels[i] > 0f && _levels[i] < 1f) || (i > 0 && !(_levels[i] > _levels[i - 1])))
-                throw new ArgumentException($"QuantileScore '{name}': levels ({string.Join(", ", _levels)}) must be strictly increasing in (0, 1); level {i} is {_levels[i]}.", nameof(levels));
+                throw new ArgumentException($"QuantileScore '{name}': levels ({string.Join(", ", _levels)}) must be " +
+                    $"strictly increasing in (0, 1); level {i} is {_levels[i]}.", nameof(levels));
         }
         int anchor = 0;
         for (int i = 1; i < _levels.Length; i++)

@@ -19,7 +19,8 @@ public sealed class RunningStandardizer
     /// <summary>Creates the statistics for <paramref name="features"/> features.</summary>
     public RunningStandardizer(int features, double minStd = 1e-6)
     {
-        if (features <= 0) throw new ArgumentOutOfRangeException(nameof(features), features, "Features must be positive.");
+        if (features <= 0)
+            throw new ArgumentOutOfRangeException(nameof(features), features, "Features must be positive.");
         Features = features;
         MinStd = minStd;
         _mean = new double[features];
@@ -56,9 +57,11 @@ public sealed class RunningStandardizer
     {
         int rows = values.Length / Features;
         if (rows * Features != values.Length)
-            throw new ArgumentException($"RunningStandardizer: {values.Length} values are not whole rows of {Features} features.", nameof(values));
+            throw new ArgumentException($"RunningStandardizer: {values.Length} values are not whole rows of " +
+                $"{Features} features.", nameof(values));
         if (!rowMask.IsEmpty && rowMask.Length != rows)
-            throw new ArgumentException($"RunningStandardizer: mask has {rowMask.Length} entries for {rows} rows.", nameof(rowMask));
+            throw new ArgumentException(
+                $"RunningStandardizer: mask has {rowMask.Length} entries for {rows} rows.", nameof(rowMask));
         // Batch statistics first (two passes in double), then one Chan merge into the running state.
         Span<double> batchMean = Features <= 256 ? stackalloc double[Features] : new double[Features];
         Span<double> batchM2 = Features <= 256 ? stackalloc double[Features] : new double[Features];
@@ -97,7 +100,8 @@ public sealed class RunningStandardizer
     public void SetState(double count, ReadOnlySpan<double> mean, ReadOnlySpan<double> m2)
     {
         if (mean.Length != Features || m2.Length != Features)
-            throw new ArgumentException($"RunningStandardizer: state has {mean.Length} means and {m2.Length} M2 values; expected {Features}.");
+            throw new ArgumentException($"RunningStandardizer: state has {mean.Length} means and {m2.Length} M2 " +
+                $"values; expected {Features}.");
         Count = count;
         mean.CopyTo(_mean);
         m2.CopyTo(_m2);
@@ -105,7 +109,8 @@ public sealed class RunningStandardizer
     }
 
     /// <summary>The state (count, means, M2) for checkpoints and model files.</summary>
-    public (double Count, double[] Mean, double[] M2) GetState() => (Count, (double[])_mean.Clone(), (double[])_m2.Clone());
+    public (double Count, double[] Mean, double[] M2) GetState() =>
+        (Count, (double[])_mean.Clone(), (double[])_m2.Clone());
 
     private void Refresh()
     {

@@ -25,7 +25,9 @@ public abstract class ScoringRule
     /// <summary>H: raw head outputs needed for D variables.</summary>
     public abstract int HeadDim(int dimension);
 
-    /// <summary>The score per row (B) of raw head outputs (B, H) against true variables (B, D); differentiable.</summary>
+    /// <summary>
+    /// The score per row (B) of raw head outputs (B, H) against true variables (B, D); differentiable.
+    /// </summary>
     public abstract Tensor Score(Tensor head, Tensor target);
 
     /// <summary>
@@ -39,8 +41,10 @@ public abstract class ScoringRule
     {
         ArgumentNullException.ThrowIfNull(head);
         ArgumentNullException.ThrowIfNull(target);
-        if (target.Rank != 2 || head.Rank != 2 || head.Shape[0] != target.Shape[0] || head.Shape[1] != HeadDim(target.Shape[1]))
-            throw new ArgumentException($"{GetType().Name} '{Name}': head is {head.Shape} and target is {target.Shape}; expected (B, {(target.Rank == 2 ? HeadDim(target.Shape[1]) : "H")}) and (B, D).");
+        if (target.Rank != 2 || head.Rank != 2 || head.Shape[0] != target.Shape[0]
+            || head.Shape[1] != HeadDim(target.Shape[1]))
+            throw new ArgumentException($"{GetType().Name} '{Name}': head is {head.Shape} and target is " +
+                $"{target.Shape}; expected (B, {(target.Rank == 2 ? HeadDim(target.Shape[1]) : "H")}) and (B, D).");
     }
 
     /// <summary>Throws unless <paramref name="head"/> is (B, H) for D = <paramref name="dimension"/>.</summary>
@@ -48,6 +52,7 @@ public abstract class ScoringRule
     {
         ArgumentNullException.ThrowIfNull(head);
         if (head.Rank != 2 || head.Shape[1] != HeadDim(dimension))
-            throw new ArgumentException($"{GetType().Name} '{Name}': head is {head.Shape}; expected (B, {HeadDim(dimension)}) for {dimension} variables.", nameof(head));
+            throw new ArgumentException($"{GetType().Name} '{Name}': head is {head.Shape}; expected (B, " +
+                $"{HeadDim(dimension)}) for {dimension} variables.", nameof(head));
     }
 }

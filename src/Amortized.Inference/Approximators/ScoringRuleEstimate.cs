@@ -13,4 +13,5 @@ namespace Amortized.Inference.Approximators;
 /// Medians and quantiles stay medians and quantiles through any increasing adapter transform; a mean or
 /// covariance is exact in the original space only when the adapter is affine there (e.g. concatenation).
 /// </remarks>
-public sealed record ScoringRuleEstimate(string Rule, SimulationBatch Values, float[] Variables, int[] Shape, float[]? Covariance);
+public sealed record ScoringRuleEstimate(string Rule, SimulationBatch Values, float[] Variables,
+    int[] Shape, float[]? Covariance);

@@ -77,14 +77,18 @@ public static class C2st
         for (int i = 0; i < order.Length; i++) fold[order[i]] = i % folds;
     }
 
-    /// <summary>Trains a fresh classifier on the rows <paramref name="train"/>; label 1 for rows at or after countA (set B).</summary>
+    /// <summary>
+    /// Trains a fresh classifier on the rows <paramref name="train"/>; label 1 for rows at or after countA (set B).
+    /// </summary>
     private static Mlp Train(float[] x, int dim, int countA, List<int> train, C2stOptions options, Rng rng)
     {
         var store = new ParameterStore();
-        var net = new Mlp(store, "c2st", dim, new MlpOptions { Widths = options.HiddenWidths, Activation = options.Activation, OutputDim = 1 }, rng);
+        var net = new Mlp(store, "c2st", dim,
+            new MlpOptions { Widths = options.HiddenWidths, Activation = options.Activation, OutputDim = 1 }, rng);
         var adam = new Adam(store, new AdamOptions
         {
-            LearningRate = LearningRateSchedule.WarmupCosine(options.LearningRate, Math.Max(1, options.Steps / 10), options.Steps, options.LearningRate / 20),
+            LearningRate = LearningRateSchedule.WarmupCosine(options.LearningRate, Math.Max(1, options.Steps / 10),
+                options.Steps, options.LearningRate / 20),
         });
         int trainB = 0;
         foreach (int i in train) if (i >= countA) trainB++;
@@ -116,7 +120,8 @@ public static class C2st
             using (workspace.Activate())
             using (tape.Record())
             {
-                // Binary cross-entropy with logits l: softplus(l) - y l = -[y log sigmoid(l) + (1 - y) log(1 - sigmoid(l))].
+                // Binary cross-entropy with logits l: softplus(l) - y l = -[y log sigmoid(l) + (1 - y)
+                // log(1 - sigmoid(l))].
                 Tensor logits = net.Forward(xb);
                 Tensor loss = ((logits.Softplus() - yb * logits) * wb).Mean();
                 tape.Backward(loss);
@@ -134,17 +139,24 @@ public static class C2st
             return net.Forward(Tensor.Wrap(inputs, 0, new Shape(rows.Count, dim))).ToArray();
     }
 
-    private static void Validate(ReadOnlySpan<float> a, int countA, ReadOnlySpan<float> b, int countB, int dim, C2stOptions options)
+    private static void Validate(ReadOnlySpan<float> a, int countA, ReadOnlySpan<float> b,
+        int countB, int dim, C2stOptions options)
     {
         if (dim < 1) throw new ArgumentOutOfRangeException(nameof(dim), dim, "C2st: expected dim >= 1.");
-        if (options.Folds < 2) throw new ArgumentException($"C2st: Folds is {options.Folds}; expected at least 2.", nameof(options));
+        if (options.Folds < 2)
+            throw new ArgumentException($"C2st: Folds is {options.Folds}; expected at least 2.", nameof(options));
         if (options.Steps < 1 || options.BatchSize < 1)
-            throw new ArgumentException($"C2st: Steps {options.Steps} and BatchSize {options.BatchSize} must be positive.", nameof(options));
-        if (countA < options.Folds) throw new ArgumentOutOfRangeException(nameof(countA), countA, $"C2st: set A needs at least {options.Folds} rows (one per fold).");
-        if (countB < options.Folds) throw new ArgumentOutOfRangeException(nameof(countB), countB, $"C2st: set B needs at least {options.Folds} rows (one per fold).");
+            throw new ArgumentException($"C2st: Steps {options.Steps} and BatchSize {options.BatchSize} must be " +
+                "positive.", nameof(options));
+        if (countA < options.Folds) throw new ArgumentOutOfRangeException(nameof(countA), countA,
+            $"C2st: set A needs at least {options.Folds} rows (one per fold).");
+        if (countB < options.Folds) throw new ArgumentOutOfRangeException(nameof(countB), countB,
+            $"C2st: set B needs at least {options.Folds} rows (one per fold).");
         if (a.Length != (long)countA * dim)
-            throw new ArgumentException($"C2st: a has {a.Length} values; expected (countA, dim) = ({countA}, {dim}) = {(long)countA * dim}.", nameof(a));
+            throw new ArgumentException($"C2st: a has {a.Length} values; expected (countA, dim) = ({countA}, {dim}) " +
+                $"= {(long)countA * dim}.", nameof(a));
         if (b.Length != (long)countB * dim)
-            throw new ArgumentException($"C2st: b has {b.Length} values; expected (countB, dim) = ({countB}, {dim}) = {(long)countB * dim}.", nameof(b));
+            throw new ArgumentException($"C2st: b has {b.Length} values; expected (countB, dim) = ({countB}, {dim}) " +
+                $"= {(long)countB * dim}.", nameof(b));
     }
 }

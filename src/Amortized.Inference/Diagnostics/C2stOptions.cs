@@ -2,7 +2,9 @@ using Amortized.Kernels.Cpu;
 
 namespace Amortized.Inference.Diagnostics;
 
-/// <summary>Options of <see cref="C2st"/>: a small MLP classifier, sized so a test with a few thousand points takes seconds.</summary>
+/// <summary>
+/// Options of <see cref="C2st"/>: a small MLP classifier, sized so a test with a few thousand points takes seconds.
+/// </summary>
 public sealed record C2stOptions
 {
     /// <summary>Hidden layer widths.</summary>

@@ -11,7 +11,10 @@ namespace Amortized.Inference.Diagnostics;
 /// <param name="Parameters">D.</param>
 public sealed record CoverageResult(double[] Levels, double[] Coverage, int Datasets, int Parameters)
 {
-    /// <summary>Coverage of level <paramref name="level"/> (index into <see cref="Levels"/>) for parameter <paramref name="parameter"/>.</summary>
+    /// <summary>
+    /// Coverage of level <paramref name="level"/> (index into <see cref="Levels"/>) for parameter
+    /// <paramref name="parameter"/>.
+    /// </summary>
     public double At(int level, int parameter) => Coverage[level * Parameters + parameter];
 
     /// <summary>Binomial standard error of each level's coverage under calibration, sqrt(l (1 - l) / N) (L).</summary>

@@ -28,12 +28,15 @@ internal static class DiagnosticsJson
             for (int i = 0; i < n; i++) mean += report.ZScores[i * p + d];
             mean /= n;
             for (int i = 0; i < n; i++) { double e = report.ZScores[i * p + d] - mean; sq += e * e; }
-            parameters[d] = new ParameterSummaryJson(report.Names[d], report.WithinBand[d], report.MaxEcdfDeviation[d], report.LogGamma[d],
-                report.CalibrationError[d], mean, n > 1 ? Math.Sqrt(sq / (n - 1)) : double.NaN, report.MedianContraction[d],
+            parameters[d] = new ParameterSummaryJson(report.Names[d], report.WithinBand[d],
+                report.MaxEcdfDeviation[d], report.LogGamma[d],
+                report.CalibrationError[d], mean, n > 1 ? Math.Sqrt(sq / (n - 1)) : double.NaN,
+                report.MedianContraction[d],
                 report.Recovery.Correlation[d], report.Nrmse[d], report.PriorSd[d]);
         }
         var tarp = new TarpSummaryJson(report.Tarp.Atc, report.Tarp.KsDistance, report.Tarp.KsPValue);
-        return new DiagnosticsJsonDocument(n, report.Draws, p, report.Options.Confidence, report.Calibrated, parameters, tarp, report.Rows);
+        return new DiagnosticsJsonDocument(n, report.Draws, p, report.Options.Confidence, report.Calibrated,
+            parameters, tarp, report.Rows);
     }
 }
 

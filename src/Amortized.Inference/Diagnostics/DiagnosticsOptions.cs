@@ -13,7 +13,9 @@ public sealed record DiagnosticsOptions
     /// <summary>Uniform samples simulated for the band's gamma and for the log-gamma null distribution.</summary>
     public int Simulations { get; init; } = SimulationBasedCalibration.DefaultSimulations;
 
-    /// <summary>Null quantile of log gamma (BayesFlow: 0.05): log gamma &lt; 0 rejects uniform ranks at this level.</summary>
+    /// <summary>
+    /// Null quantile of log gamma (BayesFlow: 0.05): log gamma &lt; 0 rejects uniform ranks at this level.
+    /// </summary>
     public double LogGammaQuantile { get; init; } = 0.05;
 
     /// <summary>Credible levels of the coverage table and the calibration error (BayesFlow: 20).</summary>
@@ -31,7 +33,9 @@ public sealed record DiagnosticsOptions
     /// <summary>Report contraction as 1 - var / priorVar (BayesFlow) instead of 1 - sd / priorSd.</summary>
     public bool ContractionVarianceRatio { get; init; }
 
-    /// <summary>Smallest median contraction called informative (0: the posterior is at least narrower than the prior).</summary>
+    /// <summary>
+    /// Smallest median contraction called informative (0: the posterior is at least narrower than the prior).
+    /// </summary>
     public double MinContraction { get; init; }
 
     /// <summary>Smallest correlation of posterior medians with truths called good recovery.</summary>

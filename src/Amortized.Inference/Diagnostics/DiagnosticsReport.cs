@@ -17,14 +17,16 @@ public sealed class DiagnosticsReport
     /// <param name="truths">The parameters that generated each data set (N, D).</param>
     /// <param name="priorSd">Prior standard deviation per parameter (D), for contraction and the NRMSE rule.</param>
     /// <param name="options">Levels, thresholds and the seed.</param>
-    public static DiagnosticsReport Compute(PosteriorDraws draws, ReadOnlySpan<float> truths, ReadOnlySpan<double> priorSd,
+    public static DiagnosticsReport Compute(PosteriorDraws draws,
+        ReadOnlySpan<float> truths, ReadOnlySpan<double> priorSd,
         DiagnosticsOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(draws);
         options ??= new DiagnosticsOptions();
         draws.CheckTruths(truths, nameof(Compute));
         PosteriorMetrics.CheckPriorSd(priorSd, draws.Parameters, nameof(Compute));
-        if (draws.Datasets < 2) throw new ArgumentException($"Compute: the draws hold N = {draws.Datasets} data set; calibration needs at least 2.", nameof(draws));
+        if (draws.Datasets < 2) throw new ArgumentException(
+            $"Compute: the draws hold N = {draws.Datasets} data set; calibration needs at least 2.", nameof(draws));
         SimulationBasedCalibration.CheckLevel(options.Confidence, nameof(options), nameof(Compute));
 
         int n = draws.Datasets, p = draws.Parameters;
@@ -33,7 +35,8 @@ public sealed class DiagnosticsReport
         var fractional = new double[ranks.Length];
         for (int i = 0; i < ranks.Length; i++) fractional[i] = (double)ranks[i] / draws.Draws;
         double[] midRanks = SimulationBasedCalibration.MidRanks(ranks, draws.Draws);
-        EcdfBand band = SimulationBasedCalibration.SimultaneousBand(n, options.Confidence, options.BandPoints, options.Simulations, seed);
+        EcdfBand band = SimulationBasedCalibration.SimultaneousBand(n, options.Confidence,
+            options.BandPoints, options.Simulations, seed);
         CoverageResult coverage = PosteriorMetrics.ExpectedCoverage(draws, truths, options.CalibrationLevels);
         double[] contraction = PosteriorMetrics.Contraction(draws, priorSd, options.ContractionVarianceRatio);
         var medianContraction = new double[p];
@@ -53,7 +56,8 @@ public sealed class DiagnosticsReport
             WithinBand = SimulationBasedCalibration.WithinBand(midRanks, p, band),
             MaxEcdfDeviation = SimulationBasedCalibration.MaxEcdfDeviation(midRanks, p, band.Z),
             // Band, log-gamma null and TARP references use seeds seed, seed + 1, seed + 2: three independent streams.
-            LogGamma = SimulationBasedCalibration.CalibrationLogGamma(ranks, p, draws.Draws, options.Simulations, options.LogGammaQuantile, seed + 1),
+            LogGamma = SimulationBasedCalibration.CalibrationLogGamma(ranks, p, draws.Draws, options.Simulations,
+                options.LogGammaQuantile, seed + 1),
             Coverage = coverage,
             CalibrationError = PosteriorMetrics.CalibrationError(coverage),
             ZScores = PosteriorMetrics.ZScores(draws, truths),
@@ -133,7 +137,9 @@ public sealed class DiagnosticsReport
     /// <summary>Posterior z-scores (N, D).</summary>
     public double[] ZScores { get; internal init; } = [];
 
-    /// <summary>Posterior contraction (N, D), in the form chosen by <see cref="DiagnosticsOptions.ContractionVarianceRatio"/>.</summary>
+    /// <summary>
+    /// Posterior contraction (N, D), in the form chosen by <see cref="DiagnosticsOptions.ContractionVarianceRatio"/>.
+    /// </summary>
     public double[] Contraction { get; internal init; } = [];
 
     /// <summary>Median contraction over data sets per parameter (D).</summary>
@@ -162,7 +168,8 @@ public sealed class DiagnosticsReport
         get
         {
             foreach (var row in Rows)
-                if (row.Metric is DiagnosticsVerdicts.EcdfBand or DiagnosticsVerdicts.CalibrationError && !row.Passed) return false;
+                if (row.Metric is DiagnosticsVerdicts.EcdfBand
+                    or DiagnosticsVerdicts.CalibrationError && !row.Passed) return false;
             return true;
         }
     }
@@ -171,13 +178,15 @@ public sealed class DiagnosticsReport
     /// The metric rows and per-parameter summary numbers as indented snake_case JSON (no per-data-set arrays).
     /// Source-generated serialization, so it is trim- and AOT-safe; NaN is written as the string "NaN".
     /// </summary>
-    public string ToJson() => JsonSerializer.Serialize(DiagnosticsJson.Document(this), DiagnosticsJsonContext.Default.DiagnosticsJsonDocument);
+    public string ToJson() => JsonSerializer.Serialize(DiagnosticsJson.Document(this),
+        DiagnosticsJsonContext.Default.DiagnosticsJsonDocument);
 
     /// <inheritdoc/>
     public override string ToString()
     {
         int failed = 0;
         foreach (var row in Rows) if (!row.Passed) failed++;
-        return $"DiagnosticsReport(N={Datasets}, S={Draws}, D={Parameters}: {Rows.Count - failed}/{Rows.Count} checks passed, {(Calibrated ? "calibrated" : "not calibrated")})";
+        return $"DiagnosticsReport(N={Datasets}, S={Draws}, D={Parameters}: {Rows.Count - failed}/{Rows.Count} " +
+            $"checks passed, {(Calibrated ? "calibrated" : "not calibrated")})";
     }
 }

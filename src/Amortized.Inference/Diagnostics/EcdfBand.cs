@@ -17,7 +17,9 @@ public sealed record EcdfBand(double[] Z, double[] Lower, double[] Upper, double
     /// <summary>Number of evaluation points K.</summary>
     public int Points { get; } = CheckLengths(Z, Lower, Upper);
 
-    /// <summary>Lower - Z (K), a new array: the band for the ECDF-difference plot (ECDF minus the uniform CDF).</summary>
+    /// <summary>
+    /// Lower - Z (K), a new array: the band for the ECDF-difference plot (ECDF minus the uniform CDF).
+    /// </summary>
     public double[] LowerDifference => Subtract(Lower, Z);
 
     /// <summary>Upper - Z (K), a new array: the band for the ECDF-difference plot.</summary>
@@ -29,7 +31,8 @@ public sealed record EcdfBand(double[] Z, double[] Lower, double[] Upper, double
         ArgumentNullException.ThrowIfNull(lower);
         ArgumentNullException.ThrowIfNull(upper);
         if (lower.Length != z.Length || upper.Length != z.Length)
-            throw new ArgumentException($"EcdfBand: Z, Lower and Upper have lengths {z.Length}, {lower.Length} and {upper.Length}; expected one length K.", nameof(lower));
+            throw new ArgumentException($"EcdfBand: Z, Lower and Upper have lengths {z.Length}, {lower.Length} and " +
+                $"{upper.Length}; expected one length K.", nameof(lower));
         return z.Length;
     }
 

@@ -8,4 +8,5 @@ namespace Amortized.Inference.Diagnostics;
 /// <param name="Criterion">The pass rule in words, e.g. <c>log gamma &gt;= 0</c>.</param>
 /// <param name="Passed">Whether the rule holds.</param>
 /// <param name="Verdict">One plain sentence, e.g. <c>calibrated at the 95% band</c>.</param>
-public sealed record MetricRow(string Metric, string Parameter, double Value, string Criterion, bool Passed, string Verdict);
+public sealed record MetricRow(string Metric, string Parameter, double Value,
+    string Criterion, bool Passed, string Verdict);

@@ -50,8 +50,9 @@ public static class Misspecification
     /// <param name="dim">D, at least 1.</param>
     /// <param name="bootstrap">Number of null draws, at least 1.</param>
     /// <param name="seed">Seed of the random subsets.</param>
-    /// <exception cref="ArgumentException">Sizes that do not match, empty sets, M &lt;= N, bootstrap &lt; 1, or a NaN or
-    /// infinite summary; the message names the argument and gives the expected and the actual value.</exception>
+    /// <exception cref="ArgumentException">Sizes that do not match, empty sets, M &lt;= N,
+    /// bootstrap &lt; 1, or a NaN or infinite summary; the message names the argument and gives the expected and the
+    /// actual value.</exception>
     public static MmdTestResult Test(ReadOnlySpan<float> observedSummaries, int numObserved,
         ReadOnlySpan<float> referenceSummaries, int numReference, int dim, int bootstrap = 500, ulong seed = 0) =>
         TestCore(observedSummaries, numObserved, referenceSummaries, numReference, dim, bootstrap, seed,

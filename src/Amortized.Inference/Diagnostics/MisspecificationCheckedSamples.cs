@@ -35,8 +35,10 @@ public sealed class MisspecificationCheckedSamples
 
     private static string WarningText(MmdTestResult test, double alpha) => string.Create(
         System.Globalization.CultureInfo.InvariantCulture,
-        $"Possible model misspecification: the {test.ObservedCount} observed data set{(test.ObservedCount == 1 ? "" : "s")} " +
-        $"differ{(test.ObservedCount == 1 ? "s" : "")} from the simulations in summary space (squared MMD {test.Mmd:G4}, " +
+        $"Possible model misspecification: the {test.ObservedCount} observed data " +
+        $"set{(test.ObservedCount == 1 ? "" : "s")} " +
+        $"differ{(test.ObservedCount == 1 ? "s" : "")} from the simulations in summary space " +
+        $"(squared MMD {test.Mmd:G4}, " +
         $"p = {test.PValue:G3} < alpha = {alpha:G3}, against {test.ReferenceCount} reference simulations and " +
         $"{test.NullDistribution.Length} null draws). The posterior draws may be unreliable; check the simulator and " +
         $"priors against these data.");

@@ -11,7 +11,8 @@ public sealed class MisspecificationReference
 
     /// <summary>Copies <paramref name="summaries"/> (count, dim), which must be finite.</summary>
     /// <param name="summaries">(count, dim) row-major summary-space vectors of simulated data sets.</param>
-    /// <param name="count">M, the number of simulated data sets; at least 2 so that a test has a comparison set.</param>
+    /// <param name="count">M, the number of simulated data sets; at least 2 so that a test has a
+    /// comparison set.</param>
     /// <param name="dim">D, the summary-space dimension; at least 1.</param>
     /// <exception cref="ArgumentException">A size mismatch or a NaN or infinite value (named with its row).</exception>
     public MisspecificationReference(float[] summaries, int count, int dim)
@@ -21,7 +22,8 @@ public sealed class MisspecificationReference
         Mmd.CheckDim(dim, nameof(dim), caller);
         if (count < 2)
             throw new ArgumentOutOfRangeException(nameof(count), count,
-                $"{caller}: count is {count}; a reference needs at least 2 simulated data sets (a thousand or so is typical).");
+                $"{caller}: count is {count}; a reference needs at least 2 simulated data sets (a " +
+                "thousand or so is typical).");
         Mmd.CheckSample(caller, summaries, count, dim, nameof(summaries), nameof(count));
         _summaries = (float[])summaries.Clone();
         Count = count;

@@ -26,8 +26,8 @@ namespace Amortized.Inference.Diagnostics;
 /// <para>
 /// Squared distances are formed from differences in double, not as |a|^2 + |b|^2 - 2 a.b with a GEMM: at the
 /// smallest scales the cancellation error of the GEMM form would dominate s + d^2, and a point's distance to itself
-/// must be exactly 0. Kernel values and all sums are in double. Work is one row of x against all of y at a time, so memory is
-/// O(Nx + Ny) whatever the sizes.
+/// must be exactly 0. Kernel values and all sums are in double. Work is one row of x against all of y at
+/// a time, so memory is O(Nx + Ny) whatever the sizes.
 /// </para>
 /// </remarks>
 public static class Mmd
@@ -41,9 +41,11 @@ public static class Mmd
     /// multi-scale inverse multiquadric kernel (see the type's remarks). Symmetric in x and y; exactly 0 when the
     /// two samples are the same rows in the same order.
     /// </summary>
-    /// <param name="x">The first sample, (Nx, D) row-major: <paramref name="nx"/> * <paramref name="dim"/> values.</param>
+    /// <param name="x">The first sample, (Nx, D) row-major: <paramref name="nx"/> * <paramref name="dim"/>
+    /// values.</param>
     /// <param name="nx">Nx, at least 1.</param>
-    /// <param name="y">The second sample, (Ny, D) row-major: <paramref name="ny"/> * <paramref name="dim"/> values.</param>
+    /// <param name="y">The second sample, (Ny, D) row-major: <paramref name="ny"/> * <paramref name="dim"/>
+    /// values.</param>
     /// <param name="ny">Ny, at least 1.</param>
     /// <param name="dim">D, at least 1.</param>
     /// <exception cref="ArgumentException">A length that is not rows * dim, a count or dim below 1, or a NaN or
@@ -62,11 +64,15 @@ public static class Mmd
         return Combine(xx, yy, xy, nx, ny);
     }
 
-    /// <summary>The biased estimator from the three kernel sums (xx over Nx^2 pairs, yy over Ny^2, xy over Nx Ny).</summary>
+    /// <summary>
+    /// The biased estimator from the three kernel sums (xx over Nx^2 pairs, yy over Ny^2, xy over Nx Ny).
+    /// </summary>
     internal static double Combine(double xx, double yy, double xy, int nx, int ny) =>
         xx / ((double)nx * nx) + yy / ((double)ny * ny) - 2 * xy / ((double)nx * ny);
 
-    /// <summary>sum over i &lt; na, j &lt; nb of k(a_i, b_j); a is (na, D), b is (nb, D); scratch of at least nb.</summary>
+    /// <summary>
+    /// sum over i &lt; na, j &lt; nb of k(a_i, b_j); a is (na, D), b is (nb, D); scratch of at least nb.
+    /// </summary>
     internal static double KernelSum(ReadOnlySpan<float> a, int na, ReadOnlySpan<float> b, int nb, int dim,
         Span<double> kernelRow, Span<double> scratch)
     {
@@ -167,13 +173,15 @@ public static class Mmd
         long expected = (long)count * dim;
         if (values.Length != expected)
             throw new ArgumentException(
-                $"{caller}: {valuesName} holds {values.Length} values; expected {countName} * dim = {count} * {dim} = {expected}.",
+                $"{caller}: {valuesName} holds {values.Length} values; expected {countName} * dim = " +
+                $"{count} * {dim} = {expected}.",
                 valuesName);
         if (TensorPrimitives.IsFiniteAll(values)) return;
         for (int i = 0; i < values.Length; i++)
             if (!float.IsFinite(values[i]))
                 throw new ArgumentException(
-                    $"{caller}: {valuesName} holds {values[i]} at row {i / dim}, feature {i % dim}; summaries must be finite.",
+                    $"{caller}: {valuesName} holds {values[i]} at row {i / dim}, feature " +
+                    $"{i % dim}; summaries must be finite.",
                     valuesName);
     }
 

@@ -82,7 +82,9 @@ internal sealed class MmdReferenceKernel
         return Mmd.KernelSum(gathered, n, gathered, n, Dim, kernelRow, scratch);
     }
 
-    /// <summary>Copies the reference rows <paramref name="rows"/> into <paramref name="destination"/> (rows x D).</summary>
+    /// <summary>
+    /// Copies the reference rows <paramref name="rows"/> into <paramref name="destination"/> (rows x D).
+    /// </summary>
     public void Gather(ReadOnlySpan<int> rows, Span<float> destination)
     {
         for (int i = 0; i < rows.Length; i++)

@@ -23,16 +23,21 @@ public sealed class PosteriorDraws
     public PosteriorDraws(float[] values, int datasets, int draws, int parameters, IReadOnlyList<string>? names = null)
     {
         ArgumentNullException.ThrowIfNull(values);
-        if (datasets < 1) throw new ArgumentOutOfRangeException(nameof(datasets), datasets, "PosteriorDraws: expected at least 1 data set (N).");
-        if (draws < 2) throw new ArgumentOutOfRangeException(nameof(draws), draws, "PosteriorDraws: expected at least 2 draws per data set (S).");
-        if (parameters < 1) throw new ArgumentOutOfRangeException(nameof(parameters), parameters, "PosteriorDraws: expected at least 1 parameter (D).");
+        if (datasets < 1) throw new ArgumentOutOfRangeException(nameof(datasets), datasets,
+            "PosteriorDraws: expected at least 1 data set (N).");
+        if (draws < 2) throw new ArgumentOutOfRangeException(nameof(draws), draws,
+            "PosteriorDraws: expected at least 2 draws per data set (S).");
+        if (parameters < 1) throw new ArgumentOutOfRangeException(nameof(parameters), parameters,
+            "PosteriorDraws: expected at least 1 parameter (D).");
         long expected = (long)datasets * draws * parameters;
         if (values.Length != expected)
             throw new ArgumentException(
-                $"PosteriorDraws: values has {values.Length} elements; expected N x S x D = {datasets} x {draws} x {parameters} = {expected}.",
+                $"PosteriorDraws: values has {values.Length} elements; expected N x S x D = {datasets} x {draws} x " +
+                $"{parameters} = {expected}.",
                 nameof(values));
         if (names is not null && names.Count != parameters)
-            throw new ArgumentException($"PosteriorDraws: {names.Count} names given for D = {parameters} parameters.", nameof(names));
+            throw new ArgumentException(
+                $"PosteriorDraws: {names.Count} names given for D = {parameters} parameters.", nameof(names));
         _values = values;
         Datasets = datasets;
         Draws = draws;
@@ -56,13 +61,16 @@ public sealed class PosteriorDraws
     /// <summary>All values, row-major (N, S, D).</summary>
     public ReadOnlySpan<float> Values => _values;
 
-    /// <summary>Draw <paramref name="s"/> of parameter <paramref name="d"/> for data set <paramref name="n"/>.</summary>
+    /// <summary>
+    /// Draw <paramref name="s"/> of parameter <paramref name="d"/> for data set <paramref name="n"/>.
+    /// </summary>
     public float this[int n, int s, int d]
     {
         get
         {
             if ((uint)n >= (uint)Datasets || (uint)s >= (uint)Draws || (uint)d >= (uint)Parameters)
-                throw new ArgumentOutOfRangeException(nameof(n), $"PosteriorDraws: index [{n}, {s}, {d}] is outside shape ({Datasets}, {Draws}, {Parameters}).");
+                throw new ArgumentOutOfRangeException(nameof(n),
+                    $"PosteriorDraws: index [{n}, {s}, {d}] is outside shape ({Datasets}, {Draws}, {Parameters}).");
             return _values[((long)n * Draws + s) * Parameters + d];
         }
     }
@@ -79,7 +87,8 @@ public sealed class PosteriorDraws
         ReadOnlySpan<int> shape = draws.Shape(key);
         if (shape.Length < 2)
             throw new ArgumentException(
-                $"PosteriorDraws.FromBatch: key '{key}' has shape {ShapeText.Format(shape)}; expected (N, S) or (N, S, D...).", nameof(key));
+                $"PosteriorDraws.FromBatch: key '{key}' has shape {ShapeText.Format(shape)}; expected (N, S) or " +
+                "(N, S, D...).", nameof(key));
         int d = ShapeText.Product(shape[2..]);
         return new PosteriorDraws(draws.Get(key), shape[0], shape[1], d, names);
     }
@@ -112,7 +121,8 @@ public sealed class PosteriorDraws
     {
         if (truths.Length != (long)Datasets * Parameters)
             throw new ArgumentException(
-                $"{method}: truths has {truths.Length} values; expected (N, D) = ({Datasets}, {Parameters}) = {(long)Datasets * Parameters} to match the draws ({Datasets}, {Draws}, {Parameters}).",
+                $"{method}: truths has {truths.Length} values; expected (N, D) = ({Datasets}, {Parameters}) = " +
+                $"{(long)Datasets * Parameters} to match the draws ({Datasets}, {Draws}, {Parameters}).",
                 nameof(truths));
     }
 }

@@ -23,22 +23,29 @@ public static partial class PosteriorMetrics
     /// (BayesFlow histograms f over [min f, max f], which shifts the grid with the data), and the KS statistic is the
     /// one-sample distance of f from U(0, 1) with its asymptotic p-value (BayesFlow compares the ECP and grid arrays).
     /// </remarks>
-    public static TarpResult Tarp(PosteriorDraws draws, ReadOnlySpan<float> truths, ReadOnlySpan<float> references = default,
+    public static TarpResult Tarp(PosteriorDraws draws, ReadOnlySpan<float> truths,
+        ReadOnlySpan<float> references = default,
         int resolution = 100, bool standardize = true, ulong seed = 0)
     {
         ArgumentNullException.ThrowIfNull(draws);
         draws.CheckTruths(truths, nameof(Tarp));
         int n = draws.Datasets, s = draws.Draws, p = draws.Parameters;
-        if (resolution < 1) throw new ArgumentOutOfRangeException(nameof(resolution), resolution, "Tarp: expected K >= 1.");
+        if (resolution < 1)
+            throw new ArgumentOutOfRangeException(nameof(resolution), resolution, "Tarp: expected K >= 1.");
         if (!references.IsEmpty && references.Length != n * p)
-            throw new ArgumentException($"Tarp: references has {references.Length} values; expected (N, D) = ({n}, {p}) = {n * p}, or none.", nameof(references));
+            throw new ArgumentException($"Tarp: references has {references.Length} values; expected (N, D) = ({n}, " +
+                $"{p}) = {n * p}, or none.", nameof(references));
 
         var low = new double[p];
         var scale = new double[p];
         for (int d = 0; d < p; d++)
         {
             double min = double.PositiveInfinity, max = double.NegativeInfinity;
-            for (int i = 0; i < n; i++) { min = Math.Min(min, truths[i * p + d]); max = Math.Max(max, truths[i * p + d]); }
+            for (int i = 0; i < n; i++)
+            {
+                min = Math.Min(min, truths[i * p + d]);
+                max = Math.Max(max, truths[i * p + d]);
+            }
             low[d] = min;
             scale[d] = max > min ? max - min : 1;   // a constant parameter keeps its units
         }
@@ -84,7 +91,8 @@ public static partial class PosteriorMetrics
         return new TarpResult(alpha, ecp, coverage, atc, ks, KolmogorovPValue(ks, n));
     }
 
-    private static double Distance(ReadOnlySpan<float> x, ReadOnlySpan<double> reference, double[] low, double[] scale, bool standardize)
+    private static double Distance(ReadOnlySpan<float> x, ReadOnlySpan<double> reference, double[] low,
+        double[] scale, bool standardize)
     {
         double sum = 0;
         for (int d = 0; d < x.Length; d++)

@@ -12,11 +12,15 @@ public static partial class PosteriorMetrics
     /// </summary>
     public static double[] DefaultLevels(int levels = 20)
     {
-        if (levels < 1) throw new ArgumentOutOfRangeException(nameof(levels), levels, "DefaultLevels: expected at least 1 level.");
+        if (levels < 1)
+            throw new ArgumentOutOfRangeException(nameof(levels), levels, "DefaultLevels: expected at least 1 level.");
         return SampleStatistics.Linspace(0.005, 0.995, levels);
     }
 
-    /// <summary>Coverage of the central credible intervals at BayesFlow's <paramref name="levels"/> levels (see <see cref="DefaultLevels"/>).</summary>
+    /// <summary>
+    /// Coverage of the central credible intervals at BayesFlow's <paramref name="levels"/> levels (see
+    /// <see cref="DefaultLevels"/>).
+    /// </summary>
     public static CoverageResult ExpectedCoverage(PosteriorDraws draws, ReadOnlySpan<float> truths, int levels = 20) =>
         ExpectedCoverage(draws, truths, DefaultLevels(levels));
 
@@ -25,13 +29,16 @@ public static partial class PosteriorMetrics
     /// runs from the (1 - a)/2 to the (1 + a)/2 quantile of the S draws, and a truth inside it (bounds included)
     /// counts as covered.
     /// </summary>
-    public static CoverageResult ExpectedCoverage(PosteriorDraws draws, ReadOnlySpan<float> truths, ReadOnlySpan<double> levels)
+    public static CoverageResult ExpectedCoverage(PosteriorDraws draws,
+        ReadOnlySpan<float> truths, ReadOnlySpan<double> levels)
     {
         ArgumentNullException.ThrowIfNull(draws);
         draws.CheckTruths(truths, nameof(ExpectedCoverage));
-        if (levels.Length == 0) throw new ArgumentException("ExpectedCoverage: expected at least one credible level.", nameof(levels));
+        if (levels.Length == 0)
+            throw new ArgumentException("ExpectedCoverage: expected at least one credible level.", nameof(levels));
         foreach (double a in levels)
-            if (!(a > 0 && a < 1)) throw new ArgumentException($"ExpectedCoverage: credible level {a} is outside (0, 1).", nameof(levels));
+            if (!(a > 0 && a < 1))
+                throw new ArgumentException($"ExpectedCoverage: credible level {a} is outside (0, 1).", nameof(levels));
         int n = draws.Datasets, p = draws.Parameters, l = levels.Length;
         var inside = new int[l * p];
         var column = new float[draws.Draws];
@@ -45,7 +52,8 @@ public static partial class PosteriorMetrics
                 for (int k = 0; k < l; k++)
                 {
                     double tail = (1 - levels[k]) / 2;
-                    if (SampleStatistics.QuantileSorted(column, tail) <= truth && truth <= SampleStatistics.QuantileSorted(column, 1 - tail))
+                    if (SampleStatistics.QuantileSorted(column, tail) <= truth
+                        && truth <= SampleStatistics.QuantileSorted(column, 1 - tail))
                         inside[k * p + d]++;
                 }
             }
@@ -121,12 +129,17 @@ public static partial class PosteriorMetrics
         return result;
     }
 
-    /// <summary>Sample standard deviation (ddof = 1) of each column of <paramref name="truths"/> (N, D): a prior sd estimate (D).</summary>
+    /// <summary>
+    /// Sample standard deviation (ddof = 1) of each column of <paramref name="truths"/> (N, D): a
+    /// prior sd estimate (D).
+    /// </summary>
     public static double[] PriorSd(ReadOnlySpan<float> truths, int parameters)
     {
-        if (parameters < 1) throw new ArgumentOutOfRangeException(nameof(parameters), parameters, "PriorSd: expected D >= 1.");
+        if (parameters < 1)
+            throw new ArgumentOutOfRangeException(nameof(parameters), parameters, "PriorSd: expected D >= 1.");
         if (truths.Length % parameters != 0 || truths.Length / parameters < 2)
-            throw new ArgumentException($"PriorSd: truths has {truths.Length} values; expected (N, D) with D = {parameters} and N >= 2.", nameof(truths));
+            throw new ArgumentException($"PriorSd: truths has {truths.Length} values; expected (N, D) with D = " +
+                $"{parameters} and N >= 2.", nameof(truths));
         int n = truths.Length / parameters;
         var result = new double[parameters];
         for (int d = 0; d < parameters; d++)
@@ -165,7 +178,11 @@ public static partial class PosteriorMetrics
         for (int d = 0; d < p; d++)
         {
             float min = float.PositiveInfinity, max = float.NegativeInfinity;
-            for (int i = 0; i < n; i++) { min = Math.Min(min, truths[i * p + d]); max = Math.Max(max, truths[i * p + d]); }
+            for (int i = 0; i < n; i++)
+            {
+                min = Math.Min(min, truths[i * p + d]);
+                max = Math.Max(max, truths[i * p + d]);
+            }
             double range = (double)max - min;
             for (int j = 0; j < s; j++) perDraw[j] = Math.Sqrt(squared[j * p + d] / n) / range;
             result[d] = SampleStatistics.MedianInPlace(perDraw);
@@ -210,9 +227,11 @@ public static partial class PosteriorMetrics
     internal static void CheckPriorSd(ReadOnlySpan<double> priorSd, int parameters, string method)
     {
         if (priorSd.Length != parameters)
-            throw new ArgumentException($"{method}: priorSd has {priorSd.Length} values; expected one per parameter (D = {parameters}).", nameof(priorSd));
+            throw new ArgumentException($"{method}: priorSd has {priorSd.Length} values; expected one per parameter " +
+                $"(D = {parameters}).", nameof(priorSd));
         for (int d = 0; d < parameters; d++)
             if (!(priorSd[d] > 0 && double.IsFinite(priorSd[d])))
-                throw new ArgumentException($"{method}: priorSd[{d}] is {priorSd[d]}; expected a positive finite standard deviation.", nameof(priorSd));
+                throw new ArgumentException($"{method}: priorSd[{d}] is {priorSd[d]}; expected a positive finite " +
+                    "standard deviation.", nameof(priorSd));
     }
 }

@@ -2,7 +2,9 @@ using System.Diagnostics;
 
 namespace Amortized.Inference.Diagnostics;
 
-/// <summary>Small order statistics and moments shared by the metrics (numpy's conventions, so values match BayesFlow).</summary>
+/// <summary>
+/// Small order statistics and moments shared by the metrics (numpy's conventions, so values match BayesFlow).
+/// </summary>
 internal static class SampleStatistics
 {
     /// <summary>
@@ -28,7 +30,9 @@ internal static class SampleStatistics
         return sorted[lo] + (h - lo) * (sorted[lo + 1] - sorted[lo]);
     }
 
-    /// <summary>Median (the mean of the two middle values for an even count); sorts <paramref name="values"/> in place.</summary>
+    /// <summary>
+    /// Median (the mean of the two middle values for an even count); sorts <paramref name="values"/> in place.
+    /// </summary>
     public static double MedianInPlace(Span<double> values)
     {
         values.Sort();

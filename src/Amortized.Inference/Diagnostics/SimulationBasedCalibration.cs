@@ -17,7 +17,9 @@ public static class SimulationBasedCalibration
     /// <summary>Default simulations for the band's gamma adjustment and for the log-gamma null distribution.</summary>
     public const int DefaultSimulations = 1000;
 
-    /// <summary>Rank of each truth among its draws: #{s : draw[n, s, d] &lt; truth[n, d]}, in 0..S. Shape (N, D).</summary>
+    /// <summary>
+    /// Rank of each truth among its draws: #{s : draw[n, s, d] &lt; truth[n, d]}, in 0..S. Shape (N, D).
+    /// </summary>
     public static int[] Ranks(PosteriorDraws draws, ReadOnlySpan<float> truths)
     {
         ArgumentNullException.ThrowIfNull(draws);
@@ -37,7 +39,9 @@ public static class SimulationBasedCalibration
         return ranks;
     }
 
-    /// <summary>Fractional ranks mean_s 1[draw[n, s, d] &lt; truth[n, d]] = rank / S, in [0, 1]. Shape (N, D).</summary>
+    /// <summary>
+    /// Fractional ranks mean_s 1[draw[n, s, d] &lt; truth[n, d]] = rank / S, in [0, 1]. Shape (N, D).
+    /// </summary>
     public static double[] FractionalRanks(PosteriorDraws draws, ReadOnlySpan<float> truths)
     {
         int[] ranks = Ranks(draws, truths);
@@ -60,7 +64,8 @@ public static class SimulationBasedCalibration
         for (int i = 0; i < ranks.Length; i++)
         {
             if (ranks[i] < 0 || ranks[i] > draws)
-                throw new ArgumentException($"MidRanks: rank {i} is {ranks[i]}; expected 0..S = 0..{draws}.", nameof(ranks));
+                throw new ArgumentException(
+                    $"MidRanks: rank {i} is {ranks[i]}; expected 0..S = 0..{draws}.", nameof(ranks));
             result[i] = (ranks[i] + 0.5) / (draws + 1);
         }
         return result;
@@ -80,10 +85,13 @@ public static class SimulationBasedCalibration
     public static EcdfBand SimultaneousBand(int numDatasets, double confidence = 0.95, int numPoints = 0,
         int simulations = DefaultSimulations, ulong seed = 0)
     {
-        if (numDatasets < 1) throw new ArgumentOutOfRangeException(nameof(numDatasets), numDatasets, "SimultaneousBand: expected at least 1 data set.");
+        if (numDatasets < 1) throw new ArgumentOutOfRangeException(nameof(numDatasets), numDatasets,
+            "SimultaneousBand: expected at least 1 data set.");
         CheckLevel(confidence, nameof(confidence), nameof(SimultaneousBand));
-        if (numPoints < 0) throw new ArgumentOutOfRangeException(nameof(numPoints), numPoints, "SimultaneousBand: expected K >= 0 (0 = min(N, 1000)).");
-        if (simulations < 1) throw new ArgumentOutOfRangeException(nameof(simulations), simulations, "SimultaneousBand: expected at least 1 simulation.");
+        if (numPoints < 0) throw new ArgumentOutOfRangeException(nameof(numPoints), numPoints,
+            "SimultaneousBand: expected K >= 0 (0 = min(N, 1000)).");
+        if (simulations < 1) throw new ArgumentOutOfRangeException(nameof(simulations), simulations,
+            "SimultaneousBand: expected at least 1 simulation.");
         int n = numDatasets;
         int k = numPoints == 0 ? Math.Min(n, 1000) : numPoints;
         // The small inset keeps z off 0 and 1, where Binomial(N, z) is degenerate and every ECDF trivially agrees.
@@ -109,7 +117,8 @@ public static class SimulationBasedCalibration
     }
 
     /// <summary>
-    /// ECDF of each parameter's fractional ranks at the points <paramref name="z"/>: F_d(z_k) = #{n : r[n, d] &lt;= z_k} / N.
+    /// ECDF of each parameter's fractional ranks at the points <paramref name="z"/>: F_d(z_k) = #{n :
+    /// r[n, d] &lt;= z_k} / N.
     /// </summary>
     /// <param name="fractionalRanks">(N, D) values in [0, 1].</param>
     /// <param name="parameters">D.</param>
@@ -119,7 +128,8 @@ public static class SimulationBasedCalibration
     {
         int n = CheckRanks(fractionalRanks.Length, parameters, nameof(fractionalRanks), nameof(Ecdf));
         for (int i = 1; i < z.Length; i++)
-            if (!(z[i] >= z[i - 1])) throw new ArgumentException($"Ecdf: z must ascend; z[{i - 1}] = {z[i - 1]} and z[{i}] = {z[i]}.", nameof(z));
+            if (!(z[i] >= z[i - 1])) throw new ArgumentException(
+                $"Ecdf: z must ascend; z[{i - 1}] = {z[i - 1]} and z[{i}] = {z[i]}.", nameof(z));
         var result = new double[parameters * z.Length];
         var column = new double[n];
         for (int d = 0; d < parameters; d++)
@@ -149,7 +159,8 @@ public static class SimulationBasedCalibration
         ArgumentNullException.ThrowIfNull(band);
         int n = CheckRanks(fractionalRanks.Length, parameters, nameof(fractionalRanks), nameof(WithinBand));
         if (band.Datasets != n)
-            throw new ArgumentException($"WithinBand: the band is for N = {band.Datasets} values but the ranks are (N, D) = ({n}, {parameters}).", nameof(band));
+            throw new ArgumentException($"WithinBand: the band is for N = {band.Datasets} values but the ranks are " +
+                $"(N, D) = ({n}, {parameters}).", nameof(band));
         double[] ecdf = Ecdf(fractionalRanks, parameters, band.Z);
         var result = new bool[parameters];
         // Bounds and ECDF values are both multiples of 1/N; half a step of slack absorbs the rounding of c / N.
@@ -184,7 +195,8 @@ public static class SimulationBasedCalibration
     /// under calibration a value &lt; 0 happens with probability about <paramref name="quantile"/>.
     /// </summary>
     /// <remarks>
-    /// gamma_d is floored at the smallest positive double, so a hopeless posterior reads about -745 instead of -infinity.
+    /// gamma_d is floored at the smallest positive double, so a hopeless posterior reads about -745
+    /// instead of -infinity.
     /// </remarks>
     public static double[] CalibrationLogGamma(PosteriorDraws draws, ReadOnlySpan<float> truths,
         int nullDraws = DefaultSimulations, double quantile = 0.05, ulong seed = 0)
@@ -198,8 +210,10 @@ public static class SimulationBasedCalibration
         int nullDraws = DefaultSimulations, double quantile = 0.05, ulong seed = 0)
     {
         int n = CheckRanks(ranks.Length, parameters, nameof(ranks), nameof(CalibrationLogGamma));
-        if (draws < 1) throw new ArgumentOutOfRangeException(nameof(draws), draws, "CalibrationLogGamma: expected S >= 1 draws.");
-        if (nullDraws < 1) throw new ArgumentOutOfRangeException(nameof(nullDraws), nullDraws, "CalibrationLogGamma: expected at least 1 null draw.");
+        if (draws < 1)
+            throw new ArgumentOutOfRangeException(nameof(draws), draws, "CalibrationLogGamma: expected S >= 1 draws.");
+        if (nullDraws < 1) throw new ArgumentOutOfRangeException(nameof(nullDraws), nullDraws,
+            "CalibrationLogGamma: expected at least 1 null draw.");
         CheckLevel(quantile, nameof(quantile), nameof(CalibrationLogGamma));
 
         // Points z_i = i / (S + 1): the rank ECDF counts #{rank < i}; a uniform null counts #{u < z_i}.
@@ -220,7 +234,8 @@ public static class SimulationBasedCalibration
             {
                 int r = ranks[i * parameters + d];
                 if (r < 0 || r > draws)
-                    throw new ArgumentException($"CalibrationLogGamma: rank [{i}, {d}] is {r}; expected 0..S = 0..{draws}.", nameof(ranks));
+                    throw new ArgumentException(
+                        $"CalibrationLogGamma: rank [{i}, {d}] is {r}; expected 0..S = 0..{draws}.", nameof(ranks));
                 column[i] = r;
             }
             column.Sort();
@@ -231,8 +246,11 @@ public static class SimulationBasedCalibration
         return result;
     }
 
-    /// <summary>Largest |F_d(z_k) - z_k| over the band points, per parameter (D): how far each rank ECDF strays.</summary>
-    public static double[] MaxEcdfDeviation(ReadOnlySpan<double> fractionalRanks, int parameters, ReadOnlySpan<double> z)
+    /// <summary>
+    /// Largest |F_d(z_k) - z_k| over the band points, per parameter (D): how far each rank ECDF strays.
+    /// </summary>
+    public static double[] MaxEcdfDeviation(ReadOnlySpan<double> fractionalRanks,
+        int parameters, ReadOnlySpan<double> z)
     {
         double[] ecdf = Ecdf(fractionalRanks, parameters, z);
         var result = new double[parameters];
@@ -244,14 +262,17 @@ public static class SimulationBasedCalibration
 
     private static int CheckRanks(int length, int parameters, string argument, string method)
     {
-        if (parameters < 1) throw new ArgumentOutOfRangeException(nameof(parameters), parameters, $"{method}: expected D >= 1 parameters.");
+        if (parameters < 1) throw new ArgumentOutOfRangeException(nameof(parameters), parameters,
+            $"{method}: expected D >= 1 parameters.");
         if (length == 0 || length % parameters != 0)
-            throw new ArgumentException($"{method}: {argument} has {length} values; expected (N, D) with D = {parameters} and N >= 1.", argument);
+            throw new ArgumentException($"{method}: {argument} has {length} values; expected (N, D) with D = " +
+                $"{parameters} and N >= 1.", argument);
         return length / parameters;
     }
 
     internal static void CheckLevel(double level, string argument, string method)
     {
-        if (!(level > 0 && level < 1)) throw new ArgumentOutOfRangeException(argument, level, $"{method}: expected a value in (0, 1).");
+        if (!(level > 0 && level < 1))
+            throw new ArgumentOutOfRangeException(argument, level, $"{method}: expected a value in (0, 1).");
     }
 }

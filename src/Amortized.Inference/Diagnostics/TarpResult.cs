@@ -10,6 +10,8 @@ namespace Amortized.Inference.Diagnostics;
 /// Uniform on [0, 1] under calibration.</param>
 /// <param name="Atc">Area between the ECP curve and the diagonal for alpha &gt; 0.5 (signed, as BayesFlow): near 0 when
 /// calibrated; its sign shows the direction of the miscalibration.</param>
-/// <param name="KsDistance">sup_alpha |ECDF(alpha) - alpha| of the coverage values (exact one-sample KS statistic).</param>
+/// <param name="KsDistance">sup_alpha |ECDF(alpha) - alpha| of the coverage values (exact one-sample
+/// KS statistic).</param>
 /// <param name="KsPValue">Asymptotic Kolmogorov p-value of <see cref="KsDistance"/> for N values.</param>
-public sealed record TarpResult(double[] Alpha, double[] Ecp, double[] Coverage, double Atc, double KsDistance, double KsPValue);
+public sealed record TarpResult(double[] Alpha, double[] Ecp, double[] Coverage, double Atc,
+    double KsDistance, double KsPValue);

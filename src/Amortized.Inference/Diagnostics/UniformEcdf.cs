@@ -54,7 +54,9 @@ internal static class UniformEcdf
     /// The count at point k is #{x &lt; thresholds[k]} (strict) or #{x &lt;= thresholds[k]}, and it is judged against
     /// Binomial(n, probabilities[k]). Thresholds must ascend. Returns gamma per row (rows).
     /// </summary>
-    /// <remarks>Cost O(K (n + rows)): one binomial table per point, shared by all rows, and a pointer per row.</remarks>
+    /// <remarks>
+    /// Cost O(K (n + rows)): one binomial table per point, shared by all rows, and a pointer per row.
+    /// </remarks>
     public static double[] MinimalCoverage(ReadOnlySpan<double> sortedSamples, int rows, int n,
         ReadOnlySpan<double> thresholds, ReadOnlySpan<double> probabilities, bool strict)
     {
@@ -110,8 +112,8 @@ internal static class UniformEcdf
     }
 
     /// <summary>
-    /// binom.ppf(1 - q): the smallest c with P(X &lt;= c) &gt;= 1 - q, i.e. with P(X &gt;= c + 1) &lt;= q, read from the
-    /// upper-tail table so that q far below 1e-16 still resolves.
+    /// binom.ppf(1 - q): the smallest c with P(X &lt;= c) &gt;= 1 - q, i.e. with P(X &gt;= c + 1)
+    /// &lt;= q, read from the upper-tail table so that q far below 1e-16 still resolves.
     /// </summary>
     public static int UpperQuantile(ReadOnlySpan<double> upper, double q)
     {

@@ -9,7 +9,9 @@ namespace Amortized.Inference.FileFormats;
 /// </summary>
 public static class AtomicFile
 {
-    /// <summary>Writes <paramref name="path"/> through <paramref name="write"/> atomically (temp file, flush, rename).</summary>
+    /// <summary>
+    /// Writes <paramref name="path"/> through <paramref name="write"/> atomically (temp file, flush, rename).
+    /// </summary>
     public static void Write(string path, Action<Stream> write)
     {
         ArgumentNullException.ThrowIfNull(write);
@@ -36,8 +38,11 @@ public static class AtomicFile
     /// <summary>Writes <paramref name="bytes"/> to <paramref name="path"/> atomically.</summary>
     public static void WriteAllBytes(string path, byte[] bytes) => Write(path, stream => stream.Write(bytes));
 
-    /// <summary>Writes <paramref name="text"/> as UTF-8 (no byte-order mark) to <paramref name="path"/> atomically.</summary>
-    public static void WriteAllText(string path, string text) => WriteAllBytes(path, new System.Text.UTF8Encoding(false).GetBytes(text));
+    /// <summary>
+    /// Writes <paramref name="text"/> as UTF-8 (no byte-order mark) to <paramref name="path"/> atomically.
+    /// </summary>
+    public static void WriteAllText(string path, string text) =>
+        WriteAllBytes(path, new System.Text.UTF8Encoding(false).GetBytes(text));
 
     private static void TryDelete(string path)
     {

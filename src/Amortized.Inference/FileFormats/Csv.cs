@@ -14,19 +14,28 @@ namespace Amortized.Inference.FileFormats;
 /// </summary>
 public static class Csv
 {
-    /// <summary>Writes a batch to a CSV file, flattening multi-dimensional keys (see <see cref="CsvTable.FromBatch"/>).</summary>
+    /// <summary>
+    /// Writes a batch to a CSV file, flattening multi-dimensional keys (see <see cref="CsvTable.FromBatch"/>).
+    /// </summary>
     public static void Write(string path, SimulationBatch batch) => WriteTable(path, CsvTable.FromBatch(batch));
 
-    /// <summary>Writes a batch as CSV text, flattening multi-dimensional keys (see <see cref="CsvTable.FromBatch"/>).</summary>
+    /// <summary>
+    /// Writes a batch as CSV text, flattening multi-dimensional keys (see <see cref="CsvTable.FromBatch"/>).
+    /// </summary>
     public static void Write(TextWriter writer, SimulationBatch batch) => WriteTable(writer, CsvTable.FromBatch(batch));
 
-    /// <summary>Reads a CSV file into a batch, restoring shapes from <c>key[i,j]</c> column names (see <see cref="CsvTable.ToBatch"/>).</summary>
+    /// <summary>
+    /// Reads a CSV file into a batch, restoring shapes from <c>key[i,j]</c> column names (see
+    /// <see cref="CsvTable.ToBatch"/>).
+    /// </summary>
     public static SimulationBatch Read(string path) => ReadTable(path).ToBatch();
 
     /// <summary>Reads CSV text into a batch; <paramref name="source"/> names the input in error messages.</summary>
     public static SimulationBatch Read(TextReader reader, string source = "CSV") => ReadTable(reader, source).ToBatch();
 
-    /// <summary>Writes named columns to a CSV file (UTF-8, no byte-order mark), atomically (see <see cref="AtomicFile"/>).</summary>
+    /// <summary>
+    /// Writes named columns to a CSV file (UTF-8, no byte-order mark), atomically (see <see cref="AtomicFile"/>).
+    /// </summary>
     public static void WriteTable(string path, CsvTable table) => AtomicFile.Write(path, stream =>
     {
         using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true);
@@ -122,16 +131,20 @@ public static class Csv
         for (int c = 0; c < fields.Count; c++)
         {
             if (fields[c].Length == 0)
-                throw new InvalidDataException($"{source}, line {line}, column {c + 1}: the header name is empty; every column needs a name.");
+                throw new InvalidDataException(
+                    $"{source}, line {line}, column {c + 1}: the header name is empty; every column needs a name.");
             if (seen.TryGetValue(fields[c], out int first))
                 throw new InvalidDataException(
-                    $"{source}, line {line}, column {c + 1}: duplicate header '{fields[c]}' (also column {first + 1}); names must be unique.");
+                    $"{source}, line {line}, column {c + 1}: duplicate header '{fields[c]}' (also column " +
+                    $"{first + 1}); names must be unique.");
             seen[fields[c]] = c;
         }
         return [.. fields];
     }
 
-    /// <summary>Shortest round-trip text; non-integer columns always show a '.' or exponent (1 is written 1.0).</summary>
+    /// <summary>
+    /// Shortest round-trip text; non-integer columns always show a '.' or exponent (1 is written 1.0).
+    /// </summary>
     internal static string FormatValue(float v, bool isInteger)
     {
         if (isInteger)
@@ -171,7 +184,8 @@ public static class Csv
         ReadOnlySpan<char> body = s[0] is '-' or '+' ? s[1..] : s;
         value = 0;
         if (body.Equals("nan", StringComparison.OrdinalIgnoreCase)) value = float.NaN;
-        else if (body.Equals("inf", StringComparison.OrdinalIgnoreCase) || body.Equals("infinity", StringComparison.OrdinalIgnoreCase))
+        else if (body.Equals("inf", StringComparison.OrdinalIgnoreCase)
+            || body.Equals("infinity", StringComparison.OrdinalIgnoreCase))
             value = negative ? float.NegativeInfinity : float.PositiveInfinity;
         else return false;
         return true;
@@ -188,7 +202,8 @@ public static class Csv
 
     private static string Quote(string name)
     {
-        bool needs = name.Length > 0 && (char.IsWhiteSpace(name[0]) || char.IsWhiteSpace(name[^1]) || name[0] == '\uFEFF');
+        bool needs =
+            name.Length > 0 && (char.IsWhiteSpace(name[0]) || char.IsWhiteSpace(name[^1]) || name[0] == '\uFEFF');
         needs |= name.AsSpan().IndexOfAny(",\"\r\n") >= 0;
         return needs ? "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : name;
     }

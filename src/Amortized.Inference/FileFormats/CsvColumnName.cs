@@ -14,7 +14,9 @@ internal static class CsvColumnName
     /// </summary>
     internal sealed record Group(string Key, int[]? RowShape, int[] Columns);
 
-    /// <summary>The name of flat element <paramref name="flatIndex"/> of a row of shape <paramref name="rowShape"/>.</summary>
+    /// <summary>
+    /// The name of flat element <paramref name="flatIndex"/> of a row of shape <paramref name="rowShape"/>.
+    /// </summary>
     public static string Format(string key, ReadOnlySpan<int> rowShape, int flatIndex)
     {
         Span<int> index = stackalloc int[rowShape.Length];

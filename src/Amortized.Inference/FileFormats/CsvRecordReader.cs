@@ -66,7 +66,8 @@ internal sealed class CsvRecordReader(TextReader reader, string source)
         {
             int ch = reader.Read();
             if (ch < 0)
-                throw new InvalidDataException($"{source}, line {startLine}: a quoted field is never closed (the input ends inside it).");
+                throw new InvalidDataException(
+                    $"{source}, line {startLine}: a quoted field is never closed (the input ends inside it).");
             if (ch == '"')
             {
                 if (reader.Peek() != '"')

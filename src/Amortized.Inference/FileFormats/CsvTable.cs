@@ -40,14 +40,17 @@ public sealed class CsvTable
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(values);
         if (values.Length != RowCount)
-            throw new ArgumentException($"CsvTable: column '{name}' has {values.Length} values; expected {RowCount} rows.", nameof(values));
+            throw new ArgumentException(
+                $"CsvTable: column '{name}' has {values.Length} values; expected {RowCount} rows.", nameof(values));
         if (_index.TryGetValue(name, out int existing))
-            throw new ArgumentException($"CsvTable: column '{name}' already exists (column {existing + 1}); names must be unique.", nameof(name));
+            throw new ArgumentException($"CsvTable: column '{name}' already exists (column {existing + 1}); names " +
+                "must be unique.", nameof(name));
         if (isInteger)
         {
             for (int i = 0; i < values.Length; i++)
                 if (MathF.Round(values[i]) != values[i])
-                    throw new ArgumentException($"CsvTable: integer column '{name}' row {i} is {values[i]}, not an integer.", nameof(values));
+                    throw new ArgumentException(
+                        $"CsvTable: integer column '{name}' row {i} is {values[i]}, not an integer.", nameof(values));
         }
         _index[name] = _columns.Count;
         _columns.Add(new Column(name, values, isInteger));
@@ -134,7 +137,8 @@ public sealed class CsvTable
     {
         ArgumentNullException.ThrowIfNull(name);
         if (!_index.TryGetValue(name, out int i))
-            throw new KeyNotFoundException($"CsvTable: no column '{name}'; the table has {ShapeText.Keys(ColumnNames)}.");
+            throw new KeyNotFoundException(
+                $"CsvTable: no column '{name}'; the table has {ShapeText.Keys(ColumnNames)}.");
         return _columns[i];
     }
 }

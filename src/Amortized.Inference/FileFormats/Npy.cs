@@ -31,7 +31,8 @@ public static class Npy
         Span<byte> prefix = stackalloc byte[8];
         ReadExactly(stream, prefix, "the 8-byte magic and version");
         if (!prefix[..6].SequenceEqual(s_magic))
-            throw new InvalidDataException($"npy: expected the magic string \\x93NUMPY; found bytes {Convert.ToHexString(prefix[..6])}.");
+            throw new InvalidDataException(
+                $"npy: expected the magic string \\x93NUMPY; found bytes {Convert.ToHexString(prefix[..6])}.");
         int major = prefix[6];
         int headerLength;
         if (major == 1)
@@ -46,7 +47,8 @@ public static class Npy
             ReadExactly(stream, len, "the header length");
             headerLength = checked((int)BinaryPrimitives.ReadUInt32LittleEndian(len));
         }
-        else throw new InvalidDataException($"npy: format version {major}.{prefix[7]} is not supported; expected 1.0, 2.0 or 3.0.");
+        else throw new InvalidDataException(
+            $"npy: format version {major}.{prefix[7]} is not supported; expected 1.0, 2.0 or 3.0.");
 
         var header = new byte[headerLength];
         ReadExactly(stream, header, $"the {headerLength}-byte header");
@@ -59,7 +61,8 @@ public static class Npy
         var raw = new byte[checked((int)bytes)];
         int read = stream.ReadAtLeast(raw, raw.Length, throwOnEndOfStream: false);
         if (read < raw.Length)
-            throw new InvalidDataException($"npy: truncated data; shape {ShapeText.Format(shape)} of {NpyArray.Descr(dtype)} needs {raw.Length} bytes, found {read}.");
+            throw new InvalidDataException($"npy: truncated data; shape {ShapeText.Format(shape)} of " +
+                $"{NpyArray.Descr(dtype)} needs {raw.Length} bytes, found {read}.");
         return new NpyArray(dtype, shape, Decode(dtype, raw, (int)count));
     }
 
@@ -92,22 +95,30 @@ public static class Npy
         var result = new Dictionary<string, NpyArray>(StringComparer.Ordinal);
         ZipArchive zip;
         try { zip = ZipFile.OpenRead(path); }
-        catch (InvalidDataException e) { throw new InvalidDataException($"{path}: not a valid .npz (zip) archive: {e.Message}", e); }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{path}: not a valid .npz (zip) archive: {e.Message}", e);
+        }
         using (zip)
         {
             foreach (ZipArchiveEntry entry in zip.Entries)
             {
-                string name = entry.FullName.EndsWith(".npy", StringComparison.Ordinal) ? entry.FullName[..^4] : entry.FullName;
+                string name = entry.FullName.EndsWith(".npy", StringComparison.Ordinal)
+                    ? entry.FullName[..^4] : entry.FullName;
                 using Stream s = entry.Open();
                 try { result[name] = Read(s); }
-                catch (InvalidDataException e) { throw new InvalidDataException($"{path}, entry '{entry.FullName}': {e.Message}", e); }
+                catch (InvalidDataException e)
+                {
+                    throw new InvalidDataException($"{path}, entry '{entry.FullName}': {e.Message}", e);
+                }
             }
         }
         return result;
     }
 
     /// <summary>Writes arrays into a .npz archive (deflated, like <c>np.savez_compressed</c>).</summary>
-    public static void WriteNpz(string path, IEnumerable<KeyValuePair<string, NpyArray>> arrays, bool compress = true) =>
+    public static void WriteNpz(string path,
+        IEnumerable<KeyValuePair<string, NpyArray>> arrays, bool compress = true) =>
         AtomicFile.Write(path, stream => WriteNpz(stream, arrays, compress));
 
     /// <summary>Writes arrays as a .npz archive into <paramref name="stream"/>, which is left open.</summary>
@@ -116,7 +127,8 @@ public static class Npy
         using var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
         foreach (var (name, array) in arrays)
         {
-            ZipArchiveEntry entry = zip.CreateEntry(name + ".npy", compress ? CompressionLevel.Fastest : CompressionLevel.NoCompression);
+            ZipArchiveEntry entry =
+                zip.CreateEntry(name + ".npy", compress ? CompressionLevel.Fastest : CompressionLevel.NoCompression);
             using Stream s = entry.Open();
             Write(s, array);
         }
@@ -132,7 +144,9 @@ public static class Npy
         WriteNpz(path, arrays, compress);
     }
 
-    /// <summary>Reads a .npz archive into a batch (every array converted to float32; all must share the first axis).</summary>
+    /// <summary>
+    /// Reads a .npz archive into a batch (every array converted to float32; all must share the first axis).
+    /// </summary>
     public static SimulationBatch ReadBatch(string path)
     {
         Dictionary<string, NpyArray> arrays = ReadNpz(path);
@@ -143,7 +157,8 @@ public static class Npy
                 throw new InvalidDataException($"{path}: array '{name}' is a scalar; expected a batch axis first.");
             if (rows < 0) rows = a.Shape[0];
             else if (a.Shape[0] != rows)
-                throw new InvalidDataException($"{path}: array '{name}' has shape {ShapeText.Format(a.Shape)}; expected {rows} rows like the others.");
+                throw new InvalidDataException($"{path}: array '{name}' has shape {ShapeText.Format(a.Shape)}; " +
+                    $"expected {rows} rows like the others.");
         }
         var batch = new SimulationBatch(Math.Max(rows, 0));
         foreach (var (name, a) in arrays)
@@ -165,14 +180,17 @@ public static class Npy
             "<i4" => NpyDType.Int32,
             "<i8" => NpyDType.Int64,
             "|b1" => NpyDType.Bool,
-            var other => throw new InvalidDataException($"npy: dtype {other} is not supported; expected <f4, <f8, <i4, <i8 or |b1 (little-endian)."),
+            var other => throw new InvalidDataException(
+                $"npy: dtype {other} is not supported; expected <f4, <f8, <i4, <i8 or |b1 (little-endian)."),
         };
         string inner = shapeText.Trim().TrimStart('(').TrimEnd(')');
         var dims = new List<int>();
-        foreach (string part in inner.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (string part in inner.Split(',',
+            StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             if (!int.TryParse(part.TrimEnd('L'), NumberStyles.None, CultureInfo.InvariantCulture, out int d))
-                throw new InvalidDataException($"npy: shape {shapeText} is malformed; expected a tuple of non-negative integers.");
+                throw new InvalidDataException(
+                    $"npy: shape {shapeText} is malformed; expected a tuple of non-negative integers.");
             dims.Add(d);
         }
         return (dtype, [.. dims]);
@@ -185,7 +203,8 @@ public static class Npy
         if (at < 0) at = header.IndexOf($"\"{name}\"", StringComparison.Ordinal);
         if (at < 0) throw new InvalidDataException($"npy: header lacks '{name}'; header is {header.Trim()}.");
         int colon = header.IndexOf(':', at);
-        if (colon < 0) throw new InvalidDataException($"npy: header field '{name}' has no value; header is {header.Trim()}.");
+        if (colon < 0)
+            throw new InvalidDataException($"npy: header field '{name}' has no value; header is {header.Trim()}.");
         int i = colon + 1, depth = 0;
         var sb = new StringBuilder();
         for (; i < header.Length; i++)
@@ -196,7 +215,8 @@ public static class Npy
             else if ((ch == ',' || ch == '}') && depth == 0) break;
             sb.Append(ch);
         }
-        if (depth != 0) throw new InvalidDataException($"npy: header field '{name}' is unterminated; header is {header.Trim()}.");
+        if (depth != 0)
+            throw new InvalidDataException($"npy: header field '{name}' is unterminated; header is {header.Trim()}.");
         return sb.ToString().Trim();
     }
 
@@ -213,7 +233,8 @@ public static class Npy
                 var b = new bool[count];
                 for (int i = 0; i < count; i++)
                 {
-                    if (raw[i] > 1) throw new InvalidDataException($"npy: bool element {i} is byte {raw[i]}; expected 0 or 1.");
+                    if (raw[i] > 1)
+                        throw new InvalidDataException($"npy: bool element {i} is byte {raw[i]}; expected 0 or 1.");
                     b[i] = raw[i] == 1;
                 }
                 return b;
@@ -234,6 +255,7 @@ public static class Npy
     {
         int read = s.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
         if (read < buffer.Length)
-            throw new InvalidDataException($"npy: truncated file; expected {buffer.Length} bytes for {what}, found {read}.");
+            throw new InvalidDataException(
+                $"npy: truncated file; expected {buffer.Length} bytes for {what}, found {read}.");
     }
 }

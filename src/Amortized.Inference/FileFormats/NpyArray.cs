@@ -15,9 +15,11 @@ public sealed class NpyArray
         ArgumentNullException.ThrowIfNull(data);
         Type expected = ElementType(dtype);
         if (data.GetType().GetElementType() != expected)
-            throw new ArgumentException($"NpyArray: dtype {dtype} needs a {expected.Name}[]; got {data.GetType().Name}.", nameof(data));
+            throw new ArgumentException(
+                $"NpyArray: dtype {dtype} needs a {expected.Name}[]; got {data.GetType().Name}.", nameof(data));
         if (ShapeText.Product(shape) != data.Length)
-            throw new ArgumentException($"NpyArray: shape {ShapeText.Format(shape)} holds {ShapeText.Product(shape)} values; data has {data.Length}.", nameof(data));
+            throw new ArgumentException($"NpyArray: shape {ShapeText.Format(shape)} holds {ShapeText.Product(shape)} " +
+                $"values; data has {data.Length}.", nameof(data));
         DType = dtype;
         Shape = shape;
         Data = data;

@@ -99,12 +99,14 @@ internal sealed class ShardManifest
 
     private static ShardManifest Parse(JsonElement root)
     {
-        if (root.ValueKind != JsonValueKind.Object) throw new ManifestException($"expected a JSON object; found {root.ValueKind}.");
+        if (root.ValueKind != JsonValueKind.Object)
+            throw new ManifestException($"expected a JSON object; found {root.ValueKind}.");
         string format = Property(root, "format", JsonValueKind.String).GetString()!;
         if (format != FormatName) throw new ManifestException($"format is '{format}'; expected '{FormatName}'.");
         int version = Int(Property(root, "version", JsonValueKind.Number), "version");
         if (version != CurrentVersion)
-            throw new ManifestException($"version {version} is not supported; this reader reads version {CurrentVersion}.");
+            throw new ManifestException(
+                $"version {version} is not supported; this reader reads version {CurrentVersion}.");
 
         var manifest = new ShardManifest();
         foreach (JsonElement k in Property(root, "keys", JsonValueKind.Array).EnumerateArray())
@@ -116,7 +118,8 @@ internal sealed class ShardManifest
             foreach (JsonElement d in Property(k, "shape", JsonValueKind.Array).EnumerateArray())
             {
                 int dim = d.ValueKind == JsonValueKind.Number ? Int(d, $"key '{name}' shape") : -1;
-                if (dim < 0) throw new ManifestException($"key '{name}' has shape element {d}; expected non-negative integers.");
+                if (dim < 0)
+                    throw new ManifestException($"key '{name}' has shape element {d}; expected non-negative integers.");
                 shape.Add(dim);
             }
             string dtype = Property(k, "dtype", JsonValueKind.String).GetString()!;
@@ -126,14 +129,16 @@ internal sealed class ShardManifest
         {
             string file = Property(s, "file", JsonValueKind.String).GetString()!;
             if (file.Length == 0 || file != Path.GetFileName(file) || file is "." or "..")
-                throw new ManifestException($"shard file '{file}' must be a plain file name inside the dataset folder.");
+                throw new ManifestException(
+                    $"shard file '{file}' must be a plain file name inside the dataset folder.");
             int rows = Int(Property(s, "rows", JsonValueKind.Number), $"shard '{file}' rows");
             if (rows < 0) throw new ManifestException($"shard '{file}' has {rows} rows.");
             manifest.AddShard(file, rows);
         }
         JsonElement total = Property(root, "total_rows", JsonValueKind.Number);
         if (!total.TryGetInt64(out long totalRows) || totalRows != manifest.TotalRows)
-            throw new ManifestException($"total_rows is {total}, but the shards listed hold {manifest.TotalRows} rows.");
+            throw new ManifestException(
+                $"total_rows is {total}, but the shards listed hold {manifest.TotalRows} rows.");
         return manifest;
     }
 
@@ -153,7 +158,8 @@ internal sealed class ShardManifest
         "int32" => NpyDType.Int32,
         "int64" => NpyDType.Int64,
         "bool" => NpyDType.Bool,
-        _ => throw new ManifestException($"key '{key}' has dtype '{text}'; expected float32, float64, int32, int64 or bool."),
+        _ => throw new ManifestException(
+            $"key '{key}' has dtype '{text}'; expected float32, float64, int32, int64 or bool."),
     };
 
     private static JsonElement Property(JsonElement obj, string name, JsonValueKind kind)
@@ -173,14 +179,17 @@ internal sealed class ShardManifest
     /// <summary>A problem in the manifest's content; <see cref="Read"/> rethrows it with the file's path.</summary>
     private sealed class ManifestException(string message) : Exception(message);
 
-    /// <summary>Checks that a shard's arrays match the manifest: the same keys, dtypes, row count and row shapes.</summary>
+    /// <summary>
+    /// Checks that a shard's arrays match the manifest: the same keys, dtypes, row count and row shapes.
+    /// </summary>
     public void CheckShard(string path, int expectedRows, Dictionary<string, NpyArray> arrays)
     {
         foreach (KeySpec k in Keys)
         {
             if (!arrays.TryGetValue(k.Name, out NpyArray? a))
                 throw new InvalidDataException(
-                    $"{path}: key '{k.Name}' of the manifest is missing; the shard holds {ShapeText.Keys(arrays.Keys)}.");
+                    $"{path}: key '{k.Name}' of the manifest is missing; the shard holds " +
+                    $"{ShapeText.Keys(arrays.Keys)}.");
             int[] expected = [expectedRows, .. k.RowShape];
             if (!ShapeText.Equal(a.Shape, expected))
                 throw new InvalidDataException(
@@ -193,6 +202,7 @@ internal sealed class ShardManifest
         foreach (string name in arrays.Keys)
             if (FindKey(name) is null)
                 throw new InvalidDataException(
-                    $"{path}: key '{name}' is not in the manifest, which lists {ShapeText.Keys(Keys.ConvertAll(k => k.Name))}.");
+                    $"{path}: key '{name}' is not in the manifest, which lists " +
+                    $"{ShapeText.Keys(Keys.ConvertAll(k => k.Name))}.");
     }
 }

@@ -87,7 +87,9 @@ public sealed class ShardedDataset
         return batch;
     }
 
-    /// <summary>Batches of <paramref name="batchSize"/> rows in stored order (the last may be smaller); one shard in memory.</summary>
+    /// <summary>
+    /// Batches of <paramref name="batchSize"/> rows in stored order (the last may be smaller); one shard in memory.
+    /// </summary>
     public IEnumerable<SimulationBatch> ReadSequential(int batchSize)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
@@ -178,7 +180,8 @@ public sealed class ShardedDataset
             var data = new float[rows.Count * len];
             for (int i = 0; i < rows.Count; i++)
                 Array.Copy(rows[i].Source.Get(k.Name), rows[i].Row * len, data, i * len, len);
-            batch.SetCore(k.Name, data, [rows.Count, .. k.RowShape], k.DType is not (NpyDType.Float32 or NpyDType.Float64));
+            batch.SetCore(k.Name, data, [rows.Count, .. k.RowShape],
+                k.DType is not (NpyDType.Float32 or NpyDType.Float64));
         }
         return batch;
     }
@@ -197,7 +200,8 @@ public sealed class ShardedDataset
         string path = Path.Combine(DirectoryPath, file);
         if (!File.Exists(path))
             throw new FileNotFoundException(
-                $"Sharded dataset {DirectoryPath}: shard {index} '{file}' listed in {ShardManifest.FileName} is missing.", path);
+                $"Sharded dataset {DirectoryPath}: shard {index} '{file}' listed in " +
+                $"{ShardManifest.FileName} is missing.", path);
         return path;
     }
 
@@ -205,6 +209,7 @@ public sealed class ShardedDataset
     {
         ArgumentNullException.ThrowIfNull(key);
         return _manifest.FindKey(key)
-            ?? throw new KeyNotFoundException($"ShardedDataset: no key '{key}'; the dataset has {ShapeText.Keys(Keys)}.");
+            ?? throw new KeyNotFoundException(
+                $"ShardedDataset: no key '{key}'; the dataset has {ShapeText.Keys(Keys)}.");
     }
 }

@@ -119,13 +119,15 @@ public sealed class ShardedDatasetWriter : IDisposable
             ReadOnlySpan<int> rowShape = batch.Shape(k.Name)[1..];
             if (!ShapeText.Equal(rowShape, k.RowShape))
                 throw new ArgumentException(
-                    $"ShardedDatasetWriter: key '{k.Name}' in batch {index} has row shape {ShapeText.Format(rowShape)}; "
+                    $"ShardedDatasetWriter: key '{k.Name}' in batch {index} has row shape " +
+                    $"{ShapeText.Format(rowShape)}; "
                     + $"expected {ShapeText.Format(k.RowShape)} like batch 0.", nameof(batch));
             string expected = k.DType == NpyDType.Int32 ? "integer" : "float";
             string actual = batch.IsInteger(k.Name) ? "integer" : "float";
             if (actual != expected)
                 throw new ArgumentException(
-                    $"ShardedDatasetWriter: key '{k.Name}' in batch {index} is {actual}-valued; batch 0 made it {expected}-valued.",
+                    $"ShardedDatasetWriter: key '{k.Name}' in batch {index} is {actual}-valued; batch 0 " +
+                    $"made it {expected}-valued.",
                     nameof(batch));
         }
         foreach (string key in batch.Keys)

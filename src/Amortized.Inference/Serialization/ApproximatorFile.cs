@@ -24,11 +24,13 @@ public static class ApproximatorFile
     internal const string ReferenceTensor = "misspecification/reference_summaries";
 
     /// <summary>Writes the approximator atomically; refuses non-finite weights.</summary>
-    public static void Save(string path, ContinuousApproximator approximator, IReadOnlyDictionary<string, string>? metadata = null)
+    public static void Save(string path, ContinuousApproximator approximator,
+        IReadOnlyDictionary<string, string>? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(approximator);
         var spec = approximator.Spec ?? throw new InvalidOperationException(
-            "ApproximatorFile.Save: the approximator was not built from a spec (use ContinuousApproximator.Build or BasicWorkflow), so it could not be rebuilt on load.");
+            "ApproximatorFile.Save: the approximator was not built from a spec (use ContinuousApproximator.Build or " +
+            "BasicWorkflow), so it could not be rebuilt on load.");
         var tensors = Tensors(approximator.Store.Parameters, approximator.ExportState());
         if (approximator.MisspecificationReference is { } reference)
             tensors[ReferenceTensor] = TensorEntry.Float32(reference.ToArray(), reference.Count, reference.Dim);
@@ -45,7 +47,8 @@ public static class ApproximatorFile
         using var manifest = JsonDocument.Parse(contents.ManifestJson);
         var root = manifest.RootElement;
         if (!root.TryGetProperty("kind", out var kind) || kind.GetString() != Kind)
-            throw new InvalidDataException($"Model file '{path}': not an approximator file (manifest kind is {(root.TryGetProperty("kind", out var k) ? k.ToString() : "missing")}).");
+            throw new InvalidDataException($"Model file '{path}': not an approximator file (manifest kind is " +
+                $"{(root.TryGetProperty("kind", out var k) ? k.ToString() : "missing")}).");
         ApproximatorSpec spec;
         Adapter adapter;
         try
@@ -54,7 +57,8 @@ public static class ApproximatorFile
                 ?? throw new InvalidDataException($"Model file '{path}': the spec is null.");
             adapter = Adapter.FromJson(root.GetProperty("adapter").GetRawText());
         }
-        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or ArgumentException or InvalidOperationException)
+        catch (Exception ex)
+            when (ex is JsonException or KeyNotFoundException or ArgumentException or InvalidOperationException)
         {
             throw new InvalidDataException($"Model file '{path}': the manifest could not be read: {ex.Message}", ex);
         }
@@ -76,7 +80,8 @@ public static class ApproximatorFile
         return approximator;
     }
 
-    private static string Manifest(ApproximatorSpec spec, Adapter adapter, IReadOnlyDictionary<string, string>? metadata)
+    private static string Manifest(ApproximatorSpec spec, Adapter adapter,
+        IReadOnlyDictionary<string, string>? metadata)
     {
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer))
@@ -99,7 +104,8 @@ public static class ApproximatorFile
     }
 
     /// <summary>Parameters as "param/NAME" and extra state as "state/NAME".</summary>
-    internal static Dictionary<string, TensorEntry> Tensors(IReadOnlyList<Tensors.Tensor> parameters, IReadOnlyDictionary<string, double[]> state)
+    internal static Dictionary<string, TensorEntry> Tensors(IReadOnlyList<Tensors.Tensor> parameters,
+        IReadOnlyDictionary<string, double[]> state)
     {
         var tensors = new Dictionary<string, TensorEntry>(StringComparer.Ordinal);
         foreach (var p in parameters) tensors["param/" + p.Name] = TensorEntry.Float32(p.ToArray(), p.Shape.ToArray());
@@ -111,7 +117,8 @@ public static class ApproximatorFile
     private static void ImportReference(TensorEntry entry, ContinuousApproximator approximator)
     {
         if (entry.DType != TensorDType.Float32 || entry.Shape.Length != 2)
-            throw new ArgumentException($"tensor '{ReferenceTensor}' is {entry}; expected F32 (M, {approximator.SummarySpaceDim}).");
+            throw new ArgumentException(
+                $"tensor '{ReferenceTensor}' is {entry}; expected F32 (M, {approximator.SummarySpaceDim}).");
         approximator.SetMisspecificationReference(entry.AsFloat32(), entry.Shape[0], entry.Shape[1]);
     }
 
@@ -123,11 +130,14 @@ public static class ApproximatorFile
         var state = new Dictionary<string, double[]>(StringComparer.Ordinal);
         foreach (var (name, entry) in tensors)
         {
-            if (name.StartsWith("param/", StringComparison.Ordinal)) values[name["param/".Length..]] = entry.AsFloat32();
-            else if (name.StartsWith("state/", StringComparison.Ordinal)) state[name["state/".Length..]] = entry.AsFloat64();
+            if (name.StartsWith("param/", StringComparison.Ordinal))
+                values[name["param/".Length..]] = entry.AsFloat32();
+            else if (name.StartsWith("state/", StringComparison.Ordinal))
+                state[name["state/".Length..]] = entry.AsFloat64();
         }
         if (values.Count != store.Parameters.Count)
-            throw new ArgumentException($"the file holds {values.Count} parameters but the rebuilt networks have {store.Parameters.Count}.");
+            throw new ArgumentException($"the file holds {values.Count} parameters but the rebuilt networks have " +
+                $"{store.Parameters.Count}.");
         store.ImportValues(values);
         importState(state);
     }

@@ -13,7 +13,9 @@ public static class Checkpoint
 {
     private const string Kind = "checkpoint";
 
-    /// <summary>Writes the checkpoint of <paramref name="approximator"/> and its trainer's <paramref name="state"/>.</summary>
+    /// <summary>
+    /// Writes the checkpoint of <paramref name="approximator"/> and its trainer's <paramref name="state"/>.
+    /// </summary>
     public static void Save(string path, ITrainableApproximator approximator, TrainerState state)
     {
         ArgumentNullException.ThrowIfNull(approximator);
@@ -21,9 +23,11 @@ public static class Checkpoint
         var tensors = ApproximatorFile.Tensors(approximator.Store.Parameters, approximator.ExportState());
         tensors["optimizer/m"] = TensorEntry.Float32(state.FirstMoment, state.FirstMoment.Length);
         tensors["optimizer/v"] = TensorEntry.Float32(state.SecondMoment, state.SecondMoment.Length);
-        if (state.BestValues is not null) tensors["best/values"] = TensorEntry.Float32(state.BestValues, state.BestValues.Length);
+        if (state.BestValues is not null)
+            tensors["best/values"] = TensorEntry.Float32(state.BestValues, state.BestValues.Length);
         if (state.BestState is not null)
-            foreach (var (key, values) in state.BestState) tensors["best_state/" + key] = TensorEntry.Float64(values, values.Length);
+            foreach (var (key, values) in state.BestState)
+                tensors["best_state/" + key] = TensorEntry.Float64(values, values.Length);
         ModelFile.Write(path, Manifest(state), tensors);
     }
 
@@ -46,7 +50,8 @@ public static class Checkpoint
             foreach (var e in root.GetProperty("history").EnumerateArray())
             {
                 history.Add(new EpochRecord(e.GetProperty("epoch").GetInt32(), ReadDouble(e, "train_loss"),
-                    e.GetProperty("validation_loss").ValueKind == JsonValueKind.Null ? null : e.GetProperty("validation_loss").GetDouble(),
+                    e.GetProperty("validation_loss").ValueKind == JsonValueKind.Null
+                        ? null : e.GetProperty("validation_loss").GetDouble(),
                     ReadDouble(e, "learning_rate"), ReadDouble(e, "seconds"),
                     e.GetProperty("skipped_steps").GetInt32(), e.GetProperty("dropped_rows").GetInt32()));
             }
@@ -61,7 +66,8 @@ public static class Checkpoint
             var bestScore = root.GetProperty("best_score");
             return new TrainerState(history,
                 root.GetProperty("steps").GetInt64(),
-                root.GetProperty("best_epoch").ValueKind == JsonValueKind.Null ? null : root.GetProperty("best_epoch").GetInt32(),
+                root.GetProperty("best_epoch").ValueKind == JsonValueKind.Null
+                    ? null : root.GetProperty("best_epoch").GetInt32(),
                 root.GetProperty("simulated_batches").GetInt64(),
                 root.GetProperty("optimizer_step").GetInt64(),
                 contents.Tensors["optimizer/m"].AsFloat32(),
@@ -71,9 +77,11 @@ public static class Checkpoint
                 bestScore.ValueKind == JsonValueKind.Null ? double.PositiveInfinity : bestScore.GetDouble(),
                 root.GetProperty("epochs_without_improvement").GetInt32());
         }
-        catch (Exception ex) when (ex is KeyNotFoundException or JsonException or InvalidOperationException or ArgumentException or FormatException)
+        catch (Exception ex) when (ex is KeyNotFoundException or JsonException or InvalidOperationException
+            or ArgumentException or FormatException)
         {
-            throw new InvalidDataException($"Model file '{path}': the checkpoint could not be restored: {ex.Message}", ex);
+            throw new InvalidDataException(
+                $"Model file '{path}': the checkpoint could not be restored: {ex.Message}", ex);
         }
     }
 
@@ -88,7 +96,8 @@ public static class Checkpoint
             if (state.BestEpoch is { } be) w.WriteNumber("best_epoch", be); else w.WriteNull("best_epoch");
             w.WriteNumber("simulated_batches", state.SimulatedBatches);
             w.WriteNumber("optimizer_step", state.OptimizerStep);
-            if (double.IsFinite(state.BestScore)) w.WriteNumber("best_score", state.BestScore); else w.WriteNull("best_score");
+            if (double.IsFinite(state.BestScore)) w.WriteNumber("best_score", state.BestScore);
+            else w.WriteNull("best_score");
             w.WriteNumber("epochs_without_improvement", state.EpochsWithoutImprovement);
             w.WriteStartArray("history");
             foreach (var e in state.Epochs)
@@ -96,7 +105,8 @@ public static class Checkpoint
                 w.WriteStartObject();
                 w.WriteNumber("epoch", e.Epoch);
                 WriteDouble(w, "train_loss", e.TrainLoss);
-                if (e.ValidationLoss is { } v && double.IsFinite(v)) w.WriteNumber("validation_loss", v); else w.WriteNull("validation_loss");
+                if (e.ValidationLoss is { } v && double.IsFinite(v)) w.WriteNumber("validation_loss", v);
+                else w.WriteNull("validation_loss");
                 WriteDouble(w, "learning_rate", e.LearningRate);
                 WriteDouble(w, "seconds", e.Seconds);
                 w.WriteNumber("skipped_steps", e.SkippedSteps);

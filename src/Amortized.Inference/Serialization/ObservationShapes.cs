@@ -5,8 +5,8 @@ using System.Text.Json;
 namespace Amortized.Inference.Serialization;
 
 /// <summary>
-/// The observation layout of a model (used by the C library and written by the command line): which raw keys a data set consists of, in which order, and the
-/// per-data-set shape of each (no batch axis), written as a JSON object such as
+/// The observation layout of a model (used by the C library and written by the command line): which raw keys a data set
+/// consists of, in which order, and the per-data-set shape of each (no batch axis), written as a JSON object such as
 /// <c>{"x": [100], "observed": [100], "n": []}</c>. Store it in a model file's metadata under
 /// <see cref="MetadataKey"/> when the adapter does not fix every shape (a summary network over sets or time
 /// series leaves the number of elements open), or pass it to <c>amortized_load_with_shapes</c>.
@@ -15,7 +15,8 @@ namespace Amortized.Inference.Serialization;
 /// <code>
 /// workflow.Save(path, new Dictionary&lt;string, string&gt;
 /// {
-///     [ObservationShapes.MetadataKey] = ObservationShapes.Format([new("x", [100]), new("observed", [100]), new("n", [])]),
+///     [ObservationShapes.MetadataKey] =
+///         ObservationShapes.Format([new("x", [100]), new("observed", [100]), new("n", [])]),
 /// });
 /// </code>
 /// </example>
@@ -56,16 +57,19 @@ public static class ObservationShapes
         {
             using var doc = JsonDocument.Parse(json);
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
-                throw new FormatException($"observation shapes: expected a JSON object from key to shape, e.g. {{\"x\": [10], \"n\": []}}; got a {doc.RootElement.ValueKind}.");
+                throw new FormatException($"observation shapes: expected a JSON object from key to shape, e.g. " +
+                    $"{{\"x\": [10], \"n\": []}}; got a {doc.RootElement.ValueKind}.");
             foreach (JsonProperty p in doc.RootElement.EnumerateObject())
             {
                 if (p.Value.ValueKind != JsonValueKind.Array)
-                    throw new FormatException($"observation shapes: key '{p.Name}' maps to a {p.Value.ValueKind}; expected an array of dimensions such as [10] (or [] for a scalar).");
+                    throw new FormatException($"observation shapes: key '{p.Name}' maps to a {p.Value.ValueKind}; " +
+                        "expected an array of dimensions such as [10] (or [] for a scalar).");
                 var dims = new List<int>();
                 foreach (JsonElement d in p.Value.EnumerateArray())
                 {
                     if (d.ValueKind != JsonValueKind.Number || !d.TryGetInt32(out int v))
-                        throw new FormatException($"observation shapes: key '{p.Name}' has the dimension {d.GetRawText()}; expected a positive integer.");
+                        throw new FormatException($"observation shapes: key '{p.Name}' has the dimension " +
+                            $"{d.GetRawText()}; expected a positive integer.");
                     dims.Add(v);
                 }
                 int[] shape = [.. dims];
@@ -87,6 +91,7 @@ public static class ObservationShapes
         ArgumentNullException.ThrowIfNull(shape);
         if (!seen.Add(key)) throw new ArgumentException($"observation shapes: key '{key}' appears twice.", nameof(key));
         foreach (int d in shape)
-            if (d <= 0) throw new ArgumentException($"observation shapes: key '{key}' has the dimension {d}; dimensions must be positive.", nameof(shape));
+            if (d <= 0) throw new ArgumentException(
+                $"observation shapes: key '{key}' has the dimension {d}; dimensions must be positive.", nameof(shape));
     }
 }

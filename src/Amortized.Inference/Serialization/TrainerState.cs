@@ -1,7 +1,8 @@
 namespace Amortized.Inference.Serialization;
 
 /// <summary>One epoch of training.</summary>
-public sealed record EpochRecord(int Epoch, double TrainLoss, double? ValidationLoss, double LearningRate, double Seconds,
+public sealed record EpochRecord(int Epoch, double TrainLoss, double? ValidationLoss,
+    double LearningRate, double Seconds,
     int SkippedSteps, int DroppedRows);
 
 /// <summary>

@@ -14,7 +14,9 @@ public sealed class BatchContext
         _fixed = fixedValues;
     }
 
-    /// <summary>Everything drawn so far, with the batch axis first (read it; add outputs through <see cref="Set"/>).</summary>
+    /// <summary>
+    /// Everything drawn so far, with the batch axis first (read it; add outputs through <see cref="Set"/>).
+    /// </summary>
     public SimulationBatch Batch { get; }
 
     /// <summary>Number of rows B.</summary>

@@ -22,7 +22,8 @@ public readonly struct BatchRow
     {
         ReadOnlySpan<float> v = _batch.Row(key, Row);
         if (v.Length != 1)
-            throw new InvalidOperationException($"BatchRow: key '{key}' holds {v.Length} values per row; expected a scalar.");
+            throw new InvalidOperationException(
+                $"BatchRow: key '{key}' holds {v.Length} values per row; expected a scalar.");
         return v[0];
     }
 

@@ -9,7 +9,8 @@ public sealed class FixedValue
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(shape);
         if (ShapeText.Product(shape) != data.Length)
-            throw new ArgumentException($"FixedValue: shape {ShapeText.Format(shape)} holds {ShapeText.Product(shape)} values, but {data.Length} were given.", nameof(data));
+            throw new ArgumentException($"FixedValue: shape {ShapeText.Format(shape)} holds " +
+                $"{ShapeText.Product(shape)} values, but {data.Length} were given.", nameof(data));
         Data = data;
         Shape = shape;
     }

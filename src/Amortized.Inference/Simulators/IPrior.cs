@@ -4,8 +4,8 @@ namespace Amortized.Inference.Simulators;
 
 /// <summary>
 /// A prior over a fixed-size parameter vector theta (P values under one batch key): draws and a log density. It is
-/// what neural likelihood estimation needs besides the learned likelihood (MCMC targets log p(theta) + log q(x | theta))
-/// and what the diagnostics use for the prior spread that contraction compares with.
+/// what neural likelihood estimation needs besides the learned likelihood (MCMC targets log
+/// p(theta) + log q(x | theta)) and what the diagnostics use for the prior spread that contraction compares with.
 /// </summary>
 public interface IPrior
 {
@@ -29,7 +29,8 @@ public static class PriorExtensions
     /// Draws <paramref name="batchSize"/> parameter vectors (key <see cref="IPrior.ParameterKey"/>, shape (B, P)),
     /// row r from the stream (seed, batch index, r) as a simulator's prior stage would.
     /// </summary>
-    public static SimulationBatch SamplePrior(this IPrior prior, int batchSize, ulong seed, SampleOptions? options = null)
+    public static SimulationBatch SamplePrior(this IPrior prior, int batchSize, ulong seed,
+        SampleOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(prior);
         return Simulator.Build().Prior(r =>

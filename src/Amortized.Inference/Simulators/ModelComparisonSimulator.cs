@@ -21,27 +21,32 @@ public sealed class ModelComparisonSimulator : ISimulator
     private readonly ISimulator? _shared;
 
     /// <summary>Creates the mixture; <paramref name="probabilities"/> defaults to uniform and must sum to 1.</summary>
-    public ModelComparisonSimulator(IReadOnlyList<ISimulator> models, IReadOnlyList<double>? probabilities = null, ISimulator? sharedSimulator = null)
+    public ModelComparisonSimulator(IReadOnlyList<ISimulator> models, IReadOnlyList<double>? probabilities = null,
+        ISimulator? sharedSimulator = null)
     {
         ArgumentNullException.ThrowIfNull(models);
-        if (models.Count == 0) throw new ArgumentException("ModelComparisonSimulator: expected at least one model, got 0.", nameof(models));
+        if (models.Count == 0) throw new ArgumentException(
+            "ModelComparisonSimulator: expected at least one model, got 0.", nameof(models));
         _models = [.. models];
         _shared = sharedSimulator;
         int k = models.Count;
         if (probabilities is not null && probabilities.Count != k)
-            throw new ArgumentException($"ModelComparisonSimulator: {probabilities.Count} probabilities for {k} models.", nameof(probabilities));
+            throw new ArgumentException($"ModelComparisonSimulator: {probabilities.Count} probabilities for {k} " +
+                "models.", nameof(probabilities));
         _cumulative = new double[k];
         double sum = 0;
         for (int i = 0; i < k; i++)
         {
             double p = probabilities is null ? 1.0 / k : probabilities[i];
             if (!(p >= 0) || double.IsInfinity(p))
-                throw new ArgumentException($"ModelComparisonSimulator: probability {i} is {p}; expected a finite value >= 0.", nameof(probabilities));
+                throw new ArgumentException($"ModelComparisonSimulator: probability {i} is {p}; expected a finite " +
+                    "value >= 0.", nameof(probabilities));
             sum += p;
             _cumulative[i] = sum;
         }
         if (Math.Abs(sum - 1) > 1e-6)
-            throw new ArgumentException($"ModelComparisonSimulator: probabilities sum to {sum}; expected 1.", nameof(probabilities));
+            throw new ArgumentException(
+                $"ModelComparisonSimulator: probabilities sum to {sum}; expected 1.", nameof(probabilities));
         _cumulative[k - 1] = 1.0;
     }
 
@@ -77,7 +82,8 @@ public sealed class ModelComparisonSimulator : ISimulator
             for (int i = 0; i < batchSize; i++) if (indices[i] == m) rows.Add(i);
             if (rows.Count == 0) continue;
             SimulationBatch? given = shared?.SelectRows(rows.ToArray());
-            SimulationBatch part = _models[m].Sample(rows.Count, Simulator.Mix(seed, (ulong)m + 1), inner with { Given = given });
+            SimulationBatch part =
+                _models[m].Sample(rows.Count, Simulator.Mix(seed, (ulong)m + 1), inner with { Given = given });
             if (result is null)
             {
                 result = new SimulationBatch(batchSize);
@@ -91,10 +97,12 @@ public sealed class ModelComparisonSimulator : ISimulator
             }
             foreach (string key in result.Keys)
                 if (!part.Contains(key))
-                    throw new InvalidOperationException($"ModelComparisonSimulator: model {m} does not produce key '{key}' ({firstModelKeys} does); model {m} has {ShapeText.Keys(part.Keys)}.");
+                    throw new InvalidOperationException($"ModelComparisonSimulator: model {m} does not produce key " +
+                        $"'{key}' ({firstModelKeys} does); model {m} has {ShapeText.Keys(part.Keys)}.");
             foreach (string key in part.Keys)
                 if (!result.Contains(key))
-                    throw new InvalidOperationException($"ModelComparisonSimulator: model {m} produces key '{key}', which {firstModelKeys} does not.");
+                    throw new InvalidOperationException(
+                        $"ModelComparisonSimulator: model {m} produces key '{key}', which {firstModelKeys} does not.");
             Simulator.Scatter(part, result, rows);
         }
         result ??= new SimulationBatch(batchSize);

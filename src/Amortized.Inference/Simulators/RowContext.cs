@@ -59,7 +59,8 @@ public sealed class RowContext
     public void Set(string key, int value)
     {
         if (Math.Abs((long)value) > SimulationBatch.MaxExactInteger)
-            throw new ArgumentException($"Set: key '{key}' is {value}; integers are kept exact only up to |2^24|.", nameof(value));
+            throw new ArgumentException(
+                $"Set: key '{key}' is {value}; integers are kept exact only up to |2^24|.", nameof(value));
         SetCore(key, new RowValue([value], [], true));
     }
 
@@ -75,7 +76,8 @@ public sealed class RowContext
     {
         ArgumentNullException.ThrowIfNull(values);
         if (ShapeText.Product(shape) != values.Length)
-            throw new ArgumentException($"Set: key '{key}' row {Row}: shape {ShapeText.Format(shape)} holds {ShapeText.Product(shape)} values, but {values.Length} were given.", nameof(values));
+            throw new ArgumentException($"Set: key '{key}' row {Row}: shape {ShapeText.Format(shape)} holds " +
+                $"{ShapeText.Product(shape)} values, but {values.Length} were given.", nameof(values));
         SetCore(key, new RowValue(values, shape, false));
     }
 
@@ -87,7 +89,8 @@ public sealed class RowContext
     {
         ReadOnlySpan<float> v = GetArray(key);
         if (v.Length != 1)
-            throw new InvalidOperationException($"Get: key '{key}' holds {v.Length} values; expected a scalar. Use GetArray.");
+            throw new InvalidOperationException(
+                $"Get: key '{key}' holds {v.Length} values; expected a scalar. Use GetArray.");
         return v[0];
     }
 
@@ -104,7 +107,8 @@ public sealed class RowContext
     public ReadOnlySpan<float> GetArray(string key)
     {
         if (TryFind(key, out ReadOnlySpan<float> v)) return v;
-        throw new KeyNotFoundException($"Get: no key '{key}' at row {Row}; available: {ShapeText.Keys(AvailableKeys())}.");
+        throw new KeyNotFoundException(
+            $"Get: no key '{key}' at row {Row}; available: {ShapeText.Keys(AvailableKeys())}.");
     }
 
     private void SetCore(string key, RowValue value)

@@ -46,7 +46,9 @@ public sealed class SimulationBatch
     /// </summary>
     public SimulationBatch Set(string key, float[] data, params int[] shape) => SetCore(key, data, shape, false);
 
-    /// <summary>Adds or replaces an integer-valued array (stored as exact float32); |values| must be at most 2^24.</summary>
+    /// <summary>
+    /// Adds or replaces an integer-valued array (stored as exact float32); |values| must be at most 2^24.
+    /// </summary>
     public SimulationBatch SetIntegers(string key, int[] data, params int[] shape)
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -54,7 +56,8 @@ public sealed class SimulationBatch
         for (int i = 0; i < data.Length; i++)
         {
             if (Math.Abs((long)data[i]) > MaxExactInteger)
-                throw new ArgumentException($"SimulationBatch: key '{key}' element {i} is {data[i]}; integers are kept exact only up to |2^24|.", nameof(data));
+                throw new ArgumentException($"SimulationBatch: key '{key}' element {i} is {data[i]}; integers are " +
+                    "kept exact only up to |2^24|.", nameof(data));
             f[i] = data[i];
         }
         return SetCore(key, f, shape, true);
@@ -67,12 +70,15 @@ public sealed class SimulationBatch
         ArgumentNullException.ThrowIfNull(shape);
         if (shape.Length == 0 || shape[0] != BatchSize)
             throw new ArgumentException(
-                $"SimulationBatch: key '{key}' has shape {ShapeText.Format(shape)}; expected the batch axis first with {BatchSize} rows.", nameof(shape));
+                $"SimulationBatch: key '{key}' has shape {ShapeText.Format(shape)}; expected the batch axis first " +
+                $"with {BatchSize} rows.", nameof(shape));
         foreach (int d in shape)
-            if (d < 0) throw new ArgumentException($"SimulationBatch: key '{key}' has negative dimension in shape {ShapeText.Format(shape)}.", nameof(shape));
+            if (d < 0) throw new ArgumentException($"SimulationBatch: key '{key}' has negative dimension in shape " +
+                $"{ShapeText.Format(shape)}.", nameof(shape));
         if (ShapeText.Product(shape) != data.Length)
             throw new ArgumentException(
-                $"SimulationBatch: key '{key}' has shape {ShapeText.Format(shape)} ({ShapeText.Product(shape)} elements) but {data.Length} values.", nameof(data));
+                $"SimulationBatch: key '{key}' has shape {ShapeText.Format(shape)} ({ShapeText.Product(shape)} " +
+                $"elements) but {data.Length} values.", nameof(data));
         _arrays[key] = new Entry(data, (int[])shape.Clone(), isInteger);
         return this;
     }
@@ -95,7 +101,8 @@ public sealed class SimulationBatch
         {
             float v = data[i];
             if (!(MathF.Round(v) == v) || Math.Abs(v) > MaxExactInteger)
-                throw new InvalidOperationException($"SimulationBatch: key '{key}' element {i} is {v}, not an exact integer.");
+                throw new InvalidOperationException(
+                    $"SimulationBatch: key '{key}' element {i} is {v}, not an exact integer.");
             result[i] = (int)v;
         }
         return result;
@@ -109,7 +116,8 @@ public sealed class SimulationBatch
     {
         Entry e = Find(key);
         if ((uint)row >= (uint)BatchSize)
-            throw new ArgumentOutOfRangeException(nameof(row), $"SimulationBatch: row {row} of key '{key}' is outside [0, {BatchSize}).");
+            throw new ArgumentOutOfRangeException(nameof(row),
+                $"SimulationBatch: row {row} of key '{key}' is outside [0, {BatchSize}).");
         int len = ShapeText.Product(e.Shape.AsSpan(1));
         return e.Data.AsSpan(row * len, len);
     }
@@ -128,7 +136,8 @@ public sealed class SimulationBatch
             for (int i = 0; i < rows.Length; i++)
             {
                 if ((uint)rows[i] >= (uint)BatchSize)
-                    throw new ArgumentOutOfRangeException(nameof(rows), $"SimulationBatch.SelectRows: row {rows[i]} is outside [0, {BatchSize}).");
+                    throw new ArgumentOutOfRangeException(nameof(rows),
+                        $"SimulationBatch.SelectRows: row {rows[i]} is outside [0, {BatchSize}).");
                 Array.Copy(e.Data, rows[i] * len, data, i * len, len);
             }
             int[] shape = (int[])e.Shape.Clone();
@@ -174,10 +183,13 @@ public sealed class SimulationBatch
             for (int i = 0; i < batches.Count; i++)
             {
                 if (!batches[i]._arrays.TryGetValue(key, out Entry? other))
-                    throw new ArgumentException($"SimulationBatch.Concatenate: key '{key}' is missing from batch {i}; it has {ShapeText.Keys(batches[i]._arrays.Keys)}.", nameof(batches));
+                    throw new ArgumentException($"SimulationBatch.Concatenate: key '{key}' is missing from batch " +
+                        $"{i}; it has {ShapeText.Keys(batches[i]._arrays.Keys)}.", nameof(batches));
                 if (!ShapeText.Equal(other.Shape.AsSpan(1), e.Shape.AsSpan(1)))
                     throw new ArgumentException(
-                        $"SimulationBatch.Concatenate: key '{key}' in batch {i} has row shape {ShapeText.Format(other.Shape.AsSpan(1))}; expected {ShapeText.Format(e.Shape.AsSpan(1))}.", nameof(batches));
+                        $"SimulationBatch.Concatenate: key '{key}' in batch {i} has row shape " +
+                        $"{ShapeText.Format(other.Shape.AsSpan(1))}; expected {ShapeText.Format(e.Shape.AsSpan(1))}.",
+                        nameof(batches));
                 Array.Copy(other.Data, 0, data, offset, other.Data.Length);
                 offset += other.Data.Length;
             }
@@ -188,7 +200,8 @@ public sealed class SimulationBatch
         for (int i = 1; i < batches.Count; i++)
             foreach (string key in batches[i]._arrays.Keys)
                 if (!first.Contains(key))
-                    throw new ArgumentException($"SimulationBatch.Concatenate: key '{key}' of batch {i} is missing from batch 0; it has {ShapeText.Keys(first.Keys)}.", nameof(batches));
+                    throw new ArgumentException($"SimulationBatch.Concatenate: key '{key}' of batch {i} is missing " +
+                        $"from batch 0; it has {ShapeText.Keys(first.Keys)}.", nameof(batches));
         return result;
     }
 
@@ -204,7 +217,8 @@ public sealed class SimulationBatch
     {
         ArgumentNullException.ThrowIfNull(key);
         if (!_arrays.TryGetValue(key, out Entry? e))
-            throw new KeyNotFoundException($"SimulationBatch: no key '{key}'; the batch has {ShapeText.Keys(_arrays.Keys)}.");
+            throw new KeyNotFoundException(
+                $"SimulationBatch: no key '{key}'; the batch has {ShapeText.Keys(_arrays.Keys)}.");
         return e;
     }
 }

@@ -2,7 +2,8 @@ namespace Amortized.Inference.Simulators;
 
 /// <summary>What happened while a batch was simulated.</summary>
 /// <param name="Requested">Rows asked for.</param>
-/// <param name="Rejected">Rows re-simulated because the acceptance predicate refused them (counted per attempt).</param>
+/// <param name="Rejected">Rows re-simulated because the acceptance predicate refused them (counted
+/// per attempt).</param>
 /// <param name="NonFiniteRows">Per key, rows holding NaN or infinity (counted before any dropping).</param>
 /// <param name="Dropped">Rows removed because they held NaN or infinity (<see cref="NonFiniteHandling.Drop"/>).</param>
 public sealed record SimulationReport(

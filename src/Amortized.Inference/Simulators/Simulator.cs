@@ -35,7 +35,8 @@ public sealed class Simulator : ISimulator
         ArgumentNullException.ThrowIfNull(function);
         foreach (Stage s in _stages)
             if (s.Kind != StageKind.Context)
-                throw new InvalidOperationException("Simulator.Context: context functions must come before prior, likelihood and batched functions.");
+                throw new InvalidOperationException(
+                    "Simulator.Context: context functions must come before prior, likelihood and batched functions.");
         return With(new Stage(StageKind.Context, function, null));
     }
 
@@ -52,7 +53,9 @@ public sealed class Simulator : ISimulator
         return With(new Stage(StageKind.Row, function, null));
     }
 
-    /// <summary>Adds an already-batched function that reads the batch so far and adds arrays of shape (B, ...).</summary>
+    /// <summary>
+    /// Adds an already-batched function that reads the batch so far and adds arrays of shape (B, ...).
+    /// </summary>
     public Simulator Batched(Action<BatchContext> function)
     {
         ArgumentNullException.ThrowIfNull(function);
@@ -67,7 +70,8 @@ public sealed class Simulator : ISimulator
         ArgumentOutOfRangeException.ThrowIfNegative(batchSize);
         options ??= new SampleOptions();
         if (options.Given is { } given && given.BatchSize != batchSize)
-            throw new ArgumentException($"Simulator.Sample: options.Given has {given.BatchSize} rows; expected {batchSize}.", nameof(options));
+            throw new ArgumentException($"Simulator.Sample: options.Given has {given.BatchSize} rows; expected " +
+                $"{batchSize}.", nameof(options));
         var context = RunContext(seed, options);
         int chunk = options.ChunkSize;
         if (chunk <= 0 || chunk >= batchSize) return SampleRows(0, batchSize, seed, options, context);
@@ -76,7 +80,8 @@ public sealed class Simulator : ISimulator
         for (int start = 0; start < batchSize; start += chunk)
         {
             int count = Math.Min(chunk, batchSize - start);
-            parts.Add(SampleRows(start, count, seed, options with { Given = options.Given?.Slice(start, count) }, context));
+            parts.Add(
+                SampleRows(start, count, seed, options with { Given = options.Given?.Slice(start, count) }, context));
         }
         SimulationBatch result = SimulationBatch.Concatenate(parts);
         result.Report = MergeReports(parts, batchSize);
@@ -93,7 +98,8 @@ public sealed class Simulator : ISimulator
     }
 
     /// <summary>Simulates global rows [start, start + count) with precomputed context values.</summary>
-    internal SimulationBatch SampleRows(int start, int count, ulong seed, SampleOptions options, OrderedDictionary<string, RowValue> context)
+    internal SimulationBatch SampleRows(int start, int count, ulong seed, SampleOptions options,
+        OrderedDictionary<string, RowValue> context)
     {
         var rows = new int[count];
         for (int i = 0; i < count; i++) rows[i] = start + i;
@@ -110,7 +116,8 @@ public sealed class Simulator : ISimulator
                 if (refused.Count == 0) break;
                 if (attempt >= options.MaxAttempts)
                     throw new InvalidOperationException(
-                        $"Simulator.Sample: {refused.Count} rows (first: row {rows[refused[0]]}) were still rejected after {options.MaxAttempts} attempts.");
+                        $"Simulator.Sample: {refused.Count} rows (first: row {rows[refused[0]]}) were still rejected " +
+                        $"after {options.MaxAttempts} attempts.");
                 rejected += refused.Count;
                 var globalRows = new int[refused.Count];
                 for (int j = 0; j < refused.Count; j++) globalRows[j] = rows[refused[j]];
@@ -153,7 +160,8 @@ public sealed class Simulator : ISimulator
             if (stage.Kind == StageKind.Batched)
             {
                 ulong batchedSeed = Mix(streamSeed, n == 0 ? 0UL : (ulong)rows[0] + 1);
-                var rng = Rng.Derive(batchedSeed, options.BatchIndex, StreamRegistry.SimulatorBatchedStages.Down((ulong)s));
+                var rng =
+                    Rng.Derive(batchedSeed, options.BatchIndex, StreamRegistry.SimulatorBatchedStages.Down((ulong)s));
                 stage.BatchFunction!(new BatchContext(batch, rng, options.FixedValues));
             }
             else if (stage.Kind == StageKind.Row)
@@ -167,7 +175,8 @@ public sealed class Simulator : ISimulator
         return batch;
     }
 
-    private void RunRowStage(int first, int last, int[] rows, Rng[] rngs, SimulationBatch batch, SampleOptions options, HashSet<string> protectedKeys)
+    private void RunRowStage(int first, int last, int[] rows, Rng[] rngs, SimulationBatch batch, SampleOptions options,
+        HashSet<string> protectedKeys)
     {
         int n = rows.Length;
         var results = new OrderedDictionary<string, RowValue>[n];
@@ -206,10 +215,12 @@ public sealed class Simulator : ISimulator
             {
                 if (!results[i].TryGetValue(key, out RowValue? v))
                     throw new InvalidOperationException(
-                        $"Simulator: key '{key}' was set at row {rows[0]} but not at row {rows[i]}; row {rows[i]} set {ShapeText.Keys(results[i].Keys)}.");
+                        $"Simulator: key '{key}' was set at row {rows[0]} but not at row {rows[i]}; row {rows[i]} " +
+                        $"set {ShapeText.Keys(results[i].Keys)}.");
                 if (!ShapeText.Equal(v.Shape, first.Shape))
                     throw new InvalidOperationException(
-                        $"Simulator: key '{key}' at row {rows[i]} has shape {ShapeText.Format(v.Shape)}; expected {ShapeText.Format(first.Shape)} (the shape at row {rows[0]}).");
+                        $"Simulator: key '{key}' at row {rows[i]} has shape {ShapeText.Format(v.Shape)}; expected " +
+                        $"{ShapeText.Format(first.Shape)} (the shape at row {rows[0]}).");
                 isInteger &= v.IsInteger;
                 Array.Copy(v.Data, 0, data, i * len, len);
             }
@@ -218,7 +229,8 @@ public sealed class Simulator : ISimulator
         for (int i = 1; i < n; i++)
             foreach (string key in results[i].Keys)
                 if (!results[0].ContainsKey(key))
-                    throw new InvalidOperationException($"Simulator: key '{key}' was set at row {rows[i]} but not at row {rows[0]}.");
+                    throw new InvalidOperationException(
+                        $"Simulator: key '{key}' was set at row {rows[i]} but not at row {rows[0]}.");
     }
 
     private static void Broadcast(SimulationBatch batch, string key, RowValue value)
@@ -229,23 +241,30 @@ public sealed class Simulator : ISimulator
         batch.SetCore(key, data, [n, .. value.Shape], value.IsInteger);
     }
 
-    /// <summary>Copies the rows of <paramref name="source"/> into rows <paramref name="targetRows"/> of <paramref name="target"/>.</summary>
+    /// <summary>
+    /// Copies the rows of <paramref name="source"/> into rows <paramref name="targetRows"/> of
+    /// <paramref name="target"/>.
+    /// </summary>
     internal static void Scatter(SimulationBatch source, SimulationBatch target, IReadOnlyList<int> targetRows)
     {
         foreach (string key in source.Keys)
         {
             if (!target.Contains(key))
-                throw new InvalidOperationException($"Simulator: key '{key}' appeared in a re-simulated row but not in the first pass; the batch has {ShapeText.Keys(target.Keys)}.");
+                throw new InvalidOperationException($"Simulator: key '{key}' appeared in a re-simulated row but not " +
+                    $"in the first pass; the batch has {ShapeText.Keys(target.Keys)}.");
             if (!ShapeText.Equal(source.Shape(key)[1..], target.Shape(key)[1..]))
                 throw new InvalidOperationException(
-                    $"Simulator: key '{key}' at row {targetRows[0]} has shape {ShapeText.Format(source.Shape(key)[1..])}; expected {ShapeText.Format(target.Shape(key)[1..])}.");
+                    $"Simulator: key '{key}' at row {targetRows[0]} has shape " +
+                    $"{ShapeText.Format(source.Shape(key)[1..])}; expected " +
+                    $"{ShapeText.Format(target.Shape(key)[1..])}.");
             int len = target.RowLength(key);
             float[] src = source.Get(key), dst = target.Get(key);
             for (int j = 0; j < targetRows.Count; j++) Array.Copy(src, j * len, dst, targetRows[j] * len, len);
         }
     }
 
-    internal static SimulationBatch HandleNonFinite(SimulationBatch batch, int[] rows, NonFiniteHandling mode, int rejected)
+    internal static SimulationBatch HandleNonFinite(SimulationBatch batch, int[] rows,
+        NonFiniteHandling mode, int rejected)
     {
         int n = batch.BatchSize;
         var bad = new bool[n];
@@ -261,7 +280,8 @@ public sealed class Simulator : ISimulator
                 {
                     if (float.IsFinite(row[j])) continue;
                     if (mode == NonFiniteHandling.Throw)
-                        throw new InvalidOperationException($"Simulator: key '{key}' at row {rows[i]} holds {row[j]} (element {j}).");
+                        throw new InvalidOperationException(
+                            $"Simulator: key '{key}' at row {rows[i]} holds {row[j]} (element {j}).");
                     count++;
                     bad[i] = true;
                     break;

@@ -6,7 +6,8 @@ namespace Amortized.Inference.Simulators;
 public static class SimulatorExtensions
 {
     /// <summary>Samples with a seed drawn from <paramref name="rng"/> (so successive calls give new batches).</summary>
-    public static SimulationBatch Sample(this ISimulator simulator, int batchSize, Rng rng, SampleOptions? options = null)
+    public static SimulationBatch Sample(this ISimulator simulator, int batchSize, Rng rng,
+        SampleOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(simulator);
         ArgumentNullException.ThrowIfNull(rng);
@@ -19,7 +20,8 @@ public static class SimulatorExtensions
     /// is done. Row streams use global row indices, so for per-row simulators the concatenated chunks equal one
     /// big <c>Sample</c>. Each chunk is simulated with <see cref="SampleOptions.ChunkSize"/> semantics.
     /// </summary>
-    public static IEnumerable<SimulationBatch> SampleChunks(this Simulator simulator, int total, int chunkSize, ulong seed, SampleOptions? options = null)
+    public static IEnumerable<SimulationBatch> SampleChunks(this Simulator simulator, int total, int chunkSize,
+        ulong seed, SampleOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(simulator);
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);

@@ -64,8 +64,10 @@ public abstract class BenchmarkTask : ISimulator, IPrior
         if (likelihood)
         {
             if (summary != SummaryNetworkKind.None)
-                throw new ArgumentException($"{Name}: a likelihood network conditions on the parameters directly; expected summary network none, got {summary}.", nameof(summary));
-            return adapter.Concatenate([DataKey], Keys.InferenceVariables).Concatenate([ParameterKey], Keys.InferenceConditions);
+                throw new ArgumentException($"{Name}: a likelihood network conditions on the parameters directly; " +
+                    $"expected summary network none, got {summary}.", nameof(summary));
+            return adapter.Concatenate([DataKey], Keys.InferenceVariables)
+                .Concatenate([ParameterKey], Keys.InferenceConditions);
         }
         if (Support.IsBounded) adapter.Constrain(ParameterKey, Support.Lower, Support.Upper, Support.Method);
         adapter.Concatenate([ParameterKey], Keys.InferenceVariables);
@@ -78,7 +80,8 @@ public abstract class BenchmarkTask : ISimulator, IPrior
     public Simulator Simulator => _simulator ??= BuildSimulator();
 
     /// <inheritdoc/>
-    public SimulationBatch Sample(int batchSize, ulong seed, SampleOptions? options = null) => Simulator.Sample(batchSize, seed, options);
+    public SimulationBatch Sample(int batchSize, ulong seed, SampleOptions? options = null) =>
+        Simulator.Sample(batchSize, seed, options);
 
     /// <summary>Draws <paramref name="batchSize"/> parameter vectors only (key <see cref="ParameterKey"/>).</summary>
     public SimulationBatch SamplePrior(int batchSize, ulong seed, SampleOptions? options = null)
@@ -92,7 +95,8 @@ public abstract class BenchmarkTask : ISimulator, IPrior
     {
         ArgumentNullException.ThrowIfNull(theta);
         if (theta.Length % ParameterDim != 0)
-            throw new ArgumentException($"{Name}: theta has {theta.Length} values; expected a multiple of P = {ParameterDim}.", nameof(theta));
+            throw new ArgumentException($"{Name}: theta has {theta.Length} values; expected a multiple of P = " +
+                $"{ParameterDim}.", nameof(theta));
         int b = theta.Length / ParameterDim;
         var given = new SimulationBatch(b).Set(ParameterKey, theta, b, ParameterDim);
         return Simulator.Sample(b, seed, (options ?? new SampleOptions()) with { Given = given });
@@ -127,7 +131,8 @@ public abstract class BenchmarkTask : ISimulator, IPrior
     protected void CheckTheta(ReadOnlySpan<float> theta)
     {
         if (theta.Length != ParameterDim)
-            throw new ArgumentException($"{Name}: theta has length {theta.Length}; expected {ParameterDim}.", nameof(theta));
+            throw new ArgumentException(
+                $"{Name}: theta has length {theta.Length}; expected {ParameterDim}.", nameof(theta));
     }
 
     /// <summary>Log density of U(low, high)^D.</summary>

@@ -24,6 +24,7 @@ public static class BenchmarkTasks
         "lotka_volterra" => new LotkaVolterra(),
         "inverse_kinematics" => new InverseKinematics(),
         "gaussian_mean_sets" => new GaussianMeanSets(),
-        _ => throw new ArgumentException($"BenchmarkTasks: unknown task '{name}'; expected one of {string.Join(", ", Names)}.", nameof(name)),
+        _ => throw new ArgumentException(
+            $"BenchmarkTasks: unknown task '{name}'; expected one of {string.Join(", ", Names)}.", nameof(name)),
     };
 }

@@ -15,7 +15,8 @@ public sealed class BernoulliGlm : BenchmarkTask
     /// <summary>Time bins.</summary>
     public const int TimeBins = 100;
 
-    private static readonly string[] s_params = Names("theta", 10), s_summary = Names("x", 10), s_raw = Names("y", TimeBins);
+    private static readonly string[] s_params = Names("theta", 10), s_summary = Names("x", 10),
+        s_raw = Names("y", TimeBins);
     private static readonly Lazy<double[]> s_stimulus = new(() => ReadColumn("stimulus.csv", 1));
     private static readonly Lazy<(double[] Precision, double[] Cholesky, double LogDet)> s_prior = new(BuildPrior);
 

@@ -41,12 +41,15 @@ public sealed class GaussianMeanSets : BenchmarkTask
     /// The set x (B, 100) becomes a set of scalars (B, 100, 1) for a set network with the <c>observed</c> mask;
     /// sqrt(n) enters directly because mean pooling cannot count the observed elements (BayesFlow's example).
     /// </summary>
-    public override Adapters.Adapter DefaultAdapter(bool likelihood = false, Approximators.SummaryNetworkKind summary = Approximators.SummaryNetworkKind.None)
+    public override Adapters.Adapter DefaultAdapter(bool likelihood = false,
+        Approximators.SummaryNetworkKind summary = Approximators.SummaryNetworkKind.None)
     {
         if (likelihood)
-            throw new NotSupportedException($"{Name}: the likelihood of a variable-size set is not supported; use the posterior method.");
+            throw new NotSupportedException(
+                $"{Name}: the likelihood of a variable-size set is not supported; use the posterior method.");
         if (summary == Approximators.SummaryNetworkKind.None)
-            throw new ArgumentException($"{Name}: the data are a set; expected a summary network (deepset, set-transformer), got none.", nameof(summary));
+            throw new ArgumentException($"{Name}: the data are a set; expected a summary network (deepset, " +
+                "set-transformer), got none.", nameof(summary));
         return new Adapters.Adapter()
             .ExpandDims("x", -1)
             .Sqrt("n")

@@ -2,7 +2,9 @@ using Amortized.Tensors;
 
 namespace Amortized.Inference.Tasks;
 
-/// <summary>gaussian_mixture: theta ~ U(-10,10)^2; x ~ N(theta, I) or N(theta, 0.01 I), each with probability 1/2.</summary>
+/// <summary>
+/// gaussian_mixture: theta ~ U(-10,10)^2; x ~ N(theta, I) or N(theta, 0.01 I), each with probability 1/2.
+/// </summary>
 public sealed class GaussianMixture : BenchmarkTask
 {
     private static readonly string[] s_params = Names("theta", 2), s_data = Names("x", 2);

@@ -14,7 +14,8 @@ public sealed class LotkaVolterra : BenchmarkTask
     private static readonly string[] s_data = [.. Names("prey", 10), .. Names("predator", 10)];
     private static readonly double[] s_mu = [-0.125, -3, -0.125, -3];
     private static readonly double[] s_times = [0, 2.1, 4.2, 6.3, 8.4, 10.5, 12.6, 14.7, 16.8, 18.9];
-    private static readonly OdeOptions s_ode = new() { RelativeTolerance = 1e-8, AbsoluteTolerance = 1e-8, MaxSteps = 200_000 };
+    private static readonly OdeOptions s_ode =
+        new() { RelativeTolerance = 1e-8, AbsoluteTolerance = 1e-8, MaxSteps = 200_000 };
 
     /// <inheritdoc/>
     public override string Name => "lotka_volterra";

@@ -6,7 +6,8 @@ namespace Amortized.Inference.Tasks;
 /// The support of a task's prior, one interval shared by every parameter (null = unbounded on that side), and the
 /// map the default adapter uses to send it to the real line, so a trained posterior never puts mass outside it.
 /// </summary>
-public readonly record struct ParameterSupport(double? Lower, double? Upper, ConstraintMethod Method = ConstraintMethod.Default)
+public readonly record struct ParameterSupport(double? Lower, double? Upper,
+    ConstraintMethod Method = ConstraintMethod.Default)
 {
     /// <summary>The whole real line.</summary>
     public static ParameterSupport Unbounded => default;

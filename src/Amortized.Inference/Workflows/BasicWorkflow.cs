@@ -33,7 +33,8 @@ public sealed class BasicWorkflow
         ArgumentNullException.ThrowIfNull(approximator);
         Approximator = approximator;
         Adapter = approximator.Adapter;
-        _spec = approximator.Spec ?? throw new ArgumentException("BasicWorkflow: the approximator was not built from a spec (use ContinuousApproximator.Build).", nameof(approximator));
+        _spec = approximator.Spec ?? throw new ArgumentException("BasicWorkflow: the approximator was not built from " +
+            "a spec (use ContinuousApproximator.Build).", nameof(approximator));
         Simulator = simulator;
     }
 
@@ -56,7 +57,8 @@ public sealed class BasicWorkflow
     public TrainingHistory FitOnline(TrainingOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var simulator = Simulator ?? throw new InvalidOperationException("BasicWorkflow.FitOnline needs a simulator; pass one to the constructor.");
+        var simulator = Simulator ?? throw new InvalidOperationException(
+            "BasicWorkflow.FitOnline needs a simulator; pass one to the constructor.");
         EnsureBuilt(() => simulator.Sample(Math.Min(4, options.BatchSize), options.Seed ^ StreamRegistry.ShapeProbeSalt,
             new SampleOptions { BatchIndex = StreamRegistry.ShapeProbeBatch.First }));
         Built.ClearMisspecificationReference();   // training moves the summary space the reference lives in
@@ -84,7 +86,8 @@ public sealed class BasicWorkflow
     }
 
     /// <summary>Posterior draws per data set, each parameter key shaped (B, numSamples, ...).</summary>
-    public SimulationBatch Sample(SimulationBatch data, int numSamples, ulong seed = 0) => Built.Sample(data, numSamples, seed);
+    public SimulationBatch Sample(SimulationBatch data, int numSamples, ulong seed = 0) =>
+        Built.Sample(data, numSamples, seed);
 
     /// <summary>
     /// <see cref="Sample"/> plus the automatic misspecification check of
@@ -110,12 +113,16 @@ public sealed class BasicWorkflow
     /// <returns>The stored reference (M', D_s), M' being the number of finite rows.</returns>
     public MisspecificationReference ComputeMisspecificationReference(int numDatasets = 1000, ulong seed = 0)
     {
-        var simulator = Simulator ?? throw new InvalidOperationException("BasicWorkflow.ComputeMisspecificationReference needs a simulator; pass one to the constructor or pass held-out simulations.");
+        var simulator = Simulator ?? throw new InvalidOperationException(
+            "BasicWorkflow.ComputeMisspecificationReference needs a simulator; pass one to the constructor or " +
+            "pass held-out simulations.");
         if (numDatasets < 2)
-            throw new ArgumentOutOfRangeException(nameof(numDatasets), numDatasets, $"BasicWorkflow: numDatasets is {numDatasets}; the reference needs at least 2.");
+            throw new ArgumentOutOfRangeException(nameof(numDatasets), numDatasets,
+                $"BasicWorkflow: numDatasets is {numDatasets}; the reference needs at least 2.");
         var datasets = new SimulationBatch[numDatasets];
         for (int i = 0; i < numDatasets; i++)
-            datasets[i] = simulator.Sample(1, seed, new SampleOptions { BatchIndex = StreamRegistry.ReferenceBatches.Up((ulong)i) });
+            datasets[i] = simulator.Sample(1, seed,
+                new SampleOptions { BatchIndex = StreamRegistry.ReferenceBatches.Up((ulong)i) });
         return ComputeMisspecificationReference(SimulationBatch.Concatenate(datasets));
     }
 
@@ -133,7 +140,8 @@ public sealed class BasicWorkflow
     public float[] LogProb(SimulationBatch data) => Built.LogProb(data);
 
     /// <summary>Posterior mean, median, sd and quantiles per data set.</summary>
-    public PosteriorEstimates Estimate(SimulationBatch data, int numSamples = 1000, ulong seed = 0) => Built.Estimate(data, numSamples, seed);
+    public PosteriorEstimates Estimate(SimulationBatch data, int numSamples = 1000, ulong seed = 0) =>
+        Built.Estimate(data, numSamples, seed);
 
     /// <summary>
     /// Simulation-based calibration, recovery and the other posterior checks on <paramref name="numDatasets"/> fresh
@@ -144,22 +152,28 @@ public sealed class BasicWorkflow
     /// <param name="seed">Seed of the simulations and the draws.</param>
     /// <param name="parameterKey">The simulator key of the parameters; a benchmark task's own key when omitted.</param>
     /// <param name="options">Band level, thresholds and the other settings of the checks.</param>
-    public Diagnostics.DiagnosticsReport ComputeDiagnostics(int numDatasets = 300, int numSamples = 1000, ulong seed = 0,
+    public Diagnostics.DiagnosticsReport ComputeDiagnostics(int numDatasets = 300,
+        int numSamples = 1000, ulong seed = 0,
         string? parameterKey = null, Diagnostics.DiagnosticsOptions? options = null)
     {
-        var simulator = Simulator ?? throw new InvalidOperationException("BasicWorkflow.ComputeDiagnostics needs a simulator; pass one to the constructor.");
+        var simulator = Simulator ?? throw new InvalidOperationException(
+            "BasicWorkflow.ComputeDiagnostics needs a simulator; pass one to the constructor.");
         string key = parameterKey ?? (simulator as IPrior)?.ParameterKey
-            ?? throw new ArgumentException("BasicWorkflow.ComputeDiagnostics: name the simulator's parameter key (parameterKey); only simulators with a prior (IPrior) know theirs.", nameof(parameterKey));
+            ?? throw new ArgumentException("BasicWorkflow.ComputeDiagnostics: name the simulator's parameter key " +
+                "(parameterKey); only simulators with a prior (IPrior) know theirs.", nameof(parameterKey));
         return HeldOutDiagnostics.Run(Built, simulator, key, numDatasets, numSamples, seed, options);
     }
 
     /// <summary>Writes the trained model (spec, adapter, weights, statistics) to one file, atomically.</summary>
-    public void Save(string path, IReadOnlyDictionary<string, string>? metadata = null) => ApproximatorFile.Save(path, Built, metadata);
+    public void Save(string path, IReadOnlyDictionary<string, string>? metadata = null) =>
+        ApproximatorFile.Save(path, Built, metadata);
 
     /// <summary>Loads a model written by <see cref="Save"/>; pass a simulator to keep training online.</summary>
-    public static BasicWorkflow Load(string path, ISimulator? simulator = null) => new(ApproximatorFile.Load(path), simulator);
+    public static BasicWorkflow Load(string path, ISimulator? simulator = null) =>
+        new(ApproximatorFile.Load(path), simulator);
 
-    private ContinuousApproximator Built => Approximator ?? throw new InvalidOperationException("BasicWorkflow: train or load a model first.");
+    private ContinuousApproximator Built =>
+        Approximator ?? throw new InvalidOperationException("BasicWorkflow: train or load a model first.");
 
     /// <summary>
     /// Builds the approximator now (the fit methods otherwise build it on first use), with the network sizes read
@@ -195,7 +209,9 @@ public sealed class BasicWorkflow
         return trainer;
     }
 
-    /// <summary>Builds the approximator (once) with sizes read off an adapted probe batch, made only when needed.</summary>
+    /// <summary>
+    /// Builds the approximator (once) with sizes read off an adapted probe batch, made only when needed.
+    /// </summary>
     private void EnsureBuilt(Func<SimulationBatch> probe)
     {
         if (Approximator is not null) return;

@@ -23,7 +23,8 @@ public static class HeldOutDiagnostics
     /// <param name="numSamples">S.</param>
     /// <param name="seed">Seed of the simulations; sampling and prior draws use seed + 1 and seed + 2.</param>
     /// <param name="options">Diagnostics options.</param>
-    /// <param name="parameterNames">D names; default the simulator's names when it has them (a benchmark task), else theta[i].</param>
+    /// <param name="parameterNames">D names; default the simulator's names when it has them (a benchmark task),
+    /// else theta[i].</param>
     public static DiagnosticsReport Run(ContinuousApproximator approximator, ISimulator simulator, string parameterKey,
         int numDatasets = 300, int numSamples = 1000, ulong seed = 0, DiagnosticsOptions? options = null,
         IReadOnlyList<string>? parameterNames = null)
@@ -31,29 +32,36 @@ public static class HeldOutDiagnostics
         ArgumentNullException.ThrowIfNull(approximator);
         ArgumentNullException.ThrowIfNull(simulator);
         ArgumentException.ThrowIfNullOrEmpty(parameterKey);
-        if (numDatasets < 2) throw new ArgumentOutOfRangeException(nameof(numDatasets), numDatasets, "Run: expected at least 2 data sets.");
-        if (numSamples < 2) throw new ArgumentOutOfRangeException(nameof(numSamples), numSamples, "Run: expected at least 2 samples per data set.");
+        if (numDatasets < 2) throw new ArgumentOutOfRangeException(nameof(numDatasets), numDatasets,
+            "Run: expected at least 2 data sets.");
+        if (numSamples < 2) throw new ArgumentOutOfRangeException(nameof(numSamples), numSamples,
+            "Run: expected at least 2 samples per data set.");
 
         // A batch index training never reaches (Trainer simulates batches 0, 1, ... with its own seed), so these data
         // sets are fresh even when the seeds coincide.
-        SimulationBatch simulations = simulator.Sample(numDatasets, seed, new SampleOptions { BatchIndex = StreamRegistry.HeldOutBatch.First });
+        SimulationBatch simulations =
+            simulator.Sample(numDatasets, seed, new SampleOptions { BatchIndex = StreamRegistry.HeldOutBatch.First });
         if (!simulations.Contains(parameterKey))
-            throw new ArgumentException($"Run: the simulator's batch has no key '{parameterKey}'; it has [{string.Join(", ", simulations.Keys)}].", nameof(parameterKey));
+            throw new ArgumentException($"Run: the simulator's batch has no key '{parameterKey}'; it has " +
+                $"[{string.Join(", ", simulations.Keys)}].", nameof(parameterKey));
         float[] truths = simulations.Get(parameterKey);
         // The approximator sees the data only: the truths are removed so nothing can leak into the conditions.
         SimulationBatch observed = simulations.Clone();
         observed.Remove(parameterKey);
         SimulationBatch sampled = approximator.Sample(observed, numSamples, seed + 1);
         if (!sampled.Contains(parameterKey))
-            throw new ArgumentException($"Run: the approximator's samples have no key '{parameterKey}'; they have [{string.Join(", ", sampled.Keys)}].", nameof(parameterKey));
+            throw new ArgumentException($"Run: the approximator's samples have no key '{parameterKey}'; they have " +
+                $"[{string.Join(", ", sampled.Keys)}].", nameof(parameterKey));
 
         int d = truths.Length / numDatasets;
-        if (parameterNames is null && simulator is Tasks.BenchmarkTask task && task.ParameterKey == parameterKey && task.ParameterDim == d)
+        if (parameterNames is null && simulator is Tasks.BenchmarkTask task
+            && task.ParameterKey == parameterKey && task.ParameterDim == d)
             parameterNames = task.ParameterNames;
         var draws = PosteriorDraws.FromBatch(sampled, parameterKey, parameterNames);
         if (draws.Parameters != d || draws.Datasets != numDatasets)
             throw new InvalidOperationException(
-                $"Run: draws of '{parameterKey}' are ({draws.Datasets}, {draws.Draws}, {draws.Parameters}) but the truths are ({numDatasets}, {d}).");
+                $"Run: draws of '{parameterKey}' are ({draws.Datasets}, {draws.Draws}, {draws.Parameters}) but the " +
+                $"truths are ({numDatasets}, {d}).");
 
         double[] priorSd = simulator is IPrior prior && prior.ParameterKey == parameterKey
             ? PosteriorMetrics.PriorSd(prior.SamplePrior(10_000, seed + 2).Get(parameterKey), d)

@@ -38,7 +38,8 @@ public sealed class Trainer
         _approximator = approximator;
         _options = options ?? new TrainingOptions();
         if (_options.Epochs <= 0 || _options.BatchSize <= 0)
-            throw new ArgumentOutOfRangeException(nameof(options), $"Trainer: epochs ({_options.Epochs}) and batch size ({_options.BatchSize}) must be positive.");
+            throw new ArgumentOutOfRangeException(nameof(options),
+                $"Trainer: epochs ({_options.Epochs}) and batch size ({_options.BatchSize}) must be positive.");
     }
 
     /// <summary>The history so far.</summary>
@@ -99,14 +100,17 @@ public sealed class Trainer
     /// Trains on a sharded on-disk dataset, streamed in a seeded random order each epoch with at most
     /// <paramref name="bufferShards"/> shards in memory, whatever the dataset's size.
     /// </summary>
-    public TrainingHistory FitDisk(FileFormats.ShardedDataset dataset, SimulationBatch? validation = null, int bufferShards = 2)
+    public TrainingHistory FitDisk(FileFormats.ShardedDataset dataset,
+        SimulationBatch? validation = null, int bufferShards = 2)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         validation ??= _options.ValidationData;
         int perEpoch = (int)((dataset.Count + _options.BatchSize - 1) / _options.BatchSize);
-        var initialization = dataset.ReadShuffled(_options.BatchSize, _options.Seed ^ StreamRegistry.DiskInitializationSalt, bufferShards);
+        var initialization = dataset.ReadShuffled(_options.BatchSize,
+            _options.Seed ^ StreamRegistry.DiskInitializationSalt, bufferShards);
         return Run(perEpoch, defaultWeightDecay: 1e-4f, initialization, validation, epoch =>
-            dataset.ReadShuffled(_options.BatchSize, _options.Seed ^ (ulong)epoch * StreamRegistry.DiskEpochSalt, bufferShards));
+            dataset.ReadShuffled(_options.BatchSize,
+                _options.Seed ^ (ulong)epoch * StreamRegistry.DiskEpochSalt, bufferShards));
     }
 
     /// <summary>
@@ -149,11 +153,14 @@ public sealed class Trainer
     /// </summary>
     public void Resume(string checkpointPath) => ImportState(Checkpoint.Restore(checkpointPath, _approximator));
 
-    /// <summary>Everything needed to continue training exactly where it stopped (with the approximator's own state).</summary>
+    /// <summary>
+    /// Everything needed to continue training exactly where it stopped (with the approximator's own state).
+    /// </summary>
     public TrainerState ExportState()
     {
         var (step, m, v) = _adam?.ExportState() ?? (0, [], []);
-        return new TrainerState(History.Epochs.ToArray(), History.Steps, History.BestEpoch, _simulatedBatches, step, m, v,
+        return new TrainerState(History.Epochs.ToArray(), History.Steps, History.BestEpoch,
+            _simulatedBatches, step, m, v,
             _bestValues, _bestState, _bestValidation, _epochsWithoutImprovement);
     }
 
@@ -175,18 +182,26 @@ public sealed class Trainer
         _epochsWithoutImprovement = state.EpochsWithoutImprovement;
     }
 
-    /// <summary>A fresh run (no step taken, nothing resumed) whose approximator has a data-dependent initialisation.</summary>
+    /// <summary>
+    /// A fresh run (no step taken, nothing resumed) whose approximator has a data-dependent initialisation.
+    /// </summary>
     private bool NeedsDataInitialization() =>
-        !_dataInitialized && History.Steps == 0 && History.Epochs.Count == 0 && _options.DataInitializationRows > 0 && _approximator.HasDataInitialization;
+        !_dataInitialized && History.Steps == 0 && History.Epochs.Count == 0 && _options.DataInitializationRows > 0
+            && _approximator.HasDataInitialization;
 
-    /// <summary>Online initialisation rows: batches on their own indices (<see cref="StreamRegistry.InitializationBatches"/>).</summary>
+    /// <summary>
+    /// Online initialisation rows: batches on their own indices (<see cref="StreamRegistry.InitializationBatches"/>).
+    /// </summary>
     private IEnumerable<SimulationBatch> InitializationSimulations(ISimulator simulator)
     {
         for (ulong i = 0; ; i++)
-            yield return simulator.Sample(_options.BatchSize, _options.Seed, new SampleOptions { BatchIndex = StreamRegistry.InitializationBatches.Down(i) });
+            yield return simulator.Sample(_options.BatchSize, _options.Seed,
+                new SampleOptions { BatchIndex = StreamRegistry.InitializationBatches.Down(i) });
     }
 
-    /// <summary>Offline initialisation rows: the training rows in a seeded order of their own, a batch at a time.</summary>
+    /// <summary>
+    /// Offline initialisation rows: the training rows in a seeded order of their own, a batch at a time.
+    /// </summary>
     private IEnumerable<SimulationBatch> InitializationRows(SimulationBatch train)
     {
         var order = new int[train.BatchSize];
@@ -215,9 +230,11 @@ public sealed class Trainer
         foreach (var next in source)
         {
             if (next.BatchSize == 0) break;
-            var raw = next.BatchSize > _options.DataInitializationRows - rows ? next.Slice(0, _options.DataInitializationRows - rows) : next;
+            var raw = next.BatchSize > _options.DataInitializationRows - rows
+                ? next.Slice(0, _options.DataInitializationRows - rows) : next;
             rows += raw.BatchSize;
-            var batch = NonFiniteRows.Drop(_approximator.Adapter.Forward(raw, strict: true, rng: Rng.Derive(_options.Seed, chunk++, StreamRegistry.AdapterInitializationTag)), out _);
+            var batch = NonFiniteRows.Drop(_approximator.Adapter.Forward(raw, strict: true,
+                rng: Rng.Derive(_options.Seed, chunk++, StreamRegistry.AdapterInitializationTag)), out _);
             if (batch.BatchSize > 0) adapted.Add(batch);
             if (rows >= _options.DataInitializationRows) break;   // before asking the source for more
         }
@@ -237,9 +254,11 @@ public sealed class Trainer
         int holdOut = (int)Math.Round(data.BatchSize * _options.ValidationFraction);
         if (holdOut <= 0) return (data, null);
         if (holdOut >= data.BatchSize)
-            throw new ArgumentException($"Trainer: validation fraction {_options.ValidationFraction} leaves no training rows out of {data.BatchSize}.");
+            throw new ArgumentException($"Trainer: validation fraction {_options.ValidationFraction} leaves no " +
+                $"training rows out of {data.BatchSize}.");
         var order = new int[data.BatchSize];
-        Rng.Derive(_options.Seed, StreamRegistry.ValidationSplitCounter, StreamRegistry.ValidationSplitTag).Permutation(order);
+        Rng.Derive(_options.Seed, StreamRegistry.ValidationSplitCounter,
+            StreamRegistry.ValidationSplitTag).Permutation(order);
         return (data.SelectRows(order.AsSpan(holdOut)), data.SelectRows(order.AsSpan(0, holdOut)));
     }
 
@@ -250,7 +269,8 @@ public sealed class Trainer
         var schedule = totalSteps > warmup
             ? LearningRateSchedule.WarmupCosine(_options.LearningRate, warmup, totalSteps, 0f)
             : LearningRateSchedule.Constant(_options.LearningRate);
-        _adam = new Adam(_approximator.Store, new AdamOptions { LearningRate = schedule, WeightDecay = weightDecay, ClipNorm = _options.ClipNorm });
+        _adam = new Adam(_approximator.Store,
+            new AdamOptions { LearningRate = schedule, WeightDecay = weightDecay, ClipNorm = _options.ClipNorm });
         if (_pendingOptimizerState is { } pending)
         {
             _adam.ImportState(pending.OptimizerStep, pending.FirstMoment, pending.SecondMoment);
@@ -264,7 +284,8 @@ public sealed class Trainer
         long step = History.Steps;
         // Non-finite values are checked after the adapter, which may legitimately turn NaN padding into a mask.
         var adapted = NonFiniteRows.Drop(
-            _approximator.Adapter.Forward(raw, strict: true, rng: Rng.Derive(_options.Seed, (ulong)step, StreamRegistry.AdapterStepTag)), out int dropped);
+            _approximator.Adapter.Forward(raw, strict: true,
+                rng: Rng.Derive(_options.Seed, (ulong)step, StreamRegistry.AdapterStepTag)), out int dropped);
         _dropped += dropped;
         if (adapted.BatchSize == 0)
         {
@@ -291,8 +312,10 @@ public sealed class Trainer
             {
                 RestoreBest();
                 throw new InvalidOperationException(
-                    $"Trainer: {_consecutiveNonFinite} consecutive steps had a non-finite loss or gradient (last loss {loss}) at step {step}; " +
-                    "training stopped and the best weights so far were kept. Lower the learning rate or check the simulator's outputs.");
+                    $"Trainer: {_consecutiveNonFinite} consecutive steps had a non-finite loss or gradient (last " +
+                    $"loss {loss}) at step {step}; " +
+                    "training stopped and the best weights so far were kept. Lower the learning rate or " +
+                    "check the simulator's outputs.");
             }
             return double.NaN;
         }
@@ -342,7 +365,8 @@ public sealed class Trainer
     {
         double? validationLoss = validation is null ? null : ValidationLoss(validation);
         double score = validationLoss ?? trainLoss;
-        History.Add(new EpochRecord(epoch, trainLoss, validationLoss, _adam!.Options.LearningRate.At(Math.Max(1, History.Steps)),
+        History.Add(new EpochRecord(epoch, trainLoss, validationLoss,
+            _adam!.Options.LearningRate.At(Math.Max(1, History.Steps)),
             epochClock.Elapsed.TotalSeconds, _skipped, _dropped));
         _skipped = 0;
         _dropped = 0;
@@ -357,7 +381,8 @@ public sealed class Trainer
         else _epochsWithoutImprovement++;
         _options.OnEpochEnd?.Invoke(this);
         if (_options.CheckpointPath is not null) Checkpoint.Save(_options.CheckpointPath, _approximator, ExportState());
-        if (_options.EarlyStoppingPatience is { } patience && validation is not null && _epochsWithoutImprovement >= patience)
+        if (_options.EarlyStoppingPatience is { } patience && validation is not null
+            && _epochsWithoutImprovement >= patience)
         {
             History.StopReason = "early stopping";
             return true;
@@ -381,7 +406,8 @@ public sealed class Trainer
     }
 
     private void Report(int epoch, int batch, int perEpoch, double loss) =>
-        _options.Progress?.Report(new TrainingProgress(epoch, batch, perEpoch, loss, _adam!.Options.LearningRate.At(Math.Max(1, History.Steps)), _clock.Elapsed));
+        _options.Progress?.Report(new TrainingProgress(epoch, batch, perEpoch, loss,
+            _adam!.Options.LearningRate.At(Math.Max(1, History.Steps)), _clock.Elapsed));
 
     private void Finish()
     {

@@ -27,7 +27,9 @@ public sealed record TrainingOptions
     /// <summary>Offline: fraction of the data held out for validation (0 for none).</summary>
     public double ValidationFraction { get; init; }
 
-    /// <summary>A separate validation set (raw simulator keys); used instead of a held-out fraction or simulated set.</summary>
+    /// <summary>
+    /// A separate validation set (raw simulator keys); used instead of a held-out fraction or simulated set.
+    /// </summary>
     public Simulators.SimulationBatch? ValidationData { get; init; }
 
     /// <summary>Online: number of simulations for a fixed validation set (0 for none).</summary>
@@ -72,4 +74,5 @@ public sealed record TrainingOptions
 }
 
 /// <summary>One step's progress report.</summary>
-public sealed record TrainingProgress(int Epoch, int Batch, int BatchesPerEpoch, double Loss, double LearningRate, TimeSpan Elapsed);
+public sealed record TrainingProgress(int Epoch, int Batch, int BatchesPerEpoch, double Loss,
+    double LearningRate, TimeSpan Elapsed);
