@@ -102,7 +102,7 @@ internal static class FitRunner
                 "shard 0, which training also sees, so they are optimistic");
         if (s.Resume && File.Exists(folder.Checkpoint))
             ctx.Log($"resumed from {folder.Checkpoint} after epoch {workflow.Resume(folder.Checkpoint)}");
-        var history = Train(ctx, workflow, options, setup);
+        var history = Train(ctx, workflow, options, setup, folder.History);
 
         // Summary-space vectors of fresh simulations (or held-out data) against which 'sample' checks observations.
         if (!likelihood && approximator.SummarySpaceDim > 0)
@@ -176,8 +176,9 @@ internal static class FitRunner
 
         if (s.Report)
         {
-            RunReporter.Produce(ctx, folder, run, approximator, s.DiagnosticDatasets, s.DiagnosticSamples, s.Seed);
-            ctx.Log($"report: {folder.Report}");
+            string report =
+                RunReporter.Produce(ctx, folder, run, approximator, s.DiagnosticDatasets, s.DiagnosticSamples, s.Seed);
+            ctx.Log($"report: {report}");
         }
         return CliErrors.Ok;
     }
@@ -292,7 +293,18 @@ internal static class FitRunner
         return (all.SelectRows(order.AsSpan(held)), all.SelectRows(order.AsSpan(0, held)));
     }
 
-    private static TrainingHistory Train(CliContext ctx, BasicWorkflow workflow, TrainingOptions options, Setup setup)
+    /// <summary>
+    /// Called after each epoch's history.csv is written, with the file's path and the history: a test hook to read
+    /// the file at a known moment of a run (null in normal use).
+    /// </summary>
+    internal static Action<string, TrainingHistory>? AfterHistoryWritten;
+
+    /// <summary>
+    /// Trains, logging each epoch (or drawing a progress bar on a terminal) and rewriting
+    /// <paramref name="historyPath"/> after every epoch, atomically, so a long run can be watched while it trains.
+    /// </summary>
+    private static TrainingHistory Train(CliContext ctx, BasicWorkflow workflow, TrainingOptions options, Setup setup,
+        string historyPath)
     {
         var clock = Stopwatch.StartNew();
         TrainingHistory Fit(TrainingOptions o) =>
@@ -308,7 +320,18 @@ internal static class FitRunner
                 $"({clock.Elapsed.TotalSeconds:F0} s)");
         }
 
-        if (!ctx.Interactive) return Fit(options with { OnEpochEnd = LogEpoch });
+        if (!ctx.Interactive)
+        {
+            return Fit(options with
+            {
+                OnEpochEnd = t =>
+                {
+                    LogEpoch(t);
+                    WriteHistory(historyPath, t.History);
+                    AfterHistoryWritten?.Invoke(historyPath, t.History);
+                },
+            });
+        }
         TrainingHistory? history = null;
         AnsiConsole.Progress().AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
@@ -326,7 +349,12 @@ internal static class FitRunner
                         bar.MaxValue = (double)options.Epochs * tp.BatchesPerEpoch;
                         bar.Description = $"epoch {tp.Epoch + 1}/{options.Epochs} loss {tp.Loss:F3}{last}";
                     }),
-                    OnEpochEnd = t => last = t.History.Epochs[^1].ValidationLoss is { } v ? $" val {v:F3}" : "",
+                    OnEpochEnd = t =>
+                    {
+                        last = t.History.Epochs[^1].ValidationLoss is { } v ? $" val {v:F3}" : "";
+                        WriteHistory(historyPath, t.History);
+                        AfterHistoryWritten?.Invoke(historyPath, t.History);
+                    },
                 });
                 bar.Value = bar.MaxValue;
             });

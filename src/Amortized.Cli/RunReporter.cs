@@ -22,8 +22,12 @@ internal static class RunReporter
     /// </summary>
     public const int MaxLikelihoodDatasets = 40, MaxLikelihoodSamples = 500;
 
-    public static void Produce(CliContext ctx, RunFolder folder, RunInfo run, ContinuousApproximator approximator,
-        int datasets, int samples, ulong seed)
+    /// <summary>
+    /// Checks the run's model on held-out data sets and writes figures, metrics.json and report.html into
+    /// <paramref name="outDir"/> (the run folder when null); returns the report's path.
+    /// </summary>
+    public static string Produce(CliContext ctx, RunFolder folder, RunInfo run, ContinuousApproximator approximator,
+        int datasets, int samples, ulong seed, string? outDir = null)
     {
         var clock = Stopwatch.StartNew();
         if (run.MethodKind == FitMethod.Likelihood)
@@ -55,7 +59,7 @@ internal static class RunReporter
         var history = File.Exists(folder.History) ? Csv.ReadTable(folder.History) : null;
         bool hasHistory = history is { RowCount: > 0 };
         string subject = run.Task ?? Path.GetFileName(run.DataSource ?? "data");
-        PosteriorReport.Write(folder.Path, new PosteriorReportContent
+        string reportPath = PosteriorReport.Write(outDir ?? folder.Path, new PosteriorReportContent
         {
             Title = $"amortized: {subject} ({run.Method})",
             Diagnostics = report,
@@ -78,6 +82,7 @@ internal static class RunReporter
             $"({report.Rows.Count(r => r.Passed)}/{report.Rows.Count} checks passed) in " +
             $"{clock.Elapsed.TotalSeconds:F1} s" +
             (b < 100 ? $"; only {b} data sets, so the checks have little power" : ""));
+        return reportPath;
     }
 
     /// <summary>Data sets (parameters removed), their true parameters (B, D) and prior draws (P, D).</summary>

@@ -131,6 +131,9 @@ public static class StreamRegistry
     /// </summary>
     public const ulong HoldOutSplitStream = 0x5EED;
 
+    /// <summary>The MMD test's bootstrap (<c>new Rng(seed, stream)</c>; 0x4D4D44 is "MMD").</summary>
+    public const ulong MmdBootstrapStream = 0x4D4D44;
+
     /// <summary>Every training and sampling tag.</summary>
     public static IReadOnlyList<ReservedRange> TrainingTags { get; } =
     [
@@ -139,7 +142,7 @@ public static class StreamRegistry
         Single("adapter validation", AdapterValidationTag), Single("adapter initialisation", AdapterInitializationTag),
         Single("initialisation order", InitializationOrderTag), Single("dropout", DropoutTag),
         Single("flow-matching noise", FlowMatchingNoiseTag), Single("MCMC chains", McmcChainTag),
-        Single("hold-out split", HoldOutSplitStream),
+        Single("hold-out split", HoldOutSplitStream), Single("MMD bootstrap", MmdBootstrapStream),
     ];
 
     // --- Seed salts: a derived seed = seed ^ salt, for a stream family of its own ---

@@ -90,7 +90,7 @@ internal static class FigureStyle
     /// cell empty (the upper triangle of a pairs plot).
     /// </summary>
     public static Plot Grid(string title, IReadOnlyList<Plot?> panels, int columns,
-        float cellWidth = 340, float cellHeight = 290)
+        float cellWidth = 340, float cellHeight = 290, IReadOnlyList<LegendItem>? legend = null)
     {
         foreach (Plot? panel in panels)
         {
@@ -106,8 +106,31 @@ internal static class FigureStyle
         figure.Title(title, FigureTitleSize);
         ApplyFont(figure);
         int rows = (panels.Count + columns - 1) / columns;
-        RememberSize(figure, (int)Math.Max(520, columns * cellWidth), (int)(rows * cellHeight + 50));
+        int legendHeight = 0;
+        if (legend is { Count: > 0 })
+        {
+            // One legend for every panel, below them all: it never covers data, and the panels keep equal sizes.
+            foreach (LegendItem item in legend) figure.Legend.ManualItems.Add(item);
+            figure.ShowLegend(Edge.Bottom);
+            figure.Legend.Orientation = Orientation.Horizontal;
+            legendHeight = 40;
+        }
+        RememberSize(figure, (int)Math.Max(520, columns * cellWidth), (int)(rows * cellHeight + 50 + legendHeight));
         return figure;
+    }
+
+    /// <summary>A legend entry: a filled box (<paramref name="fill"/>) or a line (<paramref name="line"/>).</summary>
+    public static LegendItem Entry(string label, Color? fill = null, Color? line = null, float lineWidth = 2)
+    {
+        var item = new LegendItem { LabelText = label };
+        if (fill is { } f) item.FillColor = f;
+        if (line is { } l)
+        {
+            item.LineColor = l;
+            item.LineWidth = lineWidth;
+        }
+        else item.LineWidth = 0;
+        return item;
     }
 
     /// <summary>A single-panel figure: the panel's own title, at figure size, is the figure title.</summary>

@@ -62,20 +62,19 @@ public static partial class Figures
             var band = panel.Add.FillY(bandZ, bandLowerDiff, bandUpperDiff);
             band.FillColor = FigureStyle.Band;
             band.LineWidth = 0;
-            band.LegendText = $"{(confidence * 100).ToString("0.#", CultureInfo.InvariantCulture)}% simultaneous band";
             var zero = panel.Add.HorizontalLine(0, 1, FigureStyle.Reference);
             zero.LineWidth = 1;
             var curve = panel.Add.ScatterLine(curves[j].X, curves[j].Y, FigureStyle.Posterior);
             curve.LineWidth = 1.8f;
-            curve.LegendText = "rank ECDF − uniform";
             panel.Axes.SetLimits(0, 1, bottom, top);
-            if (j == 0)
-            {
-                panel.ShowLegend(Alignment.LowerRight);
-            }
             panels[j] = panel;
         }
-        return FigureStyle.Grid(title, panels, FigureStyle.ColumnsFor(d));
+        string bandLabel = $"{(confidence * 100).ToString("0.#", CultureInfo.InvariantCulture)}% simultaneous band";
+        return FigureStyle.Grid(title, panels, FigureStyle.ColumnsFor(d), legend:
+        [
+            FigureStyle.Entry("rank ECDF − uniform", line: FigureStyle.Posterior),
+            FigureStyle.Entry(bandLabel, fill: FigureStyle.Band),
+        ]);
     }
 
     /// <summary>
@@ -168,6 +167,8 @@ public static partial class Figures
         for (int j = 0; j < d; j++)
         {
             Plot panel = FigureStyle.Panel(names[j], $"rank among {numDraws} draws", "datasets per bin");
+            // The band first, so the bars are drawn over it and stay fully visible.
+            AddRankBand(panel, first, count, lower, upper, expected);
             var bars = new List<Bar>(bins);
             for (int b = 0; b < bins; b++)
             {
@@ -181,25 +182,23 @@ public static partial class Figures
                     LineWidth = 0,
                 });
             }
-            var barPlot = panel.Add.Bars(bars);
-            barPlot.LegendText = "datasets";
-            // The band goes over the bars, translucent, so it stays visible where the bars are tall.
-            AddRankBand(panel, first, count, lower, upper, expected, j == 0 ? bandLabel : null);
+            panel.Add.Bars(bars);
             panel.Axes.SetLimits(-0.5, numDraws + 0.5, 0, maxCount * 1.15 + 0.5);
-            if (j == 0)
-            {
-                panel.ShowLegend(Alignment.UpperRight);
-            }
             panels[j] = panel;
         }
-        return FigureStyle.Grid(title, panels, FigureStyle.ColumnsFor(d));
+        return FigureStyle.Grid(title, panels, FigureStyle.ColumnsFor(d), legend:
+        [
+            FigureStyle.Entry("datasets", fill: FigureStyle.Posterior.WithAlpha(0.75)),
+            FigureStyle.Entry(bandLabel, fill: FigureStyle.Band),
+            FigureStyle.Entry("expected", line: FigureStyle.Reference, lineWidth: 1),
+        ]);
     }
 
     /// <summary>
     /// Grey rectangles from lower to upper count over each bin, and the expected count as a thin line.
     /// </summary>
     private static void AddRankBand(Plot panel, int[] first, int[] count, int[] lower, int[] upper,
-        double[] expected, string? label)
+        double[] expected)
     {
         for (int b = 0; b < first.Length; b++)
         {
@@ -208,17 +207,9 @@ public static partial class Figures
             var rect = panel.Add.Rectangle(left, right, lower[b], upper[b]);
             rect.FillColor = FigureStyle.Band;
             rect.LineWidth = 0;
-            if (b == 0 && label is not null)
-            {
-                rect.LegendText = label;
-            }
             var mean = panel.Add.Line(left, expected[b], right, expected[b]);
             mean.Color = FigureStyle.Reference;
             mean.LineWidth = 1;
-            if (b == 0 && label is not null)
-            {
-                mean.LegendText = "expected";
-            }
         }
     }
 }

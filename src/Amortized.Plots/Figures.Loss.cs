@@ -77,7 +77,8 @@ public static partial class Figures
         }
         (double bottom, double top) = FigureStyle.Padded(min, max, 0.08);
         plot.Axes.SetLimitsY(bottom, top);
-        plot.ShowLegend(Alignment.UpperRight);
+        // Outside the data, so it never covers a curve.
+        plot.ShowLegend(Edge.Right);
         return FigureStyle.Single(plot, title);
     }
 }

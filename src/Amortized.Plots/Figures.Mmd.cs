@@ -45,7 +45,8 @@ public static partial class Figures
         observed.LegendText = $"observed = {FigureStyle.Format(observedMmd)}";
         plot.Axes.SetLimitsX(left, right);
         plot.Axes.SetLimitsY(0, MaxBar(bars) * 1.12);
-        plot.ShowLegend(Alignment.UpperRight);
+        // Outside the data, so it never covers the null distribution or the observed line.
+        plot.ShowLegend(Edge.Right);
         return FigureStyle.Single(plot, fullTitle);
     }
 }

@@ -56,7 +56,10 @@ public static partial class Figures
             (double low, double high) = MinMax(posterior[j]);
             if (prior is not null)
             {
+                // The axes span the prior's draws too, so the figure shows how far the data moved the posterior.
                 prior[j] = ColumnOf(priorDraws!, numPrior, d, j);
+                (double priorLow, double priorHigh) = MinMax(prior[j]);
+                (low, high) = (Math.Min(low, priorLow), Math.Max(high, priorHigh));
             }
             if (trueValue is not null)
             {
@@ -73,7 +76,7 @@ public static partial class Figures
                 string xLabel = row == d - 1 ? names[column] : "";
                 Plot panel = row == column
                     ? PairsDiagonal(posterior[row], prior?[row], trueValue, row,
-                        limits[row], names[row], xLabel, row == 0)
+                        limits[row], names[row], xLabel)
                     : PairsScatter(posterior, prior, trueValue, row, column, limits, xLabel,
                         column == 0 ? names[row] : "");
                 // One fixed padding for every cell, so data areas line up along rows and columns whatever
@@ -83,37 +86,37 @@ public static partial class Figures
             }
         }
         float cell = d <= 2 ? 340 : d <= 4 ? 280 : 230;
-        return FigureStyle.Grid(title, panels, d, cell, cell * 0.9f);
+        var legend = new List<LegendItem> { FigureStyle.Entry("posterior (contours: 50% and 90% highest density)",
+            fill: FigureStyle.Posterior.WithAlpha(0.7)) };
+        if (prior is not null) legend.Add(FigureStyle.Entry("prior", fill: FigureStyle.Prior.WithAlpha(0.45)));
+        if (trueValue is not null) legend.Add(FigureStyle.Entry("true value", line: FigureStyle.Truth));
+        return FigureStyle.Grid(title, panels, d, cell, cell * 0.9f, legend);
     }
 
     private static Plot PairsDiagonal(
         double[] posterior, double[]? prior, float[]? trueValue, int j, (double Low, double High) limits,
-        string name, string xLabel, bool legend)
+        string name, string xLabel)
     {
         Plot panel = FigureStyle.Panel(name, xLabel, "density");
-        int bins = Histograms.BinsFor(posterior);
+        // As many bins across the posterior's own range as its draws support, however wide the prior makes the axis.
+        (double low, double high) = MinMax(posterior);
+        double share = high > low ? (high - low) / (limits.High - limits.Low) : 1;
+        int bins = (int)Math.Clamp(Math.Round(Histograms.BinsFor(posterior) / Math.Max(share, 1e-3)), 1, 150);
         double top = 0;
         if (prior is not null)
         {
             var priorBars = Histograms.Add(panel, prior, limits.Low, limits.High, bins,
                 FigureStyle.Prior.WithAlpha(0.45), density: true);
-            priorBars.LegendText = "prior";
             top = MaxBar(priorBars);
         }
         var bars = Histograms.Add(panel, posterior, limits.Low, limits.High, bins,
             FigureStyle.Posterior.WithAlpha(0.7), density: true);
-        bars.LegendText = "posterior";
         top = Math.Max(top, MaxBar(bars));
         if (trueValue is not null)
         {
-            var line = panel.Add.VerticalLine(trueValue[j], 2, FigureStyle.Truth);
-            line.LegendText = "true value";
+            panel.Add.VerticalLine(trueValue[j], 2, FigureStyle.Truth);
         }
         panel.Axes.SetLimits(limits.Low, limits.High, 0, top > 0 ? top * 1.1 : 1);
-        if (legend)
-        {
-            panel.ShowLegend(Alignment.UpperRight);
-        }
         return panel;
     }
 
@@ -130,6 +133,13 @@ public static partial class Figures
         }
         (double[] x, double[] y) = Thin(posterior[column], posterior[row]);
         panel.Add.Markers(x, y, MarkerShape.FilledCircle, 3, FigureStyle.Posterior.WithAlpha(0.3));
+        foreach (var (x0, y0, x1, y1) in DensityContours.Segments(posterior[column], posterior[row],
+            limits[column], limits[row], [0.5, 0.9]))
+        {
+            var segment = panel.Add.Line(x0, y0, x1, y1);
+            segment.Color = FigureStyle.Posterior.Darken(0.3);
+            segment.LineWidth = 1.4f;
+        }
         if (trueValue is not null)
         {
             panel.Add.VerticalLine(trueValue[column], 1, FigureStyle.Truth.WithAlpha(0.6));

@@ -25,6 +25,10 @@ public sealed class HtmlReport
         figure { margin: 16px 0 28px; }
         figure img { max-width: 100%; height: auto; border: 1px solid #eaeef2; }
         figcaption { color: #57606a; font-size: 0.92em; margin-top: 4px; }
+        tr.outside td { color: #57606a; }
+        tr.outside td.verdict { font-weight: 400; }
+        details { margin: 8px 0 16px; }
+        summary { cursor: pointer; font-weight: 600; }
         pre { background: #f6f8fa; border: 1px solid #d0d7de; padding: 10px 12px; overflow-x: auto; font-size: 0.85em; }
         """;
 
@@ -116,27 +120,8 @@ public sealed class HtmlReport
             bool Passed, string Verdict)> rows)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        var html = new StringBuilder();
-        int passed = 0;
-        int total = 0;
-        foreach (var row in rows)
-        {
-            html.Append("<tr class=\"").Append(row.Passed ? "pass" : "fail")
-                .Append("\"><td>").Append(Escape(row.Metric))
-                .Append("</td><td>").Append(Escape(row.Parameter))
-                .Append("</td><td>").Append(Escape(row.Value))
-                .Append("</td><td>").Append(Escape(row.Criterion))
-                .Append("</td><td class=\"verdict\">").Append(Escape(row.Verdict)).Append("</td></tr>\n");
-            passed += row.Passed ? 1 : 0;
-            total++;
-        }
-        AddHeading(heading);
-        _body.Append("<p class=\"summary\">").Append(passed).Append(" of ").Append(total).Append(" checks passed</p>\n")
-            .Append("<table class=\"metrics\">\n<tr><th>Metric</th><th>Parameter</th><th>Value</th>" +
-                "<th>Criterion</th><th>Verdict</th></tr>\n")
-            .Append(html)
-            .Append("</table>\n");
-        return this;
+        return MetricsTable(heading, rows.Select(r => (r.Metric, r.Parameter, r.Value, r.Criterion, r.Passed, r.Verdict,
+            true)), showBasis: false);
     }
 
     /// <summary>
@@ -165,6 +150,61 @@ public sealed class HtmlReport
         ArgumentNullException.ThrowIfNull(text);
         AddHeading(heading);
         _body.Append("<pre>").Append(Escape(text)).Append("</pre>\n");
+        return this;
+    }
+
+    /// <summary>
+    /// Adds <paramref name="text"/> as preformatted text in a section folded shut under <paramref name="heading"/>
+    /// (an HTML <c>details</c> element): long listings such as a network architecture stay out of the way.
+    /// </summary>
+    public HtmlReport AddCollapsible(string heading, string text)
+    {
+        ArgumentNullException.ThrowIfNull(heading);
+        ArgumentNullException.ThrowIfNull(text);
+        _body.Append("<details><summary>").Append(Escape(heading)).Append("</summary><pre>").Append(Escape(text))
+            .Append("</pre></details>\n");
+        return this;
+    }
+
+    /// <summary>
+    /// Adds a metrics table whose rows say whether they count toward the page's headline verdict: rows outside it
+    /// are shown in grey and marked so, whatever their outcome, so a red row never contradicts the headline unseen.
+    /// </summary>
+    public HtmlReport AddMetricsTable(
+        string heading,
+        IEnumerable<(string Metric, string Parameter, string Value, string Criterion,
+            bool Passed, string Verdict, bool InVerdict)> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        return MetricsTable(heading, rows, showBasis: true);
+    }
+
+    private HtmlReport MetricsTable(
+        string heading,
+        IEnumerable<(string Metric, string Parameter, string Value, string Criterion,
+            bool Passed, string Verdict, bool InVerdict)> rows, bool showBasis)
+    {
+        var html = new StringBuilder();
+        int passed = 0;
+        int total = 0;
+        foreach (var row in rows)
+        {
+            html.Append("<tr class=\"").Append(row.Passed ? "pass" : "fail").Append(row.InVerdict ? "" : " outside")
+                .Append("\"><td>").Append(Escape(row.Metric))
+                .Append("</td><td>").Append(Escape(row.Parameter))
+                .Append("</td><td>").Append(Escape(row.Value))
+                .Append("</td><td>").Append(Escape(row.Criterion));
+            if (showBasis) html.Append("</td><td>").Append(row.InVerdict ? "yes" : "no (supporting)");
+            html.Append("</td><td class=\"verdict\">").Append(Escape(row.Verdict)).Append("</td></tr>\n");
+            passed += row.Passed ? 1 : 0;
+            total++;
+        }
+        AddHeading(heading);
+        _body.Append("<p class=\"summary\">").Append(passed).Append(" of ").Append(total).Append(" checks passed</p>\n")
+            .Append("<table class=\"metrics\">\n<tr><th>Metric</th><th>Parameter</th><th>Value</th><th>Criterion</th>")
+            .Append(showBasis ? "<th>In the verdict</th>" : "").Append("<th>Verdict</th></tr>\n")
+            .Append(html)
+            .Append("</table>\n");
         return this;
     }
 

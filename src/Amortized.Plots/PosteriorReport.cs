@@ -181,11 +181,19 @@ public static class PosteriorReport
                 "error is below its threshold)."
             : $"Verdict: the posterior is NOT calibrated on {datasets} held-out data sets; see the failing checks " +
                 "below before trusting its draws.");
+        var outside = report.FailedOutsideVerdict;
+        if (report.Calibrated && outside.Count > 0)
+        {
+            // The headline rests on the band and the calibration error; say so where other checks disagree.
+            html.AddParagraph($"{outside.Count} supporting check{(outside.Count == 1 ? "" : "s")} outside the " +
+                $"verdict failed: {string.Join(", ", outside.Select(r => $"{r.Metric} ({r.Parameter})"))}. They are " +
+                "marked in the table below; read them before trusting the draws for those parameters.");
+        }
         if (content.Run.Count > 0) html.AddKeyValues("Run", content.Run);
         foreach (string note in content.Notes) html.AddParagraph(note);
         html.AddMetricsTable("Metrics", report.Rows.Select(r =>
             (r.Metric, r.Parameter, r.Value.ToString("G4", CultureInfo.InvariantCulture),
-                r.Criterion, r.Passed, r.Verdict)));
+                r.Criterion, r.Passed, r.Verdict, DiagnosticsReport.InVerdict(r.Metric))));
         if (content.Misspecification is { } mmd)
             html.AddParagraph($"Misspecification check (MMD in summary space, held-out simulations vs the stored " +
                 $"reference): squared MMD {mmd.Mmd:G4}, p = {mmd.PValue:G3} ({(mmd.PValue < 0.05
@@ -193,7 +201,7 @@ public static class PosteriorReport
                     : "no evidence of misspecification, as expected for simulated data")}). " +
                 "The same check runs on every 'amortized sample' call and warns when p < 0.05.");
         foreach (var (caption, png) in figures) html.AddFigure(caption, png);
-        if (content.Architecture is { } architecture) html.AddPreformatted("Architecture", architecture);
+        if (content.Architecture is { } architecture) html.AddCollapsible("Architecture", architecture);
         html.Save(path);
     }
 }

@@ -153,6 +153,45 @@ public sealed class CommandTests(TrainedRunFixture run) : IClassFixture<TrainedR
     }
 
     [Fact]
+    public void DiagnoseOut_WritesTheReportElsewhere_AndLeavesTheRunFolderAsItWas()
+    {
+        string copy = Path.Combine(CliRunner.TempDir(), "run");
+        CopyDirectory(run.RunDir, copy);
+        string before = File.ReadAllText(Path.Combine(copy, "report.html"));
+        string elsewhere = Path.Combine(CliRunner.TempDir(), "second-look");
+        var result = CliRunner.Run("diagnose", copy, "--datasets", "20", "--samples", "50", "--out", elsewhere);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains(Path.Combine(elsewhere, "report.html"), result.Output);
+        Assert.True(File.Exists(Path.Combine(elsewhere, "metrics.json")));
+        Assert.True(File.Exists(Path.Combine(elsewhere, "figures", "rank_histograms.png")));
+        Assert.Equal(before, File.ReadAllText(Path.Combine(copy, "report.html")));
+
+        string file = Path.Combine(elsewhere, "metrics.json");
+        AssertBadInput(CliRunner.Run("diagnose", copy, "--datasets", "20", "--samples", "50", "--out", file), file);
+    }
+
+    [Fact]
+    public void SamplePlot_DrawsThePosteriorOfTheFirstDataSet()
+    {
+        string dir = CliRunner.TempDir();
+        string obs = Path.Combine(dir, "obs.csv"), draws = Path.Combine(dir, "draws.csv");
+        File.WriteAllText(obs, "x_1,x_2\n0.0,0.0\n0.1,-0.3\n");
+        string png = Path.Combine(dir, "posterior.png"), svg = Path.Combine(dir, "posterior.svg");
+        var result = CliRunner.Run("sample", run.RunDir, "--observation", obs, "--samples", "200", "--out", draws,
+            "--plot", png);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("data set 0 (of 2)", result.Output);
+        byte[] bytes = File.ReadAllBytes(png);
+        Assert.Equal([0x89, 0x50, 0x4E, 0x47], bytes[..4]);
+        Assert.True(bytes.Length > 8_000, $"{bytes.Length} bytes");
+        Assert.Equal(0, CliRunner.Run("sample", run.RunDir, "--observation", obs, "--samples", "200", "--out", draws,
+            "--plot", svg).ExitCode);
+        string text = File.ReadAllText(svg);
+        Assert.Contains("Posterior for the observation", text);
+        Assert.Contains("prior", text);
+    }
+
+    [Fact]
     public void Devices_ListsTheCpuAndIlgpuEmulator()
     {
         var result = CliRunner.Run("devices");

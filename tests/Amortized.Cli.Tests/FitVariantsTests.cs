@@ -186,4 +186,29 @@ public sealed class FitVariantsTests
         Assert.True(fit.ExitCode == 0, fit.ToString());
         Assert.Contains("time budget", fit.Output);
     }
+
+    [Fact]
+    public void HistoryCsv_IsWrittenAfterEveryEpoch_WhileTraining()
+    {
+        // Read at the end of each epoch, from inside the run: the file on disk must already hold every epoch so far.
+        string dir = Path.Combine(CliRunner.TempDir(), "run");
+        string history = Path.Combine(dir, "history.csv");
+        var rowsSeen = new List<(int Epochs, int Rows)>();
+        void Read(string path, Amortized.Inference.Workflows.TrainingHistory h)
+        {
+            if (path == history) rowsSeen.Add((h.Epochs.Count, Csv.ReadTable(path).RowCount));
+        }
+        FitRunner.AfterHistoryWritten += Read;
+        try
+        {
+            var fit = CliRunner.Run("fit", "two_moons", "--out", dir, "--epochs", "4", "--batches-per-epoch", "4",
+                "--batch-size", "32", "--threads", "1", "--no-report");
+            Assert.True(fit.ExitCode == 0, fit.ToString());
+        }
+        finally
+        {
+            FitRunner.AfterHistoryWritten -= Read;
+        }
+        Assert.Equal([(1, 1), (2, 2), (3, 3), (4, 4)], rowsSeen);
+    }
 }

@@ -12,7 +12,7 @@ public sealed class PosteriorReportTests : IDisposable
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     /// <summary>N = 40 data sets, S = 50 draws, D = 2: draws centred on the truth, so the posterior is calibrated.</summary>
-    private static (DiagnosticsReport Report, float[] Draws) Calibrated()
+    private static (DiagnosticsReport Report, float[] Draws) Calibrated(double priorSd = 1.1)
     {
         const int n = 40, s = 50, d = 2;
         var rng = TestData.NewRandom();
@@ -25,7 +25,7 @@ public sealed class PosteriorReportTests : IDisposable
                 truths[i * d + j] = (float)(mean + 0.5 * TestData.Normal(rng));
                 for (int k = 0; k < s; k++) draws[(i * s + k) * d + j] = (float)(mean + 0.5 * TestData.Normal(rng));
             }
-        var report = DiagnosticsReport.Compute(new PosteriorDraws(draws, n, s, d, ["beta", "sigma"]), truths, [1.1, 1.1],
+        var report = DiagnosticsReport.Compute(new PosteriorDraws(draws, n, s, d, ["beta", "sigma"]), truths, [priorSd, priorSd],
             new DiagnosticsOptions { Seed = 1 });
         return (report, draws);
     }
@@ -83,5 +83,24 @@ public sealed class PosteriorReportTests : IDisposable
         // 40 data sets are fewer than 100: the page says the checks have little power, with the default advice.
         Assert.Contains("Only 40 held-out data sets were checked", page, StringComparison.Ordinal);
         Assert.Contains("check 300 or more", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Write_CalibratedWithFailedSupportingChecks_SaysSoNextToTheVerdict()
+    {
+        // With a prior five times narrower than the posterior, contraction fails while the ranks stay calibrated: the page
+        // must not show a bare "calibrated" headline above red rows.
+        var (report, _) = Calibrated(priorSd: 0.1);
+        Assert.True(report.Calibrated);
+        var outside = report.FailedOutsideVerdict;
+        Assert.Contains(outside, r => r.Metric == "contraction");
+        string page = File.ReadAllText(PosteriorReport.Write(_directory, new PosteriorReportContent
+        {
+            Title = "t", Diagnostics = report, Architecture = "net",
+        }));
+        Assert.Contains($"{outside.Count} supporting check", page, StringComparison.Ordinal);
+        Assert.Contains("contraction (beta)", page, StringComparison.Ordinal);
+        Assert.Contains("<tr class=\"fail outside\">", page, StringComparison.Ordinal);
+        Assert.Contains("<details><summary>Architecture</summary>", page, StringComparison.Ordinal);
     }
 }

@@ -14,20 +14,27 @@ internal static class DiagnoseCommand
         var datasets = Options.Int("--datasets", "Held-out data sets to check calibration on", 300, 2, 100_000);
         var samples = Options.Int("--samples", "Posterior draws per data set", 1000, 10, 1_000_000);
         var seed = Options.Seed();
+        var output = new Option<string?>("--out")
+        {
+            Description = "Write metrics.json, figures/ and report.html to this folder instead of the run folder's",
+        };
         var command = new Command("diagnose",
-            "Recompute the diagnostics, figures and report of a trained model") { dir, datasets, samples, seed };
+            "Recompute the diagnostics, figures and report of a trained model") { dir, datasets, samples, seed, output };
         command.SetAction(r => CliErrors.Guard(ctx, () =>
-            Run(ctx, r.GetValue(dir)!, r.GetValue(datasets), r.GetValue(samples), r.GetValue(seed))));
+            Run(ctx, r.GetValue(dir)!, r.GetValue(datasets), r.GetValue(samples), r.GetValue(seed), r.GetValue(output))));
         return command;
     }
 
-    public static int Run(CliContext ctx, string dir, int datasets, int samples, ulong seed)
+    public static int Run(CliContext ctx, string dir, int datasets, int samples, ulong seed, string? outDir = null)
     {
         var folder = RunFolder.Open(dir);
         var run = RunInfo.Load(folder.Run);
         var approximator = ApproximatorFile.Load(folder.Model);
-        RunReporter.Produce(ctx, folder, run, approximator, datasets, samples, seed);
-        ctx.Log($"report: {folder.Report}");
+        if (outDir is not null && File.Exists(outDir))
+            throw new UsageException($"--out '{outDir}' is a file; expected a folder (it is created if missing).");
+        if (outDir is not null) Directory.CreateDirectory(outDir);
+        string report = RunReporter.Produce(ctx, folder, run, approximator, datasets, samples, seed, outDir);
+        ctx.Log($"report: {report}");
         return CliErrors.Ok;
     }
 }

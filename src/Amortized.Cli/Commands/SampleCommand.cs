@@ -1,10 +1,14 @@
 using System.CommandLine;
 using Amortized.Inference.FileFormats;
+using Amortized.Inference;
 using Amortized.Inference.Serialization;
+using Amortized.Plots;
 
 namespace Amortized.Cli.Commands;
 
-/// <summary><c>amortized sample DIR --observation FILE --samples N --out FILE.csv [--seed S]</c>.</summary>
+/// <summary>
+/// <c>amortized sample DIR --observation FILE --samples N --out FILE.csv [--seed S] [--plot FILE.png]</c>.
+/// </summary>
 internal static class SampleCommand
 {
     public static Command Create(CliContext ctx)
@@ -18,16 +22,21 @@ internal static class SampleCommand
         var seed = Options.Seed();
         var device = Options.Choice("--device", "Sample on cpu, or on a GPU through ILGPU in the JIT build (cuda, " +
             "opencl; ilgpu-cpu emulates one)", DeviceChoice.Cpu, CliChoices.Devices);
+        var plot = new Option<string?>("--plot")
+        {
+            Description = "Also draw the posterior of the first data set (pairs plot, prior in grey for a task) to " +
+                "this PNG (or .svg) file",
+        };
         var command = new Command("sample", "Draw posterior samples for observed data") { dir, observation,
-            samples, output, seed, device };
+            samples, output, seed, device, plot };
         command.SetAction(r => CliErrors.Guard(ctx, () => Run(ctx, r.GetValue(dir)!, r.GetValue(observation)!,
-            r.GetValue(samples), r.GetValue(output)!, r.GetValue(seed), r.GetValue(device))));
+            r.GetValue(samples), r.GetValue(output)!, r.GetValue(seed), r.GetValue(device), r.GetValue(plot))));
         return command;
     }
 
     public static int Run(CliContext ctx, string dir, string observationPath,
         int numSamples, string outPath, ulong seed,
-        DeviceChoice device = DeviceChoice.Cpu)
+        DeviceChoice device = DeviceChoice.Cpu, string? plotPath = null)
     {
         var folder = RunFolder.Open(dir);
         var run = RunInfo.Load(folder.Run);
@@ -69,6 +78,34 @@ internal static class SampleCommand
         Csv.WriteTable(outPath, table);
         ctx.Log(
             $"wrote {numSamples:N0} draws x {b} data set(s) of {string.Join(", ", run.ParameterNames)} to {outPath}");
+        if (plotPath is not null)
+        {
+            WritePlot(run, draws.AsSpan(0, numSamples * d).ToArray(), numSamples, plotPath, seed);
+            ctx.Log($"plot of the posterior for data set 0{(b > 1 ? $" (of {b})" : "")}: {plotPath}");
+        }
         return CliErrors.Ok;
+    }
+
+    /// <summary>
+    /// The pairs plot of one data set's draws (S, D), with 2000 prior draws in grey when the run is a task's;
+    /// SVG when the path ends in .svg, else PNG.
+    /// </summary>
+    private static void WritePlot(RunInfo run, float[] draws, int numSamples, string path, ulong seed)
+    {
+        if (Directory.Exists(path)) throw new UsageException($"--plot '{path}' is a folder; expected a file name.");
+        float[]? prior = null;
+        int numPrior = 0;
+        if (run.Task is not null)
+        {
+            var task = TaskNames.Create(run.Task);
+            numPrior = 2000;
+            prior = run.FlattenParameters(task.SamplePrior(numPrior, seed ^ StreamRegistry.ReportPriorSalt).Get, numPrior);
+        }
+        var figure = Figures.Pairs(draws, numSamples, run.ParameterNames, prior, numPrior,
+            title: "Posterior for the observation");
+        var (width, height) = Figures.SuggestedSize(figure);
+        if (Path.GetExtension(path).Equals(".svg", StringComparison.OrdinalIgnoreCase))
+            AtomicFile.WriteAllText(path, FigureFiles.Svg(figure, width, height));
+        else AtomicFile.WriteAllBytes(path, FigureFiles.Png(figure, width, height));
     }
 }

@@ -168,11 +168,20 @@ public sealed class DiagnosticsReport
         get
         {
             foreach (var row in Rows)
-                if (row.Metric is DiagnosticsVerdicts.EcdfBand
-                    or DiagnosticsVerdicts.CalibrationError && !row.Passed) return false;
+                if (InVerdict(row.Metric) && !row.Passed) return false;
             return true;
         }
     }
+
+    /// <summary>
+    /// Whether rows of <paramref name="metric"/> decide <see cref="Calibrated"/> (the ECDF band and calibration
+    /// error); the other rows support it and are shown beside it.
+    /// </summary>
+    public static bool InVerdict(string metric) =>
+        metric is DiagnosticsVerdicts.EcdfBand or DiagnosticsVerdicts.CalibrationError;
+
+    /// <summary>The failed rows that <see cref="Calibrated"/> does not rest on, in table order.</summary>
+    public IReadOnlyList<MetricRow> FailedOutsideVerdict => [.. Rows.Where(r => !r.Passed && !InVerdict(r.Metric))];
 
     /// <summary>
     /// The metric rows and per-parameter summary numbers as indented snake_case JSON (no per-data-set arrays).

@@ -85,7 +85,7 @@ public static class Misspecification
         var gathered = new float[(long)Math.Max(n, rest) * dim];
         var order = new int[m];
         for (int i = 0; i < m; i++) order[i] = i;
-        var rng = new Rng(seed, stream: 0x4D4D44);   // "MMD"
+        var rng = new Rng(seed, stream: StreamRegistry.MmdBootstrapStream);
 
         // Observed: MMD^2(observed, R \ S0), with (R \ S0) x (R \ S0) from the row sums: total - 2 SR + SS.
         DrawSubset(order, n, rng);

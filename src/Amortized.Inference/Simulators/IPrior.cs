@@ -33,11 +33,16 @@ public static class PriorExtensions
         SampleOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(prior);
-        return Simulator.Build().Prior(r =>
-        {
-            var theta = new float[prior.ParameterDim];
-            prior.SamplePrior(r.Rng, theta);
-            r.Set(prior.ParameterKey, theta);
-        }).Sample(batchSize, seed, options);
+        return Simulator.Build().Prior(prior.DrawRow).Sample(batchSize, seed, options);
+    }
+
+    /// <summary>A simulator's prior stage: draws theta (P) from the row's stream into its parameter key.</summary>
+    public static void DrawRow(this IPrior prior, RowContext row)
+    {
+        ArgumentNullException.ThrowIfNull(prior);
+        ArgumentNullException.ThrowIfNull(row);
+        var theta = new float[prior.ParameterDim];
+        prior.SamplePrior(row.Rng, theta);
+        row.Set(prior.ParameterKey, theta);
     }
 }

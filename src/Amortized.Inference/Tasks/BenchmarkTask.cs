@@ -13,7 +13,6 @@ namespace Amortized.Inference.Tasks;
 public abstract class BenchmarkTask : ISimulator, IPrior
 {
     private Simulator? _simulator;
-    private Simulator? _prior;
 
     /// <summary>The task's name as in sbibm (e.g. <c>two_moons</c>).</summary>
     public abstract string Name { get; }
@@ -84,11 +83,8 @@ public abstract class BenchmarkTask : ISimulator, IPrior
         Simulator.Sample(batchSize, seed, options);
 
     /// <summary>Draws <paramref name="batchSize"/> parameter vectors only (key <see cref="ParameterKey"/>).</summary>
-    public SimulationBatch SamplePrior(int batchSize, ulong seed, SampleOptions? options = null)
-    {
-        _prior ??= Simulator.Build().Prior(PriorRow);
-        return _prior.Sample(batchSize, seed, options);
-    }
+    public SimulationBatch SamplePrior(int batchSize, ulong seed, SampleOptions? options = null) =>
+        PriorExtensions.SamplePrior(this, batchSize, seed, options);
 
     /// <summary>Simulates data for given parameters <paramref name="theta"/> of shape (B, P).</summary>
     public SimulationBatch SimulateFrom(float[] theta, ulong seed, SampleOptions? options = null)
@@ -103,14 +99,7 @@ public abstract class BenchmarkTask : ISimulator, IPrior
     }
 
     /// <summary>Builds the simulator; the default draws theta then x per row.</summary>
-    protected virtual Simulator BuildSimulator() => Simulator.Build().Prior(PriorRow).Likelihood(LikelihoodRow);
-
-    private void PriorRow(RowContext r)
-    {
-        var theta = new float[ParameterDim];
-        SamplePrior(r.Rng, theta);
-        r.Set(ParameterKey, theta);
-    }
+    protected virtual Simulator BuildSimulator() => Simulator.Build().Prior(this.DrawRow).Likelihood(LikelihoodRow);
 
     private void LikelihoodRow(RowContext r)
     {
