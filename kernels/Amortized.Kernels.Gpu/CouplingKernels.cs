@@ -49,7 +49,8 @@ internal static class CouplingKernels
     }
 
     /// <summary>x (B, D), p (B, 2D) = [a | t]: y = x s + t (inverse: (x - t) / s), logDet[b] = +-sum_j log s.</summary>
-    public static void AffineCoupling(ArrayView<float> x, ArrayView<float> p, ArrayView<float> y, ArrayView<float> logDet, CouplingParams c)
+    public static void AffineCoupling(ArrayView<float> x, ArrayView<float> p, ArrayView<float> y,
+        ArrayView<float> logDet, CouplingParams c)
     {
         int d = c.Features;
         for (int b = Start; b < c.Rows; b += Stride)
@@ -72,7 +73,8 @@ internal static class CouplingKernels
     /// dx and dp are written (overwrite flags) or accumulated, each only when present.
     /// </summary>
     public static void AffineCouplingBackward(
-        ArrayView<float> x, ArrayView<float> p, ArrayView<float> dy, ArrayView<float> dLogDet, ArrayView<float> dx, ArrayView<float> dp, CouplingParams c)
+        ArrayView<float> x, ArrayView<float> p, ArrayView<float> dy, ArrayView<float> dLogDet, ArrayView<float> dx,
+        ArrayView<float> dp, CouplingParams c)
     {
         int d = c.Features;
         for (int b = Start; b < c.Rows; b += Stride)

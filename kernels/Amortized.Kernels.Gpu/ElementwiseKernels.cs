@@ -74,7 +74,8 @@ internal static class ElementwiseKernels
             y[i] = default(TOp).Apply(a[i], b[i]);
     }
 
-    public static void BinaryBroadcast<TOp>(ArrayView<float> a, ArrayView<float> b, ArrayView<float> y, BroadcastParams p)
+    public static void BinaryBroadcast<TOp>(ArrayView<float> a, ArrayView<float> b,
+        ArrayView<float> y, BroadcastParams p)
         where TOp : struct, IGpuBinaryOp
     {
         for (int i = Start; i < p.N; i += Stride)
@@ -197,7 +198,8 @@ internal static class ElementwiseKernels
     }
 
     /// <summary>Adam/AdamW, the scalar formula of the CPU twin (AdamKernel.Update in Amortized.Kernels.Cpu).</summary>
-    public static void Adam(ArrayView<float> p, ArrayView<float> g, ArrayView<float> m, ArrayView<float> v, AdamParams a)
+    public static void Adam(ArrayView<float> p, ArrayView<float> g, ArrayView<float> m,
+        ArrayView<float> v, AdamParams a)
     {
         for (int i = Start; i < a.N; i += Stride)
         {

@@ -14,7 +14,8 @@ public sealed partial class GpuKernels
 {
     private readonly BinarySameLauncher?[] _binarySame = new BinarySameLauncher?[5];
     private readonly BinaryBroadcastLauncher?[] _binaryBroadcast = new BinaryBroadcastLauncher?[5];
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, SumToShapeParams>? _sumToShapeThread, _sumToShapeGroup;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>,
+        SumToShapeParams>? _sumToShapeThread, _sumToShapeGroup;
 
     private BinarySameLauncher BinarySameKernel(BinaryKind op) =>
         _binarySame[CheckBinary(op)] ??= op switch
@@ -55,7 +56,8 @@ public sealed partial class GpuKernels
         ReadOnlySpan<int> bDims, ArrayView<float> y, ReadOnlySpan<int> yDims)
     {
         if (aDims.Length != yDims.Length || bDims.Length != yDims.Length)
-            throw new ArgumentException($"Binary: ranks differ (a {aDims.Length}, b {bDims.Length}, y {yDims.Length}).");
+            throw new ArgumentException(
+                $"Binary: ranks differ (a {aDims.Length}, b {bDims.Length}, y {yDims.Length}).");
         Dims6 yd = Dims6.FromSpan(yDims, 1), ad = Dims6.FromSpan(aDims, 1), bd = Dims6.FromSpan(bDims, 1);
         long n = yd.Product();
         Require(y, n, nameof(y));
@@ -69,13 +71,16 @@ public sealed partial class GpuKernels
                 kernel(Config(n), a, b, y, (int)n);
             return;
         }
-        var p = new BroadcastParams { Y = yd, AStrides = BroadcastStrides(ad, yd), BStrides = BroadcastStrides(bd, yd), N = (int)n };
+        var p = new BroadcastParams { Y = yd, AStrides = BroadcastStrides(ad, yd),
+            BStrides = BroadcastStrides(bd, yd), N = (int)n };
         var broadcast = BinaryBroadcastKernel(op);
         if (n > 0)
             broadcast(Config(n), a, b, y, p);
     }
 
-    /// <summary>Contiguous strides of <paramref name="source"/>, 0 along its size-1 axes; checks it broadcasts to target.</summary>
+    /// <summary>
+    /// Contiguous strides of <paramref name="source"/>, 0 along its size-1 axes; checks it broadcasts to target.
+    /// </summary>
     private static Dims6 BroadcastStrides(Dims6 source, Dims6 target)
     {
         var strides = default(Dims6);
@@ -84,7 +89,8 @@ public sealed partial class GpuKernels
         {
             int s = source.Get(i);
             if (s != 1 && s != target.Get(i))
-                throw new ArgumentException($"Dimension {s} does not broadcast to {target.Get(i)} (axis {i} of the rank-6 padding).");
+                throw new ArgumentException(
+                    $"Dimension {s} does not broadcast to {target.Get(i)} (axis {i} of the rank-6 padding).");
             strides.Set(i, s == 1 ? 0 : stride);
             stride *= s;
         }
@@ -95,7 +101,8 @@ public sealed partial class GpuKernels
     /// dst += scale * (src summed over the axes where dstDims[i] == 1 and srcDims[i] != 1); same rank (1..6).
     /// Deterministic: each dst element is summed in a fixed order by one thread (short sums) or one group.
     /// </summary>
-    public void SumToShape(ArrayView<float> src, ReadOnlySpan<int> srcDims, ArrayView<float> dst, ReadOnlySpan<int> dstDims, float scale)
+    public void SumToShape(ArrayView<float> src, ReadOnlySpan<int> srcDims, ArrayView<float> dst,
+        ReadOnlySpan<int> dstDims, float scale)
     {
         if (srcDims.Length != dstDims.Length)
             throw new ArgumentException($"SumToShape: ranks differ (src {srcDims.Length}, dst {dstDims.Length}).");
@@ -127,12 +134,14 @@ public sealed partial class GpuKernels
         };
         if (UseGroupReduction(outputs, p.Count))
         {
-            (_sumToShapeGroup ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, SumToShapeParams>(ElementwiseKernels.SumToShapeGroup))(
+            (_sumToShapeGroup ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, SumToShapeParams>(
+                ElementwiseKernels.SumToShapeGroup))(
                 GroupPerOutput(p.Outputs), src, dst, p);
         }
         else
         {
-            (_sumToShapeThread ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, SumToShapeParams>(ElementwiseKernels.SumToShapeThread))(
+            (_sumToShapeThread ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, SumToShapeParams>(
+                ElementwiseKernels.SumToShapeThread))(
                 Config(outputs), src, dst, p);
         }
     }

@@ -7,14 +7,17 @@ namespace Amortized.Kernels.Gpu;
 // Launchers of the fused affine coupling (CouplingKernels.cs); the spline coupling's are in GpuKernels.Spline.cs.
 public sealed partial class GpuKernels
 {
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, CouplingParams>? _affineCoupling;
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, CouplingParams>? _affineCouplingBackward;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        CouplingParams>? _affineCoupling;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        ArrayView<float>, ArrayView<float>, CouplingParams>? _affineCouplingBackward;
 
     /// <summary>
     /// Fused affine coupling, one thread per row: x (rows, features), parameters (rows, 2 features) = [a | t];
     /// y = x s(a) + t, or (x - t) / s(a) when <paramref name="inverse"/>; logDet (rows) = +-sum over the row of log s.
     /// </summary>
-    public void AffineCoupling(ArrayView<float> x, ArrayView<float> parameters, ArrayView<float> y, ArrayView<float> logDet,
+    public void AffineCoupling(ArrayView<float> x, ArrayView<float> parameters,
+        ArrayView<float> y, ArrayView<float> logDet,
         int rows, int features, AffineScaleKind kind, bool inverse)
     {
         if (rows < 0 || features < 0)
@@ -29,7 +32,8 @@ public sealed partial class GpuKernels
         if (rows == 0)
             return;
         var c = new CouplingParams { Rows = rows, Features = features, Kind = (int)kind, Inverse = inverse ? 1 : 0 };
-        (_affineCoupling ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, CouplingParams>(CouplingKernels.AffineCoupling))(
+        (_affineCoupling ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, CouplingParams>(CouplingKernels.AffineCoupling))(
             Config(rows), OrDummy(x), OrDummy(parameters), OrDummy(y), logDet, c);
     }
 
@@ -37,7 +41,8 @@ public sealed partial class GpuKernels
     /// Which optional gradients of a coupling backward are present (empty means absent), each checked against its
     /// length: dy and dx (elements), dLogDet (rows), dParameters (parameterCount).
     /// </summary>
-    private static (bool Dy, bool DLogDet, bool Dx, bool Dp) CouplingGradients(ArrayView<float> dy, ArrayView<float> dLogDet,
+    private static (bool Dy, bool DLogDet, bool Dx, bool Dp) CouplingGradients(
+        ArrayView<float> dy, ArrayView<float> dLogDet,
         ArrayView<float> dx, ArrayView<float> dParameters, long elements, int rows, long parameterCount)
     {
         bool hasDy = Has(dy), hasDLogDet = Has(dLogDet), hasDx = Has(dx), hasDp = Has(dParameters);
@@ -57,7 +62,8 @@ public sealed partial class GpuKernels
     /// dx (rows, features) and dParameters (rows, 2 features), each empty (not wanted), overwritten when its flag is
     /// set, or accumulated into. log s is recomputed from the parameters.
     /// </summary>
-    public void AffineCouplingBackward(ArrayView<float> x, ArrayView<float> parameters, ArrayView<float> dy, ArrayView<float> dLogDet,
+    public void AffineCouplingBackward(ArrayView<float> x, ArrayView<float> parameters,
+        ArrayView<float> dy, ArrayView<float> dLogDet,
         ArrayView<float> dx, bool dxOverwrite, ArrayView<float> dParameters, bool dParametersOverwrite,
         int rows, int features, AffineScaleKind kind, bool inverse)
     {
@@ -75,9 +81,12 @@ public sealed partial class GpuKernels
         {
             Rows = rows, Features = features, Kind = (int)kind, Inverse = inverse ? 1 : 0,
             HasDy = has.Dy ? 1 : 0, HasDLogDet = has.DLogDet ? 1 : 0,
-            HasDx = has.Dx ? 1 : 0, DxOverwrite = dxOverwrite ? 1 : 0, HasDp = has.Dp ? 1 : 0, DpOverwrite = dParametersOverwrite ? 1 : 0,
+            HasDx = has.Dx ? 1 : 0, DxOverwrite = dxOverwrite ? 1 : 0, HasDp = has.Dp ? 1 : 0,
+            DpOverwrite = dParametersOverwrite ? 1 : 0,
         };
-        (_affineCouplingBackward ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, CouplingParams>(CouplingKernels.AffineCouplingBackward))(
+        (_affineCouplingBackward ??= Accelerator.LoadStreamKernel<ArrayView<float>,
+            ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, CouplingParams>(
+            CouplingKernels.AffineCouplingBackward))(
             Config(rows), x, parameters, OrDummy(dy), OrDummy(dLogDet), OrDummy(dx), OrDummy(dParameters), c);
     }
 }

@@ -17,10 +17,14 @@ public sealed partial class GpuKernels
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, float>? _addScaled;
     private readonly UnaryLauncher?[] _unary = new UnaryLauncher?[10];
     private readonly UnaryBackwardLauncher?[] _unaryBackward = new UnaryBackwardLauncher?[10];
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int>?[] _activate = new Action<KernelConfig, ArrayView<float>, ArrayView<float>, int>?[9];
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>?[] _activateBackward = new Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>?[9];
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int>?[] _activate =
+        new Action<KernelConfig, ArrayView<float>, ArrayView<float>, int>?[9];
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>?[]
+        _activateBackward =
+            new Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>?[9];
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>? _where;
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>? _whereBackward;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        int, int, int>? _whereBackward;
 
     private UnaryLauncher UnaryKernel(UnaryKind op) =>
         _unary[(int)op] ??= op switch
@@ -76,10 +80,12 @@ public sealed partial class GpuKernels
             _ => LoadActivate<MishAct>(),
         };
 
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, int> LoadActivate<TAct>() where TAct : struct, IGpuActivation =>
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, int> LoadActivate<TAct>()
+        where TAct : struct, IGpuActivation =>
         Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int>(ElementwiseKernels.Activate<TAct>);
 
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> ActivateBackwardKernel(Activation kind) =>
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>
+        ActivateBackwardKernel(Activation kind) =>
         _activateBackward[CheckActivation(kind)] ??= kind switch
         {
             Activation.Identity => LoadActivateBackward<IdentityAct>(),
@@ -93,11 +99,14 @@ public sealed partial class GpuKernels
             _ => LoadActivateBackward<MishAct>(),
         };
 
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> LoadActivateBackward<TAct>() where TAct : struct, IGpuActivation =>
-        Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(ElementwiseKernels.ActivateBackward<TAct>);
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>
+        LoadActivateBackward<TAct>() where TAct : struct, IGpuActivation =>
+        Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(
+            ElementwiseKernels.ActivateBackward<TAct>);
 
     private static int CheckActivation(Activation kind) =>
-        (uint)kind <= (uint)Activation.Mish ? (int)kind : throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown activation.");
+        (uint)kind <= (uint)Activation.Mish
+            ? (int)kind : throw new ArgumentOutOfRangeException(nameof(kind), kind, "Unknown activation.");
 
     /// <summary>y[i] = value for every element of y.</summary>
     public void Fill(ArrayView<float> y, float value)
@@ -105,7 +114,8 @@ public sealed partial class GpuKernels
         int n = Count(y, nameof(y));
         if (n == 0)
             return;
-        (_fill ??= Accelerator.LoadStreamKernel<ArrayView<float>, int, float>(ElementwiseKernels.Fill))(Config(n), y, n, value);
+        (_fill ??= Accelerator.LoadStreamKernel<ArrayView<float>, int, float>(
+            ElementwiseKernels.Fill))(Config(n), y, n, value);
     }
 
     /// <summary>dst = src; both (N), not overlapping.</summary>
@@ -115,7 +125,8 @@ public sealed partial class GpuKernels
         Require(src, n, nameof(src));
         if (n == 0)
             return;
-        (_copy ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int>(ElementwiseKernels.Copy))(Config(n), src, dst, n);
+        (_copy ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int>(
+            ElementwiseKernels.Copy))(Config(n), src, dst, n);
     }
 
     /// <summary>dst += scale * src; both (N).</summary>
@@ -125,7 +136,8 @@ public sealed partial class GpuKernels
         Require(src, n, nameof(src));
         if (n == 0)
             return;
-        (_addScaled ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, float>(ElementwiseKernels.AddScaled))(Config(n), src, dst, n, scale);
+        (_addScaled ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, float>(
+            ElementwiseKernels.AddScaled))(Config(n), src, dst, n, scale);
     }
 
     /// <summary>y = op(x; p0, p1) elementwise (see <see cref="UnaryKind"/>); x and y are (N), y may be x.</summary>
@@ -163,8 +175,11 @@ public sealed partial class GpuKernels
             kernel(Config(n), x, y, n);
     }
 
-    /// <summary>dx = dy * f'(x), or dx += when <paramref name="accumulate"/>; x is the pre-activation input; all (N).</summary>
-    public void ActivateBackward(Activation kind, ArrayView<float> x, ArrayView<float> dy, ArrayView<float> dx, bool accumulate)
+    /// <summary>
+    /// dx = dy * f'(x), or dx += when <paramref name="accumulate"/>; x is the pre-activation input; all (N).
+    /// </summary>
+    public void ActivateBackward(Activation kind, ArrayView<float> x, ArrayView<float> dy,
+        ArrayView<float> dx, bool accumulate)
     {
         int n = Count(dx, nameof(dx));
         Require(x, n, nameof(x));
@@ -183,7 +198,8 @@ public sealed partial class GpuKernels
         Require(b, n, nameof(b));
         if (n == 0)
             return;
-        (_where ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(ElementwiseKernels.Where))(Config(n), mask, a, b, y, n);
+        (_where ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            int>(ElementwiseKernels.Where))(Config(n), mask, a, b, y, n);
     }
 
     /// <summary>da += dy where mask != 0, db += dy elsewhere; da or db may be empty (absent); all (N).</summary>
@@ -198,7 +214,8 @@ public sealed partial class GpuKernels
             Require(db, n, nameof(db));
         if (n == 0 || (!hasA && !hasB))
             return;
-        (_whereBackward ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(ElementwiseKernels.WhereBackward))(
+        (_whereBackward ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, int, int, int>(ElementwiseKernels.WhereBackward))(
             Config(n), mask, dy, OrDummy(da), OrDummy(db), n, hasA ? 1 : 0, hasB ? 1 : 0);
     }
 }

@@ -8,13 +8,17 @@ namespace Amortized.Kernels.Gpu;
 public sealed partial class GpuKernels
 {
     private MemoryBuffer1D<float, Stride1D.Dense>? _splitScratch;
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmParams>? _gemmBlocked;
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmParams>? _gemmSmall;
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmParams>? _gemmSplitReduce;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        ArrayView<float>, ArrayView<float>, GemmParams>? _gemmBlocked;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        ArrayView<float>, GemmParams>? _gemmSmall;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        GemmParams>? _gemmSplitReduce;
 
     /// <summary>
     /// C = activation(alpha op(A) op(B) + beta C + bias), row-major, the semantics of
-    /// <see cref="Amortized.Kernels.Cpu.Gemm.Multiply(Transpose, Transpose, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int, ReadOnlySpan{float}, Activation, Span{float})"/>.
+    /// <see cref="Amortized.Kernels.Cpu.Gemm.Multiply(Transpose, Transpose, int, int, int, float, ReadOnlySpan{float},
+    /// int, ReadOnlySpan{float}, int, float, Span{float}, int, ReadOnlySpan{float}, Activation, Span{float})"/>.
     /// </summary>
     /// <remarks>
     /// op(A) is (M, K): A is stored (M, K) with row stride lda, or (K, M) when transposed. op(B) is (K, N): B is
@@ -22,7 +26,8 @@ public sealed partial class GpuKernels
     /// read (NaN in C does not propagate); alpha = 0 or k = 0 means A and B are not read. bias is (N) or empty;
     /// pre (same layout as C, stride ldc) receives the value before the activation, or is empty.
     /// </remarks>
-    public void Gemm(Transpose transA, Transpose transB, int m, int n, int k, float alpha, ArrayView<float> a, int lda, ArrayView<float> b, int ldb,
+    public void Gemm(Transpose transA, Transpose transB, int m, int n, int k, float alpha,
+        ArrayView<float> a, int lda, ArrayView<float> b, int ldb,
         float beta, ArrayView<float> c, int ldc, ArrayView<float> bias, Activation activation, ArrayView<float> pre)
     {
         if (m < 0 || n < 0 || k < 0)
@@ -58,8 +63,10 @@ public sealed partial class GpuKernels
             p.BlocksN = (n + GemmKernels.SmallTile - 1) / GemmKernels.SmallTile;
             int blocks = checked(((m + GemmKernels.SmallTile - 1) / GemmKernels.SmallTile) * p.BlocksN);
             p.KChunk = p.K;
-            (_gemmSmall ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmParams>(GemmKernels.Small))(
-                new KernelConfig(new Index1D(blocks), new Index1D(GemmKernels.SmallThreads)), av, bv, c, biasView, preView, p);
+            (_gemmSmall ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
+                ArrayView<float>, ArrayView<float>, GemmParams>(GemmKernels.Small))(
+                new KernelConfig(new Index1D(blocks), new Index1D(GemmKernels.SmallThreads)),
+                av, bv, c, biasView, preView, p);
             return;
         }
 
@@ -79,11 +86,14 @@ public sealed partial class GpuKernels
             }
             scratch = _splitScratch.View.SubView(0, needed);
         }
-        (_gemmBlocked ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmParams>(GemmKernels.Blocked))(
-            new KernelConfig(new Index1D(checked(tiles * splits)), new Index1D(GemmKernels.Threads)), av, bv, c, biasView, preView, scratch, p);
+        (_gemmBlocked ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmParams>(GemmKernels.Blocked))(
+            new KernelConfig(new Index1D(checked(tiles * splits)), new Index1D(GemmKernels.Threads)), av, bv, c,
+            biasView, preView, scratch, p);
         if (splits > 1)
         {
-            (_gemmSplitReduce ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmParams>(GemmKernels.SplitKReduce))(
+            (_gemmSplitReduce ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
+                ArrayView<float>, GemmParams>(GemmKernels.SplitKReduce))(
                 Config((long)m * n), scratch, c, biasView, preView, p);
         }
     }
@@ -110,7 +120,8 @@ public sealed partial class GpuKernels
     private static void CheckOperand(ArrayView<float> v, int rows, int cols, int ld, string name)
     {
         if (ld < cols)
-            throw new ArgumentException($"Gemm: {name} is stored ({rows}, {cols}) but its leading dimension {ld} is less than {cols}.", name);
+            throw new ArgumentException($"Gemm: {name} is stored ({rows}, {cols}) but its leading dimension {ld} " +
+                $"is less than {cols}.", name);
         long required = rows == 0 || cols == 0 ? 0 : (long)(rows - 1) * ld + cols;
         Require(v, required, name);
     }

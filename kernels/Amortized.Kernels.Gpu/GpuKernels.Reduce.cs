@@ -8,10 +8,14 @@ namespace Amortized.Kernels.Gpu;
 // (outer, length, inner) and y as (outer, inner). The CPU twin is Amortized.Kernels.Cpu's ReductionKernels.
 public sealed partial class GpuKernels
 {
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ReduceParams>? _reduceThread, _reduceGroupKernel, _softmax;
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ReduceParams>? _reduceBackwardElementwise, _reduceBackwardMax;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ReduceParams>? _reduceThread, _reduceGroupKernel,
+        _softmax;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        ReduceParams>? _reduceBackwardElementwise, _reduceBackwardMax;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ReduceParams>? _softmaxBackward;
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, LayerNormParams>? _layerNorm, _layerNormBackwardRows, _layerNormBackwardColumns;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        ArrayView<float>, ArrayView<float>, ArrayView<float>, LayerNormParams>? _layerNorm,
+        _layerNormBackwardRows, _layerNormBackwardColumns;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, int>? _sumSquaresPartial, _sumFinal;
 
     private static ReduceParams ReduceShape(ReduceKind op, int outer, int length, int inner, float scale,
@@ -21,7 +25,8 @@ public sealed partial class GpuKernels
             throw new ArgumentException($"Reduce: negative shape ({outer}, {length}, {inner}).");
         if ((uint)op > (uint)ReduceKind.LogSumExp)
             throw new ArgumentOutOfRangeException(nameof(op), op, null);
-        return new ReduceParams { Outer = outer, Length = length, Inner = inner, Op = (int)op, Scale = scale, Accumulate = accumulate ? 1 : 0 };
+        return new ReduceParams { Outer = outer, Length = length, Inner = inner, Op = (int)op, Scale = scale,
+            Accumulate = accumulate ? 1 : 0 };
     }
 
     /// <summary>
@@ -39,12 +44,14 @@ public sealed partial class GpuKernels
             return;
         if (length > 0 && UseGroupReduction(outputs, length))
         {
-            (_reduceGroupKernel ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ReduceParams>(ReduceKernels.ReduceGroup))(
+            (_reduceGroupKernel ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>,
+                ReduceParams>(ReduceKernels.ReduceGroup))(
                 GroupPerOutput((int)outputs), x, y, p);
         }
         else
         {
-            (_reduceThread ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ReduceParams>(ReduceKernels.ReduceThread))(
+            (_reduceThread ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>,
+                ReduceParams>(ReduceKernels.ReduceThread))(
                 Config(outputs), OrDummy(x), y, p);
         }
     }
@@ -70,12 +77,14 @@ public sealed partial class GpuKernels
         ArrayView<float> xv = OrDummy(x), yv = OrDummy(y);
         if (op == ReduceKind.Max)
         {
-            (_reduceBackwardMax ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ReduceParams>(ReduceKernels.ReduceBackwardMax))(
+            (_reduceBackwardMax ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
+                ArrayView<float>, ReduceParams>(ReduceKernels.ReduceBackwardMax))(
                 Config(outputs), xv, yv, dy, dx, p);
         }
         else
         {
-            (_reduceBackwardElementwise ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ReduceParams>(ReduceKernels.ReduceBackwardElementwise))(
+            (_reduceBackwardElementwise ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>,
+                ArrayView<float>, ArrayView<float>, ReduceParams>(ReduceKernels.ReduceBackwardElementwise))(
                 Config(n), xv, yv, dy, dx, p);
         }
     }
@@ -89,11 +98,13 @@ public sealed partial class GpuKernels
         Require(y, outputs * length, nameof(y));
         if (outputs * length == 0)
             return;
-        (_softmax ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ReduceParams>(ReduceKernels.Softmax))(Config(outputs), x, y, p);
+        (_softmax ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ReduceParams>(
+            ReduceKernels.Softmax))(Config(outputs), x, y, p);
     }
 
     /// <summary>dx += y * (dy - sum_k dy_k y_k) along the middle axis of (outer, length, inner).</summary>
-    public void SoftmaxBackward(ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx, int outer, int length, int inner)
+    public void SoftmaxBackward(ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx,
+        int outer, int length, int inner)
     {
         var p = ReduceShape(ReduceKind.Sum, outer, length, inner, 1f, true);
         long outputs = (long)outer * inner, n = outputs * length;
@@ -102,14 +113,16 @@ public sealed partial class GpuKernels
         Require(dx, n, nameof(dx));
         if (n == 0)
             return;
-        (_softmaxBackward ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ReduceParams>(ReduceKernels.SoftmaxBackward))(Config(outputs), y, dy, dx, p);
+        (_softmaxBackward ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            ReduceParams>(ReduceKernels.SoftmaxBackward))(Config(outputs), y, dy, dx, p);
     }
 
     /// <summary>
     /// Layer norm of x (rows, cols) over cols: y = (x - mean) * rstd * gamma + beta with rstd = 1/sqrt(var + eps)
     /// (biased variance). gamma and beta are (cols) or empty; mean and rstd (rows) are written for the backward pass.
     /// </summary>
-    public void LayerNorm(ArrayView<float> x, ArrayView<float> gamma, ArrayView<float> beta, float epsilon, ArrayView<float> y, ArrayView<float> mean, ArrayView<float> rstd, int rows, int cols)
+    public void LayerNorm(ArrayView<float> x, ArrayView<float> gamma, ArrayView<float> beta, float epsilon,
+        ArrayView<float> y, ArrayView<float> mean, ArrayView<float> rstd, int rows, int cols)
     {
         if (rows < 0 || cols < 0)
             throw new ArgumentException($"LayerNorm: negative shape ({rows}, {cols}).");
@@ -125,8 +138,10 @@ public sealed partial class GpuKernels
             Require(gamma, cols, nameof(gamma));
         if (hasBeta)
             Require(beta, cols, nameof(beta));
-        var p = new LayerNormParams { Rows = rows, Cols = cols, Epsilon = epsilon, HasGamma = hasGamma ? 1 : 0, HasBeta = hasBeta ? 1 : 0 };
-        (_layerNorm ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, LayerNormParams>(ReduceKernels.LayerNorm))(
+        var p = new LayerNormParams { Rows = rows, Cols = cols, Epsilon = epsilon,
+            HasGamma = hasGamma ? 1 : 0, HasBeta = hasBeta ? 1 : 0 };
+        (_layerNorm ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, ArrayView<float>, ArrayView<float>, LayerNormParams>(ReduceKernels.LayerNorm))(
             Config(rows), x, OrDummy(gamma), OrDummy(beta), y, mean, rstd, p);
     }
 
@@ -135,7 +150,9 @@ public sealed partial class GpuKernels
     /// dnorm = dy * gamma; dGamma += sum over rows of dy * xhat; dBeta += sum over rows of dy. Any of dx, dGamma,
     /// dBeta may be empty (not computed); gamma empty means 1.
     /// </summary>
-    public void LayerNormBackward(ArrayView<float> x, ArrayView<float> gamma, ArrayView<float> mean, ArrayView<float> rstd, ArrayView<float> dy, ArrayView<float> dx, ArrayView<float> dGamma, ArrayView<float> dBeta, int rows, int cols)
+    public void LayerNormBackward(ArrayView<float> x, ArrayView<float> gamma,
+        ArrayView<float> mean, ArrayView<float> rstd, ArrayView<float> dy, ArrayView<float> dx, ArrayView<float> dGamma,
+        ArrayView<float> dBeta, int rows, int cols)
     {
         if (rows < 0 || cols < 0)
             throw new ArgumentException($"LayerNormBackward: negative shape ({rows}, {cols}).");
@@ -162,12 +179,16 @@ public sealed partial class GpuKernels
         };
         if (hasDx)
         {
-            (_layerNormBackwardRows ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, LayerNormParams>(ReduceKernels.LayerNormBackwardRows))(
+            (_layerNormBackwardRows ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>,
+                ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, LayerNormParams>(
+                ReduceKernels.LayerNormBackwardRows))(
                 Config(rows), x, OrDummy(gamma), mean, rstd, dy, dx, p);
         }
         if (hasDGamma || hasDBeta)
         {
-            (_layerNormBackwardColumns ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, LayerNormParams>(ReduceKernels.LayerNormBackwardColumns))(
+            (_layerNormBackwardColumns ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>,
+                ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, LayerNormParams>(
+                ReduceKernels.LayerNormBackwardColumns))(
                 Config(cols), x, mean, rstd, dy, OrDummy(dGamma), OrDummy(dBeta), p);
         }
     }
@@ -186,7 +207,8 @@ public sealed partial class GpuKernels
             return;
         }
         int groups = (int)Math.Clamp((n + (long)_reduceGroup - 1) / _reduceGroup, 1, Math.Min(MaxPartials, _maxGroups));
-        (_sumSquaresPartial ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int>(ReduceKernels.SumOfSquaresPartial))(
+        (_sumSquaresPartial ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int>(
+            ReduceKernels.SumOfSquaresPartial))(
             new KernelConfig(new Index1D(groups), new Index1D(_reduceGroup)), x, _partials.View, n);
         (_sumFinal ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int>(ReduceKernels.SumFinal))(
             new KernelConfig(new Index1D(1), new Index1D(_reduceGroup)), _partials.View, result, groups);

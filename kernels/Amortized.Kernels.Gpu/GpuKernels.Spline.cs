@@ -7,8 +7,10 @@ namespace Amortized.Kernels.Gpu;
 // Launchers of the fused rational-quadratic spline coupling (SplineKernels.cs): one launch forward, one backward.
 public sealed partial class GpuKernels
 {
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, SplineParams>? _splineCoupling;
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, SplineParams>? _splineCouplingBackward;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        SplineParams>? _splineCoupling;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        ArrayView<float>, ArrayView<float>, SplineParams>? _splineCouplingBackward;
 
     /// <summary>
     /// Fused spline coupling: x (rows, features), parameters (rows, features * (3 bins - 1)); y (rows, features) is the
@@ -33,7 +35,8 @@ public sealed partial class GpuKernels
         c.RowsPerGroup = _group / c.ThreadsPerRow;
         c.Blocks = (rows + c.RowsPerGroup - 1) / c.RowsPerGroup;
         var config = new KernelConfig(new Index1D(Math.Clamp(c.Blocks, 1, _maxGroups)), new Index1D(_group));
-        (_splineCoupling ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, SplineParams>(SplineKernels.SplineCoupling))(
+        (_splineCoupling ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, SplineParams>(SplineKernels.SplineCoupling))(
             config, OrDummy(x), OrDummy(parameters), OrDummy(y), logDet, c);
     }
 
@@ -42,7 +45,8 @@ public sealed partial class GpuKernels
     /// dx (rows, features) and dParameters (rows, features * (3 bins - 1)), each empty (not wanted), overwritten when
     /// its flag is set, or accumulated into. The bins are recomputed from x and the parameters.
     /// </summary>
-    public void SplineCouplingBackward(ArrayView<float> x, ArrayView<float> parameters, ArrayView<float> dy, ArrayView<float> dLogDet,
+    public void SplineCouplingBackward(ArrayView<float> x, ArrayView<float> parameters,
+        ArrayView<float> dy, ArrayView<float> dLogDet,
         ArrayView<float> dx, bool dxOverwrite, ArrayView<float> dParameters, bool dParametersOverwrite,
         int rows, int features, SplineCouplingOptions options, bool inverse)
     {
@@ -59,7 +63,8 @@ public sealed partial class GpuKernels
         c.DxOverwrite = dxOverwrite ? 1 : 0;
         c.HasDp = has.Dp ? 1 : 0;
         c.DpOverwrite = dParametersOverwrite ? 1 : 0;
-        (_splineCouplingBackward ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, SplineParams>(SplineKernels.SplineCouplingBackward))(
+        (_splineCouplingBackward ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, ArrayView<float>, ArrayView<float>, SplineParams>(SplineKernels.SplineCouplingBackward))(
             Config(n), x, parameters, OrDummy(dy), OrDummy(dLogDet), OrDummy(dx), OrDummy(dParameters), c);
     }
 
@@ -71,7 +76,8 @@ public sealed partial class GpuKernels
         if (bins < 1)
             throw new ArgumentException($"{name}: {bins} bins; at least 1 is needed.", nameof(bins));
         if ((long)rows * features * (3 * bins - 1) > int.MaxValue)
-            throw new ArgumentException($"{name}: ({rows}, {features}) with {bins} bins has more parameters than int indexes.");
+            throw new ArgumentException(
+                $"{name}: ({rows}, {features}) with {bins} bins has more parameters than int indexes.");
         return new SplineParams
         {
             Rows = rows, Features = features, Bins = bins, Inverse = inverse ? 1 : 0,

@@ -33,14 +33,16 @@ public sealed partial class GpuKernels
     private readonly MemoryBuffer1D<float, Stride1D.Dense> _partials;  // SumOfSquares pass-1 results
 
     /// <summary>Binds the kernels to <paramref name="accelerator"/>; nothing is compiled until first use.</summary>
-    /// <param name="accelerator">The device; its context must have ILGPU.Algorithms enabled (<c>EnableAlgorithms()</c>).</param>
+    /// <param name="accelerator">The device; its context must have ILGPU.Algorithms enabled
+    /// (<c>EnableAlgorithms()</c>).</param>
     public GpuKernels(Accelerator accelerator)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         Accelerator = accelerator;
         int maxThreads = accelerator.MaxNumThreadsPerGroup;
         if (maxThreads < GemmKernels.SmallThreads)
-            throw new NotSupportedException($"GpuKernels needs at least {GemmKernels.SmallThreads} threads per group; {accelerator.Name} allows {maxThreads}.");
+            throw new NotSupportedException($"GpuKernels needs at least {GemmKernels.SmallThreads} threads per " +
+                $"group; {accelerator.Name} allows {maxThreads}.");
         _group = Math.Min(256, maxThreads);
         _reduceGroup = 1;
         while (_reduceGroup * 2 <= Math.Min(ReduceKernels.MaxGroup, maxThreads))
@@ -56,7 +58,9 @@ public sealed partial class GpuKernels
     /// <summary>The device these kernels run on.</summary>
     public Accelerator Accelerator { get; }
 
-    /// <summary>Whether GEMM uses the 64x64 register-blocked tiling (devices with &gt;= 256 threads per group).</summary>
+    /// <summary>
+    /// Whether GEMM uses the 64x64 register-blocked tiling (devices with &gt;= 256 threads per group).
+    /// </summary>
     public bool UsesBlockedGemm => _blockedGemm;
 
     private static bool Has<T>(ArrayView<T> v) where T : unmanaged => v.IsValid && v.Length > 0;
@@ -91,7 +95,9 @@ public sealed partial class GpuKernels
     private KernelConfig GroupPerOutput(int outputs) =>
         new(new Index1D(Math.Clamp(outputs, 1, _maxGroups)), new Index1D(_reduceGroup));
 
-    /// <summary>Group-per-output pays off when rows are long and there are too few of them to fill the device.</summary>
+    /// <summary>
+    /// Group-per-output pays off when rows are long and there are too few of them to fill the device.
+    /// </summary>
     private static bool UseGroupReduction(long outputs, long length) =>
         length > 256 || (length >= 32 && outputs < 1024);
 }

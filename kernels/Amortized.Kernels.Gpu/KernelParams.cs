@@ -10,7 +10,9 @@ internal struct Dims6
 {
     public int D0, D1, D2, D3, D4, D5;
 
-    /// <summary>Copies <paramref name="values"/> into the last axes, padding the leading ones with <paramref name="pad"/>.</summary>
+    /// <summary>
+    /// Copies <paramref name="values"/> into the last axes, padding the leading ones with <paramref name="pad"/>.
+    /// </summary>
     public static Dims6 FromSpan(ReadOnlySpan<int> values, int pad)
     {
         if (values.Length is < 1 or > 6)
@@ -62,14 +64,18 @@ internal struct Dims6
     }
 }
 
-/// <summary>Broadcasting map: y (dims Y) and the element strides of a and b seen broadcast to Y (0 on size-1 axes).</summary>
+/// <summary>
+/// Broadcasting map: y (dims Y) and the element strides of a and b seen broadcast to Y (0 on size-1 axes).
+/// </summary>
 internal struct BroadcastParams
 {
     public Dims6 Y, AStrides, BStrides;
     public int N;
 }
 
-/// <summary>SumToShape: dst element q sits at src offset Offset(q, Dst, KeepStrides); the summed axes are Red.</summary>
+/// <summary>
+/// SumToShape: dst element q sits at src offset Offset(q, Dst, KeepStrides); the summed axes are Red.
+/// </summary>
 internal struct SumToShapeParams
 {
     public Dims6 Dst, KeepStrides, Red, RedStrides;

@@ -20,7 +20,9 @@ internal static class ReduceKernels
 
     private static int Stride => Grid.DimX * Group.DimX;
 
-    /// <summary>Sum over the group in a fixed tree; every thread gets the total. Group.DimX is a power of two.</summary>
+    /// <summary>
+    /// Sum over the group in a fixed tree; every thread gets the total. Group.DimX is a power of two.
+    /// </summary>
     public static float TreeSum(ArrayView<float> shared, float value)
     {
         int t = Group.IdxX;
@@ -271,7 +273,9 @@ internal static class ReduceKernels
         }
     }
 
-    /// <summary>dGamma += sum_r dy * xhat, dBeta += sum_r dy: one thread per column, rows in order (as the CPU).</summary>
+    /// <summary>
+    /// dGamma += sum_r dy * xhat, dBeta += sum_r dy: one thread per column, rows in order (as the CPU).
+    /// </summary>
     public static void LayerNormBackwardColumns(
         ArrayView<float> x, ArrayView<float> mean, ArrayView<float> rstd, ArrayView<float> dy,
         ArrayView<float> dGamma, ArrayView<float> dBeta, LayerNormParams p)

@@ -47,7 +47,8 @@ internal static class SplineKernels
     /// features lane, lane + ThreadsPerRow, ...; the row's log-det is then summed by lane 0 from shared memory in
     /// feature order (the CPU's order when D fits a group), so it is deterministic without atomics.
     /// </summary>
-    public static void SplineCoupling(ArrayView<float> x, ArrayView<float> p, ArrayView<float> y, ArrayView<float> logDet, SplineParams c)
+    public static void SplineCoupling(ArrayView<float> x, ArrayView<float> p, ArrayView<float> y,
+        ArrayView<float> logDet, SplineParams c)
     {
         var shared = SharedMemory.Allocate1D<float>(ReduceKernels.MaxGroup);
         int local = Group.IdxX, r = local / c.ThreadsPerRow, lane = local - r * c.ThreadsPerRow;
@@ -86,8 +87,11 @@ internal static class SplineKernels
         }
     }
 
-    /// <summary>Backward, one thread per element: dx and dp written (overwrite flags) or accumulated, each if present.</summary>
-    public static void SplineCouplingBackward(ArrayView<float> x, ArrayView<float> p, ArrayView<float> dy, ArrayView<float> dLogDet,
+    /// <summary>
+    /// Backward, one thread per element: dx and dp written (overwrite flags) or accumulated, each if present.
+    /// </summary>
+    public static void SplineCouplingBackward(ArrayView<float> x, ArrayView<float> p,
+        ArrayView<float> dy, ArrayView<float> dLogDet,
         ArrayView<float> dx, ArrayView<float> dp, SplineParams c)
     {
         int n = c.Rows * c.Features, k = c.Bins, per = 3 * k - 1;
@@ -156,7 +160,9 @@ internal static class SplineKernels
         }
     }
 
-    /// <summary>The element's bin (searched on x knots forward, y knots inverse), its knots, derivatives and value.</summary>
+    /// <summary>
+    /// The element's bin (searched on x knots forward, y knots inverse), its knots, derivatives and value.
+    /// </summary>
     private static RqBin Locate(ArrayView<float> p, int start, float v, SplineParams c)
     {
         int k = c.Bins;
@@ -213,7 +219,8 @@ internal static class SplineKernels
 
     private static float Probability(ArrayView<float> p, int at, Softmax st) => XMath.Exp(p[at] - st.Max) / st.Sum;
 
-    private static int SearchBin(float v, ArrayView<float> p, int start, int k, Softmax st, float scale, float min, float bound)
+    private static int SearchBin(float v, ArrayView<float> p, int start, int k, Softmax st,
+        float scale, float min, float bound)
     {
         float cum = 0f;
         int bin = 0;
@@ -227,7 +234,9 @@ internal static class SplineKernels
         return bin;
     }
 
-    /// <summary>Left knot of <paramref name="bin"/>, and its width, from the same running sum as <see cref="SearchBin"/>.</summary>
+    /// <summary>
+    /// Left knot of <paramref name="bin"/>, and its width, from the same running sum as <see cref="SearchBin"/>.
+    /// </summary>
     private static Knots Knot(ArrayView<float> p, int start, Softmax st, float scale, float min, float bound, int bin)
     {
         float cum = 0f;
@@ -257,8 +266,11 @@ internal static class SplineKernels
         return r;
     }
 
-    /// <summary>Logit gradients of one softmax from the bin's left-knot and width adjoints (pre-scaled by (1 - K min) 2B).</summary>
-    private static void SoftmaxKnotsBackward(ArrayView<float> p, ArrayView<float> dp, int start, int k, int bin, float gKnot, float gWidth,
+    /// <summary>
+    /// Logit gradients of one softmax from the bin's left-knot and width adjoints (pre-scaled by (1 - K min) 2B).
+    /// </summary>
+    private static void SoftmaxKnotsBackward(ArrayView<float> p, ArrayView<float> dp, int start, int k,
+        int bin, float gKnot, float gWidth,
         int overwrite)
     {
         var st = Stats(p, start, k);

@@ -24,16 +24,19 @@ public enum GpuDeviceKind
 
 /// <summary>One accelerator ILGPU can see.</summary>
 /// <param name="Kind">CUDA, OpenCL or the CPU emulator.</param>
-/// <param name="Ordinal">Index among the devices of that kind (what <see cref="GpuBackend.Create(GpuDeviceKind, int)"/> takes).</param>
+/// <param name="Ordinal">Index among the devices of that kind (what <see cref="GpuBackend.Create(GpuDeviceKind, int)"/>
+/// takes).</param>
 /// <param name="Name">The device name the driver reports.</param>
 /// <param name="MemoryBytes">Device memory.</param>
 /// <param name="MaxThreadsPerGroup">Largest thread group a kernel may launch with.</param>
 /// <param name="WarpSize">Threads per warp (SIMD group).</param>
-public sealed record GpuDeviceInfo(GpuDeviceKind Kind, int Ordinal, string Name, long MemoryBytes, int MaxThreadsPerGroup, int WarpSize)
+public sealed record GpuDeviceInfo(GpuDeviceKind Kind, int Ordinal, string Name, long MemoryBytes,
+    int MaxThreadsPerGroup, int WarpSize)
 {
     /// <inheritdoc />
     public override string ToString() =>
-        $"{Kind.ToString().ToLowerInvariant()}:{Ordinal} '{Name}' ({MemoryBytes / (1 << 20)} MiB, {MaxThreadsPerGroup} threads/group, warp {WarpSize})";
+        $"{Kind.ToString().ToLowerInvariant()}:{Ordinal} '{Name}' ({MemoryBytes / (1 << 20)} MiB, " +
+        $"{MaxThreadsPerGroup} threads/group, warp {WarpSize})";
 }
 
 /// <summary>
@@ -87,7 +90,9 @@ public sealed class GpuBackend : IBackend, IDisposable
     /// <summary>The accelerator's name, e.g. "NVIDIA H200".</summary>
     public string Name => Accelerator.Name;
 
-    /// <summary>Device allocations made so far (tensors, arena chunks, index tables); flat in a steady-state step.</summary>
+    /// <summary>
+    /// Device allocations made so far (tensors, arena chunks, index tables); flat in a steady-state step.
+    /// </summary>
     public long AllocationCount { get; private set; }
 
     /// <summary>Bytes of device memory allocated so far.</summary>
@@ -106,7 +111,8 @@ public sealed class GpuBackend : IBackend, IDisposable
             if (kind is null) continue;
             int ordinal = ordinals.GetValueOrDefault(kind.Value);
             ordinals[kind.Value] = ordinal + 1;
-            result.Add(new GpuDeviceInfo(kind.Value, ordinal, device.Name, device.MemorySize, device.MaxNumThreadsPerGroup, device.WarpSize));
+            result.Add(new GpuDeviceInfo(kind.Value, ordinal, device.Name, device.MemorySize,
+                device.MaxNumThreadsPerGroup, device.WarpSize));
         }
         result.Sort((x, y) => x.Kind.CompareTo(y.Kind));
         return result;
@@ -124,15 +130,20 @@ public sealed class GpuBackend : IBackend, IDisposable
             "cuda" => GpuDeviceKind.Cuda,
             "opencl" => GpuDeviceKind.OpenCL,
             "cpu" or "ilgpu-cpu" => GpuDeviceKind.Cpu,
-            _ => throw new ArgumentException($"GpuBackend: unknown device '{device}'; expected cuda[:N], opencl[:N] or cpu.", nameof(device)),
+            _ => throw new ArgumentException(
+                $"GpuBackend: unknown device '{device}'; expected cuda[:N], opencl[:N] or cpu.", nameof(device)),
         };
         int ordinal = 0;
         if (parts.Length > 2 || (parts.Length == 2 && !int.TryParse(parts[1], out ordinal)) || ordinal < 0)
-            throw new ArgumentException($"GpuBackend: device '{device}' has a bad ordinal; expected e.g. cuda:0.", nameof(device));
+            throw new ArgumentException(
+                $"GpuBackend: device '{device}' has a bad ordinal; expected e.g. cuda:0.", nameof(device));
         return Create(kind, ordinal);
     }
 
-    /// <summary>Opens the <paramref name="ordinal"/>-th device of <paramref name="kind"/>; throws, listing what exists, when there is none.</summary>
+    /// <summary>
+    /// Opens the <paramref name="ordinal"/>-th device of <paramref name="kind"/>; throws, listing what
+    /// exists, when there is none.
+    /// </summary>
     public static GpuBackend Create(GpuDeviceKind kind, int ordinal = 0)
     {
         EnsureSupported();
@@ -152,7 +163,8 @@ public sealed class GpuBackend : IBackend, IDisposable
             if (ordinal >= matching.Count)
                 throw new InvalidOperationException(
                     $"GpuBackend: no {kind} device #{ordinal}; found {matching.Count} {kind} device(s). " +
-                    (kind == GpuDeviceKind.Cuda ? "Is the NVIDIA driver installed and a GPU visible (nvidia-smi)?" : "See GpuBackend.ListDevices()."));
+                    (kind == GpuDeviceKind.Cuda ? "Is the NVIDIA driver installed and a GPU visible (nvidia-smi)?"
+                        : "See GpuBackend.ListDevices()."));
             var accelerator = matching[ordinal].CreateAccelerator(context);
             return new GpuBackend(context, accelerator, kind, ordinal);
         }
@@ -163,7 +175,10 @@ public sealed class GpuBackend : IBackend, IDisposable
         }
     }
 
-    /// <summary>Opens the first device of <paramref name="kind"/>, or returns false when there is none (never throws for a missing device).</summary>
+    /// <summary>
+    /// Opens the first device of <paramref name="kind"/>, or returns false when there is none (never throws
+    /// for a missing device).
+    /// </summary>
     public static bool TryCreate(GpuDeviceKind kind, out GpuBackend? backend)
     {
         backend = null;
@@ -173,8 +188,8 @@ public sealed class GpuBackend : IBackend, IDisposable
             backend = Create(kind);
             return true;
         }
-        catch (Exception e) when (e is InvalidOperationException or NotSupportedException or DllNotFoundException or TypeInitializationException
-                                      or ILGPU.Runtime.Cuda.CudaException)
+        catch (Exception e) when (e is InvalidOperationException or NotSupportedException or DllNotFoundException
+                                      or TypeInitializationException or ILGPU.Runtime.Cuda.CudaException)
         {
             return false;
         }
@@ -191,7 +206,8 @@ public sealed class GpuBackend : IBackend, IDisposable
     private static void EnsureSupported()
     {
         if (!IsSupported)
-            throw new PlatformNotSupportedException("GpuBackend: ILGPU generates kernels at run time, which this process (Native AOT) cannot do. Use the CPU backend, or a JIT build for the GPU.");
+            throw new PlatformNotSupportedException("GpuBackend: ILGPU generates kernels at run time, which this " +
+                "process (Native AOT) cannot do. Use the CPU backend, or a JIT build for the GPU.");
     }
 
     /// <summary>Waits until every launched kernel has finished.</summary>
@@ -233,7 +249,8 @@ public sealed class GpuBackend : IBackend, IDisposable
     public void Upload(ReadOnlySpan<float> source, Tensor destination)
     {
         if (source.Length != destination.Size)
-            throw new ArgumentException($"Upload: {source.Length} values for a tensor of shape {destination.Shape} ({destination.Size} elements).");
+            throw new ArgumentException($"Upload: {source.Length} values for a tensor of shape {destination.Shape} " +
+                $"({destination.Size} elements).");
         if (source.Length == 0) return;
         View(destination).CopyFromCPU(source);
     }
@@ -242,7 +259,8 @@ public sealed class GpuBackend : IBackend, IDisposable
     public void Download(Tensor source, Span<float> destination)
     {
         if (destination.Length != source.Size)
-            throw new ArgumentException($"Download: tensor of shape {source.Shape} ({source.Size} elements) into {destination.Length} floats.");
+            throw new ArgumentException($"Download: tensor of shape {source.Shape} ({source.Size} elements) into " +
+                $"{destination.Length} floats.");
         if (destination.Length == 0) return;
         View(source).CopyToCPU(destination);
     }
@@ -264,14 +282,16 @@ public sealed class GpuBackend : IBackend, IDisposable
     }
 
     /// <inheritdoc />
-    public void AdamUpdate(Tensor p, Tensor g, Tensor m, Tensor v, float gradScale, float b1, float b2, float stepSize, float invSqrtBc2, float eps, float decay) =>
+    public void AdamUpdate(Tensor p, Tensor g, Tensor m, Tensor v, float gradScale, float b1, float b2, float stepSize,
+        float invSqrtBc2, float eps, float decay) =>
         Kernels.Adam(View(p), View(g), View(m), View(v), gradScale, b1, b2, stepSize, invSqrtBc2, eps, decay);
 
     /// <summary>The elements of <paramref name="t"/> as an ILGPU view (the tensor must live on this backend).</summary>
     internal ArrayView<float> View(Tensor t)
     {
         if (t.Buffer is not IlgpuBuffer buffer || !ReferenceEquals(buffer.Owner, this))
-            throw new ArgumentException($"GpuBackend: tensor {t.Shape}{(t.Name is null ? "" : " '" + t.Name + "'")} lives on {t.Device}, not on this {Kind} device; move it with Tensor.To(backend).");
+            throw new ArgumentException($"GpuBackend: tensor {t.Shape}{(t.Name is null ? "" : " '" + t.Name + "'")} " +
+                $"lives on {t.Device}, not on this {Kind} device; move it with Tensor.To(backend).");
         return buffer.View.SubView(t.Offset, t.Size);
     }
 
@@ -344,7 +364,9 @@ public sealed class GpuBackend : IBackend, IDisposable
         Kernels.SumToShape(View(src), sd, View(dst), dd, scale);
     }
 
-    /// <summary>Writes <paramref name="shape"/> right-aligned into <paramref name="dims"/>, padding with 1s on the left.</summary>
+    /// <summary>
+    /// Writes <paramref name="shape"/> right-aligned into <paramref name="dims"/>, padding with 1s on the left.
+    /// </summary>
     private static void Align(Shape shape, Span<int> dims)
     {
         int pad = dims.Length - shape.Rank;
@@ -355,7 +377,8 @@ public sealed class GpuBackend : IBackend, IDisposable
     public void Gemm(Transpose transA, Transpose transB, int m, int n, int k, float alpha,
         Tensor a, int aOffset, int lda, Tensor b, int bOffset, int ldb, float beta, Tensor c, int cOffset, int ldc,
         Tensor? bias = null, Activation activation = Activation.Identity, Tensor? preActivation = null) =>
-        Kernels.Gemm(transA, transB, m, n, k, alpha, View(a, aOffset), lda, View(b, bOffset), ldb, beta, View(c, cOffset), ldc,
+        Kernels.Gemm(transA, transB, m, n, k, alpha, View(a, aOffset), lda, View(b, bOffset),
+            ldb, beta, View(c, cOffset), ldc,
             ViewOrEmpty(bias), activation, View(preActivation, cOffset));
 
     /// <inheritdoc />
@@ -363,7 +386,8 @@ public sealed class GpuBackend : IBackend, IDisposable
         Kernels.Reduce(kind, View(x), View(y), x.Shape.Outer(axis), x.Shape[axis], x.Shape.Inner(axis), scale);
 
     /// <inheritdoc />
-    public void ReduceBackward(ReduceKind kind, Tensor x, Tensor y, Tensor dy, int axis, Tensor dx, float scale, bool accumulate = true) =>
+    public void ReduceBackward(ReduceKind kind, Tensor x, Tensor y, Tensor dy, int axis, Tensor dx,
+        float scale, bool accumulate = true) =>
         Kernels.ReduceBackward(kind, View(x), View(y), View(dy), View(dx), x.Shape.Outer(axis), x.Shape[axis],
             x.Shape.Inner(axis), scale, accumulate);
 
@@ -385,19 +409,23 @@ public sealed class GpuBackend : IBackend, IDisposable
 
     /// <inheritdoc />
     public void CopySlice(Tensor src, int axis, int srcStart, Tensor dst, int dstStart, int length, bool accumulate) =>
-        Kernels.CopySlice(View(src), View(dst), src.Shape.Outer(axis), src.Shape[axis], dst.Shape[axis], src.Shape.Inner(axis),
+        Kernels.CopySlice(View(src), View(dst), src.Shape.Outer(axis), src.Shape[axis],
+            dst.Shape[axis], src.Shape.Inner(axis),
             srcStart, dstStart, length, accumulate);
 
     /// <inheritdoc />
     public void Gather(Tensor x, int axis, ReadOnlySpan<int> indices, Tensor y) =>
-        Kernels.Gather(View(x), Indices(indices), View(y), x.Shape.Outer(axis), x.Shape[axis], x.Shape.Inner(axis), indices.Length);
+        Kernels.Gather(View(x), Indices(indices), View(y), x.Shape.Outer(axis), x.Shape[axis],
+            x.Shape.Inner(axis), indices.Length);
 
     /// <inheritdoc />
     public void GatherBackward(Tensor dy, int axis, ReadOnlySpan<int> indices, Tensor dx) =>
-        Kernels.GatherBackward(View(dy), Indices(indices), View(dx), dx.Shape.Outer(axis), dx.Shape[axis], dx.Shape.Inner(axis), indices.Length);
+        Kernels.GatherBackward(View(dy), Indices(indices), View(dx), dx.Shape.Outer(axis), dx.Shape[axis],
+            dx.Shape.Inner(axis), indices.Length);
 
     /// <inheritdoc />
-    public void Where(Tensor mask, Tensor a, Tensor b, Tensor y) => Kernels.Where(View(mask), View(a), View(b), View(y));
+    public void Where(Tensor mask, Tensor a, Tensor b, Tensor y) =>
+        Kernels.Where(View(mask), View(a), View(b), View(y));
 
     /// <inheritdoc />
     public void WhereBackward(Tensor mask, Tensor dy, Tensor? da, Tensor? db) =>
@@ -407,14 +435,17 @@ public sealed class GpuBackend : IBackend, IDisposable
     public void LayerNorm(Tensor x, Tensor? gamma, Tensor? beta, float epsilon, Tensor y, Tensor mean, Tensor rstd)
     {
         int cols = x.Shape[-1];
-        Kernels.LayerNorm(View(x), ViewOrEmpty(gamma), ViewOrEmpty(beta), epsilon, View(y), View(mean), View(rstd), cols == 0 ? 0 : x.Size / cols, cols);
+        Kernels.LayerNorm(View(x), ViewOrEmpty(gamma), ViewOrEmpty(beta), epsilon, View(y), View(mean), View(rstd),
+            cols == 0 ? 0 : x.Size / cols, cols);
     }
 
     /// <inheritdoc />
-    public void LayerNormBackward(Tensor x, Tensor? gamma, Tensor mean, Tensor rstd, Tensor dy, Tensor? dx, Tensor? dGamma, Tensor? dBeta)
+    public void LayerNormBackward(Tensor x, Tensor? gamma, Tensor mean, Tensor rstd, Tensor dy, Tensor? dx,
+        Tensor? dGamma, Tensor? dBeta)
     {
         int cols = x.Shape[-1];
-        Kernels.LayerNormBackward(View(x), ViewOrEmpty(gamma), View(mean), View(rstd), View(dy), ViewOrEmpty(dx), ViewOrEmpty(dGamma), ViewOrEmpty(dBeta),
+        Kernels.LayerNormBackward(View(x), ViewOrEmpty(gamma), View(mean), View(rstd), View(dy), ViewOrEmpty(dx),
+            ViewOrEmpty(dGamma), ViewOrEmpty(dBeta),
             cols == 0 ? 0 : x.Size / cols, cols);
     }
 
@@ -422,11 +453,13 @@ public sealed class GpuBackend : IBackend, IDisposable
     public void AddScaled(Tensor src, Tensor dst, float scale) => Kernels.AddScaled(View(src), View(dst), scale);
 
     /// <inheritdoc />
-    public void AffineCoupling(Tensor x, Tensor parameters, AffineScaleKind kind, bool inverse, Tensor y, Tensor logDet) =>
+    public void AffineCoupling(Tensor x, Tensor parameters, AffineScaleKind kind,
+        bool inverse, Tensor y, Tensor logDet) =>
         Kernels.AffineCoupling(View(x), View(parameters), View(y), View(logDet), x.Shape[0], x.Shape[1], kind, inverse);
 
     /// <inheritdoc />
-    public void AffineCouplingBackward(Tensor x, Tensor parameters, AffineScaleKind kind, bool inverse, Tensor? dy, Tensor? dLogDet,
+    public void AffineCouplingBackward(Tensor x, Tensor parameters, AffineScaleKind kind,
+        bool inverse, Tensor? dy, Tensor? dLogDet,
         Tensor? dx, bool dxOverwrite, Tensor? dParameters, bool dParametersOverwrite) =>
         Kernels.AffineCouplingBackward(View(x), View(parameters), ViewOrEmpty(dy), ViewOrEmpty(dLogDet),
             ViewOrEmpty(dx), dxOverwrite, ViewOrEmpty(dParameters), dParametersOverwrite, x.Shape[0], x.Shape[1], kind,
@@ -439,7 +472,8 @@ public sealed class GpuBackend : IBackend, IDisposable
             inverse);
 
     /// <inheritdoc />
-    public void SplineCouplingBackward(Tensor x, Tensor parameters, SplineCouplingOptions options, bool inverse, Tensor? dy,
+    public void SplineCouplingBackward(Tensor x, Tensor parameters,
+        SplineCouplingOptions options, bool inverse, Tensor? dy,
         Tensor? dLogDet, Tensor? dx, bool dxOverwrite, Tensor? dParameters, bool dParametersOverwrite) =>
         Kernels.SplineCouplingBackward(View(x), View(parameters), ViewOrEmpty(dy), ViewOrEmpty(dLogDet),
             ViewOrEmpty(dx), dxOverwrite, ViewOrEmpty(dParameters), dParametersOverwrite, x.Shape[0], x.Shape[1],

@@ -11,11 +11,13 @@ public sealed class Dense : Module
 {
     /// <summary>Creates the layer and its parameters in <paramref name="store"/>.</summary>
     public Dense(ParameterStore store, string name, int inFeatures, int outFeatures, Rng rng,
-        Activation activation = Activation.Identity, Initializer kernelInitializer = Initializer.GlorotUniform, bool useBias = true)
+        Activation activation = Activation.Identity,
+        Initializer kernelInitializer = Initializer.GlorotUniform, bool useBias = true)
         : base(name)
     {
         if (inFeatures <= 0 || outFeatures <= 0)
-            throw new ArgumentOutOfRangeException(nameof(inFeatures), $"Dense '{name}': sizes must be positive (in {inFeatures}, out {outFeatures}).");
+            throw new ArgumentOutOfRangeException(nameof(inFeatures),
+                $"Dense '{name}': sizes must be positive (in {inFeatures}, out {outFeatures}).");
         InFeatures = inFeatures;
         OutFeatures = outFeatures;
         Activation = activation;
@@ -43,14 +45,16 @@ public sealed class Dense : Module
     /// been neither fitted, trained nor loaded with weights. Reads the values back from wherever they live.
     /// </summary>
     public bool HasOnlyZeroWeights =>
-        Array.TrueForAll(Kernel.ToArray(), v => v == 0f) && (Bias is null || Array.TrueForAll(Bias.ToArray(), v => v == 0f));
+        Array.TrueForAll(Kernel.ToArray(), v => v == 0f)
+            && (Bias is null || Array.TrueForAll(Bias.ToArray(), v => v == 0f));
 
     /// <summary>y = f(x W + b); x (..., I) -> (..., O).</summary>
     public Tensor Forward(Tensor x)
     {
         ArgumentNullException.ThrowIfNull(x);
         if (x.Rank == 0 || x.Shape[-1] != InFeatures)
-            throw new ArgumentException($"Dense '{Name}': input is {x.Shape}; expected last dimension {InFeatures}.", nameof(x));
+            throw new ArgumentException(
+                $"Dense '{Name}': input is {x.Shape}; expected last dimension {InFeatures}.", nameof(x));
         return Tensor.Linear(x, Kernel, Bias, Activation);
     }
 

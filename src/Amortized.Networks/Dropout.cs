@@ -2,7 +2,9 @@ using Amortized.Tensors;
 
 namespace Amortized.Networks;
 
-/// <summary>Inverted dropout: in training, zero each element with probability p and scale the rest by 1/(1-p).</summary>
+/// <summary>
+/// Inverted dropout: in training, zero each element with probability p and scale the rest by 1/(1-p).
+/// </summary>
 public static class Dropout
 {
     /// <summary>

@@ -52,7 +52,8 @@ public static class Initializers
     private static void FillOrthogonal(Span<float> destination, int rows, int cols, Rng rng)
     {
         bool transposed = rows < cols;
-        int n = transposed ? cols : rows, m = transposed ? rows : cols;   // n >= m; build n x m with orthonormal columns
+        int n = transposed ? cols : rows,
+            m = transposed ? rows : cols;   // n >= m; build n x m with orthonormal columns
         var q = new double[n * m];
         for (int i = 0; i < q.Length; i++) q[i] = rng.Normal();
         for (int j = 0; j < m; j++)

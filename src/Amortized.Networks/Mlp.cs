@@ -6,7 +6,9 @@ namespace Amortized.Networks;
 /// <summary>Options of an <see cref="Mlp"/>.</summary>
 public sealed record MlpOptions
 {
-    /// <summary>Hidden widths, one Dense layer each (default: two layers of 128, as BayesFlow's coupling subnet).</summary>
+    /// <summary>
+    /// Hidden widths, one Dense layer each (default: two layers of 128, as BayesFlow's coupling subnet).
+    /// </summary>
     public IReadOnlyList<int> Widths { get; init; } = [128, 128];
 
     /// <summary>Activation after each hidden layer.</summary>
@@ -50,8 +52,10 @@ public sealed class Mlp : Module
         int width = inFeatures;
         for (int i = 0; i < options.Widths.Count; i++)
         {
-            _hidden.Add(AddChild(new Dense(store, $"{name}.dense{i}", width, options.Widths[i], rng, options.Activation, options.KernelInitializer)));
-            _norms.Add(options.LayerNorm ? AddChild(new LayerNorm(store, $"{name}.norm{i}", options.Widths[i], rng)) : null);
+            _hidden.Add(AddChild(new Dense(store, $"{name}.dense{i}", width, options.Widths[i], rng,
+                options.Activation, options.KernelInitializer)));
+            _norms.Add(options.LayerNorm
+                ? AddChild(new LayerNorm(store, $"{name}.norm{i}", options.Widths[i], rng)) : null);
             width = options.Widths[i];
         }
         if (options.OutputDim > 0)
@@ -98,5 +102,6 @@ public sealed class Mlp : Module
     /// <inheritdoc />
     protected override string Describe() =>
         $"Mlp({InFeatures} -> [{string.Join(", ", Options.Widths)}] -> {OutFeatures}, {Options.Activation}" +
-        $"{(Options.Residual ? ", residual" : "")}{(Options.LayerNorm ? ", layernorm" : "")}{(Options.Dropout > 0 ? $", dropout {Options.Dropout}" : "")})";
+        $"{(Options.Residual ? ", residual" : "")}{(Options.LayerNorm ? ", layernorm" : "")}" +
+        $"{(Options.Dropout > 0 ? $", dropout {Options.Dropout}" : "")})";
 }

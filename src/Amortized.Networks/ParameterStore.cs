@@ -21,7 +21,9 @@ public sealed class ParameterStore
     /// <summary>Number of scalar parameters.</summary>
     public int Count => _count;
 
-    /// <summary>The backend whose memory holds the parameters and gradients (the CPU until <see cref="MoveTo"/>).</summary>
+    /// <summary>
+    /// The backend whose memory holds the parameters and gradients (the CPU until <see cref="MoveTo"/>).
+    /// </summary>
     public IBackend Backend { get; private set; } = CpuBackend.Instance;
 
     /// <summary>All parameter values as one flat tensor (Count) on <see cref="Backend"/>'s device.</summary>
@@ -79,11 +81,16 @@ public sealed class ParameterStore
     /// <summary>All parameter values, contiguous (host stores only; see <see cref="ValuesTensor"/>).</summary>
     public Span<float> Values => _deviceValues is null ? _values.AsSpan(0, _count) : throw OnDevice(nameof(Values));
 
-    /// <summary>All gradients, contiguous and aligned with <see cref="Values"/> (host stores only; see <see cref="GradientsTensor"/>).</summary>
-    public Span<float> Gradients => _deviceGradients is null ? _gradients.AsSpan(0, _count) : throw OnDevice(nameof(Gradients));
+    /// <summary>
+    /// All gradients, contiguous and aligned with <see cref="Values"/> (host stores only; see
+    /// <see cref="GradientsTensor"/>).
+    /// </summary>
+    public Span<float> Gradients =>
+        _deviceGradients is null ? _gradients.AsSpan(0, _count) : throw OnDevice(nameof(Gradients));
 
     private InvalidOperationException OnDevice(string what) =>
-        new($"ParameterStore.{what}: the parameters live on {Backend.Device}; use {what}Tensor, or MoveTo(CpuBackend.Instance) first.");
+        new($"ParameterStore.{what}: the parameters live on {Backend.Device}; use {what}Tensor, or " +
+            "MoveTo(CpuBackend.Instance) first.");
 
     /// <summary>
     /// Adds a parameter of the given shape, initialised by <paramref name="initializer"/>. Names must be unique
@@ -94,7 +101,8 @@ public sealed class ParameterStore
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(rng);
         if (_deviceValues is not null)
-            throw new InvalidOperationException($"ParameterStore: cannot add '{name}' while the store lives on {Backend.Device}; build the model on the CPU, then MoveTo the device.");
+            throw new InvalidOperationException($"ParameterStore: cannot add '{name}' while the store lives on " +
+                $"{Backend.Device}; build the model on the CPU, then MoveTo the device.");
         if (!_names.Add(name))
             throw new ArgumentException($"ParameterStore: a parameter named '{name}' already exists.", nameof(name));
         int size = shape.Size;
@@ -143,9 +151,11 @@ public sealed class ParameterStore
         foreach (var p in _parameters)
         {
             if (!values.TryGetValue(p.Name!, out var v))
-                throw new ArgumentException($"ParameterStore: no values for parameter '{p.Name}' {p.Shape}; got {values.Count} entries.", nameof(values));
+                throw new ArgumentException($"ParameterStore: no values for parameter '{p.Name}' {p.Shape}; got " +
+                    $"{values.Count} entries.", nameof(values));
             if (v.Length != p.Size)
-                throw new ArgumentException($"ParameterStore: parameter '{p.Name}' has shape {p.Shape} ({p.Size} values) but {v.Length} values were given.", nameof(values));
+                throw new ArgumentException($"ParameterStore: parameter '{p.Name}' has shape {p.Shape} ({p.Size} " +
+                    $"values) but {v.Length} values were given.", nameof(values));
         }
         foreach (var p in _parameters) p.Backend.Upload(values[p.Name!], p);
     }

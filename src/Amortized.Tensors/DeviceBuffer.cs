@@ -38,7 +38,9 @@ public static class BackendScope
     /// <summary>The backend new tensors are created on, on this thread.</summary>
     public static IBackend Current => t_current ?? CpuBackend.Instance;
 
-    /// <summary>Makes <paramref name="backend"/> the ambient device on this thread until the scope is disposed.</summary>
+    /// <summary>
+    /// Makes <paramref name="backend"/> the ambient device on this thread until the scope is disposed.
+    /// </summary>
     public static Scope Use(IBackend backend)
     {
         ArgumentNullException.ThrowIfNull(backend);

@@ -24,7 +24,9 @@ public sealed class Rng
     private float _spareNormal;
     private bool _hasSpareNormal;
 
-    /// <summary>Creates stream <paramref name="stream"/> of the generator seeded with <paramref name="seed"/>.</summary>
+    /// <summary>
+    /// Creates stream <paramref name="stream"/> of the generator seeded with <paramref name="seed"/>.
+    /// </summary>
     public Rng(ulong seed, ulong stream = 0)
     {
         Seed = seed;
@@ -48,7 +50,8 @@ public sealed class Rng
     /// Derives a generator for a sub-task keyed by (this seed, a, b), e.g. (batch index, row index), through a
     /// hash so that the derived streams are distinct from each other and from this one.
     /// </summary>
-    public static Rng Derive(ulong seed, ulong a, ulong b = 0) => new(SplitMix(seed ^ SplitMix(a + 0x632BE59BD9B4E019UL)), SplitMix(b) ^ a);
+    public static Rng Derive(ulong seed, ulong a, ulong b = 0) =>
+        new(SplitMix(seed ^ SplitMix(a + 0x632BE59BD9B4E019UL)), SplitMix(b) ^ a);
 
     /// <summary>Moves to the block at <paramref name="blockIndex"/> (each block holds four 32-bit words).</summary>
     public void Seek(ulong blockIndex)
@@ -86,7 +89,8 @@ public sealed class Rng
     public int Integer(int low, int highExclusive)
     {
         if (highExclusive <= low)
-            throw new ArgumentOutOfRangeException(nameof(highExclusive), $"Integer: range [{low}, {highExclusive}) is empty.");
+            throw new ArgumentOutOfRangeException(nameof(highExclusive),
+                $"Integer: range [{low}, {highExclusive}) is empty.");
         uint range = (uint)(highExclusive - low);
         ulong product = (ulong)NextUInt32() * range;
         uint leftover = (uint)product;

@@ -31,7 +31,8 @@ public readonly struct Shape : IEquatable<Shape>
         for (int i = 0; i < dims.Length; i++)
         {
             if (dims[i] < 0)
-                throw new ArgumentException($"Shape: dimension {i} is {dims[i]}; dimensions must be >= 0.", nameof(dims));
+                throw new ArgumentException(
+                    $"Shape: dimension {i} is {dims[i]}; dimensions must be >= 0.", nameof(dims));
             _dims[i] = dims[i];
         }
         Rank = dims.Length;
@@ -71,7 +72,8 @@ public readonly struct Shape : IEquatable<Shape>
     }
 
     private void ThrowAxis(int axis) =>
-        throw new ArgumentOutOfRangeException(nameof(axis), $"Axis {axis} is out of range for a tensor of shape {this}.");
+        throw new ArgumentOutOfRangeException(nameof(axis),
+            $"Axis {axis} is out of range for a tensor of shape {this}.");
 
     /// <summary>Product of the dimensions before <paramref name="axis"/>.</summary>
     public int Outer(int axis)
@@ -124,7 +126,8 @@ public readonly struct Shape : IEquatable<Shape>
             int da = i < rank - a.Rank ? 1 : a._dims[i - (rank - a.Rank)];
             int db = i < rank - b.Rank ? 1 : b._dims[i - (rank - b.Rank)];
             if (da != db && da != 1 && db != 1)
-                throw new ArgumentException($"{op}: shapes {a} and {b} cannot be broadcast (dimension {i}: {da} vs {db}).");
+                throw new ArgumentException(
+                    $"{op}: shapes {a} and {b} cannot be broadcast (dimension {i}: {da} vs {db}).");
             d[i] = da == 1 ? db : da;
         }
         return new Shape(d[..rank]);

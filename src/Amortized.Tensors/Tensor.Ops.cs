@@ -26,7 +26,8 @@ public sealed partial class Tensor
     /// <summary>a - c.</summary>
     public static Tensor operator -(Tensor a, float c) => UnaryOp.Forward(UnaryKind.AddScalar, a, -c);
     /// <summary>c - a.</summary>
-    public static Tensor operator -(float c, Tensor a) => UnaryOp.Forward(UnaryKind.AddScalar, UnaryOp.Forward(UnaryKind.Neg, a), c);
+    public static Tensor operator -(float c, Tensor a) =>
+        UnaryOp.Forward(UnaryKind.AddScalar, UnaryOp.Forward(UnaryKind.Neg, a), c);
     /// <summary>a * c.</summary>
     public static Tensor operator *(Tensor a, float c) => UnaryOp.Forward(UnaryKind.MulScalar, a, c);
     /// <summary>c * a.</summary>
@@ -90,7 +91,8 @@ public sealed partial class Tensor
     /// and logDet = sum_j logS(a_j) (B); with <paramref name="inverse"/>, y = (x - t) exp(-logS(a)) and
     /// logDet = -sum_j logS(a_j). Both outputs are differentiable with respect to x and parameters.
     /// </summary>
-    public static (Tensor Y, Tensor LogDet) AffineCoupling(Tensor x, Tensor parameters, AffineScaleKind kind, bool inverse) =>
+    public static (Tensor Y, Tensor LogDet) AffineCoupling(Tensor x, Tensor parameters,
+        AffineScaleKind kind, bool inverse) =>
         AffineCouplingOp.Forward(x, parameters, kind, inverse);
 
     /// <summary>
@@ -100,7 +102,8 @@ public sealed partial class Tensor
     /// <paramref name="inverse"/>, y = spline^-1(x) and logDet = -sum log f' at y. Both outputs are differentiable
     /// with respect to x and the parameters.
     /// </summary>
-    public static (Tensor Y, Tensor LogDet) SplineCoupling(Tensor x, Tensor rawParameters, SplineCouplingOptions options, bool inverse) =>
+    public static (Tensor Y, Tensor LogDet) SplineCoupling(Tensor x, Tensor rawParameters,
+        SplineCouplingOptions options, bool inverse) =>
         SplineCouplingOp.Forward(x, rawParameters, options, inverse);
 
     // ---- reductions ----
@@ -117,12 +120,14 @@ public sealed partial class Tensor
     /// <summary>Maximum along an axis (gradient to the first maximum).</summary>
     public Tensor Max(int axis, bool keepDims = false) => ReduceOp.Forward(ReduceKind.Max, this, axis, keepDims);
     /// <summary>log(sum(exp(x))) along an axis, computed stably.</summary>
-    public Tensor LogSumExp(int axis, bool keepDims = false) => ReduceOp.Forward(ReduceKind.LogSumExp, this, axis, keepDims);
+    public Tensor LogSumExp(int axis, bool keepDims = false) =>
+        ReduceOp.Forward(ReduceKind.LogSumExp, this, axis, keepDims);
     /// <summary>Softmax along an axis.</summary>
     public Tensor Softmax(int axis = -1) => SoftmaxOp.Forward(this, axis);
 
     /// <summary>Layer normalisation over the last axis with optional affine gamma, beta (D).</summary>
-    public Tensor LayerNorm(Tensor? gamma, Tensor? beta, float epsilon = 1e-5f) => LayerNormOp.Forward(this, gamma, beta, epsilon);
+    public Tensor LayerNorm(Tensor? gamma, Tensor? beta, float epsilon = 1e-5f) =>
+        LayerNormOp.Forward(this, gamma, beta, epsilon);
 
     // ---- layout ----
 
@@ -135,7 +140,8 @@ public sealed partial class Tensor
         {
             if (dims[i] == -1)
             {
-                if (infer >= 0) throw new ArgumentException($"Reshape: more than one -1 in ({string.Join(", ", dims)}).");
+                if (infer >= 0)
+                    throw new ArgumentException($"Reshape: more than one -1 in ({string.Join(", ", dims)}).");
                 infer = i;
                 continue;
             }
@@ -145,7 +151,8 @@ public sealed partial class Tensor
         if (infer >= 0)
         {
             if (known == 0 || Size % known != 0)
-                throw new ArgumentException($"Reshape: tensor of shape {Shape} cannot be viewed as ({string.Join(", ", dims)}).");
+                throw new ArgumentException(
+                    $"Reshape: tensor of shape {Shape} cannot be viewed as ({string.Join(", ", dims)}).");
             d[infer] = Size / known;
         }
         return ReshapeOp.Forward(this, new Shape(d));
@@ -181,7 +188,8 @@ public sealed partial class Tensor
         int total = 0;
         foreach (int s in sizes) total += s;
         if (total != Shape[axis])
-            throw new ArgumentException($"Split: sizes ({string.Join(", ", sizes)}) add up to {total}, but axis {axis} of {Shape} has {Shape[axis]}.");
+            throw new ArgumentException($"Split: sizes ({string.Join(", ", sizes)}) add up to {total}, but axis " +
+                $"{axis} of {Shape} has {Shape[axis]}.");
         var parts = new Tensor[sizes.Length];
         int start = 0;
         for (int i = 0; i < sizes.Length; i++)
@@ -192,6 +200,8 @@ public sealed partial class Tensor
         return parts;
     }
 
-    /// <summary>Selects entries along an axis by index (repeats allowed). The index array is kept until backward.</summary>
+    /// <summary>
+    /// Selects entries along an axis by index (repeats allowed). The index array is kept until backward.
+    /// </summary>
     public Tensor IndexSelect(int axis, int[] indices) => GatherOp.Forward(this, axis, indices);
 }

@@ -62,7 +62,9 @@ public sealed partial class Tensor
     /// <summary>Index of element 0 in <see cref="Data"/> or <see cref="Buffer"/>.</summary>
     internal int Offset { get; private set; }
 
-    /// <summary>When true, ops on this tensor are recorded on the active tape and <see cref="Grad"/> is filled by backward.</summary>
+    /// <summary>
+    /// When true, ops on this tensor are recorded on the active tape and <see cref="Grad"/> is filled by backward.
+    /// </summary>
     public bool RequiresGrad { get; set; }
 
     /// <summary>The accumulated gradient d(loss)/d(this), same shape; null until a backward pass reaches it.</summary>
@@ -74,10 +76,14 @@ public sealed partial class Tensor
     /// <summary>Optional name (parameters carry their module path).</summary>
     public string? Name { get; set; }
 
-    /// <summary>The elements, row-major. Host tensors only: copy a device tensor with <see cref="ToArray"/> or <see cref="ToHost"/>.</summary>
+    /// <summary>
+    /// The elements, row-major. Host tensors only: copy a device tensor with <see cref="ToArray"/> or
+    /// <see cref="ToHost"/>.
+    /// </summary>
     public Span<float> Span => Buffer is null
         ? Data.AsSpan(Offset, Size)
-        : throw new InvalidOperationException($"Tensor{Shape}{(Name is null ? "" : " '" + Name + "'")} lives on {Device}; its elements are not addressable from the host. Use ToArray() or ToHost().");
+        : throw new InvalidOperationException($"Tensor{Shape}{(Name is null ? "" : " '" + Name + "'")} lives on " +
+            $"{Device}; its elements are not addressable from the host. Use ToArray() or ToHost().");
 
     /// <summary>Re-points a recycled workspace tensor at new storage.</summary>
     internal void Reset(float[] data, DeviceBuffer? buffer, int offset, Shape shape)
@@ -93,7 +99,9 @@ public sealed partial class Tensor
         Name = null;
     }
 
-    /// <summary>Moves a persistent tensor (a parameter view) to new storage, keeping its identity and gradient link.</summary>
+    /// <summary>
+    /// Moves a persistent tensor (a parameter view) to new storage, keeping its identity and gradient link.
+    /// </summary>
     internal void Rebind(float[] data, int offset)
     {
         Data = data;
@@ -148,18 +156,22 @@ public sealed partial class Tensor
     /// <summary>The single value of a one-element tensor.</summary>
     public float Item()
     {
-        if (Size != 1) throw new InvalidOperationException($"Item: tensor of shape {Shape} has {Size} elements, expected 1.");
+        if (Size != 1)
+            throw new InvalidOperationException($"Item: tensor of shape {Shape} has {Size} elements, expected 1.");
         if (Buffer is null) return Data[Offset];
         Span<float> one = stackalloc float[1];
         Backend.Download(this, one);
         return one[0];
     }
 
-    /// <summary>The element at row-major position <paramref name="flatIndex"/> (one 4-byte download for a device tensor).</summary>
+    /// <summary>
+    /// The element at row-major position <paramref name="flatIndex"/> (one 4-byte download for a device tensor).
+    /// </summary>
     public float ReadAt(int flatIndex)
     {
         if ((uint)flatIndex >= (uint)Size)
-            throw new IndexOutOfRangeException($"ReadAt: index {flatIndex} is out of range for a tensor of shape {Shape} ({Size} elements).");
+            throw new IndexOutOfRangeException(
+                $"ReadAt: index {flatIndex} is out of range for a tensor of shape {Shape} ({Size} elements).");
         if (Buffer is null) return Data[Offset + flatIndex];
         Span<float> one = stackalloc float[1];
         Backend.Download(new Tensor(Buffer, Offset + flatIndex, new Shape(1)), one);
@@ -175,7 +187,10 @@ public sealed partial class Tensor
         return result;
     }
 
-    /// <summary>This tensor on <paramref name="backend"/>'s device: itself when already there, else a copy (no gradient tracking).</summary>
+    /// <summary>
+    /// This tensor on <paramref name="backend"/>'s device: itself when already there, else a copy
+    /// (no gradient tracking).
+    /// </summary>
     public Tensor To(IBackend backend)
     {
         ArgumentNullException.ThrowIfNull(backend);
@@ -206,7 +221,8 @@ public sealed partial class Tensor
         for (int i = 0; i < Rank; i++)
         {
             if ((uint)index[i] >= (uint)Shape[i])
-                throw new IndexOutOfRangeException($"Index {index[i]} out of range for dimension {i} of shape {Shape}.");
+                throw new IndexOutOfRangeException(
+                    $"Index {index[i]} out of range for dimension {i} of shape {Shape}.");
             flat = flat * Shape[i] + index[i];
         }
         return flat;
@@ -232,10 +248,15 @@ public sealed partial class Tensor
 
     // ---- creation ----
 
-    /// <summary>An uninitialised tensor on the ambient device (<see cref="BackendScope"/>), from the active workspace (or the heap when none is active).</summary>
+    /// <summary>
+    /// An uninitialised tensor on the ambient device (<see cref="BackendScope"/>), from the active workspace (or the
+    /// heap when none is active).
+    /// </summary>
     internal static Tensor Empty(Shape shape) => EmptyOn(BackendScope.Current, shape);
 
-    /// <summary>An uninitialised tensor on the same device as <paramref name="like"/> (op outputs and gradients).</summary>
+    /// <summary>
+    /// An uninitialised tensor on the same device as <paramref name="like"/> (op outputs and gradients).
+    /// </summary>
     internal static Tensor EmptyLike(Tensor like, Shape shape) => EmptyOn(like.Backend, shape);
 
     /// <summary>A tensor of zeros on the same device as <paramref name="like"/>.</summary>
@@ -245,7 +266,8 @@ public sealed partial class Tensor
     internal static void CheckSameDevice(string op, Tensor a, Tensor b)
     {
         if (!ReferenceEquals(a.Backend, b.Backend))
-            throw new ArgumentException($"{op}: inputs live on different devices: {a.Shape} on {a.Device} and {b.Shape} on {b.Device}. Move one with Tensor.To(backend).");
+            throw new ArgumentException($"{op}: inputs live on different devices: {a.Shape} on {a.Device} and " +
+                $"{b.Shape} on {b.Device}. Move one with Tensor.To(backend).");
     }
 
     /// <summary>A tensor filled with <paramref name="value"/> on the same device as <paramref name="like"/>.</summary>
@@ -256,18 +278,24 @@ public sealed partial class Tensor
         return t;
     }
 
-    /// <summary>An uninitialised tensor on <paramref name="backend"/>'s device, from the active workspace when there is one.</summary>
+    /// <summary>
+    /// An uninitialised tensor on <paramref name="backend"/>'s device, from the active workspace when there is one.
+    /// </summary>
     internal static Tensor EmptyOn(IBackend backend, Shape shape)
     {
-        if (backend is CpuBackend) return Workspace.Current?.Rent(shape, zero: false) ?? new Tensor(new float[shape.Size], 0, shape);
+        if (backend is CpuBackend)
+            return Workspace.Current?.Rent(shape, zero: false) ?? new Tensor(new float[shape.Size], 0, shape);
         return Workspace.Current?.RentOn(backend, shape) ?? backend.Allocate(shape);
     }
 
-    /// <summary>A tensor of zeros on <paramref name="backend"/>'s device, from the active workspace when there is one.</summary>
+    /// <summary>
+    /// A tensor of zeros on <paramref name="backend"/>'s device, from the active workspace when there is one.
+    /// </summary>
     private static Tensor ZerosOn(IBackend backend, Shape shape)
     {
         // Host: the workspace clears what it rents and a fresh array is zero already; a device fills.
-        if (backend is CpuBackend) return Workspace.Current?.Rent(shape, zero: true) ?? new Tensor(new float[shape.Size], 0, shape);
+        if (backend is CpuBackend)
+            return Workspace.Current?.Rent(shape, zero: true) ?? new Tensor(new float[shape.Size], 0, shape);
         var t = EmptyOn(backend, shape);
         backend.Fill(t, 0f);
         return t;
@@ -293,14 +321,17 @@ public sealed partial class Tensor
     /// <summary>A rank-0 tensor holding <paramref name="value"/>.</summary>
     public static Tensor Scalar(float value) => Full(Shape.Scalar, value);
 
-    /// <summary>A tensor that copies <paramref name="values"/>, with the given dimensions, on the ambient device.</summary>
+    /// <summary>
+    /// A tensor that copies <paramref name="values"/>, with the given dimensions, on the ambient device.
+    /// </summary>
     public static Tensor FromArray(ReadOnlySpan<float> values, params int[] dims) => FromArray(values, new Shape(dims));
 
     /// <summary>A tensor that copies <paramref name="values"/>, with the given shape, on the ambient device.</summary>
     public static Tensor FromArray(ReadOnlySpan<float> values, Shape shape)
     {
         if (shape.Size != values.Length)
-            throw new ArgumentException($"FromArray: {values.Length} values do not fill shape {shape} ({shape.Size} elements).", nameof(values));
+            throw new ArgumentException($"FromArray: {values.Length} values do not fill shape {shape} " +
+                $"({shape.Size} elements).", nameof(values));
         var backend = BackendScope.Current;
         if (backend is not CpuBackend)
         {
@@ -322,7 +353,8 @@ public sealed partial class Tensor
     public static Tensor Upload(ReadOnlySpan<float> values, Shape shape)
     {
         if (shape.Size != values.Length)
-            throw new ArgumentException($"Upload: {values.Length} values do not fill shape {shape} ({shape.Size} elements).", nameof(values));
+            throw new ArgumentException($"Upload: {values.Length} values do not fill shape {shape} " +
+                $"({shape.Size} elements).", nameof(values));
         var t = EmptyOn(BackendScope.Current, shape);
         t.Backend.Upload(values, t);
         return t;
@@ -333,15 +365,18 @@ public sealed partial class Tensor
     {
         ArgumentNullException.ThrowIfNull(data);
         if (offset < 0 || offset + shape.Size > data.Length)
-            throw new ArgumentException($"Wrap: shape {shape} at offset {offset} does not fit an array of {data.Length}.", nameof(data));
+            throw new ArgumentException(
+                $"Wrap: shape {shape} at offset {offset} does not fit an array of {data.Length}.", nameof(data));
         return new Tensor(data, offset, shape);
     }
 
     /// <summary>Standard normal draws scaled by <paramref name="std"/>.</summary>
-    public static Tensor RandomNormal(Shape shape, Rng rng, float mean = 0f, float std = 1f) => Random(shape, rng, normal: true, mean, std);
+    public static Tensor RandomNormal(Shape shape, Rng rng, float mean = 0f, float std = 1f) =>
+        Random(shape, rng, normal: true, mean, std);
 
     /// <summary>Uniform draws on [low, high).</summary>
-    public static Tensor RandomUniform(Shape shape, Rng rng, float low = 0f, float high = 1f) => Random(shape, rng, normal: false, low, high);
+    public static Tensor RandomUniform(Shape shape, Rng rng, float low = 0f, float high = 1f) =>
+        Random(shape, rng, normal: false, low, high);
 
     /// <summary>
     /// Normal (a = mean, b = std) or uniform (a = low, b = high) draws on the ambient device. They always come from

@@ -52,7 +52,8 @@ internal static class FlowChecks
     {
         ArgumentNullException.ThrowIfNull(x);
         if (x.Rank != 2 || x.Shape[1] != features)
-            throw new ArgumentException($"{layer.GetType().Name} '{layer.Name}': input is {x.Shape}; expected (B, {features}).", nameof(x));
+            throw new ArgumentException($"{layer.GetType().Name} '{layer.Name}': input is {x.Shape}; expected " +
+                $"(B, {features}).", nameof(x));
     }
 
     public static void Conditions(Module layer, Tensor x, Tensor? conditions, int conditionDim)
@@ -60,12 +61,15 @@ internal static class FlowChecks
         if (conditionDim == 0)
         {
             if (conditions is not null && conditions.Size != 0)
-                throw new ArgumentException($"{layer.GetType().Name} '{layer.Name}': got conditions {conditions.Shape} but was built without conditions.", nameof(conditions));
+                throw new ArgumentException($"{layer.GetType().Name} '{layer.Name}': got conditions " +
+                    $"{conditions.Shape} but was built without conditions.", nameof(conditions));
             return;
         }
         if (conditions is null)
-            throw new ArgumentException($"{layer.GetType().Name} '{layer.Name}': conditions are required, shape (B, {conditionDim}).", nameof(conditions));
+            throw new ArgumentException($"{layer.GetType().Name} '{layer.Name}': conditions are required, shape (B, " +
+                $"{conditionDim}).", nameof(conditions));
         if (conditions.Rank != 2 || conditions.Shape[1] != conditionDim || conditions.Shape[0] != x.Shape[0])
-            throw new ArgumentException($"{layer.GetType().Name} '{layer.Name}': conditions are {conditions.Shape}; expected ({x.Shape[0]}, {conditionDim}) to match input {x.Shape}.", nameof(conditions));
+            throw new ArgumentException($"{layer.GetType().Name} '{layer.Name}': conditions are {conditions.Shape}; " +
+                $"expected ({x.Shape[0]}, {conditionDim}) to match input {x.Shape}.", nameof(conditions));
     }
 }

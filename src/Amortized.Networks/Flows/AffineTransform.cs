@@ -43,8 +43,10 @@ public static class AffineTransform
             throw new ArgumentOutOfRangeException(nameof(scale), scale, "The scale must be positive and finite.");
         return kind switch
         {
-            // s = softplus(asinh(a) + ln(e - 1))  =>  a = sinh(log(expm1(s)) - ln(e - 1)); log(expm1(s)) ~ s for large s.
-            AffineScale.SoftplusAsinh => Math.Sinh(Math.Min(60, (scale > 30 ? scale : Math.Log(Math.Exp(scale) - 1)) - Math.Log(Math.E - 1))),
+            // s = softplus(asinh(a) + ln(e - 1))  =>  a = sinh(log(expm1(s)) - ln(e - 1)); log(expm1(s)) ~ s
+            // for large s.
+            AffineScale.SoftplusAsinh =>
+                Math.Sinh(Math.Min(60, (scale > 30 ? scale : Math.Log(Math.Exp(scale) - 1)) - Math.Log(Math.E - 1))),
             // s = exp(2 tanh(a / 2))  =>  a = 2 atanh(log(s) / 2).
             AffineScale.TanhExp => 2 * Math.Atanh(Math.Clamp(Math.Log(scale) / 2, -0.999, 0.999)),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),

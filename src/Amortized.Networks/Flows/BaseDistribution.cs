@@ -8,7 +8,8 @@ public abstract class BaseDistribution
     /// <summary>Creates the distribution over R^<paramref name="dimension"/>.</summary>
     protected BaseDistribution(int dimension)
     {
-        if (dimension <= 0) throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "Dimension must be positive.");
+        if (dimension <= 0)
+            throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "Dimension must be positive.");
         Dimension = dimension;
     }
 
@@ -76,10 +77,12 @@ public sealed class StudentT : BaseDistribution
     /// <summary>Creates the distribution; nu must be positive.</summary>
     public StudentT(int dimension, float degreesOfFreedom) : base(dimension)
     {
-        if (!(degreesOfFreedom > 0f)) throw new ArgumentOutOfRangeException(nameof(degreesOfFreedom), degreesOfFreedom, "Degrees of freedom must be positive.");
+        if (!(degreesOfFreedom > 0f)) throw new ArgumentOutOfRangeException(nameof(degreesOfFreedom), degreesOfFreedom,
+            "Degrees of freedom must be positive.");
         DegreesOfFreedom = degreesOfFreedom;
         double nu = degreesOfFreedom;
-        _logNormalizer = (float)(SpecialFunctions.LogGamma((nu + dimension) / 2) - SpecialFunctions.LogGamma(nu / 2) - dimension / 2.0 * Math.Log(nu * Math.PI));
+        _logNormalizer = (float)(SpecialFunctions.LogGamma((nu + dimension) / 2) - SpecialFunctions.LogGamma(nu / 2)
+            - dimension / 2.0 * Math.Log(nu * Math.PI));
     }
 
     /// <summary>nu.</summary>

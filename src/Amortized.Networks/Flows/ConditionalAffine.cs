@@ -21,16 +21,20 @@ public sealed class ConditionalAffine : Module, IInvertibleLayer
     private readonly Dense _map;
 
     /// <summary>Creates the layer for D features and C (at least 1) condition features.</summary>
-    public ConditionalAffine(ParameterStore store, string name, int features, int conditionDim, AffineScale scale, Rng rng) : base(name)
+    public ConditionalAffine(ParameterStore store, string name, int features, int conditionDim,
+        AffineScale scale, Rng rng) : base(name)
     {
         if (features <= 0)
-            throw new ArgumentOutOfRangeException(nameof(features), features, $"ConditionalAffine '{name}': features must be positive.");
+            throw new ArgumentOutOfRangeException(nameof(features), features,
+                $"ConditionalAffine '{name}': features must be positive.");
         if (conditionDim <= 0)
-            throw new ArgumentOutOfRangeException(nameof(conditionDim), conditionDim, $"ConditionalAffine '{name}': needs conditions (got {conditionDim} condition features).");
+            throw new ArgumentOutOfRangeException(nameof(conditionDim), conditionDim,
+                $"ConditionalAffine '{name}': needs conditions (got {conditionDim} condition features).");
         Features = features;
         ConditionDim = conditionDim;
         Scale = scale;
-        _map = AddChild(new Dense(store, $"{name}.map", conditionDim, AffineTransform.ParametersPerFeature * features, rng,
+        _map = AddChild(
+            new Dense(store, $"{name}.map", conditionDim, AffineTransform.ParametersPerFeature * features, rng,
             kernelInitializer: Initializer.Zeros));
     }
 
@@ -60,7 +64,8 @@ public sealed class ConditionalAffine : Module, IInvertibleLayer
     {
         if (kernel.Length != _map.Kernel.Size || bias.Length != _map.Bias!.Size)
             throw new ArgumentException(
-                $"ConditionalAffine '{Name}': kernel needs {_map.Kernel.Shape} ({_map.Kernel.Size} values) and bias {_map.Bias!.Shape}; got {kernel.Length} and {bias.Length} values.");
+                $"ConditionalAffine '{Name}': kernel needs {_map.Kernel.Shape} ({_map.Kernel.Size} values) and bias " +
+                $"{_map.Bias!.Shape}; got {kernel.Length} and {bias.Length} values.");
         _map.Kernel.Backend.Upload(kernel, _map.Kernel);
         _map.Bias.Backend.Upload(bias, _map.Bias);
     }

@@ -12,22 +12,31 @@ public sealed class CouplingFlow : InferenceNetwork, IInvertibleLayer
     private readonly List<IInvertibleLayer> _layers = [];
 
     /// <summary>Creates the flow over R^<paramref name="dimension"/> with C condition features.</summary>
-    public CouplingFlow(ParameterStore store, string name, int dimension, int conditionDim, CouplingFlowOptions? options, Rng rng)
+    public CouplingFlow(ParameterStore store, string name, int dimension, int conditionDim,
+        CouplingFlowOptions? options, Rng rng)
         : base(name, dimension, conditionDim)
     {
         Options = options ?? new CouplingFlowOptions();
-        if (Options.Depth <= 0) throw new ArgumentOutOfRangeException(nameof(options), Options.Depth, "Depth must be positive.");
+        if (Options.Depth <= 0)
+            throw new ArgumentOutOfRangeException(nameof(options), Options.Depth, "Depth must be positive.");
         if (Options.ConditionalAffine && conditionDim > 0)
-            _layers.Add(AddChild(new ConditionalAffine(store, $"{name}.conditional_affine", dimension, conditionDim, Options.AffineScale, rng)));
+            _layers.Add(AddChild(new ConditionalAffine(store, $"{name}.conditional_affine", dimension,
+                conditionDim, Options.AffineScale, rng)));
         for (int k = 0; k < Options.Depth; k++)
         {
             string block = $"{name}.block{k}";
             if (Options.UseActNorm) _layers.Add(AddChild(new ActNorm(store, $"{block}.actnorm", dimension, rng)));
             switch (Options.Permutation)
             {
-                case PermutationKind.Random: _layers.Add(AddChild(FixedPermutation.Random($"{block}.permutation", dimension, rng))); break;
-                case PermutationKind.Swap: _layers.Add(AddChild(FixedPermutation.Swap($"{block}.permutation", dimension))); break;
-                case PermutationKind.Learnable: _layers.Add(AddChild(new LuPermutation(store, $"{block}.permutation", dimension, rng))); break;
+                case PermutationKind.Random:
+                    _layers.Add(AddChild(FixedPermutation.Random($"{block}.permutation", dimension, rng)));
+                    break;
+                case PermutationKind.Swap:
+                    _layers.Add(AddChild(FixedPermutation.Swap($"{block}.permutation", dimension)));
+                    break;
+                case PermutationKind.Learnable:
+                    _layers.Add(AddChild(new LuPermutation(store, $"{block}.permutation", dimension, rng)));
+                    break;
             }
             _layers.Add(AddChild(new DualCoupling(store, $"{block}.coupling", dimension, conditionDim, Options, rng)));
         }
@@ -85,12 +94,15 @@ public sealed class CouplingFlow : InferenceNetwork, IInvertibleLayer
     /// when a new trainer fits it further.
     /// </remarks>
     public override IDataInitializer? CreateDataInitializer() =>
-        _layers.Count > 0 && _layers[0] is ConditionalAffine { IsUntouched: true } affine ? affine.CreateInitializer() : null;
+        _layers.Count > 0 && _layers[0] is ConditionalAffine { IsUntouched: true } affine
+            ? affine.CreateInitializer() : null;
 
     /// <inheritdoc />
-    protected override Tensor SampleRows(int rows, Tensor? conditions, Rng rng) => Inverse(Base.Sample(rows, rng), conditions).X;
+    protected override Tensor SampleRows(int rows, Tensor? conditions, Rng rng) =>
+        Inverse(Base.Sample(rows, rng), conditions).X;
 
     /// <inheritdoc />
     protected override string Describe() =>
-        $"CouplingFlow(D={Dimension}, C={ConditionDim}, depth {Options.Depth}, {Options.Transform}, {Options.Permutation})";
+        $"CouplingFlow(D={Dimension}, C={ConditionDim}, depth {Options.Depth}, " +
+        $"{Options.Transform}, {Options.Permutation})";
 }

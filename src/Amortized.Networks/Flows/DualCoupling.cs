@@ -13,15 +13,18 @@ public sealed class DualCoupling : Module, IInvertibleLayer
     private readonly int _features, _conditionDim, _half;
 
     /// <summary>Creates the block for D features and C condition features.</summary>
-    public DualCoupling(ParameterStore store, string name, int features, int conditionDim, CouplingFlowOptions options, Rng rng) : base(name)
+    public DualCoupling(ParameterStore store, string name, int features, int conditionDim,
+        CouplingFlowOptions options, Rng rng) : base(name)
     {
         ArgumentNullException.ThrowIfNull(options);
         _features = features;
         _conditionDim = conditionDim;
         _half = features / 2;
-        _first = AddChild(new SingleCoupling(store, $"{name}.coupling0", _half, features - _half, conditionDim, options, rng));
+        _first = AddChild(
+            new SingleCoupling(store, $"{name}.coupling0", _half, features - _half, conditionDim, options, rng));
         if (options.DualCoupling && _half > 0)
-            _second = AddChild(new SingleCoupling(store, $"{name}.coupling1", features - _half, _half, conditionDim, options, rng));
+            _second = AddChild(
+                new SingleCoupling(store, $"{name}.coupling1", features - _half, _half, conditionDim, options, rng));
     }
 
     /// <inheritdoc />

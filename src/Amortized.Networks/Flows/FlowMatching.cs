@@ -54,7 +54,8 @@ public sealed class FlowMatching : InferenceNetwork
     private readonly StandardNormal _base;
 
     /// <summary>Creates the model over R^D with C condition features.</summary>
-    public FlowMatching(ParameterStore store, string name, int dimension, int conditionDim, FlowMatchingOptions? options, Rng rng)
+    public FlowMatching(ParameterStore store, string name, int dimension, int conditionDim,
+        FlowMatchingOptions? options, Rng rng)
         : base(name, dimension, conditionDim)
     {
         ArgumentNullException.ThrowIfNull(rng);
@@ -79,7 +80,8 @@ public sealed class FlowMatching : InferenceNetwork
     /// <summary>v(x, t, c): x (B, D), t (B, 1), conditions (B, C) -> (B, D).</summary>
     public Tensor Velocity(Tensor x, Tensor t, Tensor? conditions)
     {
-        var input = conditions is null || ConditionDim == 0 ? Tensor.Concat(x, t, 1) : Tensor.Concat([x, t, conditions], 1);
+        var input = conditions is null || ConditionDim == 0
+            ? Tensor.Concat(x, t, 1) : Tensor.Concat([x, t, conditions], 1);
         return _field.Forward(input);
     }
 
@@ -114,7 +116,9 @@ public sealed class FlowMatching : InferenceNetwork
     protected override Tensor SampleRows(int rows, Tensor? conditions, Rng rng) =>
         Integrate(_base.Sample(rows, rng), 0.0, 1.0, conditions, null);
 
-    /// <summary>The vector field and, when wanted, its Jacobian trace per row, without recording for the caller.</summary>
+    /// <summary>
+    /// The vector field and, when wanted, its Jacobian trace per row, without recording for the caller.
+    /// </summary>
     private Tensor Field(Tensor x, double time, Tensor? conditions, Span<float> trace)
     {
         int b = x.Shape[0];
@@ -188,7 +192,8 @@ public sealed class FlowMatching : InferenceNetwork
             var k4 = Field(x + k3 * (float)h, t + h, conditions, tr is null ? default : tr[3]);
             x = x + (k1 + k2 * 2f + k3 * 2f + k4) * (float)(h / 6);
             if (tr is not null)
-                for (int r = 0; r < b; r++) accumulated![r] += (float)(h / 6) * (tr[0][r] + 2 * tr[1][r] + 2 * tr[2][r] + tr[3][r]);
+                for (int r = 0; r < b; r++)
+                    accumulated![r] += (float)(h / 6) * (tr[0][r] + 2 * tr[1][r] + 2 * tr[2][r] + tr[3][r]);
         }
         return x;
     }
@@ -216,7 +221,8 @@ public sealed class FlowMatching : InferenceNetwork
         }
         using var noGrad = Tape.NoGrad();
         var solution = DormandPrince.Solve(Derivative, 0.0, 1.0, y0,
-            new OdeOptions { RelativeTolerance = Options.RelativeTolerance, AbsoluteTolerance = Options.AbsoluteTolerance });
+            new OdeOptions { RelativeTolerance = Options.RelativeTolerance,
+                AbsoluteTolerance = Options.AbsoluteTolerance });
         var end = solution.Evaluate(1.0);
         var result = Tensor.Zeros(x.Shape);
         for (int i = 0; i < n; i++) result.Span[i] = (float)end[i];

@@ -14,8 +14,10 @@ public abstract class InferenceNetwork : Module
     /// <summary>Creates a network over R^D with C condition features (0 for unconditional).</summary>
     protected InferenceNetwork(string name, int dimension, int conditionDim) : base(name)
     {
-        if (dimension <= 0) throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "Dimension must be positive.");
-        if (conditionDim < 0) throw new ArgumentOutOfRangeException(nameof(conditionDim), conditionDim, "Condition dimension must be >= 0.");
+        if (dimension <= 0)
+            throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "Dimension must be positive.");
+        if (conditionDim < 0) throw new ArgumentOutOfRangeException(nameof(conditionDim), conditionDim,
+            "Condition dimension must be >= 0.");
         Dimension = dimension;
         ConditionDim = conditionDim;
     }
@@ -38,7 +40,9 @@ public abstract class InferenceNetwork : Module
     /// </summary>
     public virtual IDataInitializer? CreateDataInitializer() => null;
 
-    /// <summary>Draws one sample per row of <paramref name="conditions"/> (B, C), or <paramref name="rows"/> unconditional ones.</summary>
+    /// <summary>
+    /// Draws one sample per row of <paramref name="conditions"/> (B, C), or <paramref name="rows"/> unconditional ones.
+    /// </summary>
     protected abstract Tensor SampleRows(int rows, Tensor? conditions, Rng rng);
 
     /// <summary>
@@ -48,19 +52,23 @@ public abstract class InferenceNetwork : Module
     public Tensor Sample(int numSamples, Tensor? conditions, Rng rng)
     {
         ArgumentNullException.ThrowIfNull(rng);
-        if (numSamples <= 0) throw new ArgumentOutOfRangeException(nameof(numSamples), numSamples, "numSamples must be positive.");
+        if (numSamples <= 0)
+            throw new ArgumentOutOfRangeException(nameof(numSamples), numSamples, "numSamples must be positive.");
         using var noGrad = Tape.NoGrad();
         if (ConditionDim == 0)
         {
             if (conditions is not null && conditions.Size != 0)
-                throw new ArgumentException($"{GetType().Name} '{Name}' is unconditional but got conditions {conditions.Shape}.", nameof(conditions));
+                throw new ArgumentException($"{GetType().Name} '{Name}' is unconditional but got conditions " +
+                    $"{conditions.Shape}.", nameof(conditions));
             return SampleRows(numSamples, null, rng);
         }
         if (conditions is null)
-            throw new ArgumentException($"{GetType().Name} '{Name}' needs conditions of shape (B, {ConditionDim}).", nameof(conditions));
+            throw new ArgumentException(
+                $"{GetType().Name} '{Name}' needs conditions of shape (B, {ConditionDim}).", nameof(conditions));
         var c = conditions.Rank == 1 ? conditions.Reshape(1, conditions.Shape[0]) : conditions;
         if (c.Rank != 2 || c.Shape[1] != ConditionDim)
-            throw new ArgumentException($"{GetType().Name} '{Name}': conditions are {conditions.Shape}; expected ({ConditionDim},) or (B, {ConditionDim}).", nameof(conditions));
+            throw new ArgumentException($"{GetType().Name} '{Name}': conditions are {conditions.Shape}; expected " +
+                $"({ConditionDim},) or (B, {ConditionDim}).", nameof(conditions));
         int b = c.Shape[0];
         var repeat = new int[b * numSamples];
         for (int i = 0; i < repeat.Length; i++) repeat[i] = i / numSamples;

@@ -10,7 +10,9 @@ namespace Amortized.Networks.Flows;
 /// </summary>
 internal sealed class LeastSquaresInitializer : IDataInitializer
 {
-    /// <summary>Bounds of the residual scale, so a constant or exploding feature cannot give an infinite layer.</summary>
+    /// <summary>
+    /// Bounds of the residual scale, so a constant or exploding feature cannot give an infinite layer.
+    /// </summary>
     private const double MinSigma = 1e-3, MaxSigma = 1e3;
 
     private readonly ConditionalAffine _layer;
@@ -19,12 +21,14 @@ internal sealed class LeastSquaresInitializer : IDataInitializer
     public LeastSquaresInitializer(ConditionalAffine layer)
     {
         _layer = layer;
-        _regression = new RidgeRegression(layer.ConditionDim, layer.Features, $"ConditionalAffine '{layer.Name}' initialisation", "conditions", "x");
+        _regression = new RidgeRegression(layer.ConditionDim, layer.Features,
+            $"ConditionalAffine '{layer.Name}' initialisation", "conditions", "x");
     }
 
     public long Rows => _regression.Rows;
 
-    public void Add(ReadOnlySpan<float> x, ReadOnlySpan<float> conditions, int rows) => _regression.Add(conditions, x, rows);
+    public void Add(ReadOnlySpan<float> x, ReadOnlySpan<float> conditions, int rows) =>
+        _regression.Add(conditions, x, rows);
 
     public void Apply()
     {

@@ -29,7 +29,8 @@ public sealed class FixedPermutation : Module, IInvertibleLayer
         foreach (int p in permutation)
         {
             if ((uint)p >= (uint)permutation.Length || seen[p])
-                throw new ArgumentException($"FixedPermutation '{name}': [{string.Join(", ", permutation)}] is not a permutation of 0..{permutation.Length - 1}.", nameof(permutation));
+                throw new ArgumentException($"FixedPermutation '{name}': [{string.Join(", ", permutation)}] is not a " +
+                    $"permutation of 0..{permutation.Length - 1}.", nameof(permutation));
             seen[p] = true;
         }
         _forward = (int[])permutation.Clone();
@@ -204,7 +205,8 @@ public sealed class LuPermutation : Module, IInvertibleLayer
         {
             int pivot = k;
             for (int i = k + 1; i < d; i++) if (Math.Abs(a[i * 2 * d + k]) > Math.Abs(a[pivot * 2 * d + k])) pivot = i;
-            for (int j = 0; j < 2 * d; j++) (a[k * 2 * d + j], a[pivot * 2 * d + j]) = (a[pivot * 2 * d + j], a[k * 2 * d + j]);
+            for (int j = 0; j < 2 * d; j++)
+                (a[k * 2 * d + j], a[pivot * 2 * d + j]) = (a[pivot * 2 * d + j], a[k * 2 * d + j]);
             double p = a[k * 2 * d + k];
             for (int j = 0; j < 2 * d; j++) a[k * 2 * d + j] /= p;
             for (int i = 0; i < d; i++)

@@ -9,7 +9,9 @@ public sealed record SplineOptions
     /// <summary>Number of bins K.</summary>
     public int Bins { get; init; } = 16;
 
-    /// <summary>The spline acts on [-Bound, Bound] in both x and y; outside it is the identity (linear tails).</summary>
+    /// <summary>
+    /// The spline acts on [-Bound, Bound] in both x and y; outside it is the identity (linear tails).
+    /// </summary>
     public float Bound { get; init; } = 5f;
 
     /// <summary>Smallest bin width as a fraction of the domain.</summary>

@@ -7,11 +7,13 @@ namespace Amortized.Networks.Numerics;
 public static class DenseCholesky
 {
     /// <summary>The lower-triangular factor L of <paramref name="a"/> (only the lower triangle of a is read).</summary>
-    /// <exception cref="InvalidOperationException">A pivot is not positive: the matrix is not positive definite.</exception>
+    /// <exception cref="InvalidOperationException">A pivot is not positive: the matrix is not positive
+    /// definite.</exception>
     public static double[] Factor(ReadOnlySpan<double> a, int n)
     {
         if (n < 0 || a.Length < n * n)
-            throw new ArgumentException($"DenseCholesky: expected a {n} x {n} matrix ({n * n} values); got {a.Length}.", nameof(a));
+            throw new ArgumentException(
+                $"DenseCholesky: expected a {n} x {n} matrix ({n * n} values); got {a.Length}.", nameof(a));
         var l = new double[n * n];
         for (int i = 0; i < n; i++)
         {
@@ -21,7 +23,8 @@ public static class DenseCholesky
                 for (int k = 0; k < j; k++) s -= l[i * n + k] * l[j * n + k];
                 if (i == j)
                 {
-                    if (!(s > 0)) throw new InvalidOperationException($"Cholesky: matrix is not positive definite (pivot {i} is {s}).");
+                    if (!(s > 0)) throw new InvalidOperationException(
+                        $"Cholesky: matrix is not positive definite (pivot {i} is {s}).");
                     l[i * n + i] = Math.Sqrt(s);
                 }
                 else
@@ -40,7 +43,8 @@ public static class DenseCholesky
     public static void SolveInPlace(ReadOnlySpan<double> l, int n, Span<double> b, int m)
     {
         if (l.Length < n * n || b.Length < n * m)
-            throw new ArgumentException($"DenseCholesky: expected a {n} x {n} factor and a {n} x {m} right-hand side; got {l.Length} and {b.Length} values.");
+            throw new ArgumentException($"DenseCholesky: expected a {n} x {n} factor and a {n} x {m} right-hand " +
+                $"side; got {l.Length} and {b.Length} values.");
         for (int col = 0; col < m; col++)
         {
             for (int i = 0; i < n; i++)

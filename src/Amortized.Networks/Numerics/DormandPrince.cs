@@ -17,19 +17,23 @@ public static class DormandPrince
     private const double A31 = 3.0 / 40, A32 = 9.0 / 40;
     private const double A41 = 44.0 / 45, A42 = -56.0 / 15, A43 = 32.0 / 9;
     private const double A51 = 19372.0 / 6561, A52 = -25360.0 / 2187, A53 = 64448.0 / 6561, A54 = -212.0 / 729;
-    private const double A61 = 9017.0 / 3168, A62 = -355.0 / 33, A63 = 46732.0 / 5247, A64 = 49.0 / 176, A65 = -5103.0 / 18656;
+    private const double A61 = 9017.0 / 3168, A62 = -355.0 / 33, A63 = 46732.0 / 5247,
+        A64 = 49.0 / 176, A65 = -5103.0 / 18656;
     private const double A71 = 35.0 / 384, A73 = 500.0 / 1113, A74 = 125.0 / 192, A75 = -2187.0 / 6784, A76 = 11.0 / 84;
     // e = b(5th order) - b(4th order, embedded).
-    private const double E1 = 71.0 / 57600, E3 = -71.0 / 16695, E4 = 71.0 / 1920, E5 = -17253.0 / 339200, E6 = 22.0 / 525, E7 = -1.0 / 40;
+    private const double E1 = 71.0 / 57600, E3 = -71.0 / 16695, E4 = 71.0 / 1920,
+        E5 = -17253.0 / 339200, E6 = 22.0 / 525, E7 = -1.0 / 40;
     // Dense output weights (CONTD5).
-    private const double D1 = -12715105075.0 / 11282082432, D3 = 87487479700.0 / 32700410799, D4 = -10690763975.0 / 1880347072,
+    private const double D1 = -12715105075.0 / 11282082432, D3 = 87487479700.0 / 32700410799,
+        D4 = -10690763975.0 / 1880347072,
         D5 = 701980252875.0 / 199316789632, D6 = -1453857185.0 / 822651844, D7 = 69997945.0 / 29380423;
 
     /// <summary>
     /// Integrates from <paramref name="t0"/> to <paramref name="t1"/> (t1 &gt; t0) and keeps every step's dense
     /// output, so the solution can be evaluated anywhere in [t0, t1].
     /// </summary>
-    public static OdeSolution Solve(OdeFunction f, double t0, double t1, ReadOnlySpan<double> y0, OdeOptions? options = null)
+    public static OdeSolution Solve(OdeFunction f, double t0, double t1,
+        ReadOnlySpan<double> y0, OdeOptions? options = null)
     {
         var solution = new OdeSolution(t0, y0.Length);
         solution.Rejected = Integrate(f, t0, t1, y0, options ?? new OdeOptions(), solution.AddStep);
@@ -40,15 +44,18 @@ public static class DormandPrince
     /// Values at the ascending <paramref name="times"/> (all in [t0, last time]), written row by row into
     /// <paramref name="destination"/> of shape (T, D), without storing the whole trajectory.
     /// </summary>
-    public static void SolveAt(OdeFunction f, double t0, ReadOnlySpan<double> y0, ReadOnlySpan<double> times, Span<double> destination, OdeOptions? options = null)
+    public static void SolveAt(OdeFunction f, double t0, ReadOnlySpan<double> y0, ReadOnlySpan<double> times,
+        Span<double> destination, OdeOptions? options = null)
     {
         int d = y0.Length;
         if (destination.Length != times.Length * d)
-            throw new ArgumentException($"SolveAt: destination has {destination.Length} values; expected times ({times.Length}) x dimension ({d}) = {times.Length * d}.", nameof(destination));
+            throw new ArgumentException($"SolveAt: destination has {destination.Length} values; expected times " +
+                $"({times.Length}) x dimension ({d}) = {times.Length * d}.", nameof(destination));
         for (int i = 0; i < times.Length; i++)
         {
             if (times[i] < t0 || (i > 0 && times[i] < times[i - 1]))
-                throw new ArgumentException($"SolveAt: times must be ascending and >= t0 = {t0}; times[{i}] is {times[i]}.", nameof(times));
+                throw new ArgumentException(
+                    $"SolveAt: times must be ascending and >= t0 = {t0}; times[{i}] is {times[i]}.", nameof(times));
         }
         double[] ts = times.ToArray();
         double[] dest = new double[destination.Length];
@@ -77,16 +84,23 @@ public static class DormandPrince
     {
         double theta1 = 1 - theta;
         for (int i = 0; i < d; i++)
-            y[i] = rcont[i] + theta * (rcont[d + i] + theta1 * (rcont[2 * d + i] + theta * (rcont[3 * d + i] + theta1 * rcont[4 * d + i])));
+            y[i] = rcont[i] + theta * (rcont[d + i] + theta1 * (rcont[2 * d + i]
+                + theta * (rcont[3 * d + i] + theta1 * rcont[4 * d + i])));
     }
 
-    /// <summary>Runs the integrator; <paramref name="onStep"/> gets (t_old, h, rcont) after each accepted step. Returns rejected steps.</summary>
-    private static int Integrate(OdeFunction f, double t0, double t1, ReadOnlySpan<double> y0, OdeOptions o, Action<double, double, double[]> onStep)
+    /// <summary>
+    /// Runs the integrator; <paramref name="onStep"/> gets (t_old, h, rcont) after each accepted step.
+    /// Returns rejected steps.
+    /// </summary>
+    private static int Integrate(OdeFunction f, double t0, double t1, ReadOnlySpan<double> y0, OdeOptions o,
+        Action<double, double, double[]> onStep)
     {
-        if (!(t1 > t0)) throw new ArgumentException($"DormandPrince: t1 ({t1}) must be greater than t0 ({t0}).", nameof(t1));
+        if (!(t1 > t0))
+            throw new ArgumentException($"DormandPrince: t1 ({t1}) must be greater than t0 ({t0}).", nameof(t1));
         int d = y0.Length;
         double[] y = y0.ToArray(), yNew = new double[d], yStage = new double[d];
-        double[] k1 = new double[d], k2 = new double[d], k3 = new double[d], k4 = new double[d], k5 = new double[d], k6 = new double[d], k7 = new double[d];
+        double[] k1 = new double[d], k2 = new double[d], k3 = new double[d], k4 = new double[d],
+            k5 = new double[d], k6 = new double[d], k7 = new double[d];
         double[] rcont = new double[5 * d];
         double t = t0;
         f(t, y, k1);
@@ -96,7 +110,8 @@ public static class DormandPrince
         for (int step = 0; ; step++)
         {
             if (step >= o.MaxSteps)
-                throw new InvalidOperationException($"DormandPrince: {o.MaxSteps} steps were not enough to reach t1 = {t1} (at t = {t}, h = {h}).");
+                throw new InvalidOperationException(
+                    $"DormandPrince: {o.MaxSteps} steps were not enough to reach t1 = {t1} (at t = {t}, h = {h}).");
             bool last = t + h >= t1 || t1 - (t + h) < 1e-12 * Math.Abs(t1);
             if (last) h = t1 - t;
 
@@ -108,9 +123,11 @@ public static class DormandPrince
             f(t + C4 * h, yStage, k4);
             for (int i = 0; i < d; i++) yStage[i] = y[i] + h * (A51 * k1[i] + A52 * k2[i] + A53 * k3[i] + A54 * k4[i]);
             f(t + C5 * h, yStage, k5);
-            for (int i = 0; i < d; i++) yStage[i] = y[i] + h * (A61 * k1[i] + A62 * k2[i] + A63 * k3[i] + A64 * k4[i] + A65 * k5[i]);
+            for (int i = 0; i < d; i++)
+                yStage[i] = y[i] + h * (A61 * k1[i] + A62 * k2[i] + A63 * k3[i] + A64 * k4[i] + A65 * k5[i]);
             f(t + h, yStage, k6);
-            for (int i = 0; i < d; i++) yNew[i] = y[i] + h * (A71 * k1[i] + A73 * k3[i] + A74 * k4[i] + A75 * k5[i] + A76 * k6[i]);
+            for (int i = 0; i < d; i++)
+                yNew[i] = y[i] + h * (A71 * k1[i] + A73 * k3[i] + A74 * k4[i] + A75 * k5[i] + A76 * k6[i]);
             f(t + h, yNew, k7); // FSAL: k7 is k1 of the next step
 
             double err = 0;
@@ -134,7 +151,8 @@ public static class DormandPrince
                     rcont[d + i] = dy;
                     rcont[2 * d + i] = bspl;
                     rcont[3 * d + i] = dy - h * k7[i] - bspl;
-                    rcont[4 * d + i] = h * (D1 * k1[i] + D3 * k3[i] + D4 * k4[i] + D5 * k5[i] + D6 * k6[i] + D7 * k7[i]);
+                    rcont[4 * d + i] =
+                        h * (D1 * k1[i] + D3 * k3[i] + D4 * k4[i] + D5 * k5[i] + D6 * k6[i] + D7 * k7[i]);
                 }
                 onStep(t, h, rcont);
                 t = last ? t1 : t + h;
@@ -149,7 +167,8 @@ public static class DormandPrince
                 h *= Math.Min(1, factor);
             }
             if (h < 1e-14 * Math.Max(1, Math.Abs(t)))
-                throw new InvalidOperationException($"DormandPrince: step size underflow at t = {t} (h = {h}); the problem may be stiff.");
+                throw new InvalidOperationException(
+                    $"DormandPrince: step size underflow at t = {t} (h = {h}); the problem may be stiff.");
         }
     }
 

@@ -1,6 +1,8 @@
 namespace Amortized.Networks.Numerics;
 
-/// <summary>A dense ODE solution: every accepted step's interpolation coefficients, evaluable anywhere in [T0, T1].</summary>
+/// <summary>
+/// A dense ODE solution: every accepted step's interpolation coefficients, evaluable anywhere in [T0, T1].
+/// </summary>
 public sealed class OdeSolution
 {
     private readonly List<double> _stepStart = [];
@@ -35,11 +37,14 @@ public sealed class OdeSolution
         _coefficients.Add((double[])rcont.Clone());
     }
 
-    /// <summary>The solution at <paramref name="t"/> in [T0, T1], written into <paramref name="y"/> (length D).</summary>
+    /// <summary>
+    /// The solution at <paramref name="t"/> in [T0, T1], written into <paramref name="y"/> (length D).
+    /// </summary>
     public void Evaluate(double t, Span<double> y)
     {
         if (y.Length != Dimension)
-            throw new ArgumentException($"OdeSolution.Evaluate: y has length {y.Length}; expected {Dimension}.", nameof(y));
+            throw new ArgumentException(
+                $"OdeSolution.Evaluate: y has length {y.Length}; expected {Dimension}.", nameof(y));
         if (t < T0 || t > T1 || Steps == 0)
             throw new ArgumentOutOfRangeException(nameof(t), $"OdeSolution.Evaluate: t = {t} is outside [{T0}, {T1}].");
         // Binary search for the last step starting at or before t.

@@ -13,7 +13,9 @@ namespace Amortized.Networks.Numerics;
 /// </remarks>
 public sealed class RidgeRegression
 {
-    /// <summary>Ridge penalty per row on the unit-variance inputs: shrinks a unit-variance direction by 0.01 %.</summary>
+    /// <summary>
+    /// Ridge penalty per row on the unit-variance inputs: shrinks a unit-variance direction by 0.01 %.
+    /// </summary>
     public const double Ridge = 1e-4;
 
     private readonly string _owner, _inputName, _outputName;
@@ -23,10 +25,12 @@ public sealed class RidgeRegression
     /// A regression of <paramref name="outputs"/> values on <paramref name="inputs"/>; <paramref name="owner"/>,
     /// <paramref name="inputName"/> and <paramref name="outputName"/> name it and its data in errors.
     /// </summary>
-    public RidgeRegression(int inputs, int outputs, string owner, string inputName = "inputs", string outputName = "outputs")
+    public RidgeRegression(int inputs, int outputs, string owner, string inputName = "inputs",
+        string outputName = "outputs")
     {
         if (inputs <= 0 || outputs <= 0)
-            throw new ArgumentOutOfRangeException(nameof(inputs), $"{owner}: a regression needs at least one input and one output (got {inputs} and {outputs}).");
+            throw new ArgumentOutOfRangeException(nameof(inputs),
+                $"{owner}: a regression needs at least one input and one output (got {inputs} and {outputs}).");
         Inputs = inputs;
         Outputs = outputs;
         _owner = owner;
@@ -48,17 +52,23 @@ public sealed class RidgeRegression
     /// <summary>Rows absorbed so far.</summary>
     public long Rows { get; private set; }
 
-    /// <summary>Absorbs <paramref name="rows"/> rows of inputs x (rows, C) and outputs y (rows, D), row-major.</summary>
-    /// <exception cref="ArgumentException">Wrong lengths, or a non-finite value (named by row and column); nothing is absorbed then.</exception>
+    /// <summary>
+    /// Absorbs <paramref name="rows"/> rows of inputs x (rows, C) and outputs y (rows, D), row-major.
+    /// </summary>
+    /// <exception cref="ArgumentException">Wrong lengths, or a non-finite value (named by row and column); nothing is
+    /// absorbed then.</exception>
     public void Add(ReadOnlySpan<float> x, ReadOnlySpan<float> y, int rows)
     {
         int c = Inputs, d = Outputs;
         if (rows < 0 || x.Length != rows * c || y.Length != rows * d)
-            throw new ArgumentException($"{_owner}: expected {_inputName} ({rows}, {c}) and {_outputName} ({rows}, {d}); got {x.Length} and {y.Length} values.");
+            throw new ArgumentException($"{_owner}: expected {_inputName} ({rows}, {c}) and {_outputName} ({rows}, " +
+                $"{d}); got {x.Length} and {y.Length} values.");
         for (int i = 0; i < x.Length; i++)
-            if (!float.IsFinite(x[i])) throw new ArgumentException($"{_owner}: {_inputName}[{i / c}, {i % c}] is {x[i]}; rows must be finite.");
+            if (!float.IsFinite(x[i])) throw new ArgumentException(
+                $"{_owner}: {_inputName}[{i / c}, {i % c}] is {x[i]}; rows must be finite.");
         for (int i = 0; i < y.Length; i++)
-            if (!float.IsFinite(y[i])) throw new ArgumentException($"{_owner}: {_outputName}[{i / d}, {i % d}] is {y[i]}; rows must be finite.");
+            if (!float.IsFinite(y[i])) throw new ArgumentException(
+                $"{_owner}: {_outputName}[{i / d}, {i % d}] is {y[i]}; rows must be finite.");
         for (int r = 0; r < rows; r++)
         {
             var xr = x.Slice(r * c, c);

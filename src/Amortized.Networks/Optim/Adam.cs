@@ -37,7 +37,8 @@ public sealed class Adam
     private float[] _m = [];
     private float[] _v = [];
     private Tensor? _mDevice, _vDevice;
-    private Tensor? _mHost, _vHost;       // cached views of _m and _v, so a step allocates nothing   // the moments while the store lives on an accelerator
+    private Tensor? _mHost, _vHost;       // cached views of _m and _v, so a step allocates nothing
+                                          // the moments while the store lives on an accelerator
 
     /// <summary>Creates the optimizer for every parameter in <paramref name="store"/>.</summary>
     public Adam(ParameterStore store, AdamOptions? options = null)
@@ -83,7 +84,8 @@ public sealed class Adam
     public void ImportState(long step, ReadOnlySpan<float> firstMoment, ReadOnlySpan<float> secondMoment)
     {
         if (firstMoment.Length != _store.Count || secondMoment.Length != _store.Count)
-            throw new ArgumentException($"Adam: state has {firstMoment.Length} and {secondMoment.Length} moments; the store has {_store.Count} parameters.");
+            throw new ArgumentException($"Adam: state has {firstMoment.Length} and {secondMoment.Length} moments; " +
+                $"the store has {_store.Count} parameters.");
         if (step < 0) throw new ArgumentOutOfRangeException(nameof(step), step, "Step must be >= 0.");
         _m = firstMoment.ToArray();
         _v = secondMoment.ToArray();
@@ -104,7 +106,8 @@ public sealed class Adam
         double norm = Math.Sqrt(backend.SumOfSquares(_store.GradientsTensor));
         if (!double.IsFinite(norm))
             throw new InvalidOperationException(
-                $"Adam: the gradient norm is {norm} at step {Step + 1}; the update was skipped and parameters are unchanged. " +
+                $"Adam: the gradient norm is {norm} at step {Step + 1}; " +
+                "the update was skipped and parameters are unchanged. " +
                 "The loss has probably diverged: lower the learning rate or enable ClipNorm.");
         LastGradientNorm = norm;
         float gradScale = Options.ClipNorm is { } clip && norm > clip ? (float)(clip / norm) : 1f;
@@ -115,7 +118,8 @@ public sealed class Adam
         float stepSize = lr / (1f - MathF.Pow(b1, Step));
         float invSqrtBc2 = 1f / MathF.Sqrt(1f - MathF.Pow(b2, Step));
         float decay = 1f - lr * Options.WeightDecay;
-        backend.AdamUpdate(_store.ValuesTensor, _store.GradientsTensor, m, v, gradScale, b1, b2, stepSize, invSqrtBc2, Options.Epsilon, decay);
+        backend.AdamUpdate(_store.ValuesTensor, _store.GradientsTensor, m, v, gradScale, b1, b2, stepSize,
+            invSqrtBc2, Options.Epsilon, decay);
     }
 
     /// <summary>

@@ -16,7 +16,8 @@ public static class GradientClipping
     public static double ClipGlobalNorm(ParameterStore store, float maxNorm)
     {
         ArgumentNullException.ThrowIfNull(store);
-        if (!(maxNorm > 0f)) throw new ArgumentOutOfRangeException(nameof(maxNorm), maxNorm, "maxNorm must be positive.");
+        if (!(maxNorm > 0f))
+            throw new ArgumentOutOfRangeException(nameof(maxNorm), maxNorm, "maxNorm must be positive.");
         double norm = GlobalNorm(store.Gradients);
         if (norm > maxNorm) TensorPrimitives.Multiply(store.Gradients, (float)(maxNorm / norm), store.Gradients);
         return norm;

@@ -29,7 +29,8 @@ public abstract class LearningRateSchedule
         public WarmupCosineSchedule(float peak, long warmup, long total, float final)
         {
             if (warmup < 0 || total <= warmup)
-                throw new ArgumentOutOfRangeException(nameof(total), $"WarmupCosine: need 0 <= warmupSteps ({warmup}) < totalSteps ({total}).");
+                throw new ArgumentOutOfRangeException(nameof(total),
+                    $"WarmupCosine: need 0 <= warmupSteps ({warmup}) < totalSteps ({total}).");
             (_peak, _final, _warmup, _total) = (peak, final, warmup, total);
         }
 

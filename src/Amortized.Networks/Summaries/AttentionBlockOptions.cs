@@ -11,7 +11,9 @@ public sealed record AttentionBlockOptions
     /// <summary>Attention heads H.</summary>
     public int NumHeads { get; init; } = 4;
 
-    /// <summary>Per-head width d_k; null uses <see cref="EmbedDim"/>, as BayesFlow passes key_dim = embed_dim to Keras.</summary>
+    /// <summary>
+    /// Per-head width d_k; null uses <see cref="EmbedDim"/>, as BayesFlow passes key_dim = embed_dim to Keras.
+    /// </summary>
     public int? KeyDim { get; init; }
 
     /// <summary>Hidden layers of the row-wise feed-forward MLP.</summary>

@@ -18,12 +18,16 @@ public sealed class CausalConv1D : Module
 {
     private readonly Tensor _kernel, _bias;
 
-    /// <summary>Creates the layer with <paramref name="filters"/> output channels and kernel size <paramref name="kernelSize"/>.</summary>
-    public CausalConv1D(ParameterStore store, string name, int inFeatures, int filters, int kernelSize, Activation activation,
+    /// <summary>
+    /// Creates the layer with <paramref name="filters"/> output channels and kernel size <paramref name="kernelSize"/>.
+    /// </summary>
+    public CausalConv1D(ParameterStore store, string name, int inFeatures, int filters,
+        int kernelSize, Activation activation,
         Initializer kernelInitializer, Rng rng) : base(name)
     {
         if (inFeatures <= 0 || filters <= 0 || kernelSize <= 0)
-            throw new ArgumentOutOfRangeException(nameof(kernelSize), $"CausalConv1D '{name}': input channels ({inFeatures}), filters ({filters}) and kernel size ({kernelSize}) must be positive.");
+            throw new ArgumentOutOfRangeException(nameof(kernelSize), $"CausalConv1D '{name}': input channels " +
+                $"({inFeatures}), filters ({filters}) and kernel size ({kernelSize}) must be positive.");
         InFeatures = inFeatures;
         Filters = filters;
         KernelSize = kernelSize;
@@ -50,7 +54,8 @@ public sealed class CausalConv1D : Module
     {
         ArgumentNullException.ThrowIfNull(x);
         if (x.Rank != 3 || x.Shape[2] != InFeatures)
-            throw new ArgumentException($"CausalConv1D '{Name}': input is {x.Shape}; expected (B, T, {InFeatures}).", nameof(x));
+            throw new ArgumentException(
+                $"CausalConv1D '{Name}': input is {x.Shape}; expected (B, T, {InFeatures}).", nameof(x));
         if (KernelSize == 1) return Tensor.Linear(x, _kernel, _bias, Activation);
         int b = x.Shape[0], t = x.Shape[1], k = KernelSize;
         var padded = Tensor.Concat(Tensor.Zeros(b, k - 1, InFeatures), x, 1);   // (B, T+K-1, I)
@@ -60,5 +65,6 @@ public sealed class CausalConv1D : Module
     }
 
     /// <inheritdoc />
-    protected override string Describe() => $"CausalConv1D({InFeatures} -> {Filters}, kernel {KernelSize}, {Activation})";
+    protected override string Describe() =>
+        $"CausalConv1D({InFeatures} -> {Filters}, kernel {KernelSize}, {Activation})";
 }

@@ -20,7 +20,8 @@ public sealed class DeepSet : SummaryNetwork
         : base(name, inputDim, (options ?? new DeepSetOptions()).SummaryDim)
     {
         Options = options ?? new DeepSetOptions();
-        if (Options.Depth < 0) throw new ArgumentOutOfRangeException(nameof(options), Options.Depth, $"DeepSet '{name}': Depth must be >= 0.");
+        if (Options.Depth < 0) throw new ArgumentOutOfRangeException(nameof(options), Options.Depth,
+            $"DeepSet '{name}': Depth must be >= 0.");
         int width = inputDim;
         for (int k = 0; k < Options.Depth; k++)
         {
@@ -29,8 +30,10 @@ public sealed class DeepSet : SummaryNetwork
             width = layer.OutFeatures;
         }
         _invariant = AddChild(new InvariantLayer(store, $"{name}.invariant", width, Options.InvariantInnerWidths,
-            Options.InvariantLastWidths, Options.OutputPooling, Options.Activation, Options.KernelInitializer, Options.Dropout, rng));
-        _outputProjector = AddChild(new Dense(store, $"{name}.output_projector", _invariant.OutFeatures, SummaryDim, rng));
+            Options.InvariantLastWidths, Options.OutputPooling, Options.Activation,
+            Options.KernelInitializer, Options.Dropout, rng));
+        _outputProjector =
+            AddChild(new Dense(store, $"{name}.output_projector", _invariant.OutFeatures, SummaryDim, rng));
     }
 
     /// <summary>The options it was built with.</summary>
@@ -49,5 +52,6 @@ public sealed class DeepSet : SummaryNetwork
 
     /// <inheritdoc />
     protected override string Describe() =>
-        $"DeepSet(F={InputDim}, S={SummaryDim}, depth {Options.Depth}, {Options.InnerPooling}/{Options.OutputPooling} pooling)";
+        $"DeepSet(F={InputDim}, S={SummaryDim}, depth {Options.Depth}, " +
+        $"{Options.InnerPooling}/{Options.OutputPooling} pooling)";
 }

@@ -20,7 +20,9 @@ public sealed record DeepSetOptions
     /// <summary>Per-element MLP of each equivariant layer; its last width E is the element embedding width.</summary>
     public IReadOnlyList<int> EquivariantWidths { get; init; } = [64, 64];
 
-    /// <summary>Inner (before pooling) MLP of the invariant module inside each equivariant layer, and of the final one.</summary>
+    /// <summary>
+    /// Inner (before pooling) MLP of the invariant module inside each equivariant layer, and of the final one.
+    /// </summary>
     public IReadOnlyList<int> InvariantInnerWidths { get; init; } = [64, 64];
 
     /// <summary>Outer (after pooling) MLP of the invariant module inside each equivariant layer.</summary>

@@ -18,15 +18,18 @@ public sealed class EquivariantLayer : Module
     private readonly LayerNorm? _norm;
 
     /// <summary>Creates the layer for elements of width <paramref name="inFeatures"/>.</summary>
-    public EquivariantLayer(ParameterStore store, string name, int inFeatures, DeepSetOptions options, Rng rng) : base(name)
+    public EquivariantLayer(ParameterStore store, string name, int inFeatures,
+        DeepSetOptions options, Rng rng) : base(name)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.EquivariantWidths.Count == 0)
-            throw new ArgumentException($"EquivariantLayer '{name}': EquivariantWidths needs at least one layer.", nameof(options));
+            throw new ArgumentException(
+                $"EquivariantLayer '{name}': EquivariantWidths needs at least one layer.", nameof(options));
         int e = options.EquivariantWidths[^1];
         _inputProjector = AddChild(new Dense(store, $"{name}.input_projector", inFeatures, e, rng));
         _invariant = AddChild(new InvariantLayer(store, $"{name}.invariant", e, options.InvariantInnerWidths,
-            options.InvariantOuterWidths, options.InnerPooling, options.Activation, options.KernelInitializer, options.Dropout, rng));
+            options.InvariantOuterWidths, options.InnerPooling, options.Activation,
+            options.KernelInitializer, options.Dropout, rng));
         _equivariant = AddChild(new Mlp(store, $"{name}.equivariant", e + _invariant.OutFeatures, new MlpOptions
         {
             Widths = options.EquivariantWidths,
@@ -48,7 +51,8 @@ public sealed class EquivariantLayer : Module
     {
         ArgumentNullException.ThrowIfNull(x);
         if (x.Rank != 3 || x.Shape[2] != InFeatures)
-            throw new ArgumentException($"EquivariantLayer '{Name}': input is {x.Shape}; expected (B, N, {InFeatures}).", nameof(x));
+            throw new ArgumentException(
+                $"EquivariantLayer '{Name}': input is {x.Shape}; expected (B, N, {InFeatures}).", nameof(x));
         int b = x.Shape[0], n = x.Shape[1];
         var h = _inputProjector.Forward(x);                                   // (B, N, E)
         var summary = _invariant.Forward(h, mask, rng);                       // (B, D)

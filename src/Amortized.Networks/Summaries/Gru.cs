@@ -20,15 +20,20 @@ public sealed class Gru : Module
 {
     private readonly Tensor _kernel, _recurrentKernel, _bias, _recurrentBias;
 
-    /// <summary>Creates the cell for <paramref name="inFeatures"/> inputs and <paramref name="hidden"/> state units.</summary>
-    public Gru(ParameterStore store, string name, int inFeatures, int hidden, Initializer kernelInitializer, Rng rng) : base(name)
+    /// <summary>
+    /// Creates the cell for <paramref name="inFeatures"/> inputs and <paramref name="hidden"/> state units.
+    /// </summary>
+    public Gru(ParameterStore store, string name, int inFeatures, int hidden,
+        Initializer kernelInitializer, Rng rng) : base(name)
     {
         if (inFeatures <= 0 || hidden <= 0)
-            throw new ArgumentOutOfRangeException(nameof(hidden), $"Gru '{name}': input ({inFeatures}) and hidden ({hidden}) sizes must be positive.");
+            throw new ArgumentOutOfRangeException(nameof(hidden),
+                $"Gru '{name}': input ({inFeatures}) and hidden ({hidden}) sizes must be positive.");
         InFeatures = inFeatures;
         Hidden = hidden;
         _kernel = AddParameter(store, "kernel", new Shape(inFeatures, 3 * hidden), kernelInitializer, rng);
-        _recurrentKernel = AddParameter(store, "recurrent_kernel", new Shape(hidden, 3 * hidden), Initializer.Orthogonal, rng);
+        _recurrentKernel =
+            AddParameter(store, "recurrent_kernel", new Shape(hidden, 3 * hidden), Initializer.Orthogonal, rng);
         _bias = AddParameter(store, "bias", new Shape(3 * hidden), Initializer.Zeros, rng);
         _recurrentBias = AddParameter(store, "recurrent_bias", new Shape(3 * hidden), Initializer.Zeros, rng);
     }

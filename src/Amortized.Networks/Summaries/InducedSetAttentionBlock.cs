@@ -19,9 +19,11 @@ public sealed class InducedSetAttentionBlock : Module
     {
         ArgumentNullException.ThrowIfNull(options);
         if (numInducingPoints <= 0)
-            throw new ArgumentOutOfRangeException(nameof(numInducingPoints), numInducingPoints, $"InducedSetAttentionBlock '{name}': the number of inducing points must be positive.");
+            throw new ArgumentOutOfRangeException(nameof(numInducingPoints), numInducingPoints,
+                $"InducedSetAttentionBlock '{name}': the number of inducing points must be positive.");
         int e = options.EmbedDim;
-        _inducingPoints = AddParameter(store, "inducing_points", new Shape(numInducingPoints, e), Initializer.GlorotUniform, rng);
+        _inducingPoints =
+            AddParameter(store, "inducing_points", new Shape(numInducingPoints, e), Initializer.GlorotUniform, rng);
         _summarise = AddChild(new MultiHeadAttentionBlock(store, $"{name}.mab0", e, inFeatures, options, rng));
         _broadcast = AddChild(new MultiHeadAttentionBlock(store, $"{name}.mab1", inFeatures, e, options, rng));
     }

@@ -19,7 +19,8 @@ public sealed class InvariantLayer : Module
         ArgumentNullException.ThrowIfNull(innerWidths);
         ArgumentNullException.ThrowIfNull(outerWidths);
         if (innerWidths.Count == 0 || outerWidths.Count == 0)
-            throw new ArgumentException($"InvariantLayer '{name}': inner and outer MLPs need at least one layer (got {innerWidths.Count} and {outerWidths.Count}).");
+            throw new ArgumentException($"InvariantLayer '{name}': inner and outer MLPs need at least one layer (got " +
+                $"{innerWidths.Count} and {outerWidths.Count}).");
         Pooling = pooling;
         var mlp = new MlpOptions { Activation = activation, KernelInitializer = kernelInitializer, Dropout = dropout };
         _inner = AddChild(new Mlp(store, $"{name}.inner", inFeatures, mlp with { Widths = innerWidths }, rng));
@@ -40,7 +41,8 @@ public sealed class InvariantLayer : Module
     {
         ArgumentNullException.ThrowIfNull(x);
         if (x.Rank != 3 || x.Shape[2] != InFeatures)
-            throw new ArgumentException($"InvariantLayer '{Name}': input is {x.Shape}; expected (B, N, {InFeatures}).", nameof(x));
+            throw new ArgumentException(
+                $"InvariantLayer '{Name}': input is {x.Shape}; expected (B, N, {InFeatures}).", nameof(x));
         var pooled = Masking.Pool(_inner.Forward(x, rng), mask, Pooling);
         return _outer.Forward(pooled, rng);
     }

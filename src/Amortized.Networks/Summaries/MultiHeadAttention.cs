@@ -15,18 +15,23 @@ public sealed class MultiHeadAttention : Module
     private readonly Dense _query, _key, _value, _output;
 
     /// <summary>Creates the projections: queries, keys and values to H x d_k, the concatenated heads to O.</summary>
-    public MultiHeadAttention(ParameterStore store, string name, int queryDim, int keyValueDim, int numHeads, int headDim,
+    public MultiHeadAttention(ParameterStore store, string name, int queryDim,
+        int keyValueDim, int numHeads, int headDim,
         int outFeatures, Initializer kernelInitializer, Rng rng) : base(name)
     {
         if (numHeads <= 0 || headDim <= 0)
-            throw new ArgumentOutOfRangeException(nameof(numHeads), $"MultiHeadAttention '{name}': heads ({numHeads}) and head width ({headDim}) must be positive.");
+            throw new ArgumentOutOfRangeException(nameof(numHeads),
+                $"MultiHeadAttention '{name}': heads ({numHeads}) and head width ({headDim}) must be positive.");
         NumHeads = numHeads;
         HeadDim = headDim;
         int inner = numHeads * headDim;
-        _query = AddChild(new Dense(store, $"{name}.query", queryDim, inner, rng, kernelInitializer: kernelInitializer));
+        _query =
+            AddChild(new Dense(store, $"{name}.query", queryDim, inner, rng, kernelInitializer: kernelInitializer));
         _key = AddChild(new Dense(store, $"{name}.key", keyValueDim, inner, rng, kernelInitializer: kernelInitializer));
-        _value = AddChild(new Dense(store, $"{name}.value", keyValueDim, inner, rng, kernelInitializer: kernelInitializer));
-        _output = AddChild(new Dense(store, $"{name}.output", inner, outFeatures, rng, kernelInitializer: kernelInitializer));
+        _value =
+            AddChild(new Dense(store, $"{name}.value", keyValueDim, inner, rng, kernelInitializer: kernelInitializer));
+        _output =
+            AddChild(new Dense(store, $"{name}.output", inner, outFeatures, rng, kernelInitializer: kernelInitializer));
     }
 
     /// <summary>H.</summary>
@@ -38,16 +43,21 @@ public sealed class MultiHeadAttention : Module
     /// <summary>Output width O.</summary>
     public int OutFeatures => _output.OutFeatures;
 
-    /// <summary>q (B, Nq, Dq) attends to kv (B, Nk, Dkv); keys with keyMask (B, Nk) = 0 get no weight -> (B, Nq, O).</summary>
+    /// <summary>
+    /// q (B, Nq, Dq) attends to kv (B, Nk, Dkv); keys with keyMask (B, Nk) = 0 get no weight -> (B, Nq, O).
+    /// </summary>
     public Tensor Forward(Tensor q, Tensor kv, Tensor? keyMask)
     {
         ArgumentNullException.ThrowIfNull(q);
         ArgumentNullException.ThrowIfNull(kv);
-        if (q.Rank != 3 || kv.Rank != 3 || q.Shape[0] != kv.Shape[0] || q.Shape[2] != _query.InFeatures || kv.Shape[2] != _key.InFeatures)
-            throw new ArgumentException($"MultiHeadAttention '{Name}': queries are {q.Shape} and keys {kv.Shape}; expected (B, Nq, {_query.InFeatures}) and (B, Nk, {_key.InFeatures}).", nameof(q));
+        if (q.Rank != 3 || kv.Rank != 3 || q.Shape[0] != kv.Shape[0] || q.Shape[2] != _query.InFeatures
+            || kv.Shape[2] != _key.InFeatures)
+            throw new ArgumentException($"MultiHeadAttention '{Name}': queries are {q.Shape} and keys {kv.Shape}; " +
+                $"expected (B, Nq, {_query.InFeatures}) and (B, Nk, {_key.InFeatures}).", nameof(q));
         int b = q.Shape[0], nq = q.Shape[1], nk = kv.Shape[1];
         if (keyMask is not null && (keyMask.Rank != 2 || keyMask.Shape[0] != b || keyMask.Shape[1] != nk))
-            throw new ArgumentException($"MultiHeadAttention '{Name}': key mask is {keyMask.Shape}; expected ({b}, {nk}).", nameof(keyMask));
+            throw new ArgumentException($"MultiHeadAttention '{Name}': key mask is {keyMask.Shape}; expected " +
+                $"({b}, {nk}).", nameof(keyMask));
         // Scaling the queries instead of the logits costs Nq * d_k multiplies instead of Nq * Nk.
         var qh = SplitHeads(_query.Forward(q) * (1f / MathF.Sqrt(HeadDim)), b, nq);   // (B*H, Nq, d_k)
         var kh = SplitHeads(_key.Forward(kv), b, nk);                                   // (B*H, Nk, d_k)
@@ -55,7 +65,8 @@ public sealed class MultiHeadAttention : Module
         var logits = qh.MatMul(kh, transposeOther: true);                               // (B*H, Nq, Nk)
         if (keyMask is not null)
         {
-            var keep = keyMask.Detach().Reshape(b, 1, 1, nk).BroadcastTo(new Shape(b, NumHeads, nq, nk)).Reshape(b * NumHeads, nq, nk);
+            var keep = keyMask.Detach().Reshape(b, 1, 1, nk).BroadcastTo(new Shape(b, NumHeads, nq, nk))
+                .Reshape(b * NumHeads, nq, nk);
             logits = Tensor.Where(keep, logits, Tensor.Full(logits.Shape, MaskedLogit));
         }
         var heads = logits.Softmax(-1).MatMul(vh);                                      // (B*H, Nq, d_k)

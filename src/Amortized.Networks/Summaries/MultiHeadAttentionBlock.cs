@@ -16,17 +16,25 @@ public sealed class MultiHeadAttentionBlock : Module
     private readonly LayerNorm? _normPre, _normPost;
     private readonly Mlp _feedForward;
 
-    /// <summary>Creates the block for queries of width <paramref name="queryDim"/> and keys of width <paramref name="keyValueDim"/>.</summary>
-    public MultiHeadAttentionBlock(ParameterStore store, string name, int queryDim, int keyValueDim, AttentionBlockOptions options, Rng rng)
+    /// <summary>
+    /// Creates the block for queries of width <paramref name="queryDim"/> and keys of width
+    /// <paramref name="keyValueDim"/>.
+    /// </summary>
+    public MultiHeadAttentionBlock(ParameterStore store, string name, int queryDim, int keyValueDim,
+        AttentionBlockOptions options, Rng rng)
         : base(name)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.EmbedDim <= 0 || options.MlpDepth < 0 || options.MlpWidth <= 0)
-            throw new ArgumentOutOfRangeException(nameof(options), $"MultiHeadAttentionBlock '{name}': EmbedDim ({options.EmbedDim}) and MlpWidth ({options.MlpWidth}) must be positive, MlpDepth ({options.MlpDepth}) >= 0.");
+            throw new ArgumentOutOfRangeException(nameof(options),
+                $"MultiHeadAttentionBlock '{name}': EmbedDim ({options.EmbedDim}) and MlpWidth ({options.MlpWidth}) " +
+                $"must be positive, MlpDepth ({options.MlpDepth}) >= 0.");
         Options = options;
         int e = options.EmbedDim;
-        _inputProjector = AddChild(new Dense(store, $"{name}.input_projector", queryDim, e, rng, kernelInitializer: options.KernelInitializer));
-        _attention = AddChild(new MultiHeadAttention(store, $"{name}.attention", queryDim, keyValueDim, options.NumHeads,
+        _inputProjector = AddChild(new Dense(store, $"{name}.input_projector", queryDim, e, rng,
+            kernelInitializer: options.KernelInitializer));
+        _attention = AddChild(
+            new MultiHeadAttention(store, $"{name}.attention", queryDim, keyValueDim, options.NumHeads,
             options.KeyDim ?? e, e, options.KernelInitializer, rng));
         _normPre = options.LayerNorm ? AddChild(new LayerNorm(store, $"{name}.norm_pre", e, rng)) : null;
         var widths = new int[options.MlpDepth];
@@ -51,7 +59,9 @@ public sealed class MultiHeadAttentionBlock : Module
     /// <summary>Output width E.</summary>
     public int OutFeatures => Options.EmbedDim;
 
-    /// <summary>x (B, Nx, Dx) attends to y (B, Ny, Dy), skipping rows of y with yMask (B, Ny) = 0 -> (B, Nx, E).</summary>
+    /// <summary>
+    /// x (B, Nx, Dx) attends to y (B, Ny, Dy), skipping rows of y with yMask (B, Ny) = 0 -> (B, Nx, E).
+    /// </summary>
     public Tensor Forward(Tensor x, Tensor y, Tensor? yMask, Rng? rng = null)
     {
         var h = _inputProjector.Forward(x) + _attention.Forward(x, y, yMask);
@@ -61,5 +71,6 @@ public sealed class MultiHeadAttentionBlock : Module
     }
 
     /// <inheritdoc />
-    protected override string Describe() => $"MultiHeadAttentionBlock({QueryDim} -> {OutFeatures}, {Options.NumHeads} heads)";
+    protected override string Describe() =>
+        $"MultiHeadAttentionBlock({QueryDim} -> {OutFeatures}, {Options.NumHeads} heads)";
 }

@@ -14,13 +14,16 @@ public sealed class PoolingByMultiHeadAttention : Module
     private readonly Mlp _feedForward;
     private readonly MultiHeadAttentionBlock _mab;
 
-    /// <summary>Creates the pooling with <paramref name="numSeeds"/> seeds of width <paramref name="seedDim"/>.</summary>
+    /// <summary>
+    /// Creates the pooling with <paramref name="numSeeds"/> seeds of width <paramref name="seedDim"/>.
+    /// </summary>
     public PoolingByMultiHeadAttention(ParameterStore store, string name, int inFeatures, int numSeeds, int seedDim,
         AttentionBlockOptions options, Rng rng) : base(name)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (numSeeds <= 0 || seedDim <= 0)
-            throw new ArgumentOutOfRangeException(nameof(numSeeds), $"PoolingByMultiHeadAttention '{name}': seeds ({numSeeds}) and seed width ({seedDim}) must be positive.");
+            throw new ArgumentOutOfRangeException(nameof(numSeeds), $"PoolingByMultiHeadAttention '{name}': seeds " +
+                $"({numSeeds}) and seed width ({seedDim}) must be positive.");
         int e = options.EmbedDim;
         _seeds = AddParameter(store, "seeds", new Shape(numSeeds, seedDim), Initializer.GlorotUniform, rng);
         var widths = new int[options.MlpDepth];

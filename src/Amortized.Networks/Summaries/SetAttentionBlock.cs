@@ -12,7 +12,8 @@ public sealed class SetAttentionBlock : Module
     private readonly MultiHeadAttentionBlock _mab;
 
     /// <summary>Creates the block for elements of width <paramref name="inFeatures"/>.</summary>
-    public SetAttentionBlock(ParameterStore store, string name, int inFeatures, AttentionBlockOptions options, Rng rng) : base(name)
+    public SetAttentionBlock(ParameterStore store, string name, int inFeatures,
+        AttentionBlockOptions options, Rng rng) : base(name)
     {
         _mab = AddChild(new MultiHeadAttentionBlock(store, $"{name}.mab", inFeatures, inFeatures, options, rng));
     }

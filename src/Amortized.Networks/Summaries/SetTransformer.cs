@@ -22,9 +22,12 @@ public sealed class SetTransformer : SummaryNetwork
     {
         Options = options ?? new SetTransformerOptions();
         int count = Options.EmbedDims.Count;
-        if (count == 0 || Options.NumHeads.Count != count || Options.MlpDepths.Count != count || Options.MlpWidths.Count != count)
-            throw new ArgumentException($"SetTransformer '{name}': EmbedDims, NumHeads, MlpDepths and MlpWidths need one entry per block " +
-                $"(got {count}, {Options.NumHeads.Count}, {Options.MlpDepths.Count}, {Options.MlpWidths.Count}; at least one block).", nameof(options));
+        if (count == 0 || Options.NumHeads.Count != count || Options.MlpDepths.Count != count
+            || Options.MlpWidths.Count != count)
+            throw new ArgumentException(
+                $"SetTransformer '{name}': EmbedDims, NumHeads, MlpDepths and MlpWidths need one entry per block " +
+                $"(got {count}, {Options.NumHeads.Count}, {Options.MlpDepths.Count}, {Options.MlpWidths.Count}; at " +
+                "least one block).", nameof(options));
         int width = inputDim;
         for (int k = 0; k < count; k++)
         {
@@ -36,7 +39,8 @@ public sealed class SetTransformer : SummaryNetwork
         }
         _pooling = AddChild(new PoolingByMultiHeadAttention(store, $"{name}.pma", width, Options.NumSeeds,
             Options.SeedDim ?? width, Options.Block(count - 1), rng));
-        _outputProjector = AddChild(new Dense(store, $"{name}.output_projector", _pooling.OutFeatures, SummaryDim, rng));
+        _outputProjector =
+            AddChild(new Dense(store, $"{name}.output_projector", _pooling.OutFeatures, SummaryDim, rng));
     }
 
     /// <summary>The options it was built with.</summary>
@@ -52,7 +56,8 @@ public sealed class SetTransformer : SummaryNetwork
             {
                 SetAttentionBlock sab => sab.Forward(h, mask, rng),
                 InducedSetAttentionBlock isab => isab.Forward(h, mask, rng),
-                _ => throw new InvalidOperationException($"SetTransformer '{Name}': unexpected block {block.GetType().Name}."),
+                _ => throw new InvalidOperationException(
+                    $"SetTransformer '{Name}': unexpected block {block.GetType().Name}."),
             };
         }
         return _outputProjector.Forward(_pooling.Forward(h, mask, rng));
@@ -60,5 +65,6 @@ public sealed class SetTransformer : SummaryNetwork
 
     /// <inheritdoc />
     protected override string Describe() =>
-        $"SetTransformer(F={InputDim}, S={SummaryDim}, {_blocks.Count} {(Options.NumInducingPoints is null ? "SAB" : "ISAB")} blocks, {Options.NumSeeds} seeds)";
+        $"SetTransformer(F={InputDim}, S={SummaryDim}, {_blocks.Count} " +
+        $"{(Options.NumInducingPoints is null ? "SAB" : "ISAB")} blocks, {Options.NumSeeds} seeds)";
 }

@@ -23,13 +23,17 @@ public sealed record SetTransformerOptions
     /// <summary>Hidden width of each block's feed-forward MLP.</summary>
     public IReadOnlyList<int> MlpWidths { get; init; } = [128, 128];
 
-    /// <summary>Per-head width d_k; null uses each block's embed width (Keras key_dim = embed_dim, as BayesFlow).</summary>
+    /// <summary>
+    /// Per-head width d_k; null uses each block's embed width (Keras key_dim = embed_dim, as BayesFlow).
+    /// </summary>
     public int? KeyDim { get; init; }
 
     /// <summary>Null for set attention blocks (SAB, O(N^2)); a count M for induced blocks (ISAB, O(N M)).</summary>
     public int? NumInducingPoints { get; init; }
 
-    /// <summary>Seed vectors k of the attention pooling (PMA); the pooled width is k times the last embed width.</summary>
+    /// <summary>
+    /// Seed vectors k of the attention pooling (PMA); the pooled width is k times the last embed width.
+    /// </summary>
     public int NumSeeds { get; init; } = 1;
 
     /// <summary>Width of each seed vector; null uses the last embed width.</summary>

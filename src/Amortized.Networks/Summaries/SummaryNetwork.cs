@@ -16,11 +16,15 @@ namespace Amortized.Networks.Summaries;
 /// </remarks>
 public abstract class SummaryNetwork : Module
 {
-    /// <summary>Creates a network for F = <paramref name="inputDim"/> features and S = <paramref name="summaryDim"/> outputs.</summary>
+    /// <summary>
+    /// Creates a network for F = <paramref name="inputDim"/> features and S = <paramref name="summaryDim"/> outputs.
+    /// </summary>
     protected SummaryNetwork(string name, int inputDim, int summaryDim) : base(name)
     {
-        if (inputDim <= 0) throw new ArgumentOutOfRangeException(nameof(inputDim), inputDim, $"{GetType().Name} '{name}': input dimension must be positive.");
-        if (summaryDim <= 0) throw new ArgumentOutOfRangeException(nameof(summaryDim), summaryDim, $"{GetType().Name} '{name}': summary dimension must be positive.");
+        if (inputDim <= 0) throw new ArgumentOutOfRangeException(nameof(inputDim), inputDim,
+            $"{GetType().Name} '{name}': input dimension must be positive.");
+        if (summaryDim <= 0) throw new ArgumentOutOfRangeException(nameof(summaryDim), summaryDim,
+            $"{GetType().Name} '{name}': summary dimension must be positive.");
         InputDim = inputDim;
         SummaryDim = summaryDim;
     }
@@ -54,12 +58,15 @@ public abstract class SummaryNetwork : Module
     {
         ArgumentNullException.ThrowIfNull(x);
         if (x.Rank != 3 || x.Shape[2] != InputDim)
-            throw new ArgumentException($"{GetType().Name} '{Name}': input is {x.Shape}; expected (B, N, {InputDim}).", nameof(x));
+            throw new ArgumentException(
+                $"{GetType().Name} '{Name}': input is {x.Shape}; expected (B, N, {InputDim}).", nameof(x));
         if (x.Shape[0] == 0 || x.Shape[1] == 0)
-            throw new ArgumentException($"{GetType().Name} '{Name}': input is {x.Shape}; batch and set size must be positive.", nameof(x));
+            throw new ArgumentException($"{GetType().Name} '{Name}': input is {x.Shape}; batch and set size " +
+                "must be positive.", nameof(x));
         if (mask is null) return;
         if (mask.Rank != 2 || mask.Shape[0] != x.Shape[0] || mask.Shape[1] != x.Shape[1])
-            throw new ArgumentException($"{GetType().Name} '{Name}': mask is {mask.Shape}; expected ({x.Shape[0]}, {x.Shape[1]}) to match input {x.Shape}.", nameof(mask));
+            throw new ArgumentException($"{GetType().Name} '{Name}': mask is {mask.Shape}; expected ({x.Shape[0]}, " +
+                $"{x.Shape[1]}) to match input {x.Shape}.", nameof(mask));
         // Checked where the mask is host memory; a device mask was checked by whoever uploaded it (the
         // approximators validate the adapted batch on the host), so no step waits on a download for this.
         if (!mask.IsOnHost) return;
@@ -67,7 +74,8 @@ public abstract class SummaryNetwork : Module
         for (int i = 0; i < m.Length; i++)
         {
             if (m[i] != 0f && m[i] != 1f)
-                throw new ArgumentException($"{GetType().Name} '{Name}': mask entry {i} is {m[i]}; entries must be 0 (padding) or 1 (observed).", nameof(mask));
+                throw new ArgumentException($"{GetType().Name} '{Name}': mask entry {i} is {m[i]}; entries must be 0 " +
+                    "(padding) or 1 (observed).", nameof(mask));
         }
     }
 }

@@ -24,22 +24,27 @@ public sealed class TimeSeriesNetwork : SummaryNetwork
     private readonly Dense _outputProjector;
 
     /// <summary>Creates the network for series of F = <paramref name="inputDim"/> features per step.</summary>
-    public TimeSeriesNetwork(ParameterStore store, string name, int inputDim, TimeSeriesNetworkOptions? options, Rng rng)
+    public TimeSeriesNetwork(ParameterStore store, string name, int inputDim,
+        TimeSeriesNetworkOptions? options, Rng rng)
         : base(name, inputDim, (options ?? new TimeSeriesNetworkOptions()).SummaryDim)
     {
         Options = options ?? new TimeSeriesNetworkOptions();
         if (Options.Filters.Count != Options.KernelSizes.Count)
-            throw new ArgumentException($"TimeSeriesNetwork '{name}': Filters has {Options.Filters.Count} entries and KernelSizes {Options.KernelSizes.Count}; they must match.", nameof(options));
+            throw new ArgumentException($"TimeSeriesNetwork '{name}': Filters has {Options.Filters.Count} entries " +
+                $"and KernelSizes {Options.KernelSizes.Count}; they must match.", nameof(options));
         int width = inputDim;
         for (int k = 0; k < Options.Filters.Count; k++)
         {
-            _convolutions.Add(AddChild(new CausalConv1D(store, $"{name}.conv{k}", width, Options.Filters[k], Options.KernelSizes[k],
+            _convolutions.Add(
+                AddChild(new CausalConv1D(store, $"{name}.conv{k}", width, Options.Filters[k], Options.KernelSizes[k],
                 Options.Activation, Options.KernelInitializer, rng)));
             width = Options.Filters[k];
         }
-        _forward = AddChild(new Gru(store, $"{name}.gru_forward", width, Options.RecurrentDim, Options.KernelInitializer, rng));
+        _forward = AddChild(
+            new Gru(store, $"{name}.gru_forward", width, Options.RecurrentDim, Options.KernelInitializer, rng));
         _backward = Options.Bidirectional
-            ? AddChild(new Gru(store, $"{name}.gru_backward", width, Options.RecurrentDim, Options.KernelInitializer, rng))
+            ? AddChild(
+                new Gru(store, $"{name}.gru_backward", width, Options.RecurrentDim, Options.KernelInitializer, rng))
             : null;
         int state = Options.Bidirectional ? 2 * Options.RecurrentDim : Options.RecurrentDim;
         _outputProjector = AddChild(new Dense(store, $"{name}.output_projector", state, SummaryDim, rng));

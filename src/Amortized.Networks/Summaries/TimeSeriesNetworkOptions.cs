@@ -20,7 +20,9 @@ public sealed record TimeSeriesNetworkOptions
     /// <summary>Activation after each convolution.</summary>
     public Activation Activation { get; init; } = Activation.Mish;
 
-    /// <summary>Kernel initialiser of the convolutions and the GRU's input kernel (the recurrent one is orthogonal).</summary>
+    /// <summary>
+    /// Kernel initialiser of the convolutions and the GRU's input kernel (the recurrent one is orthogonal).
+    /// </summary>
     public Initializer KernelInitializer { get; init; } = Initializer.GlorotUniform;
 
     /// <summary>GRU state width per direction.</summary>

@@ -17,7 +17,8 @@ namespace Amortized.Tensors.Autodiff;
 public sealed class Tape
 {
     [ThreadStatic] private static Tape? t_current;
-    [ThreadStatic] private static Tensor? t_gradientTarget;   // set by Gradient(): the only leaf that receives a gradient
+    [ThreadStatic] private static Tensor? t_gradientTarget;   // set by Gradient(): the only leaf that receives
+                                                              // a gradient
 
     private readonly List<TapeEntry> _entries = [];
     private int _count;
@@ -86,9 +87,11 @@ public sealed class Tape
     {
         ArgumentNullException.ThrowIfNull(loss);
         if (loss.Size != 1)
-            throw new ArgumentException($"Backward: the loss must have one element; it has shape {loss.Shape}.", nameof(loss));
+            throw new ArgumentException(
+                $"Backward: the loss must have one element; it has shape {loss.Shape}.", nameof(loss));
         if (!loss.RequiresGrad)
-            throw new InvalidOperationException("Backward: the loss does not depend on any tensor that requires a gradient (was the tape recording?).");
+            throw new InvalidOperationException(
+                "Backward: the loss does not depend on any tensor that requires a gradient (was the tape recording?).");
         // Interior gradients of an earlier pass over this recording were already propagated: start them afresh,
         // so a second Backward adds exactly one more gradient to the leaves.
         ClearGradients();
@@ -143,11 +146,14 @@ public sealed class Tape
         for (int i = 0; i < _count; i++) _entries[i].Output.Grad = null;
     }
 
-    /// <summary>The gradient buffer of <paramref name="input"/>, created as zeros on first use; null if it needs none.</summary>
+    /// <summary>
+    /// The gradient buffer of <paramref name="input"/>, created as zeros on first use; null if it needs none.
+    /// </summary>
     internal static Tensor? GradOf(Tensor? input)
     {
         if (input is null || !input.RequiresGrad) return null;
-        if (t_gradientTarget is not null && !input.ProducedByTape && !ReferenceEquals(input, t_gradientTarget)) return null;
+        if (t_gradientTarget is not null && !input.ProducedByTape && !ReferenceEquals(input, t_gradientTarget))
+            return null;
         return input.Grad ??= Tensor.ZerosLike(input, input.Shape);
     }
 
@@ -163,7 +169,8 @@ public sealed class Tape
     {
         overwrite = false;
         if (input is null || !input.RequiresGrad) return null;
-        if (t_gradientTarget is not null && !input.ProducedByTape && !ReferenceEquals(input, t_gradientTarget)) return null;
+        if (t_gradientTarget is not null && !input.ProducedByTape && !ReferenceEquals(input, t_gradientTarget))
+            return null;
         if (input.Grad is not null) return input.Grad;
         overwrite = true;
         return input.Grad = Tensor.EmptyLike(input, input.Shape);

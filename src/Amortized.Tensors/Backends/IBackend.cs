@@ -12,7 +12,9 @@ public interface IBackend
     /// <summary>The device whose memory this backend computes on.</summary>
     Device Device { get; }
 
-    /// <summary>A zero-filled tensor in this backend's memory outside any workspace (parameters, optimizer state, results).</summary>
+    /// <summary>
+    /// A zero-filled tensor in this backend's memory outside any workspace (parameters, optimizer state, results).
+    /// </summary>
     Tensor Allocate(Shape shape);
 
     /// <summary>A raw block of <paramref name="floats"/> floats for a workspace arena (accelerators only).</summary>
@@ -35,9 +37,11 @@ public interface IBackend
 
     /// <summary>
     /// One Adam/AdamW update over flat parameter, gradient and moment tensors of one size:
-    /// g' = g gradScale; m = b1 m + (1 - b1) g'; v = b2 v + (1 - b2) g'^2; p = p decay - stepSize m / (sqrt(v) invSqrtBc2 + eps).
+    /// g' = g gradScale; m = b1 m + (1 - b1) g'; v = b2 v + (1 - b2) g'^2; p = p decay - stepSize m /
+    /// (sqrt(v) invSqrtBc2 + eps).
     /// </summary>
-    void AdamUpdate(Tensor p, Tensor g, Tensor m, Tensor v, float gradScale, float b1, float b2, float stepSize, float invSqrtBc2, float eps, float decay);
+    void AdamUpdate(Tensor p, Tensor g, Tensor m, Tensor v, float gradScale, float b1, float b2, float stepSize,
+        float invSqrtBc2, float eps, float decay);
 
     /// <summary>y = op(x).</summary>
     void Unary(UnaryKind op, Tensor x, Tensor y, float p0, float p1);
@@ -65,8 +69,12 @@ public interface IBackend
     /// <summary>y = reduce(x) along axis (y holds x's shape with that axis removed or of size 1).</summary>
     void Reduce(ReduceKind kind, Tensor x, int axis, Tensor y, float scale);
 
-    /// <summary>dx += d reduce / dx * dy; with <paramref name="accumulate"/> false, dx = d reduce / dx * dy (dx's old contents are ignored).</summary>
-    void ReduceBackward(ReduceKind kind, Tensor x, Tensor y, Tensor dy, int axis, Tensor dx, float scale, bool accumulate = true);
+    /// <summary>
+    /// dx += d reduce / dx * dy; with <paramref name="accumulate"/> false, dx = d reduce / dx * dy (dx's old
+    /// contents are ignored).
+    /// </summary>
+    void ReduceBackward(ReduceKind kind, Tensor x, Tensor y, Tensor dy, int axis, Tensor dx,
+        float scale, bool accumulate = true);
 
     /// <summary>y = softmax(x) along axis.</summary>
     void Softmax(Tensor x, int axis, Tensor y);
@@ -74,10 +82,14 @@ public interface IBackend
     /// <summary>dx += y * (dy - sum(dy * y)) along axis.</summary>
     void SoftmaxBackward(Tensor y, Tensor dy, int axis, Tensor dx);
 
-    /// <summary>y = x with its axes permuted (y[..., i_perm[k], ...] = x[...]); accumulate adds instead of writing.</summary>
+    /// <summary>
+    /// y = x with its axes permuted (y[..., i_perm[k], ...] = x[...]); accumulate adds instead of writing.
+    /// </summary>
     void Permute(Tensor x, ReadOnlySpan<int> permutation, Tensor y, bool accumulate);
 
-    /// <summary>Copies (or adds) src[.., srcStart:srcStart+length, ..] into dst[.., dstStart:dstStart+length, ..] along axis.</summary>
+    /// <summary>
+    /// Copies (or adds) src[.., srcStart:srcStart+length, ..] into dst[.., dstStart:dstStart+length, ..] along axis.
+    /// </summary>
     void CopySlice(Tensor src, int axis, int srcStart, Tensor dst, int dstStart, int length, bool accumulate);
 
     /// <summary>y = x indexed by <paramref name="indices"/> along axis.</summary>
@@ -96,7 +108,8 @@ public interface IBackend
     void LayerNorm(Tensor x, Tensor? gamma, Tensor? beta, float epsilon, Tensor y, Tensor mean, Tensor rstd);
 
     /// <summary>Accumulates dx, dgamma, dbeta of <see cref="LayerNorm"/>.</summary>
-    void LayerNormBackward(Tensor x, Tensor? gamma, Tensor mean, Tensor rstd, Tensor dy, Tensor? dx, Tensor? dGamma, Tensor? dBeta);
+    void LayerNormBackward(Tensor x, Tensor? gamma, Tensor mean, Tensor rstd, Tensor dy, Tensor? dx,
+        Tensor? dGamma, Tensor? dBeta);
 
     /// <summary>dst += scale * src (same element count).</summary>
     void AddScaled(Tensor src, Tensor dst, float scale);
@@ -114,7 +127,8 @@ public interface IBackend
     /// dParameters (B, 2D) may each be null (not wanted); each is overwritten when its flag is set (its old
     /// contents are ignored), else accumulated into.
     /// </summary>
-    void AffineCouplingBackward(Tensor x, Tensor parameters, AffineScaleKind kind, bool inverse, Tensor? dy, Tensor? dLogDet,
+    void AffineCouplingBackward(Tensor x, Tensor parameters, AffineScaleKind kind,
+        bool inverse, Tensor? dy, Tensor? dLogDet,
         Tensor? dx, bool dxOverwrite, Tensor? dParameters, bool dParametersOverwrite);
 
     /// <summary>
@@ -124,7 +138,8 @@ public interface IBackend
     /// logDet[b] = +-sum_j log f'(x_bj) over the inside elements (minus for the inverse, f' taken at the output).
     /// y is (B, D), logDet (B).
     /// </summary>
-    void SplineCoupling(Tensor x, Tensor parameters, SplineCouplingOptions options, bool inverse, Tensor y, Tensor logDet);
+    void SplineCoupling(Tensor x, Tensor parameters, SplineCouplingOptions options,
+        bool inverse, Tensor y, Tensor logDet);
 
     /// <summary>
     /// Gradients of <see cref="SplineCoupling"/> from dy (B, D) and dLogDet (B), either of which may be null (a zero

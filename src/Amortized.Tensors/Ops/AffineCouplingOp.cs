@@ -32,7 +32,9 @@ internal sealed class AffineCouplingOp : CouplingOp
         return (y, logDet);
     }
 
-    protected override void Backward(TapeEntry e, Tensor x, Tensor parameters, bool inverse, Tensor? dy, Tensor? dLogDet,
+    protected override void Backward(TapeEntry e, Tensor x, Tensor parameters,
+        bool inverse, Tensor? dy, Tensor? dLogDet,
         Tensor? dx, bool dxOverwrite, Tensor? dParameters, bool dParametersOverwrite) =>
-        x.Backend.AffineCouplingBackward(x, parameters, (AffineScaleKind)e.I0, inverse, dy, dLogDet, dx, dxOverwrite, dParameters, dParametersOverwrite);
+        x.Backend.AffineCouplingBackward(x, parameters, (AffineScaleKind)e.I0, inverse, dy, dLogDet, dx, dxOverwrite,
+            dParameters, dParametersOverwrite);
 }

@@ -75,7 +75,8 @@ internal sealed class BinaryOp : Op
         BackwardDivPow(e, backend, a, b, y, dy, da2, db2);
     }
 
-    private static void BackwardDivPow(TapeEntry e, IBackend backend, Tensor a, Tensor b, Tensor y, Tensor dy, Tensor? da, Tensor? db)
+    private static void BackwardDivPow(TapeEntry e, IBackend backend, Tensor a, Tensor b, Tensor y,
+        Tensor dy, Tensor? da, Tensor? db)
     {
         switch ((BinaryKind)e.I0)
         {

@@ -15,12 +15,15 @@ namespace Amortized.Tensors.Ops;
 /// </remarks>
 internal abstract class CouplingOp : Op
 {
-    /// <summary>Throws unless x is (B, D) and parameters (B, D * <paramref name="perFeature"/>), on one device.</summary>
+    /// <summary>
+    /// Throws unless x is (B, D) and parameters (B, D * <paramref name="perFeature"/>), on one device.
+    /// </summary>
     protected static void CheckInputs(string name, Tensor x, Tensor parameters, int perFeature, string layout)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(parameters);
-        if (x.Rank != 2 || parameters.Rank != 2 || parameters.Shape[0] != x.Shape[0] || parameters.Shape[1] != perFeature * x.Shape[1])
+        if (x.Rank != 2 || parameters.Rank != 2 || parameters.Shape[0] != x.Shape[0]
+            || parameters.Shape[1] != perFeature * x.Shape[1])
             throw new ArgumentException(
                 $"{name}: x is {x.Shape} and parameters {parameters.Shape}; expected x (B, D) and parameters {layout}.",
                 nameof(parameters));
@@ -64,6 +67,7 @@ internal abstract class CouplingOp : Op
     }
 
     /// <summary>The backend's backward call with the entry's settings.</summary>
-    protected abstract void Backward(TapeEntry e, Tensor x, Tensor parameters, bool inverse, Tensor? dy, Tensor? dLogDet,
+    protected abstract void Backward(TapeEntry e, Tensor x, Tensor parameters,
+        bool inverse, Tensor? dy, Tensor? dLogDet,
         Tensor? dx, bool dxOverwrite, Tensor? dParameters, bool dParametersOverwrite);
 }

@@ -13,7 +13,8 @@ internal sealed class ReshapeOp : Op
     public static Tensor Forward(Tensor x, Shape shape)
     {
         if (shape.Size != x.Size)
-            throw new ArgumentException($"Reshape: tensor of shape {x.Shape} ({x.Size} elements) cannot be viewed as {shape} ({shape.Size} elements).");
+            throw new ArgumentException($"Reshape: tensor of shape {x.Shape} ({x.Size} elements) cannot be viewed as " +
+                $"{shape} ({shape.Size} elements).");
         var y = x.View(shape);
         if (Tape.ShouldRecord(x)) Tape.Push(Instance, y, x);
         return y;
@@ -38,14 +39,16 @@ internal sealed class PermuteOp : Op
     public static Tensor Forward(Tensor x, int[] permutation)
     {
         if (permutation.Length != x.Rank)
-            throw new ArgumentException($"Permute: permutation has {permutation.Length} axes; tensor of shape {x.Shape} has {x.Rank}.");
+            throw new ArgumentException(
+                $"Permute: permutation has {permutation.Length} axes; tensor of shape {x.Shape} has {x.Rank}.");
         Span<int> dims = stackalloc int[Shape.MaxRank];
         Span<bool> seen = stackalloc bool[Shape.MaxRank];
         for (int k = 0; k < permutation.Length; k++)
         {
             int p = permutation[k];
             if ((uint)p >= (uint)x.Rank || seen[p])
-                throw new ArgumentException($"Permute: [{string.Join(", ", permutation)}] is not a permutation of the {x.Rank} axes of {x.Shape}.");
+                throw new ArgumentException($"Permute: [{string.Join(", ", permutation)}] is not a permutation of " +
+                    $"the {x.Rank} axes of {x.Shape}.");
             seen[p] = true;
             dims[k] = x.Shape[p];
         }
@@ -106,7 +109,8 @@ internal sealed class SliceOp : Op
     {
         axis = x.Shape.NormalizeAxis(axis);
         if (start < 0 || length < 0 || start + length > x.Shape[axis])
-            throw new ArgumentOutOfRangeException(nameof(start), $"Slice: [{start}, {start + length}) is outside axis {axis} of shape {x.Shape}.");
+            throw new ArgumentOutOfRangeException(nameof(start),
+                $"Slice: [{start}, {start + length}) is outside axis {axis} of shape {x.Shape}.");
         var y = Tensor.EmptyLike(x, x.Shape.With(axis, length));
         x.Backend.CopySlice(x, axis, start, y, 0, length, accumulate: false);
         if (Tape.ShouldRecord(x))
@@ -169,7 +173,9 @@ internal sealed class SliceOp : Op
     }
 }
 
-/// <summary>Index-select along an axis: y[.., j, ..] = x[.., indices[j], ..]; dx[.., indices[j], ..] += dy[.., j, ..].</summary>
+/// <summary>
+/// Index-select along an axis: y[.., j, ..] = x[.., indices[j], ..]; dx[.., indices[j], ..] += dy[.., j, ..].
+/// </summary>
 internal sealed class GatherOp : Op
 {
     public static readonly GatherOp Instance = new();
@@ -182,7 +188,8 @@ internal sealed class GatherOp : Op
         int n = x.Shape[axis];
         foreach (int i in indices)
             if ((uint)i >= (uint)n)
-                throw new ArgumentOutOfRangeException(nameof(indices), $"Gather: index {i} is out of range for axis {axis} of shape {x.Shape}.");
+                throw new ArgumentOutOfRangeException(nameof(indices),
+                    $"Gather: index {i} is out of range for axis {axis} of shape {x.Shape}.");
         var y = Tensor.EmptyLike(x, x.Shape.With(axis, indices.Length));
         x.Backend.Gather(x, axis, indices, y);
         if (Tape.ShouldRecord(x))

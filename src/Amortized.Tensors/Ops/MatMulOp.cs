@@ -24,7 +24,8 @@ internal sealed class MatMulOp : Op
         int kb = transB ? b.Shape[-1] : b.Shape[-2];
         int n = transB ? b.Shape[-2] : b.Shape[-1];
         if (ka != kb)
-            throw new ArgumentException($"MatMul: a is {a.Shape}{(transA ? "^T" : "")} and b is {b.Shape}{(transB ? "^T" : "")}; inner dimensions {ka} and {kb} differ.");
+            throw new ArgumentException($"MatMul: a is {a.Shape}{(transA ? "^T" : "")} and b is " +
+                $"{b.Shape}{(transB ? "^T" : "")}; inner dimensions {ka} and {kb} differ.");
         bool sharedB = b.Rank == 2 && a.Rank > 2;
         if (!sharedB)
         {
@@ -32,7 +33,8 @@ internal sealed class MatMulOp : Op
                 throw new ArgumentException($"MatMul: a is {a.Shape} and b is {b.Shape}; batch ranks differ.");
             for (int i = 0; i < a.Rank - 2; i++)
                 if (a.Shape[i] != b.Shape[i])
-                    throw new ArgumentException($"MatMul: a is {a.Shape} and b is {b.Shape}; batch dimension {i} differs ({a.Shape[i]} vs {b.Shape[i]}).");
+                    throw new ArgumentException($"MatMul: a is {a.Shape} and b is {b.Shape}; batch dimension {i} " +
+                        $"differs ({a.Shape[i]} vs {b.Shape[i]}).");
         }
         int batch = a.Shape.Outer(a.Rank - 2);
         Tensor.CheckSameDevice("MatMul", a, b);
@@ -88,17 +90,21 @@ internal sealed class MatMulOp : Op
             {
                 float beta = daFresh ? 0f : 1f;
                 if (!transA) // dA (M,K) += dC (M,N) op(B)^T (N,K)
-                    backend.Gemm(Transpose.No, transB ? Transpose.No : Transpose.Yes, m, k, n, 1f, dc, cOff, n, b, bOff, ldb, beta, da, aOff, lda);
+                    backend.Gemm(Transpose.No, transB ? Transpose.No : Transpose.Yes, m, k, n, 1f, dc, cOff, n, b,
+                        bOff, ldb, beta, da, aOff, lda);
                 else         // dA stored (K,M) += op(B) (K,N) dC^T (N,M)
-                    backend.Gemm(Flag(transB), Transpose.Yes, k, m, n, 1f, b, bOff, ldb, dc, cOff, n, beta, da, aOff, lda);
+                    backend.Gemm(Flag(transB), Transpose.Yes, k, m, n, 1f, b, bOff, ldb, dc,
+                        cOff, n, beta, da, aOff, lda);
             }
             if (db is not null)
             {
                 float beta = dbFresh && (p == 0 || !sharedB) ? 0f : 1f;
                 if (!transB) // dB (K,N) += op(A)^T (K,M) dC (M,N)
-                    backend.Gemm(transA ? Transpose.No : Transpose.Yes, Transpose.No, k, n, m, 1f, a, aOff, lda, dc, cOff, n, beta, db, bOff, ldb);
+                    backend.Gemm(transA ? Transpose.No : Transpose.Yes, Transpose.No, k, n, m, 1f, a, aOff, lda, dc,
+                        cOff, n, beta, db, bOff, ldb);
                 else         // dB stored (N,K) += dC^T (N,M) op(A) (M,K)
-                    backend.Gemm(Transpose.Yes, Flag(transA), n, k, m, 1f, dc, cOff, n, a, aOff, lda, beta, db, bOff, ldb);
+                    backend.Gemm(Transpose.Yes, Flag(transA), n, k, m, 1f, dc, cOff, n, a,
+                        aOff, lda, beta, db, bOff, ldb);
             }
         }
     }
@@ -118,17 +124,20 @@ internal sealed class LinearOp : Op
     public static Tensor Forward(Tensor x, Tensor weight, Tensor? bias, Activation activation)
     {
         if (weight.Rank != 2 || x.Rank < 1 || x.Shape[-1] != weight.Shape[0])
-            throw new ArgumentException($"Linear: x is {x.Shape} and weight is {weight.Shape}; expected x (..., I) and weight (I, O) with matching I.");
+            throw new ArgumentException($"Linear: x is {x.Shape} and weight is {weight.Shape}; expected x (..., I) " +
+                "and weight (I, O) with matching I.");
         int inFeatures = weight.Shape[0], outFeatures = weight.Shape[1];
         if (bias is not null && (bias.Rank != 1 || bias.Shape[0] != outFeatures))
-            throw new ArgumentException($"Linear: bias is {bias.Shape}; expected ({outFeatures},) for weight {weight.Shape}.");
+            throw new ArgumentException(
+                $"Linear: bias is {bias.Shape}; expected ({outFeatures},) for weight {weight.Shape}.");
         int rows = inFeatures == 0 ? 0 : x.Size / inFeatures;
         Tensor.CheckSameDevice("Linear", x, weight);
         if (bias is not null) Tensor.CheckSameDevice("Linear", x, bias);
         var y = Tensor.EmptyLike(x, x.Shape.With(-1, outFeatures));
         bool record = Tape.ShouldRecord(x, weight, bias);
         Tensor? pre = record && activation != Activation.Identity ? Tensor.EmptyLike(y, y.Shape) : null;
-        x.Backend.Gemm(Transpose.No, Transpose.No, rows, outFeatures, inFeatures, 1f, x, 0, inFeatures, weight, 0, outFeatures,
+        x.Backend.Gemm(Transpose.No, Transpose.No, rows, outFeatures, inFeatures, 1f, x, 0,
+            inFeatures, weight, 0, outFeatures,
             0f, y, 0, outFeatures, bias, activation, pre);
         if (record)
         {
@@ -155,11 +164,13 @@ internal sealed class LinearOp : Op
         // right before its write, so aliased inputs accumulate into the first write.
         var dw = Tape.GradOf(w, out bool dwFresh);
         if (dw is not null)
-            backend.Gemm(Transpose.Yes, Transpose.No, inFeatures, outFeatures, rows, 1f, x, 0, inFeatures, dz, 0, outFeatures, dwFresh ? 0f : 1f, dw, 0, outFeatures);
+            backend.Gemm(Transpose.Yes, Transpose.No, inFeatures, outFeatures, rows, 1f, x, 0, inFeatures, dz, 0,
+                outFeatures, dwFresh ? 0f : 1f, dw, 0, outFeatures);
         var db = Tape.GradOf(e.C);
         if (db is not null) backend.SumToShape(dz, db, 1f);
         var dx = Tape.GradOf(x, out bool dxFresh);
         if (dx is not null)
-            backend.Gemm(Transpose.No, Transpose.Yes, rows, inFeatures, outFeatures, 1f, dz, 0, outFeatures, w, 0, outFeatures, dxFresh ? 0f : 1f, dx, 0, inFeatures);
+            backend.Gemm(Transpose.No, Transpose.Yes, rows, inFeatures, outFeatures, 1f, dz, 0, outFeatures, w, 0,
+                outFeatures, dxFresh ? 0f : 1f, dx, 0, inFeatures);
     }
 }

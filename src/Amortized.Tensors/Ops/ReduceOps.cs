@@ -49,7 +49,8 @@ internal sealed class ReduceOp : Op
     {
         var dx = Tape.GradOf(e.A, out bool fresh);
         if (dx is null) return;
-        e.A!.Backend.ReduceBackward((ReduceKind)e.I0, e.A, e.Output, e.Output.Grad!, e.I1, dx, e.F0, accumulate: !fresh);
+        e.A!.Backend.ReduceBackward((ReduceKind)e.I0, e.A, e.Output, e.Output.Grad!, e.I1,
+            dx, e.F0, accumulate: !fresh);
     }
 }
 
@@ -92,9 +93,11 @@ internal sealed class LayerNormOp : Op
         if (x.Rank < 1) throw new ArgumentException($"LayerNorm: x is {x.Shape}; it needs rank >= 1.", nameof(x));
         int d = x.Shape[-1];
         if (gamma is not null && (gamma.Rank != 1 || gamma.Shape[0] != d))
-            throw new ArgumentException($"LayerNorm: gamma is {gamma.Shape}; expected ({d},) for x {x.Shape}.", nameof(gamma));
+            throw new ArgumentException(
+                $"LayerNorm: gamma is {gamma.Shape}; expected ({d},) for x {x.Shape}.", nameof(gamma));
         if (beta is not null && (beta.Rank != 1 || beta.Shape[0] != d))
-            throw new ArgumentException($"LayerNorm: beta is {beta.Shape}; expected ({d},) for x {x.Shape}.", nameof(beta));
+            throw new ArgumentException(
+                $"LayerNorm: beta is {beta.Shape}; expected ({d},) for x {x.Shape}.", nameof(beta));
         int rows = d == 0 ? 0 : x.Size / d;
         var y = Tensor.EmptyLike(x, x.Shape);
         var mean = Tensor.EmptyLike(x, new Shape(rows));
@@ -110,5 +113,6 @@ internal sealed class LayerNormOp : Op
     }
 
     public override void Backward(TapeEntry e) =>
-        e.A!.Backend.LayerNormBackward(e.A, e.B, e.Saved0!, e.Saved1!, e.Output.Grad!, Tape.GradOf(e.A), Tape.GradOf(e.B), Tape.GradOf(e.C));
+        e.A!.Backend.LayerNormBackward(e.A, e.B, e.Saved0!, e.Saved1!, e.Output.Grad!, Tape.GradOf(e.A),
+            Tape.GradOf(e.B), Tape.GradOf(e.C));
 }

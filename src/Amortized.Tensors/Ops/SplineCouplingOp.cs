@@ -27,7 +27,8 @@ internal sealed class SplineCouplingOp : CouplingOp
 
     public override string Name => "SplineCoupling";
 
-    public static (Tensor Y, Tensor LogDet) Forward(Tensor x, Tensor parameters, SplineCouplingOptions options, bool inverse)
+    public static (Tensor Y, Tensor LogDet) Forward(Tensor x, Tensor parameters,
+        SplineCouplingOptions options, bool inverse)
     {
         options.Validate(nameof(options));
         int per = options.ParametersPerFeature;
@@ -40,8 +41,10 @@ internal sealed class SplineCouplingOp : CouplingOp
         return (y, logDet);
     }
 
-    protected override void Backward(TapeEntry e, Tensor x, Tensor parameters, bool inverse, Tensor? dy, Tensor? dLogDet,
+    protected override void Backward(TapeEntry e, Tensor x, Tensor parameters,
+        bool inverse, Tensor? dy, Tensor? dLogDet,
         Tensor? dx, bool dxOverwrite, Tensor? dParameters, bool dParametersOverwrite) =>
-        x.Backend.SplineCouplingBackward(x, parameters, new SplineCouplingOptions(e.I0, e.F0, e.F1, e.F2, e.F3), inverse,
+        x.Backend.SplineCouplingBackward(x, parameters,
+            new SplineCouplingOptions(e.I0, e.F0, e.F1, e.F2, e.F3), inverse,
             dy, dLogDet, dx, dxOverwrite, dParameters, dParametersOverwrite);
 }

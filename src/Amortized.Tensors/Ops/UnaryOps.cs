@@ -76,7 +76,8 @@ internal sealed class WhereOp : Op
     public static Tensor Forward(Tensor mask, Tensor a, Tensor b)
     {
         if (mask.Shape != a.Shape || a.Shape != b.Shape)
-            throw new ArgumentException($"Where: mask is {mask.Shape}, a is {a.Shape}, b is {b.Shape}; all three must have the same shape.");
+            throw new ArgumentException(
+                $"Where: mask is {mask.Shape}, a is {a.Shape}, b is {b.Shape}; all three must have the same shape.");
         Tensor.CheckSameDevice("Where", a, b);
         Tensor.CheckSameDevice("Where", a, mask);
         var y = Tensor.EmptyLike(a, a.Shape);
