@@ -19,9 +19,13 @@ internal static class DiagnoseCommand
             Description = "Write metrics.json, figures/ and report.html to this folder instead of the run folder's",
         };
         var command = new Command("diagnose",
-            "Recompute the diagnostics, figures and report of a trained model") { dir, datasets, samples, seed, output };
+            "Recompute the diagnostics, figures and report of a trained model")
+        {
+            dir, datasets, samples, seed, output,
+        };
         command.SetAction(r => CliErrors.Guard(ctx, () =>
-            Run(ctx, r.GetValue(dir)!, r.GetValue(datasets), r.GetValue(samples), r.GetValue(seed), r.GetValue(output))));
+            Run(ctx, r.GetValue(dir)!, r.GetValue(datasets), r.GetValue(samples), r.GetValue(seed),
+                r.GetValue(output))));
         return command;
     }
 

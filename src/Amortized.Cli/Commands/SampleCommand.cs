@@ -99,7 +99,8 @@ internal static class SampleCommand
         {
             var task = TaskNames.Create(run.Task);
             numPrior = 2000;
-            prior = run.FlattenParameters(task.SamplePrior(numPrior, seed ^ StreamRegistry.ReportPriorSalt).Get, numPrior);
+            var priorBatch = task.SamplePrior(numPrior, seed ^ StreamRegistry.ReportPriorSalt);
+            prior = run.FlattenParameters(priorBatch.Get, numPrior);
         }
         var figure = Figures.Pairs(draws, numSamples, run.ParameterNames, prior, numPrior,
             title: "Posterior for the observation");
