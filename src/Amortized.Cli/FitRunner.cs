@@ -39,6 +39,7 @@ internal sealed record FitSettings
     public int DiagnosticDatasets { get; init; } = 300;
     public int DiagnosticSamples { get; init; } = 1000;
     public bool Report { get; init; } = true;
+    public bool VarianceContraction { get; init; }
 }
 
 /// <summary>Trains a model as <c>fit</c> describes and writes the run folder.</summary>
@@ -177,7 +178,8 @@ internal static class FitRunner
         if (s.Report)
         {
             string report =
-                RunReporter.Produce(ctx, folder, run, approximator, s.DiagnosticDatasets, s.DiagnosticSamples, s.Seed);
+                RunReporter.Produce(ctx, folder, run, approximator, s.DiagnosticDatasets, s.DiagnosticSamples, s.Seed,
+                    varianceContraction: s.VarianceContraction);
             ctx.Log($"report: {report}");
         }
         return CliErrors.Ok;

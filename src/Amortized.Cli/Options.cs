@@ -97,6 +97,13 @@ internal static class Options
         return null;
     }
 
+    /// <summary><c>--contraction-variance</c>: contraction as BayesFlow defines it.</summary>
+    public static Option<bool> VarianceContraction() => new("--contraction-variance")
+    {
+        Description = "Report posterior contraction as 1 - var/prior var (BayesFlow's definition) instead of " +
+            "1 - sd/prior sd",
+    };
+
     public static Option<string> RequiredPath(string name, string description) =>
         new(name) { Description = description, Required = true };
 

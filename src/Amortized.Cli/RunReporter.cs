@@ -27,7 +27,7 @@ internal static class RunReporter
     /// <paramref name="outDir"/> (the run folder when null); returns the report's path.
     /// </summary>
     public static string Produce(CliContext ctx, RunFolder folder, RunInfo run, ContinuousApproximator approximator,
-        int datasets, int samples, ulong seed, string? outDir = null)
+        int datasets, int samples, ulong seed, string? outDir = null, bool varianceContraction = false)
     {
         var clock = Stopwatch.StartNew();
         if (run.MethodKind == FitMethod.Likelihood)
@@ -44,7 +44,7 @@ internal static class RunReporter
         var priorSd = PosteriorMetrics.PriorSd(priorDraws, d);
         var report = DiagnosticsReport.Compute(
             new PosteriorDraws(draws, b, samples, d, run.ParameterNames), truths, priorSd,
-            new DiagnosticsOptions { Seed = seed });
+            new DiagnosticsOptions { Seed = seed, ContractionVarianceRatio = varianceContraction });
 
         MmdTestResult? mmd = null;
         // For a run on data files the reference is the held-out split itself, so testing it again says nothing.

@@ -159,8 +159,11 @@ public sealed class CommandTests(TrainedRunFixture run) : IClassFixture<TrainedR
         CopyDirectory(run.RunDir, copy);
         string before = File.ReadAllText(Path.Combine(copy, "report.html"));
         string elsewhere = Path.Combine(CliRunner.TempDir(), "second-look");
-        var result = CliRunner.Run("diagnose", copy, "--datasets", "20", "--samples", "50", "--out", elsewhere);
+        var result = CliRunner.Run("diagnose", copy, "--datasets", "20", "--samples", "50", "--out", elsewhere,
+            "--contraction-variance");
         Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("1 - var/prior var", File.ReadAllText(Path.Combine(elsewhere, "report.html")));
+        Assert.DoesNotContain("1 - var/prior var", before);
         Assert.Contains(Path.Combine(elsewhere, "report.html"), result.Output);
         Assert.True(File.Exists(Path.Combine(elsewhere, "metrics.json")));
         Assert.True(File.Exists(Path.Combine(elsewhere, "figures", "rank_histograms.png")));

@@ -18,18 +18,20 @@ internal static class DiagnoseCommand
         {
             Description = "Write metrics.json, figures/ and report.html to this folder instead of the run folder's",
         };
+        var varianceContraction = Options.VarianceContraction();
         var command = new Command("diagnose",
             "Recompute the diagnostics, figures and report of a trained model")
         {
-            dir, datasets, samples, seed, output,
+            dir, datasets, samples, seed, output, varianceContraction,
         };
         command.SetAction(r => CliErrors.Guard(ctx, () =>
             Run(ctx, r.GetValue(dir)!, r.GetValue(datasets), r.GetValue(samples), r.GetValue(seed),
-                r.GetValue(output))));
+                r.GetValue(output), r.GetValue(varianceContraction))));
         return command;
     }
 
-    public static int Run(CliContext ctx, string dir, int datasets, int samples, ulong seed, string? outDir = null)
+    public static int Run(CliContext ctx, string dir, int datasets, int samples, ulong seed, string? outDir = null,
+        bool varianceContraction = false)
     {
         var folder = RunFolder.Open(dir);
         var run = RunInfo.Load(folder.Run);
@@ -37,7 +39,8 @@ internal static class DiagnoseCommand
         if (outDir is not null && File.Exists(outDir))
             throw new UsageException($"--out '{outDir}' is a file; expected a folder (it is created if missing).");
         if (outDir is not null) Directory.CreateDirectory(outDir);
-        string report = RunReporter.Produce(ctx, folder, run, approximator, datasets, samples, seed, outDir);
+        string report = RunReporter.Produce(ctx, folder, run, approximator, datasets, samples, seed, outDir,
+            varianceContraction);
         ctx.Log($"report: {report}");
         return CliErrors.Ok;
     }

@@ -48,11 +48,12 @@ internal static class FitCommand
             "Held-out data sets for the report's calibration checks", 300, 2, 100_000);
         var samples = Options.Int("--diagnostic-samples", "Posterior draws per held-out data set", 1000, 10, 1_000_000);
         var noReport = new Option<bool>("--no-report") { Description = "Skip diagnostics and the report" };
+        var varianceContraction = Options.VarianceContraction();
         var command = new Command("fit", "Train an amortized posterior (or likelihood) and write a report")
         {
             task, data, iv, ic, sv, output, simulations, epochs, batchSize, batches, seed, inference, conditionalAffine,
                 summary, method, threads, device,
-            budget, resume, datasets, samples, noReport,
+            budget, resume, datasets, samples, noReport, varianceContraction,
         };
         command.SetAction(r => CliErrors.Guard(ctx, () => FitRunner.Run(ctx, new FitSettings
         {
@@ -78,6 +79,7 @@ internal static class FitCommand
             DiagnosticDatasets = r.GetValue(datasets),
             DiagnosticSamples = r.GetValue(samples),
             Report = !r.GetValue(noReport),
+            VarianceContraction = r.GetValue(varianceContraction),
         })));
         return command;
     }
