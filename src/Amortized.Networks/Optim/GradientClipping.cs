@@ -1,4 +1,4 @@
-using System.Numerics.Tensors;
+using Amortized.Kernels.Cpu;
 
 namespace Amortized.Networks.Optim;
 
@@ -7,7 +7,7 @@ public static class GradientClipping
 {
     /// <summary>The L2 norm of all gradients, accumulated in double.</summary>
     public static double GlobalNorm(ReadOnlySpan<float> gradients) =>
-        Math.Sqrt(Kernels.Cpu.ReductionKernels.SumOfSquares(gradients));
+        Math.Sqrt(ReductionKernels.SumOfSquares(gradients));
 
     /// <summary>
     /// Scales all gradients by maxNorm / norm when their global norm exceeds <paramref name="maxNorm"/>;
@@ -19,7 +19,8 @@ public static class GradientClipping
         if (!(maxNorm > 0f))
             throw new ArgumentOutOfRangeException(nameof(maxNorm), maxNorm, "maxNorm must be positive.");
         double norm = GlobalNorm(store.Gradients);
-        if (norm > maxNorm) TensorPrimitives.Multiply(store.Gradients, (float)(maxNorm / norm), store.Gradients);
+        if (norm > maxNorm)
+            UnaryKernels.Unary(UnaryKind.MulScalar, store.Gradients, store.Gradients, (float)(maxNorm / norm), 0f);
         return norm;
     }
 }
