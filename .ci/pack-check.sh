@@ -104,6 +104,10 @@ if [[ -x "$amz" ]]; then
   if [[ $rc -eq 0 && -f "$work/s.csv" && $(wc -l <"$work/s.csv") -eq 101 ]] && ! grep -qiE 'nan|inf' "$work/s.csv"; then
     pass ToolSample
   else fail ToolSample "$(why sample); s.csv has $([[ -f $work/s.csv ]] && wc -l <"$work/s.csv" || echo no) lines (want 101)"; fi
+
+  # The README as written, with `amortized` being this installed tool (.ci/readme-check.sh: its shell examples, its
+  # C# block against samples/QuickStart, and that sample run; one line per check).
+  bash .ci/readme-check.sh "$amz" "$PWD/samples/QuickStart/bin/Release/net10.0/QuickStart.dll" "$log" || status=1
 else
   fail ToolFit "no tool installed"; fail ToolSample "no tool installed"
 fi
