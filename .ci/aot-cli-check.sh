@@ -21,11 +21,8 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/amortized-aot-cli.XXXXXX")
 status=0
 limit=${AOT_CLI_TIMEOUT:-300}   # seconds per command
 
-pass() { echo "Passed!  - Failed:     0, Passed:     1, Skipped:     0, Total:     1 - AotCli.$1" | tee -a "$log"; }
-fail() {
-  echo "Failed!  - Failed:     1, Passed:     0, Skipped:     0, Total:     1 - AotCli.$1: $2" | tee -a "$log"
-  status=1
-}
+check_prefix=AotCli
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/checks.sh"
 
 # run NAME ARGS...: runs the binary in $work with stdout/stderr in $work/NAME.out/.err; sets $rc.
 run() {

@@ -22,11 +22,8 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/amortized-pack.XXXXXX")
 status=0
 limit=${PACK_CHECK_TIMEOUT:-300}   # seconds per command
 
-pass() { echo "Passed!  - Failed:     0, Passed:     1, Skipped:     0, Total:     1 - Pack.$1" | tee -a "$log"; }
-fail() {
-  echo "Failed!  - Failed:     1, Passed:     0, Skipped:     0, Total:     1 - Pack.$1: $2" | tee -a "$log"
-  status=1
-}
+check_prefix=Pack
+source .ci/checks.sh   # the working folder is the repository root (cd above)
 finish() {
   if [[ $status -eq 0 && "${KEEP:-0}" != 1 ]]; then rm -rf "$work"; else echo "outputs kept in $work"; fi
   exit $status

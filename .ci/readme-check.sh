@@ -23,11 +23,8 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/amortized-readme.XXXXXX")
 status=0
 tiny=(--epochs 1 --batches-per-epoch 5 --batch-size 64 --diagnostic-datasets 20 --diagnostic-samples 50)
 
-pass() { echo "Passed!  - Failed:     0, Passed:     1, Skipped:     0, Total:     1 - Readme.$1" | tee -a "$log"; }
-fail() {
-  echo "Failed!  - Failed:     1, Passed:     0, Skipped:     0, Total:     1 - Readme.$1: $2" | tee -a "$log"
-  status=1
-}
+check_prefix=Readme
+source .ci/checks.sh   # the working folder is the repository root (cd above)
 
 # 1. The shell examples, as one script: later blocks use the files earlier ones wrote.
 script="$work/readme.sh"
