@@ -26,14 +26,6 @@ internal sealed class InputTrace
         foreach (var o in outputs) _needed[o.Key] = new(o.Shape is null ? null : (int[])o.Shape.Clone(), o.Optional);
     }
 
-    /// <summary>Whether <paramref name="key"/> is needed; its shape if known.</summary>
-    public bool TryGet(string key, out int[]? shape)
-    {
-        bool found = _needed.TryGetValue(key, out Need? n);
-        shape = n?.Shape;
-        return found;
-    }
-
     /// <summary>Takes <paramref name="key"/> out of the needed keys (its producer reads others instead).</summary>
     public bool Remove(string key, out int[]? shape)
     {
