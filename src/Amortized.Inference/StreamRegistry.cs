@@ -165,12 +165,24 @@ public static class StreamRegistry
     /// <summary>The report's prior draws.</summary>
     public const ulong ReportPriorSalt = 0x9713;
 
+    /// <summary>The accuracy benchmark's fixed observations (seed ^ salt, independent of the training seed).</summary>
+    public const ulong AccuracyObservationSalt = 0xACC1_0000_0000_0000UL;
+
+    /// <summary>The accuracy benchmark's reference posterior of observation o: seed ^ salt ^ o.</summary>
+    public const ulong AccuracyReferenceSalt = 0xACC2_0000_0000_0000UL;
+
+    /// <summary>The accuracy benchmark's posterior draws for observation o: seed ^ salt ^ o.</summary>
+    public const ulong AccuracyDrawsSalt = 0xACC3_0000_0000_0000UL;
+
     /// <summary>Every seed salt (the disk epoch salt is multiplied by the epoch, so only epoch 1 is listed).</summary>
     public static IReadOnlyList<ReservedRange> SeedSalts { get; } =
     [
         Single("validation step", ValidationStepSalt), Single("disk initialisation", DiskInitializationSalt),
         Single("disk epoch", DiskEpochSalt), Single("shape probe", ShapeProbeSalt),
         Single("report draws", ReportDrawsSalt), Single("report prior", ReportPriorSalt),
+        Single("accuracy observations", AccuracyObservationSalt),
+        new("accuracy references", AccuracyReferenceSalt, AccuracyReferenceSalt | 0xFFFF),
+        new("accuracy draws", AccuracyDrawsSalt, AccuracyDrawsSalt | 0xFFFF),
     ];
 
     private static ReservedRange Single(string name, ulong value) => new(name, value, value);

@@ -1,0 +1,89 @@
+using Amortized.Inference.Approximators;
+using Amortized.Inference.Simulators;
+using Amortized.Networks.Flows;
+using Amortized.Networks.Summaries;
+using Amortized.Tensors;
+
+namespace Amortized.Inference.Workflows;
+
+/// <summary>
+/// The defaults <c>amortized fit</c> and the accuracy benchmark train with: rules on the size of the data, never on
+/// a task's name, so a user's own model gets the same. Chosen against the accuracy benchmark (C2ST against reference
+/// posteriors, <see cref="AccuracyBenchmark"/>); the measurements are in benchmarks/results/.
+/// </summary>
+public static class TrainingDefaults
+{
+    /// <summary>Simulations per gradient step.</summary>
+    public const int BatchSize = 64;
+
+    /// <summary>Peak learning rate of the warm-up-cosine schedule.</summary>
+    public const float LearningRate = 1e-3f;
+
+    /// <summary>Gradient steps a fixed budget is trained for, whatever its size (within the epoch bounds).</summary>
+    public const int TargetSteps = 20_000;
+
+    /// <summary>Fewest and most passes over a fixed budget.</summary>
+    public const int MinEpochs = 20, MaxEpochs = 500;
+
+    /// <summary>
+    /// Epochs for <paramref name="trainingRows"/> simulations: enough passes for about <see cref="TargetSteps"/>
+    /// steps, so a small budget is seen many times and a large one still gets a full schedule.
+    /// </summary>
+    public static int OfflineEpochs(int trainingRows, int batchSize = BatchSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(trainingRows);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        int stepsPerEpoch = (trainingRows + batchSize - 1) / batchSize;
+        return Math.Clamp((TargetSteps + stepsPerEpoch - 1) / stepsPerEpoch, MinEpochs, MaxEpochs);
+    }
+
+    /// <summary>
+    /// Offline training on a fixed budget: the whole warm-up-cosine schedule runs to its end (stopping early would
+    /// cut it while the learning rate is still high), and the weights of the epoch with the best validation loss are
+    /// kept. Set <see cref="TrainingOptions.ValidationData"/> to the held-out part of <see cref="Split"/>.
+    /// </summary>
+    public static TrainingOptions Offline(int trainingRows, ulong seed) => new()
+    {
+        Epochs = OfflineEpochs(trainingRows),
+        BatchSize = BatchSize,
+        LearningRate = LearningRate,
+        Seed = seed,
+        EarlyStoppingPatience = null,
+        RestoreBestWeights = true,
+    };
+
+    /// <summary>
+    /// The default networks: an affine coupling flow without dropout (dropout blurs a density estimate: on
+    /// gaussian_mixture at 10^4 simulations it cost 0.05 of C2ST) and the given summary network.
+    /// </summary>
+    public static ApproximatorSpec Spec(ulong seed, SummaryNetworkKind summary = SummaryNetworkKind.None)
+    {
+        var spec = new ApproximatorSpec
+        {
+            Inference = InferenceNetworkKind.CouplingFlow,
+            CouplingFlow = new CouplingFlowOptions(),
+            Summary = summary,
+            Seed = seed,
+        };
+        return summary switch
+        {
+            SummaryNetworkKind.DeepSet => spec with { DeepSet = new DeepSetOptions() },
+            SummaryNetworkKind.SetTransformer => spec with { SetTransformer = new SetTransformerOptions() },
+            SummaryNetworkKind.TimeSeries => spec with { TimeSeries = new TimeSeriesNetworkOptions() },
+            _ => spec,
+        };
+    }
+
+    /// <summary>A seeded shuffle, then 90% for training and 10% (at least 2 rows) held out for validation.</summary>
+    public static (SimulationBatch Train, SimulationBatch Validation) Split(SimulationBatch all, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(all);
+        int n = all.BatchSize;
+        if (n < 3) throw new ArgumentException($"TrainingDefaults.Split: the data hold {n} rows; expected at " +
+            "least 3 (2 to validate, 1 to train).", nameof(all));
+        int held = Math.Clamp(n / 10, 2, n - 1);
+        var order = new int[n];
+        new Rng(seed, StreamRegistry.HoldOutSplitStream).Permutation(order);
+        return (all.SelectRows(order.AsSpan(held)), all.SelectRows(order.AsSpan(0, held)));
+    }
+}
