@@ -44,6 +44,73 @@ public abstract class BenchmarkTask : ISimulator, IPrior
     /// <summary>Log prior density of theta (negative infinity outside the support).</summary>
     public abstract double LogPrior(ReadOnlySpan<float> theta);
 
+    /// <summary>True when <see cref="LogLikelihood"/> is implemented.</summary>
+    public virtual bool HasLogLikelihood => false;
+
+    /// <summary>
+    /// log p(x | theta) of one data vector <paramref name="x"/> (length X) given <paramref name="theta"/>
+    /// (length P), in double precision; negative infinity where x is impossible. Used for reference posteriors
+    /// (MCMC, rejection) and for checking simulators, so it is the exact density of <see cref="Simulate"/>'s output
+    /// (up to a theta-independent constant only where the task's docs say so). Tasks override
+    /// <see cref="LogLikelihoodCore"/>; an override of this method must check the lengths itself.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The task has no tractable likelihood
+    /// (<see cref="HasLogLikelihood"/> is false).</exception>
+    /// <exception cref="ArgumentException">theta is not of length P or x not of length X.</exception>
+    public virtual double LogLikelihood(ReadOnlySpan<float> theta, ReadOnlySpan<float> x)
+    {
+        if (!HasLogLikelihood)
+            throw new NotSupportedException($"{Name}: the likelihood is not tractable (HasLogLikelihood is false).");
+        CheckTheta(theta);
+        CheckData(x);
+        return LogLikelihoodCore(theta, x);
+    }
+
+    /// <summary>
+    /// The task's log p(x | theta), called by <see cref="LogLikelihood"/> after the lengths are checked; tasks
+    /// with <see cref="HasLogLikelihood"/> override it.
+    /// </summary>
+    protected virtual double LogLikelihoodCore(ReadOnlySpan<float> theta, ReadOnlySpan<float> x) =>
+        throw new NotSupportedException($"{Name}: LogLikelihoodCore is not implemented.");
+
+    /// <summary>True when <see cref="SampleExactPosterior"/> draws exact, independent posterior samples.</summary>
+    public virtual bool HasExactPosterior => false;
+
+    /// <summary>
+    /// Fills <paramref name="draws"/> (count, P) row-major with exact independent draws from p(theta | x) for one
+    /// observation <paramref name="x"/> (length X). Deterministic for the <paramref name="rng"/>. Tasks override
+    /// <see cref="SampleExactPosteriorRow"/>; an override of this method must check the lengths itself.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The posterior has no exact sampler
+    /// (<see cref="HasExactPosterior"/> is false).</exception>
+    /// <exception cref="ArgumentException">x is not of length X or draws not a multiple of P.</exception>
+    public virtual void SampleExactPosterior(ReadOnlySpan<float> x, Rng rng, Span<float> draws)
+    {
+        if (!HasExactPosterior)
+            throw new NotSupportedException(
+                $"{Name}: no exact posterior sampler (HasExactPosterior is false); use MCMC on LogLikelihood.");
+        ArgumentNullException.ThrowIfNull(rng);
+        CheckData(x);
+        if (draws.Length % ParameterDim != 0)
+            throw new ArgumentException($"{Name}: draws has {draws.Length} values; expected a multiple of P = " +
+                $"{ParameterDim}.", nameof(draws));
+        for (int i = 0; i < draws.Length; i += ParameterDim)
+            SampleExactPosteriorRow(x, rng, draws.Slice(i, ParameterDim));
+    }
+
+    /// <summary>
+    /// One exact posterior draw theta (length P) given x (length X), called by <see cref="SampleExactPosterior"/>
+    /// after the lengths are checked; tasks with <see cref="HasExactPosterior"/> override it.
+    /// </summary>
+    protected virtual void SampleExactPosteriorRow(ReadOnlySpan<float> x, Rng rng, Span<float> theta) =>
+        throw new NotSupportedException($"{Name}: SampleExactPosteriorRow is not implemented.");
+
+    /// <summary>
+    /// The most proposals a rejection sampler tries for one draw before giving up: reached only when x is so far
+    /// from the prior predictive that the posterior is numerically meaningless for the benchmark.
+    /// </summary>
+    protected const int MaxRejectionTries = 10_000_000;
+
     /// <summary>The prior's support (shared by every parameter); the default adapter constrains draws to it.</summary>
     public virtual ParameterSupport Support => ParameterSupport.Unbounded;
 
@@ -123,6 +190,16 @@ public abstract class BenchmarkTask : ISimulator, IPrior
             throw new ArgumentException(
                 $"{Name}: theta has length {theta.Length}; expected {ParameterDim}.", nameof(theta));
     }
+
+    /// <summary>Checks that x has length X.</summary>
+    protected void CheckData(ReadOnlySpan<float> x)
+    {
+        if (x.Length != DataDim)
+            throw new ArgumentException($"{Name}: x has length {x.Length}; expected {DataDim}.", nameof(x));
+    }
+
+    /// <summary>log(1 + exp(v)) without overflow for large v or loss of precision for very negative v.</summary>
+    protected static double Softplus(double v) => Math.Max(v, 0) + double.LogP1(Math.Exp(-Math.Abs(v)));
 
     /// <summary>Log density of U(low, high)^D.</summary>
     protected static double LogUniform(ReadOnlySpan<float> theta, double low, double high)

@@ -104,6 +104,35 @@ public sealed class BernoulliGlm : BenchmarkTask
         return -0.5 * quad + 0.5 * s_prior.Value.LogDet - 5 * Math.Log(2 * Math.PI);
     }
 
+    /// <inheritdoc/>
+    public override bool HasLogLikelihood => true;
+
+    /// <summary>
+    /// Raw (x = y, 100 spikes): sum_t [y_t eta_t - softplus(eta_t)] with eta = X theta; negative infinity when a
+    /// spike is not 0 or 1. Summary (x = X^T y): theta . x - sum_t softplus(eta_t), which is log p(x | theta) up to
+    /// the theta-independent log #{y in {0,1}^100 : X^T y = x} (zero for this generic real-valued stimulus, where
+    /// X^T y identifies y). A constant in theta cancels in every posterior computation (MCMC, importance weights,
+    /// normalised grids), so posteriors computed from it are exact.
+    /// </summary>
+    protected override double LogLikelihoodCore(ReadOnlySpan<float> theta, ReadOnlySpan<float> x)
+    {
+        double sum = 0;
+        if (!_raw)
+            for (int j = 0; j < 10; j++) sum += (double)theta[j] * x[j];
+        for (int t = 0; t < TimeBins; t++)
+        {
+            double eta = 0;
+            for (int j = 0; j < 10; j++) eta += _design[t * 10 + j] * theta[j];
+            if (_raw)
+            {
+                if (x[t] == 1) sum += eta;
+                else if (x[t] != 0) return double.NegativeInfinity;
+            }
+            sum -= Softplus(eta);
+        }
+        return sum;
+    }
+
     /// <summary>X[t] = (1, s[t], s[t-1], ..., s[t-8]) with s[k] = 0 for k &lt; 0.</summary>
     internal static double[] BuildDesign(ReadOnlySpan<double> stimulus)
     {

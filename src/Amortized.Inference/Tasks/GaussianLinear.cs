@@ -33,6 +33,27 @@ public sealed class GaussianLinear : BenchmarkTask
         return sum;
     }
 
+    /// <inheritdoc/>
+    public override bool HasLogLikelihood => true;
+
+    /// <inheritdoc/>
+    public override bool HasExactPosterior => true;
+
+    /// <summary>N(x; theta, 0.1 I).</summary>
+    protected override double LogLikelihoodCore(ReadOnlySpan<float> theta, ReadOnlySpan<float> x)
+    {
+        double sum = 0, std = Math.Sqrt(0.1);
+        for (int i = 0; i < x.Length; i++) sum += LogNormal1(x[i], theta[i], std);
+        return sum;
+    }
+
+    /// <summary>A draw from N(x/2, 0.05 I) (conjugate: prior and noise variances are equal).</summary>
+    protected override void SampleExactPosteriorRow(ReadOnlySpan<float> x, Rng rng, Span<float> theta)
+    {
+        double std = Math.Sqrt(0.05);
+        for (int i = 0; i < theta.Length; i++) theta[i] = (float)(x[i] / 2.0 + std * rng.Normal());
+    }
+
     /// <summary>The analytic posterior N(x/2, 0.05 I): its mean (length 10) and the common variance.</summary>
     public static (double[] Mean, double Variance) Posterior(ReadOnlySpan<float> x)
     {

@@ -7,6 +7,9 @@ namespace Amortized.Inference.Tasks;
 /// gaussian_mean_sets, the varying-n example: context n ~ U{10..100} (once per batch), mu ~ N(0, 1),
 /// x_i ~ N(mu, 1) for i &lt; n, padded to 100 with an <c>observed</c> mask; posterior N(sum x / (n + 1), 1 / (n + 1)).
 /// Keys: <c>n</c> (B) integer, <c>mu</c> (B, 1), <c>x</c> (B, 100), <c>observed</c> (B, 100).
+/// No <see cref="BenchmarkTask.LogLikelihood"/>: a data vector alone does not say which of its 100 slots are
+/// observed (the padding is zeros, a possible value), so a density of x without the mask would silently score the
+/// padding; the analytic <see cref="Posterior"/> takes the mask instead.
 /// </summary>
 public sealed class GaussianMeanSets : BenchmarkTask
 {

@@ -6,6 +6,8 @@ namespace Amortized.Inference.Tasks;
 /// inverse_kinematics (BayesFlow; Kruse et al. 2021): theta ~ N(0, diag(0.25, 0.5, 0.5, 0.5)^2), arm lengths
 /// (0.5, 0.5, 1.0); x = end point of the arm: x1 = theta1 + sum_k l_k sin(phi_k), x2 = sum_k l_k cos(phi_k),
 /// with phi_k the cumulative joint angles theta2, theta2 + theta3, theta2 + theta3 + theta4.
+/// No <see cref="BenchmarkTask.LogLikelihood"/>: x is a noise-free function of theta, so p(x | theta) is a point
+/// mass with no density.
 /// </summary>
 public sealed class InverseKinematics : BenchmarkTask
 {

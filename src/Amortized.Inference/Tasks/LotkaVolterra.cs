@@ -17,6 +17,8 @@ public sealed class LotkaVolterra : BenchmarkTask
     private static readonly OdeOptions s_ode =
         new() { RelativeTolerance = 1e-8, AbsoluteTolerance = 1e-8, MaxSteps = 200_000 };
 
+    private volatile CacheEntry? _cache;
+
     /// <inheritdoc/>
     public override string Name => "lotka_volterra";
     /// <inheritdoc/>
@@ -52,10 +54,43 @@ public sealed class LotkaVolterra : BenchmarkTask
     public override void Simulate(ReadOnlySpan<float> theta, Rng rng, Span<float> x)
     {
         CheckTheta(theta);
-        double[] u = Trajectory(theta[0], theta[1], theta[2], theta[3]);
+        double[] u = CachedTrajectory(theta);
         for (int k = 0; k < 20; k++)
             x[k] = (float)Math.Exp(Math.Log(Math.Clamp(u[k], 1e-10, 1e4)) + 0.1 * rng.Normal());
     }
+
+    /// <inheritdoc/>
+    public override bool HasLogLikelihood => true;
+
+    /// <summary>
+    /// log x_k ~ N(log clamp(u_k, 1e-10, 1e4), 0.1^2) independently, so x_k is log-normal:
+    /// sum_k [log N(log x_k; log clamp(u_k), 0.1) - log x_k]; negative infinity when some x_k &lt;= 0.
+    /// One ODE solve per call, reused while theta stays the same.
+    /// </summary>
+    protected override double LogLikelihoodCore(ReadOnlySpan<float> theta, ReadOnlySpan<float> x)
+    {
+        foreach (float v in x)
+            if (!(v > 0)) return double.NegativeInfinity;
+        double[] u = CachedTrajectory(theta);
+        double sum = 0;
+        for (int k = 0; k < 20; k++) sum += LogLogNormal(x[k], Math.Log(Math.Clamp(u[k], 1e-10, 1e4)), 0.1);
+        return sum;
+    }
+
+    /// <summary>
+    /// <see cref="Trajectory"/> with a one-entry cache: the ODE solve dominates, and simulating or scoring many x for
+    /// one theta is common. The entry is immutable and swapped atomically, so concurrent callers at worst recompute.
+    /// </summary>
+    private double[] CachedTrajectory(ReadOnlySpan<float> theta)
+    {
+        var entry = _cache;
+        if (entry is not null && theta.SequenceEqual(entry.Theta)) return entry.Trajectory;
+        double[] u = Trajectory(theta[0], theta[1], theta[2], theta[3]);
+        _cache = new CacheEntry(theta.ToArray(), u);
+        return u;
+    }
+
+    private sealed record CacheEntry(float[] Theta, double[] Trajectory);
 
     /// <summary>Log-normal priors: positive, and the log map makes the prior Gaussian in the network's space.</summary>
     public override ParameterSupport Support => new(0, null, Adapters.ConstraintMethod.Exp);

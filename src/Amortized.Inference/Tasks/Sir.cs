@@ -1,3 +1,4 @@
+using Amortized.Networks;
 using Amortized.Networks.Numerics;
 using Amortized.Tensors;
 
@@ -14,6 +15,8 @@ public sealed class Sir : BenchmarkTask
     private static readonly string[] s_params = ["beta", "gamma"], s_data = Names("x", 10);
     private static readonly double[] s_times = [0, 17, 34, 51, 68, 85, 102, 119, 136, 153];
     private static readonly OdeOptions s_ode = new() { RelativeTolerance = 1e-8, AbsoluteTolerance = 1e-8 };
+
+    private volatile CacheEntry? _cache;
 
     /// <inheritdoc/>
     public override string Name => "sir";
@@ -49,9 +52,52 @@ public sealed class Sir : BenchmarkTask
     public override void Simulate(ReadOnlySpan<float> theta, Rng rng, Span<float> x)
     {
         CheckTheta(theta);
-        double[] p = InfectedFraction(theta[0], theta[1]);
+        double[] p = CachedFraction(theta[0], theta[1]);
         for (int k = 0; k < p.Length; k++) x[k] = Binomial(rng, 1000, p[k]);
     }
+
+    /// <inheritdoc/>
+    public override bool HasLogLikelihood => true;
+
+    /// <summary>
+    /// sum_k log Binomial(x_k; 1000, p_k) with p = <see cref="InfectedFraction"/> (one ODE solve per call, reused
+    /// while theta stays the same); negative infinity for a non-integer x_k, one outside [0, 1000], or a count that
+    /// p_k = 0 or 1 rules out.
+    /// </summary>
+    protected override double LogLikelihoodCore(ReadOnlySpan<float> theta, ReadOnlySpan<float> x)
+    {
+        const int n = 1000;
+        for (int k = 0; k < x.Length; k++)
+            if (!(x[k] >= 0 && x[k] <= n && x[k] == MathF.Floor(x[k]))) return double.NegativeInfinity;
+        double[] p = CachedFraction(theta[0], theta[1]);
+        double sum = 0, logNFactorial = SpecialFunctions.LogGamma(n + 1);
+        for (int k = 0; k < x.Length; k++)
+        {
+            double c = x[k];
+            // 0 log 0 = 0: p_k = 0 allows only c = 0, p_k = 1 only c = n.
+            double hits = c == 0 ? 0 : p[k] > 0 ? c * Math.Log(p[k]) : double.NegativeInfinity;
+            double misses = c == n ? 0 : p[k] < 1 ? (n - c) * double.LogP1(-p[k]) : double.NegativeInfinity;
+            sum += logNFactorial - SpecialFunctions.LogGamma(c + 1) - SpecialFunctions.LogGamma(n - c + 1)
+                + hits + misses;
+        }
+        return sum;
+    }
+
+    /// <summary>
+    /// <see cref="InfectedFraction"/> with a one-entry cache: the ODE solve dominates, and simulating or scoring many
+    /// x for one theta is common. The entry is an immutable object swapped atomically, so concurrent callers at
+    /// worst recompute.
+    /// </summary>
+    private double[] CachedFraction(float beta, float gamma)
+    {
+        var entry = _cache;
+        if (entry is not null && entry.Beta.Equals(beta) && entry.Gamma.Equals(gamma)) return entry.Fraction;
+        double[] fraction = InfectedFraction(beta, gamma);
+        _cache = new CacheEntry(beta, gamma, fraction);
+        return fraction;
+    }
+
+    private sealed record CacheEntry(float Beta, float Gamma, double[] Fraction);
 
     /// <summary>Log-normal priors: positive, and the log map makes the prior Gaussian in the network's space.</summary>
     public override ParameterSupport Support => new(0, null, Adapters.ConstraintMethod.Exp);

@@ -41,4 +41,28 @@ public sealed class Slcp : BenchmarkTask
 
     /// <inheritdoc/>
     public override double LogPrior(ReadOnlySpan<float> theta) => LogUniform(theta, -3, 3);
+
+    /// <inheritdoc/>
+    public override bool HasLogLikelihood => true;
+
+    /// <summary>Sum over the four pairs of the 2-D normal log density N(z_j; m, S), S as in the simulator.</summary>
+    protected override double LogLikelihoodCore(ReadOnlySpan<float> theta, ReadOnlySpan<float> x)
+    {
+        double s1 = (double)theta[2] * theta[2], s2 = (double)theta[3] * theta[3], rho = Math.Tanh(theta[4]);
+        double c11 = s1 * s1 + 1e-6, c21 = rho * s1 * s2;
+        // det S = c11 c22 - c21^2 expanded so that no cancellation happens when |rho| is near 1:
+        // (1 - rho^2) = 1 / cosh^2(theta5).
+        double cosh = Math.Cosh(theta[4]);
+        double det = s1 * s1 * s2 * s2 / (cosh * cosh) + 1e-6 * (s1 * s1 + s2 * s2) + 1e-12;
+        double l11 = Math.Sqrt(c11), l21 = c21 / l11, l22 = Math.Sqrt(det / c11);
+        double sum = 0;
+        for (int j = 0; j < 4; j++)
+        {
+            double d0 = x[2 * j] - (double)theta[0], d1 = x[2 * j + 1] - (double)theta[1];
+            // Solve L w = d; the quadratic form d^T S^-1 d = |w|^2.
+            double w0 = d0 / l11, w1 = (d1 - l21 * w0) / l22;
+            sum += -0.5 * (w0 * w0 + w1 * w1);
+        }
+        return sum - 4 * (0.5 * Math.Log(det) + Math.Log(2 * Math.PI));
+    }
 }

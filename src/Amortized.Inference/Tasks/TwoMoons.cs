@@ -41,4 +41,56 @@ public sealed class TwoMoons : BenchmarkTask
 
     /// <inheritdoc/>
     public override double LogPrior(ReadOnlySpan<float> theta) => LogUniform(theta, -1, 1);
+
+    /// <inheritdoc/>
+    public override bool HasLogLikelihood => true;
+
+    /// <inheritdoc/>
+    public override bool HasExactPosterior => true;
+
+    /// <summary>
+    /// x - c(theta) = p = (r cos a, r sin a) with c(theta) = (0.25 - |theta1 + theta2|/sqrt 2,
+    /// (theta2 - theta1)/sqrt 2); the density of p is N(r; 0.1, 0.01^2) (1/pi) / |p| (polar Jacobian). The angle
+    /// range (-pi/2, pi/2) ties the sign of r to the sign of p0, so a point with p0 &lt; 0 comes from r = -|p| &lt; 0
+    /// (mass ~1e-23, kept for exactness rather than returning negative infinity); p = 0 has no density.
+    /// </summary>
+    protected override double LogLikelihoodCore(ReadOnlySpan<float> theta, ReadOnlySpan<float> x)
+    {
+        double p0 = x[0] + Math.Abs((double)theta[0] + theta[1]) / Math.Sqrt(2) - 0.25;
+        double p1 = x[1] - ((double)theta[1] - theta[0]) / Math.Sqrt(2);
+        double rho = Math.Sqrt(p0 * p0 + p1 * p1);
+        if (rho == 0) return double.NegativeInfinity;
+        double r = p0 >= 0 ? rho : -rho;
+        return LogNormal1(r, 0.1, 0.01) - Math.Log(Math.PI * rho);
+    }
+
+    /// <summary>
+    /// Draws the noise (a, r) from its distribution and solves x = c(theta) + (r cos a, r sin a) for theta:
+    /// |theta1 + theta2| = sqrt 2 (r cos a + 0.25 - x0) (no solution when negative: rejected) and
+    /// theta2 - theta1 = sqrt 2 (x1 - r sin a), with the sign of theta1 + theta2 + or - with probability 1/2.
+    /// Why exact: the map theta -&gt; c(theta) has |Jacobian| 1 on each sign branch, so the solved theta has density
+    /// p_noise(x - c(theta)) / 2 = p(x | theta) / 2 on R^2; rejecting draws outside [-1, 1]^2 multiplies by the
+    /// uniform prior, which leaves p(theta | x).
+    /// </summary>
+    protected override void SampleExactPosteriorRow(ReadOnlySpan<float> x, Rng rng, Span<float> theta)
+    {
+        for (int tries = 0; tries < MaxRejectionTries; tries++)
+        {
+            double a = rng.Uniform(-MathF.PI / 2, MathF.PI / 2);
+            double r = rng.Normal(0.1f, 0.01f);
+            double u = Math.Sqrt(2) * (r * Math.Cos(a) + 0.25 - x[0]);   // |theta1 + theta2|
+            double v = Math.Sqrt(2) * (x[1] - r * Math.Sin(a));          // theta2 - theta1
+            if (u < 0) continue;
+            if (rng.NextDouble() < 0.5) u = -u;
+            double t1 = 0.5 * (u - v), t2 = 0.5 * (u + v);
+            if (Math.Abs(t1) <= 1 && Math.Abs(t2) <= 1)
+            {
+                theta[0] = (float)t1;
+                theta[1] = (float)t2;
+                return;
+            }
+        }
+        throw new InvalidOperationException($"{Name}: no posterior draw inside [-1, 1]^2 in {MaxRejectionTries} " +
+            $"tries; x = ({x[0]}, {x[1]}) is too far from the prior predictive.");
+    }
 }
