@@ -28,6 +28,7 @@ public static class CliApp
             LogProbCommand.Create(context),
             DiagnoseCommand.Create(context),
             BenchCommand.Create(context),
+            AccuracyCommand.Create(context),
             DevicesCommand.Create(context),
         };
         root.Options.Add(verbose);

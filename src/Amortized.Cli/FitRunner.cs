@@ -25,7 +25,7 @@ internal sealed record FitSettings
     public required string Out { get; init; }
     public int? Simulations { get; init; }
     public int? Epochs { get; init; }
-    public int BatchSize { get; init; } = 128;
+    public int? BatchSize { get; init; }
     public int BatchesPerEpoch { get; init; } = 100;
     public ulong Seed { get; init; } = 1;
     public InferenceChoice InferenceNetwork { get; init; } = InferenceChoice.Coupling;
@@ -46,9 +46,10 @@ internal sealed record FitSettings
 internal static class FitRunner
 {
     /// <summary>
-    /// Default epochs: online epochs are 100 fresh batches each; offline ones pass over the fixed budget once.
+    /// Online defaults: 40 epochs of 100 fresh batches of 128. Offline (a fixed budget) follows
+    /// <see cref="TrainingDefaults"/>.
     /// </summary>
-    public const int DefaultOnlineEpochs = 40, DefaultOfflineEpochs = 100;
+    public const int DefaultOnlineEpochs = 40, DefaultOnlineBatchSize = 128;
 
     /// <summary>Simulations stored with the model as the misspecification reference.</summary>
     public const int MisspecificationReferenceSize = 1000;
@@ -85,7 +86,7 @@ internal static class FitRunner
         var options = new TrainingOptions
         {
             Epochs = epochs,
-            BatchSize = s.BatchSize,
+            BatchSize = batchSize,
             BatchesPerEpoch = s.BatchesPerEpoch,
             LearningRate = 1e-3f,
             Seed = s.Seed,
@@ -95,8 +96,8 @@ internal static class FitRunner
             CheckpointPath = folder.Checkpoint,
         };
         ctx.Log($"fit {setup.Description}: {approximator.Store.Count:N0} parameters, {(setup.Training is null
-            ? $"online, {epochs} epochs x {s.BatchesPerEpoch} batches of {s.BatchSize}"
-            : $"offline on {setup.Training.BatchSize:N0} simulations, up to {epochs} epochs")}, " +
+            ? $"online, {epochs} epochs x {s.BatchesPerEpoch} batches of {batchSize}"
+            : $"offline on {setup.Training.BatchSize:N0} simulations, {epochs} epochs of batches of {batchSize}")}, " +
             $"{s.Threads} thread(s), seed {s.Seed}");
         if (setup.Shards is not null)
             ctx.Log("note: streaming from disk trains on every shard; validation and diagnostics use a tenth of " +
@@ -159,7 +160,7 @@ internal static class FitRunner
             SummaryVariables = s.Task is null ? s.SummaryVariables : null,
             Simulations = s.Task is null ? setup.Training?.BatchSize : s.Simulations,
             Epochs = epochs,
-            BatchSize = s.BatchSize,
+            BatchSize = batchSize,
             BatchesPerEpoch = s.BatchesPerEpoch,
             Seed = s.Seed,
             Threads = s.Threads,
@@ -213,12 +214,12 @@ internal static class FitRunner
             $"{task.Name} ({CliChoices.Methods.Word(s.Method)}, {Networks(s.InferenceNetwork, summary)})";
         if (s.Simulations is not int n)
             return new Setup(description, adapter, spec, probe, task, null,
-                task.Sample(Math.Max(256, s.BatchSize * 4), s.Seed,
+                task.Sample(Math.Max(256, (s.BatchSize ?? DefaultOnlineBatchSize) * 4), s.Seed,
                     new SampleOptions { BatchIndex = StreamRegistry.ValidationBatch.First }), null, null,
                 [new InputKey(task.ParameterKey, probe.Shape(task.ParameterKey)[1..].ToArray())],
                 [.. task.ParameterNames], inputs);
         var all = task.Sample(n, s.Seed);
-        var (train, validation) = Split(all, s.Seed);
+        var (train, validation) = TrainingDefaults.Split(all, s.Seed);
         return new Setup(description, adapter, spec, probe, task, train, validation, null, null,
             [new InputKey(task.ParameterKey, probe.Shape(task.ParameterKey)[1..].ToArray())], [.. task.ParameterNames],
             inputs);
@@ -269,12 +270,12 @@ internal static class FitRunner
         if (shards is not null)
         {
             // The first shard's last tenth is held out for validation and diagnostics; the rest stream from disk.
-            var (_, heldOut) = Split(all, s.Seed);
+            var (_, heldOut) = TrainingDefaults.Split(all, s.Seed);
             return new Setup(description, adapter, spec, all.Slice(0, Math.Min(4, all.BatchSize)), null,
                 null, heldOut, heldOut, shards,
                 parameters, [.. names], inputs);
         }
-        var (train, validation) = Split(all, s.Seed);
+        var (train, validation) = TrainingDefaults.Split(all, s.Seed);
         return new Setup(description, adapter, spec, train.Slice(0, Math.Min(4, train.BatchSize)), null,
             train, validation, validation, null,
             parameters, [.. names], inputs);
@@ -284,16 +285,6 @@ internal static class FitRunner
     private static string Networks(InferenceChoice inference, SummaryNetworkKind summary) =>
         CliChoices.InferenceNetworks.Word(inference) + (summary == SummaryNetworkKind.None
             ? "" : " + " + CliChoices.SummaryNetworks.Word(summary));
-
-    /// <summary>A seeded shuffle, then 90% for training and 10% (at least 2 rows) held out.</summary>
-    private static (SimulationBatch Train, SimulationBatch Validation) Split(SimulationBatch all, ulong seed)
-    {
-        int n = all.BatchSize;
-        int held = Math.Clamp(n / 10, 2, n - 1);
-        var order = new int[n];
-        new Amortized.Tensors.Rng(seed, StreamRegistry.HoldOutSplitStream).Permutation(order);
-        return (all.SelectRows(order.AsSpan(held)), all.SelectRows(order.AsSpan(0, held)));
-    }
 
     /// <summary>
     /// Called after each epoch's history.csv is written, with the file's path and the history: a test hook to read

@@ -125,6 +125,7 @@ public sealed record RunInfo
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(RunInfo))]
 [JsonSerializable(typeof(List<TaskDescription>))]
+[JsonSerializable(typeof(Commands.AccuracyReport))]
 internal sealed partial class CliJsonContext : JsonSerializerContext
 {
 }

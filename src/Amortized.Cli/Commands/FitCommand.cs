@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Amortized.Inference.Workflows;
 
 namespace Amortized.Cli.Commands;
 
@@ -23,9 +24,11 @@ internal static class FitCommand
             "Run folder to write (model, report.html, metrics.json, history.csv, figures/)");
         var simulations = Options.OptionalInt("--simulations", "Train offline on this fixed simulation budget " +
             "(validation split, early stopping); omit to train online", 10, 100_000_000);
-        var epochs = Options.OptionalInt("--epochs", $"Epochs (default {FitRunner.DefaultOnlineEpochs} online, " +
-            $"{FitRunner.DefaultOfflineEpochs} offline with early stopping)", 1, 1_000_000);
-        var batchSize = Options.Int("--batch-size", "Simulations per training step", 128, 1, 1_000_000);
+        var epochs = Options.OptionalInt("--epochs", $"Epochs (default {FitRunner.DefaultOnlineEpochs} online; " +
+            $"offline enough for about {TrainingDefaults.TargetSteps:N0} steps, {TrainingDefaults.MinEpochs} to " +
+            $"{TrainingDefaults.MaxEpochs}, keeping the best validation epoch)", 1, 1_000_000);
+        var batchSize = Options.OptionalInt("--batch-size", $"Simulations per training step (default " +
+            $"{FitRunner.DefaultOnlineBatchSize} online, {TrainingDefaults.BatchSize} offline)", 1, 1_000_000);
         var batches = Options.Int("--batches-per-epoch", "Online training: steps per epoch", 100, 1, 10_000_000);
         var seed = Options.Seed();
         var inference = Options.Choice("--inference-network", "Inference network", InferenceChoice.Coupling,

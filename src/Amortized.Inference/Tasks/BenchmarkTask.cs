@@ -73,6 +73,12 @@ public abstract class BenchmarkTask : ISimulator, IPrior
     protected virtual double LogLikelihoodCore(ReadOnlySpan<float> theta, ReadOnlySpan<float> x) =>
         throw new NotSupportedException($"{Name}: LogLikelihoodCore is not implemented.");
 
+    /// <summary>
+    /// Parameters whose sign neither the prior nor the likelihood can see (p(theta) and p(x | theta) unchanged when
+    /// any of them flips sign): the posterior has one mirror-image mode per sign pattern, each of equal mass.
+    /// </summary>
+    public virtual IReadOnlyList<int> SignSymmetricParameters => [];
+
     /// <summary>True when <see cref="SampleExactPosterior"/> draws exact, independent posterior samples.</summary>
     public virtual bool HasExactPosterior => false;
 

@@ -98,7 +98,7 @@ public sealed class ReferencePosterior
         options ??= new ReferencePosteriorOptions();
         options.Validate();
         var clock = Stopwatch.StartNew();
-        if (task.HasExactPosterior)
+        if (task.HasExactPosterior && options.PreferExact)
         {
             var draws = new float[count * task.ParameterDim];
             task.SampleExactPosterior(x, new Rng(seed, 0), draws);
@@ -373,6 +373,11 @@ public sealed class ReferencePosterior
 /// <summary>Settings and convergence criteria of <see cref="ReferencePosterior"/>'s slice sampling.</summary>
 public sealed record ReferencePosteriorOptions
 {
+    /// <summary>
+    /// Use the task's exact posterior when it has one (false forces slice sampling, to test the sampler against it).
+    /// </summary>
+    public bool PreferExact { get; init; } = true;
+
     /// <summary>Independent chains C.</summary>
     public int Chains { get; init; } = 100;
 

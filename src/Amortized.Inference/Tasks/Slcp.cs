@@ -36,6 +36,9 @@ public sealed class Slcp : BenchmarkTask
         }
     }
 
+    /// <summary>theta3 and theta4 enter only squared (s1 = theta3^2, s2 = theta4^2) and the prior is symmetric.</summary>
+    public override IReadOnlyList<int> SignSymmetricParameters => [2, 3];
+
     /// <summary>U(-3, 3) on every parameter.</summary>
     public override ParameterSupport Support => new(-3, 3);
 
