@@ -194,11 +194,34 @@ public sealed class LikelihoodPosterior
     }
 
     /// <summary>
-    /// Starts every chain at the given point, or at prior draws redrawn until the posterior is positive.
+    /// Starts every chain at the given point, each at its given row, or at prior draws redrawn until the posterior
+    /// is positive.
     /// </summary>
     private void Initialize(McmcChains chains, LikelihoodPosteriorOptions options)
     {
         int c = chains.Chains, p = ParameterDim;
+        if (options.InitialPoints is { } starts)
+        {
+            if (starts.Length != (long)c * p)
+                throw new ArgumentException($"LikelihoodPosterior: InitialPoints has {starts.Length} values; " +
+                    $"expected (C, P) = ({c}, {p}) = {(long)c * p}.", nameof(options));
+            for (int i = 0; i < c; i++)
+            {
+                var row = starts.AsSpan(i * p, p);
+                foreach (float v in row)
+                    if (!float.IsFinite(v))
+                        throw new ArgumentException($"LikelihoodPosterior: InitialPoints row {i} contains {v}; " +
+                            "expected finite values.", nameof(options));
+                row.CopyTo(chains.Point(i));
+            }
+            var values = chains.Evaluate(c);
+            for (int i = 0; i < c; i++)
+                if (!(values[i] > double.NegativeInfinity))
+                    throw new ArgumentException($"LikelihoodPosterior: InitialPoints row {i} has zero posterior " +
+                        $"density (log prior + log likelihood is {values[i]}).", nameof(options));
+            for (int i = 0; i < c; i++) Accept(chains, i, i, values[i]);
+            return;
+        }
         if (options.InitialPoint is { } start)
         {
             if (start.Length != p)
@@ -214,7 +237,8 @@ public sealed class LikelihoodPosterior
         }
         if (_priorSampler is null)
             throw new InvalidOperationException(
-                "LikelihoodPosterior: no prior sampler was given, so set LikelihoodPosteriorOptions.InitialPoint.");
+                "LikelihoodPosterior: no prior sampler was given, so set LikelihoodPosteriorOptions.InitialPoint or " +
+                "InitialPoints.");
         var pending = new List<int>();
         for (int i = 0; i < c; i++) pending.Add(i);
         for (int attempt = 0; attempt < 100 && pending.Count > 0; attempt++)
@@ -274,9 +298,13 @@ public sealed class LikelihoodPosterior
         if (!(options.TargetAcceptance > 0 && options.TargetAcceptance < 1))
             throw new ArgumentOutOfRangeException(nameof(options),
                 $"LikelihoodPosterior: the target acceptance is {options.TargetAcceptance}; it must lie in (0, 1).");
-        if (_priorSampler is null && options.InitialPoint is null)
+        if (options.InitialPoint is not null && options.InitialPoints is not null)
+            throw new ArgumentException("LikelihoodPosterior: both InitialPoint and InitialPoints are set; expected " +
+                "at most one of them.", nameof(options));
+        if (_priorSampler is null && options.InitialPoint is null && options.InitialPoints is null)
             throw new InvalidOperationException(
-                "LikelihoodPosterior: no prior sampler was given, so set LikelihoodPosteriorOptions.InitialPoint.");
+                "LikelihoodPosterior: no prior sampler was given, so set LikelihoodPosteriorOptions.InitialPoint or " +
+                "InitialPoints.");
     }
 
     private static IPrior RequirePrior(IPrior prior)

@@ -32,8 +32,16 @@ public sealed record LikelihoodPosteriorOptions
     /// <summary>Random-walk Metropolis: the acceptance rate the warm-up adaptation aims at.</summary>
     public double TargetAcceptance { get; init; } = 0.234;
 
-    /// <summary>Start every chain here (length P) instead of at a prior draw.</summary>
+    /// <summary>
+    /// Start every chain here (length P) instead of at a prior draw. Not with <see cref="InitialPoints"/>.
+    /// </summary>
     public float[]? InitialPoint { get; init; }
+
+    /// <summary>
+    /// Start chain c at row c of this (C, P) row-major array (e.g. importance-resampled points) instead of at a
+    /// prior draw; every row needs a positive posterior density. Not with <see cref="InitialPoint"/>.
+    /// </summary>
+    public float[]? InitialPoints { get; init; }
 
     /// <summary>Seed of every random choice: the same seed gives the same draws.</summary>
     public ulong Seed { get; init; }

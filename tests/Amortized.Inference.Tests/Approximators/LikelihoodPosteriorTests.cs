@@ -122,6 +122,39 @@ public class LikelihoodPosteriorTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Sample_InitialPoints_StartsEachChainAtItsRow()
+    {
+        var posterior = new LikelihoodPosterior(CorrelatedGaussian,
+            theta => theta[0] > -5 ? 0.0 : double.NegativeInfinity, 2);
+        float[] starts = [1f, -0.5f, 2f, 0f, -1f, 3f];   // (C, P) = (3, 2)
+        // A random walk with steps of 1e-6 barely moves in one step, so the first draws sit on the given rows.
+        var samples = posterior.Sample([], new LikelihoodPosteriorOptions
+        {
+            Method = McmcMethod.RandomWalkMetropolis, NumChains = 3, NumSamples = 30, WarmupSteps = 0,
+            InitialWidth = 1e-6, InitialPoints = starts, Seed = 2,
+        });
+        for (int c = 0; c < 3; c++)
+            for (int j = 0; j < 2; j++) Assert.Equal(starts[c * 2 + j], samples.Draw(c, 0)[j], 1e-4f);
+        Assert.Equal(2, samples.EffectiveSampleSize.Length);
+
+        var zero = Assert.Throws<ArgumentException>(() => posterior.Sample([], new LikelihoodPosteriorOptions
+        {
+            NumChains = 3, InitialPoints = [1f, 0f, 1f, 0f, -6f, 0f],
+        }));
+        Assert.Contains("row 2", zero.Message);
+        var shape = Assert.Throws<ArgumentException>(() => posterior.Sample([], new LikelihoodPosteriorOptions
+        {
+            NumChains = 3, InitialPoints = [1f, 0f],
+        }));
+        Assert.Contains("(C, P) = (3, 2)", shape.Message);
+        var both = Assert.Throws<ArgumentException>(() => posterior.Sample([], new LikelihoodPosteriorOptions
+        {
+            NumChains = 3, InitialPoints = starts, InitialPoint = [1f, 0f],
+        }));
+        Assert.Contains("both InitialPoint and InitialPoints", both.Message);
+    }
+
+    [Fact]
     public void SplitRHat_ChainsAtDifferentLevels_IsLarge()
     {
         // Two chains of 100 step-major draws: alternating +-1 around 0 and around 3.
