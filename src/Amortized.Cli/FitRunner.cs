@@ -82,17 +82,20 @@ internal static class FitRunner
             ctx.Log($"device: {CliChoices.Devices.Word(s.Device)} " +
                 $"({(backend as Gpu.GpuBackend)?.Name ?? backend.Device.ToString()})");
         }
-        int epochs = s.Epochs ?? (setup.Training is null ? DefaultOnlineEpochs : DefaultOfflineEpochs);
+        int batchSize = s.BatchSize ?? (setup.Training is null ? DefaultOnlineBatchSize : TrainingDefaults.BatchSize);
+        int epochs = s.Epochs ?? (setup.Training is null ? DefaultOnlineEpochs
+            : TrainingDefaults.OfflineEpochs(setup.Training.BatchSize, batchSize));
+        // Offline: the whole schedule runs and the best validation epoch is kept (TrainingDefaults.Offline).
         var options = new TrainingOptions
         {
             Epochs = epochs,
             BatchSize = batchSize,
             BatchesPerEpoch = s.BatchesPerEpoch,
-            LearningRate = 1e-3f,
+            LearningRate = TrainingDefaults.LearningRate,
             Seed = s.Seed,
             TimeBudget = s.TimeBudget,
             ValidationData = setup.Validation,
-            EarlyStoppingPatience = setup.Training is null ? null : 10,
+            EarlyStoppingPatience = null,
             CheckpointPath = folder.Checkpoint,
         };
         ctx.Log($"fit {setup.Description}: {approximator.Store.Count:N0} parameters, {(setup.Training is null

@@ -152,9 +152,10 @@ internal static class AccuracyCommand
         var sb = new StringBuilder();
         sb.AppendLine("# Posterior accuracy: C2ST against reference posteriors (0.5 is perfect)");
         sb.AppendLine();
-        sb.AppendLine(inv, $"{DateTime.UtcNow:yyyy-MM-dd}, {FitRunner.MachineDescription()}; seed {options.Seed}, " +
-            $"{options.Observations} observations x {options.PosteriorDraws:N0} draws per task; sbi NPE: " +
-            "Lueckmann et al. 2021. A cell is marked * where ours is above sbi's.");
+        string date = DateTime.UtcNow.ToString("yyyy-MM-dd", inv), draws = options.PosteriorDraws.ToString("N0", inv);
+        sb.AppendLine($"{date}, {FitRunner.MachineDescription()}; seed {options.Seed}, {options.Observations} " +
+            $"observations x {draws} draws per task; sbi NPE: Lueckmann et al. 2021. A cell is marked * where ours " +
+            "is above sbi's.");
         sb.AppendLine();
         sb.Append("| task |");
         foreach (int n in options.Budgets) sb.Append(inv, $" {Budget(n)} ours | sbi NPE | train s |");
@@ -188,9 +189,9 @@ internal static class AccuracyCommand
         var sb = new StringBuilder("task,simulations,mean_c2st,sbi_npe,training_seconds,steps,epochs," +
             "sampling_seconds_per_observation,c2st_per_observation\n");
         foreach (var c in cells)
-            sb.AppendLine(inv, $"{c.Task},{c.Simulations},{c.MeanC2st:F4},{c.SbiNpe?.ToString("F3", inv)}," +
-                $"{c.TrainingSeconds:F1},{c.Steps},{c.Epochs},{c.SamplingSecondsPerObservation:F4}," +
-                string.Join(' ', c.C2st.Select(v => v.ToString("F4", inv))));
+            sb.AppendLine(string.Create(inv, $"{c.Task},{c.Simulations},{c.MeanC2st:F4}," +
+                $"{c.SbiNpe?.ToString("F3", inv)},{c.TrainingSeconds:F1},{c.Steps},{c.Epochs}," +
+                $"{c.SamplingSecondsPerObservation:F4},") + string.Join(' ', c.C2st.Select(v => v.ToString("F4", inv))));
         return sb.ToString();
     }
 

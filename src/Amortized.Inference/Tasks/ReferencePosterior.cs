@@ -172,7 +172,7 @@ public sealed class ReferencePosterior
                 z = samples.Draws.AsSpan((samples.DrawsPerChain - 1) * c * _p, c * _p).ToArray();
                 float[] theta = ThetaOf(Concat(kept));
                 rHat = McmcSamples.SplitRHat(theta, c, perChain, _p);
-                ess = McmcSamples.EffectiveSampleSize(theta, c, perChain, _p);
+                ess = McmcSamples.BulkEffectiveSampleSize(theta, c, perChain, _p);
                 if (perChain * c >= count && rHat.All(r => r < _options.MaxRHat)
                     && ess.All(e => e >= _options.MinEffectiveSampleSize)) break;
             }

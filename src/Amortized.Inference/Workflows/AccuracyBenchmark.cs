@@ -56,7 +56,7 @@ public static class AccuracyBenchmark
     }
 
     /// <summary>
-    /// The reference posteriors of a task's observations: read from <paramref name="cacheFolder"/> when a file
+    /// The reference posteriors of a task's observations: read from the options' <see cref="AccuracyBenchmarkOptions.ReferenceCache"/> when a file
     /// made with the same settings is there, else computed (exact, or slice sampling checked by R-hat and ESS) and
     /// written there atomically. Returns the observations (O, X) and per observation the reference.
     /// </summary>
@@ -116,10 +116,11 @@ public static class AccuracyBenchmark
         ulong seed = options.Seed;
         var all = task.Sample(simulations, seed);
         var (train, validation) = TrainingDefaults.Split(all, seed);
-        var workflow = new BasicWorkflow(task.DefaultAdapter(), TrainingDefaults.Spec(seed, task.DefaultSummaryNetwork),
-            task);
+        var spec = options.Spec?.Invoke(task, seed) ?? TrainingDefaults.Spec(seed, task.DefaultSummaryNetwork);
+        var workflow = new BasicWorkflow(task.DefaultAdapter(), spec, task);
         workflow.Build(train.Slice(0, Math.Min(4, train.BatchSize)));
-        var training = TrainingDefaults.Offline(train.BatchSize, seed) with { ValidationData = validation };
+        var training = (options.Training?.Invoke(train.BatchSize, seed) ?? TrainingDefaults.Offline(train.BatchSize,
+            seed)) with { ValidationData = validation };
         var clock = Stopwatch.StartNew();
         var history = workflow.FitOffline(train, training);
         double trainingSeconds = clock.Elapsed.TotalSeconds;
@@ -190,6 +191,18 @@ public sealed record AccuracyBenchmarkOptions
 
     /// <summary>Folder where reference posteriors are cached between runs; null computes them every time.</summary>
     public string? ReferenceCache { get; init; }
+
+    /// <summary>
+    /// The networks to train for a task and seed instead of <see cref="TrainingDefaults.Spec"/> (null: the
+    /// defaults): to compare inference networks on the same references.
+    /// </summary>
+    public Func<BenchmarkTask, ulong, ApproximatorSpec>? Spec { get; init; }
+
+    /// <summary>
+    /// The training settings for a number of training rows and a seed instead of
+    /// <see cref="TrainingDefaults.Offline"/> (null: the defaults). Validation data are set by the benchmark.
+    /// </summary>
+    public Func<int, ulong, TrainingOptions>? Training { get; init; }
 
     /// <summary>MCMC settings of the reference posteriors.</summary>
     public ReferencePosteriorOptions Reference { get; init; } = new();
