@@ -1,0 +1,56 @@
+using System.Text.Json;
+using Xunit;
+
+namespace Amortized.Cli.Tests;
+
+/// <summary>
+/// <c>amortized accuracy</c> as a user runs it: the smoke version of the benchmark (two tasks at 10^3 simulations,
+/// two observations) and its usage errors.
+/// </summary>
+public sealed class AccuracyCommandTests
+{
+    [Fact]
+    public void TwoTasksAtOneThousand_WriteTheTable_AndBeatChanceAndSbi()
+    {
+        string dir = Path.Combine(CliRunner.TempDir(), "acc");
+        var run = CliRunner.Run("accuracy", "two_moons", "gaussian_linear", "--budgets", "1000", "--observations",
+            "2", "--draws", "1000", "--threads", "1", "--out", dir);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        foreach (string file in new[] { "accuracy.md", "accuracy.csv", "accuracy.json", "figures/accuracy.png",
+            "figures/accuracy.svg" })
+            Assert.True(File.Exists(Path.Combine(dir, file)), file);
+        Assert.Equal(2, Directory.GetFiles(Path.Combine(dir, "references")).Length);
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "accuracy.json")));
+        var cells = json.RootElement.GetProperty("cells").EnumerateArray().ToList();
+        Assert.Equal(2, cells.Count);
+        foreach (var cell in cells)
+        {
+            double c2st = cell.GetProperty("mean_c2st").GetDouble();
+            double sbi = cell.GetProperty("sbi_npe").GetDouble();
+            // A trained posterior: well below a classifier's perfect separation, and (with margin for two
+            // observations) not worse than sbi NPE's published figure at this budget.
+            Assert.InRange(c2st, 0.45, sbi + 0.05);
+        }
+        string table = File.ReadAllText(Path.Combine(dir, "accuracy.md"));
+        Assert.Contains("| two_moons |", table);
+        Assert.Contains("0.725", table);   // sbi NPE, two_moons, 10^3
+    }
+
+    [Theory]
+    [InlineData("--budgets", "10000,1000", "must increase")]
+    [InlineData("--budgets", "1k", "not a whole number")]
+    public void BadBudgets_ExitTwo_WithTheReason(string option, string value, string reason)
+    {
+        var run = CliRunner.Run("accuracy", "two_moons", option, value, "--out", CliRunner.TempDir());
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(reason, run.Error);
+    }
+
+    [Fact]
+    public void TaskWithoutReference_ExitsTwo_NamingIt()
+    {
+        var run = CliRunner.Run("accuracy", "inverse_kinematics", "--out", CliRunner.TempDir());
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("inverse_kinematics", run.Error);
+    }
+}
