@@ -28,7 +28,8 @@ internal sealed record FitSettings
     public int? BatchSize { get; init; }
     public int BatchesPerEpoch { get; init; } = 100;
     public ulong Seed { get; init; } = 1;
-    public InferenceChoice InferenceNetwork { get; init; } = InferenceChoice.Coupling;
+    /// <summary>Null: coupling, affine or spline by the budget (TrainingDefaults.Transform).</summary>
+    public InferenceChoice? InferenceNetwork { get; init; }
     public bool ConditionalAffine { get; init; }
     public SummaryNetworkKind? SummaryNetwork { get; init; }
     public FitMethod Method { get; init; } = FitMethod.Posterior;
@@ -153,7 +154,7 @@ internal static class FitRunner
             Task = s.Task is null ? null : TaskNames.Normalize(s.Task),
             DataSource = s.Data.Length == 0 ? null : string.Join(",", s.Data.Select(Path.GetFullPath)),
             Method = CliChoices.Methods.Word(s.Method),
-            InferenceNetwork = CliChoices.InferenceNetworks.Word(s.InferenceNetwork),
+            InferenceNetwork = CliChoices.InferenceNetworks.Word(setup.Inference),
             SummaryNetwork = CliChoices.SummaryNetworks.Word(setup.Spec.Summary),
             Parameters = setup.Parameters,
             ParameterNames = setup.ParameterNames,
@@ -193,7 +194,7 @@ internal static class FitRunner
     internal sealed record Setup(string Description, Adapter Adapter, ApproximatorSpec Spec, SimulationBatch Probe,
         ISimulator? Simulator, SimulationBatch? Training, SimulationBatch? Validation,
             SimulationBatch? HeldOut, ShardedDataset? Shards,
-        InputKey[] Parameters, string[] ParameterNames, InputKey[] Inputs);
+        InputKey[] Parameters, string[] ParameterNames, InputKey[] Inputs, InferenceChoice Inference);
 
     private static Setup TaskSetup(FitSettings s, bool likelihood)
     {
@@ -212,20 +213,24 @@ internal static class FitRunner
             new SampleOptions { BatchIndex = StreamRegistry.ShapeProbeBatch.First });
         var inputs = probe.Keys.Where(k => k != task.ParameterKey).Select(k =>
             new InputKey(k, probe.Shape(k)[1..].ToArray())).ToArray();
-        var spec = NetworkChoices.Spec(s.InferenceNetwork, summary, s.Seed, s.ConditionalAffine);
+        // The budget the defaults are chosen for: the fixed simulations, or all that online training will draw.
+        long budget = s.Simulations ?? (long)(s.Epochs ?? DefaultOnlineEpochs) * s.BatchesPerEpoch
+            * (s.BatchSize ?? DefaultOnlineBatchSize);
+        var inference = s.InferenceNetwork ?? DefaultInference(budget);
+        var spec = NetworkChoices.Spec(inference, summary, s.Seed, s.ConditionalAffine);
         string description =
-            $"{task.Name} ({CliChoices.Methods.Word(s.Method)}, {Networks(s.InferenceNetwork, summary)})";
+            $"{task.Name} ({CliChoices.Methods.Word(s.Method)}, {Networks(inference, summary)})";
         if (s.Simulations is not int n)
             return new Setup(description, adapter, spec, probe, task, null,
                 task.Sample(Math.Max(256, (s.BatchSize ?? DefaultOnlineBatchSize) * 4), s.Seed,
                     new SampleOptions { BatchIndex = StreamRegistry.ValidationBatch.First }), null, null,
                 [new InputKey(task.ParameterKey, probe.Shape(task.ParameterKey)[1..].ToArray())],
-                [.. task.ParameterNames], inputs);
+                [.. task.ParameterNames], inputs, inference);
         var all = task.Sample(n, s.Seed);
         var (train, validation) = TrainingDefaults.Split(all, s.Seed);
         return new Setup(description, adapter, spec, probe, task, train, validation, null, null,
             [new InputKey(task.ParameterKey, probe.Shape(task.ParameterKey)[1..].ToArray())], [.. task.ParameterNames],
-            inputs);
+            inputs, inference);
     }
 
     private static Setup DataSetup(FitSettings s, bool likelihood)
@@ -257,7 +262,8 @@ internal static class FitRunner
         var adapter = new Adapter().Concatenate(s.InferenceVariables, Keys.InferenceVariables);
         if (s.InferenceConditions.Length > 0) adapter.Concatenate(s.InferenceConditions, Keys.InferenceConditions);
         if (s.SummaryVariables.Length > 0) adapter.Concatenate(s.SummaryVariables, Keys.SummaryVariables);
-        var spec = NetworkChoices.Spec(s.InferenceNetwork, summaryKind, s.Seed, s.ConditionalAffine);
+        var inference = s.InferenceNetwork ?? DefaultInference(Math.Max(1, all.BatchSize - all.BatchSize / 10));
+        var spec = NetworkChoices.Spec(inference, summaryKind, s.Seed, s.ConditionalAffine);
         var inputs = s.InferenceConditions.Concat(s.SummaryVariables).Select(k =>
             new InputKey(k, all.Shape(k)[1..].ToArray())).ToArray();
         var parameters = s.InferenceVariables.Select(k => new InputKey(k, all.Shape(k)[1..].ToArray())).ToArray();
@@ -269,20 +275,28 @@ internal static class FitRunner
             else for (int i = 0; i < len; i++) names.Add($"{key}[{i}]");
         }
         string description =
-            $"{string.Join(",", s.Data.Select(Path.GetFileName))} ({Networks(s.InferenceNetwork, summaryKind)})";
+            $"{string.Join(",", s.Data.Select(Path.GetFileName))} ({Networks(inference, summaryKind)})";
         if (shards is not null)
         {
             // The first shard's last tenth is held out for validation and diagnostics; the rest stream from disk.
             var (_, heldOut) = TrainingDefaults.Split(all, s.Seed);
             return new Setup(description, adapter, spec, all.Slice(0, Math.Min(4, all.BatchSize)), null,
                 null, heldOut, heldOut, shards,
-                parameters, [.. names], inputs);
+                parameters, [.. names], inputs, inference);
         }
         var (train, validation) = TrainingDefaults.Split(all, s.Seed);
         return new Setup(description, adapter, spec, train.Slice(0, Math.Min(4, train.BatchSize)), null,
             train, validation, validation, null,
-            parameters, [.. names], inputs);
+            parameters, [.. names], inputs, inference);
     }
+
+    /// <summary>
+    /// The inference network when the user names none: a coupling flow, affine or spline by the budget
+    /// (<see cref="TrainingDefaults.Transform"/>), the rule the accuracy benchmark measured.
+    /// </summary>
+    private static InferenceChoice DefaultInference(long simulations) =>
+        TrainingDefaults.Transform(simulations) == Amortized.Networks.Flows.CouplingTransformKind.Spline
+            ? InferenceChoice.Spline : InferenceChoice.Coupling;
 
     /// <summary>"coupling", or "spline + deepset": the networks of a run, for the log.</summary>
     private static string Networks(InferenceChoice inference, SummaryNetworkKind summary) =>

@@ -92,14 +92,15 @@ internal static class AccuracyCommand
     {
         Directory.CreateDirectory(folder);
         var cells = new List<AccuracyCell>();
+        var references = new List<TaskReference>();
         var log = new Progress(ctx);
         ctx.Log($"accuracy: {string.Join(", ", options.Tasks)} at {string.Join(", ", options.Budgets)} simulations, " +
             $"{options.Observations} observations x {options.PosteriorDraws:N0} draws, seed {options.Seed}");
         AccuracyBenchmark.Run(options, log, cell =>
         {
             cells.Add(cell);
-            Write(folder, options, cells);
-        });
+            Write(folder, options, cells, references);
+        }, references.Add);
         ctx.Log($"table: {Path.Combine(folder, "accuracy.md")}");
         int met = cells.Count(c => c.SbiNpe is not null && c.MeetsTarget);
         int compared = cells.Count(c => c.SbiNpe is not null);
@@ -107,9 +108,10 @@ internal static class AccuracyCommand
         return CliErrors.Ok;
     }
 
-    private static void Write(string folder, AccuracyBenchmarkOptions options, IReadOnlyList<AccuracyCell> cells)
+    private static void Write(string folder, AccuracyBenchmarkOptions options, IReadOnlyList<AccuracyCell> cells,
+        IReadOnlyList<TaskReference> references)
     {
-        AtomicFile.WriteAllText(Path.Combine(folder, "accuracy.md"), Markdown(options, cells));
+        AtomicFile.WriteAllText(Path.Combine(folder, "accuracy.md"), Markdown(options, cells, references));
         AtomicFile.WriteAllText(Path.Combine(folder, "accuracy.csv"), Csv(cells));
         var report = new AccuracyReport(DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture),
             FitRunner.MachineDescription(), options.Seed, options.Observations, options.PosteriorDraws,
@@ -146,7 +148,8 @@ internal static class AccuracyCommand
     }
 
     /// <summary>The table: one row per task, per budget ours beside sbi NPE's, training time.</summary>
-    internal static string Markdown(AccuracyBenchmarkOptions options, IReadOnlyList<AccuracyCell> cells)
+    internal static string Markdown(AccuracyBenchmarkOptions options, IReadOnlyList<AccuracyCell> cells,
+        IReadOnlyList<TaskReference> references)
     {
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
@@ -179,6 +182,19 @@ internal static class AccuracyCommand
                     $"{(cell.SbiNpe is { } s ? s.ToString("F3", inv) : "")} | {cell.TrainingSeconds:F0} |");
             }
             sb.AppendLine();
+        }
+        sb.AppendLine();
+        sb.AppendLine("Reference posteriors (per task over its observations; slice sampling must reach split R-hat < " +
+            "1.01 and bulk ESS >= 10,000 on every parameter, or the run stops):");
+        sb.AppendLine();
+        sb.AppendLine("| task | method | worst split R-hat | smallest ESS | seconds |");
+        sb.AppendLine("| --- | --- | --- | --- | --- |");
+        foreach (var r in references)
+        {
+            bool exact = r.Methods.All(m => m == "exact");
+            sb.AppendLine(exact ? $"| {r.Task} | exact | | | {r.Seconds.Sum().ToString("F1", inv)} |"
+                : $"| {r.Task} | slice sampling | {r.MaxRHat.Max().ToString("F4", inv)} | " +
+                  $"{r.MinEffectiveSampleSize.Min().ToString("F0", inv)} | {r.Seconds.Sum().ToString("F1", inv)} |");
         }
         return sb.ToString();
     }

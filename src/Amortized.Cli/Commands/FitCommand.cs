@@ -31,7 +31,8 @@ internal static class FitCommand
             $"{FitRunner.DefaultOnlineBatchSize} online, {TrainingDefaults.BatchSize} offline)", 1, 1_000_000);
         var batches = Options.Int("--batches-per-epoch", "Online training: steps per epoch", 100, 1, 10_000_000);
         var seed = Options.Seed();
-        var inference = Options.Choice("--inference-network", "Inference network", InferenceChoice.Coupling,
+        var inference = Options.OptionalChoice("--inference-network", "Inference network (default: coupling, with " +
+            $"spline transforms from {TrainingDefaults.SplineFromSimulations:N0} simulations on, affine below)",
             CliChoices.InferenceNetworks);
         var summary = Options.OptionalChoice("--summary-network",
             "Summary network (default: the task's; deepset for --summary-variables)", CliChoices.SummaryNetworks);

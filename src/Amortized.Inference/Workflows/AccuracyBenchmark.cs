@@ -116,7 +116,8 @@ public static class AccuracyBenchmark
         ulong seed = options.Seed;
         var all = task.Sample(simulations, seed);
         var (train, validation) = TrainingDefaults.Split(all, seed);
-        var spec = options.Spec?.Invoke(task, seed) ?? TrainingDefaults.Spec(seed, task.DefaultSummaryNetwork);
+        var spec = options.Spec?.Invoke(task, seed)
+            ?? TrainingDefaults.Spec(seed, simulations, task.DefaultSummaryNetwork);
         var workflow = new BasicWorkflow(task.DefaultAdapter(), spec, task);
         workflow.Build(train.Slice(0, Math.Min(4, train.BatchSize)));
         var training = (options.Training?.Invoke(train.BatchSize, seed) ?? TrainingDefaults.Offline(train.BatchSize,
@@ -149,7 +150,7 @@ public static class AccuracyBenchmark
 
     /// <summary>Every task x budget of <paramref name="options"/>, in order; references first per task.</summary>
     public static IReadOnlyList<AccuracyCell> Run(AccuracyBenchmarkOptions options, IProgress<string>? log = null,
-        Action<AccuracyCell>? onCell = null)
+        Action<AccuracyCell>? onCell = null, Action<TaskReference>? onReference = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var cells = new List<AccuracyCell>();
@@ -157,6 +158,7 @@ public static class AccuracyBenchmark
         {
             var task = BenchmarkTasks.Create(name);
             var reference = References(task, options, log);
+            onReference?.Invoke(reference);
             foreach (int budget in options.Budgets)
             {
                 var cell = Score(task, budget, reference, options, log);

@@ -1,0 +1,38 @@
+using System.Text.Json;
+using Xunit;
+
+namespace Amortized.Cli.Tests;
+
+/// <summary>
+/// The defaults <c>fit</c> chooses when the user names none: the budget rules of TrainingDefaults, which the
+/// accuracy benchmark measured (coupling flow, affine below 5,000 simulations and spline from there).
+/// </summary>
+public sealed class FitDefaultsTests
+{
+    [Theory]
+    [InlineData(1000, "coupling")]
+    [InlineData(10000, "spline")]
+    public void FixedBudget_PicksTheCouplingTransformByItsSize(int simulations, string network)
+    {
+        string dir = Path.Combine(CliRunner.TempDir(), "run");
+        var fit = CliRunner.Run("fit", "two_moons", "--simulations", simulations.ToString(), "--epochs", "1",
+            "--threads", "1", "--no-report", "--out", dir);
+        Assert.True(fit.ExitCode == 0, fit.ToString());
+        using var run = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "run.json")));
+        Assert.Equal(network, run.RootElement.GetProperty("inference_network").GetString());
+        // Offline batches of 64 by default: 90% of the budget in one epoch.
+        Assert.Equal(64, run.RootElement.GetProperty("batch_size").GetInt32());
+        Assert.Equal((simulations * 9 / 10 + 63) / 64, run.RootElement.GetProperty("steps").GetInt64());
+    }
+
+    [Fact]
+    public void NamedNetwork_WinsOverTheRule()
+    {
+        string dir = Path.Combine(CliRunner.TempDir(), "run");
+        var fit = CliRunner.Run("fit", "two_moons", "--simulations", "10000", "--epochs", "1", "--threads", "1",
+            "--inference-network", "coupling", "--no-report", "--out", dir);
+        Assert.True(fit.ExitCode == 0, fit.ToString());
+        using var run = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "run.json")));
+        Assert.Equal("coupling", run.RootElement.GetProperty("inference_network").GetString());
+    }
+}
