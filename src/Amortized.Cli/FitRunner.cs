@@ -30,7 +30,8 @@ internal sealed record FitSettings
     public ulong Seed { get; init; } = 1;
     /// <summary>Null: coupling, affine or spline by the budget (TrainingDefaults.Transform).</summary>
     public InferenceChoice? InferenceNetwork { get; init; }
-    public bool ConditionalAffine { get; init; }
+    /// <summary>Null: on for coupling and spline flows (TrainingDefaults), off for flow matching.</summary>
+    public bool? ConditionalAffine { get; init; }
     public SummaryNetworkKind? SummaryNetwork { get; init; }
     public FitMethod Method { get; init; } = FitMethod.Posterior;
     public int Threads { get; init; } = Environment.ProcessorCount;
@@ -61,7 +62,7 @@ internal static class FitRunner
             throw new UsageException(
                 $"--device {CliChoices.Devices.Word(s.Device)}: flow matching runs on the CPU only (its ODE solver " +
                 "and divergence trace are host code); use --device cpu or a coupling/spline flow.");
-        if (s.ConditionalAffine && s.InferenceNetwork == InferenceChoice.FlowMatching)
+        if (s.ConditionalAffine == true && s.InferenceNetwork == InferenceChoice.FlowMatching)
             throw new UsageException(
                 "--conditional-affine is a layer of the coupling and spline flows; flow matching has none.");
         var backend = DeviceSelection.Open(s.Device);
@@ -217,7 +218,8 @@ internal static class FitRunner
         long budget = s.Simulations ?? (long)(s.Epochs ?? DefaultOnlineEpochs) * s.BatchesPerEpoch
             * (s.BatchSize ?? DefaultOnlineBatchSize);
         var inference = s.InferenceNetwork ?? DefaultInference(budget);
-        var spec = NetworkChoices.Spec(inference, summary, s.Seed, s.ConditionalAffine);
+        var spec = NetworkChoices.Spec(inference, summary, s.Seed,
+            s.ConditionalAffine ?? inference != InferenceChoice.FlowMatching);
         string description =
             $"{task.Name} ({CliChoices.Methods.Word(s.Method)}, {Networks(inference, summary)})";
         if (s.Simulations is not int n)
@@ -263,7 +265,8 @@ internal static class FitRunner
         if (s.InferenceConditions.Length > 0) adapter.Concatenate(s.InferenceConditions, Keys.InferenceConditions);
         if (s.SummaryVariables.Length > 0) adapter.Concatenate(s.SummaryVariables, Keys.SummaryVariables);
         var inference = s.InferenceNetwork ?? DefaultInference(Math.Max(1, all.BatchSize - all.BatchSize / 10));
-        var spec = NetworkChoices.Spec(inference, summaryKind, s.Seed, s.ConditionalAffine);
+        var spec = NetworkChoices.Spec(inference, summaryKind, s.Seed,
+            s.ConditionalAffine ?? inference != InferenceChoice.FlowMatching);
         var inputs = s.InferenceConditions.Concat(s.SummaryVariables).Select(k =>
             new InputKey(k, all.Shape(k)[1..].ToArray())).ToArray();
         var parameters = s.InferenceVariables.Select(k => new InputKey(k, all.Shape(k)[1..].ToArray())).ToArray();

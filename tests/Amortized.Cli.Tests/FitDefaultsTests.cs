@@ -35,4 +35,22 @@ public sealed class FitDefaultsTests
         using var run = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "run.json")));
         Assert.Equal("coupling", run.RootElement.GetProperty("inference_network").GetString());
     }
+
+    [Fact]
+    public void ConditionalAffine_IsOnByDefault_AndCanBeLeftOut()
+    {
+        string on = Path.Combine(CliRunner.TempDir(), "on"), off = Path.Combine(CliRunner.TempDir(), "off");
+        Assert.Equal(0, CliRunner.Run("fit", "gaussian_linear", "--simulations", "500", "--epochs", "1", "--threads",
+            "1", "--no-report", "--out", on).ExitCode);
+        Assert.Equal(0, CliRunner.Run("fit", "gaussian_linear", "--simulations", "500", "--epochs", "1", "--threads",
+            "1", "--no-report", "--no-conditional-affine", "--out", off).ExitCode);
+        Assert.True(Amortized.Inference.Serialization.ApproximatorFile.Load(Path.Combine(on, "model.amz"))
+            .Spec!.CouplingFlow!.ConditionalAffine);
+        Assert.False(Amortized.Inference.Serialization.ApproximatorFile.Load(Path.Combine(off, "model.amz"))
+            .Spec!.CouplingFlow!.ConditionalAffine);
+        var both = CliRunner.Run("fit", "gaussian_linear", "--conditional-affine", "--no-conditional-affine", "--out",
+            Path.Combine(CliRunner.TempDir(), "both"));
+        Assert.Equal(2, both.ExitCode);
+        Assert.Contains("contradict", both.Error);
+    }
 }

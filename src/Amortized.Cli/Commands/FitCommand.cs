@@ -39,7 +39,11 @@ internal static class FitCommand
         var conditionalAffine = new Option<bool>("--conditional-affine")
         {
             Description = "Coupling/spline flows: add a layer whose shift and scale are linear in the conditions, " +
-                "fitted by least squares before training (for near-Gaussian posteriors)",
+                "fitted by least squares before training (the default; this flag is kept for scripts)",
+        };
+        var noConditionalAffine = new Option<bool>("--no-conditional-affine")
+        {
+            Description = "Coupling/spline flows: leave out the least-squares conditional affine layer",
         };
         var method = Options.Choice("--method", "Learn the posterior (NPE) or the likelihood (NLE, sampled by MCMC)",
             FitMethod.Posterior, CliChoices.Methods);
@@ -55,7 +59,7 @@ internal static class FitCommand
         var varianceContraction = Options.VarianceContraction();
         var command = new Command("fit", "Train an amortized posterior (or likelihood) and write a report")
         {
-            task, data, iv, ic, sv, output, simulations, epochs, batchSize, batches, seed, inference, conditionalAffine,
+            task, data, iv, ic, sv, output, simulations, epochs, batchSize, batches, seed, inference, conditionalAffine, noConditionalAffine,
                 summary, method, threads, device,
             budget, resume, datasets, samples, noReport, varianceContraction,
         };
@@ -73,7 +77,10 @@ internal static class FitCommand
             BatchesPerEpoch = r.GetValue(batches),
             Seed = r.GetValue(seed),
             InferenceNetwork = r.GetValue(inference),
-            ConditionalAffine = r.GetValue(conditionalAffine),
+            ConditionalAffine = r.GetValue(noConditionalAffine)
+                ? (r.GetValue(conditionalAffine) ? throw new UsageException("--conditional-affine and " +
+                    "--no-conditional-affine contradict each other; give one.") : false)
+                : r.GetValue(conditionalAffine) ? true : null,
             SummaryNetwork = r.GetValue(summary),
             Method = r.GetValue(method),
             Threads = r.GetValue(threads),

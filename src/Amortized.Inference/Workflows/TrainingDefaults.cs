@@ -68,7 +68,8 @@ public static class TrainingDefaults
     /// <summary>
     /// The default networks for a budget: a coupling flow without dropout (dropout blurs a density estimate: on
     /// gaussian_mixture at 10^4 simulations it cost 0.05 of C2ST) whose transform follows <see cref="Transform"/>,
-    /// and the given summary network.
+    /// with the conditional affine layer (the least-squares Gaussian posterior as the starting point; on
+    /// gaussian_linear at 10^4 it took C2ST from 0.581 to 0.502), and the given summary network.
     /// </summary>
     public static ApproximatorSpec Spec(ulong seed, long simulations,
         SummaryNetworkKind summary = SummaryNetworkKind.None)
@@ -77,7 +78,7 @@ public static class TrainingDefaults
         var spec = new ApproximatorSpec
         {
             Inference = InferenceNetworkKind.CouplingFlow,
-            CouplingFlow = new CouplingFlowOptions { Transform = Transform(simulations) },
+            CouplingFlow = new CouplingFlowOptions { Transform = Transform(simulations), ConditionalAffine = true },
             Summary = summary,
             Seed = seed,
         };
