@@ -40,7 +40,11 @@ public sealed class GaussianLinear : BenchmarkTask
     public override bool HasExactPosterior => true;
 
     /// <summary>N(x; theta, 0.1 I).</summary>
-    protected override double LogLikelihoodCore(ReadOnlySpan<float> theta, ReadOnlySpan<float> x)
+    protected override double LogLikelihoodCore(ReadOnlySpan<float> theta, ReadOnlySpan<float> x) =>
+        NoiseLogDensity(theta, x);
+
+    /// <summary>log N(x; theta, 0.1 I), the noise model gaussian_linear and gaussian_linear_uniform share.</summary>
+    internal static double NoiseLogDensity(ReadOnlySpan<float> theta, ReadOnlySpan<float> x)
     {
         double sum = 0, std = Math.Sqrt(0.1);
         for (int i = 0; i < x.Length; i++) sum += LogNormal1(x[i], theta[i], std);

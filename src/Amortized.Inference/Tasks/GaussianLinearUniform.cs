@@ -38,12 +38,8 @@ public sealed class GaussianLinearUniform : BenchmarkTask
     public override bool HasExactPosterior => true;
 
     /// <summary>N(x; theta, 0.1 I).</summary>
-    protected override double LogLikelihoodCore(ReadOnlySpan<float> theta, ReadOnlySpan<float> x)
-    {
-        double sum = 0, std = Math.Sqrt(0.1);
-        for (int i = 0; i < x.Length; i++) sum += LogNormal1(x[i], theta[i], std);
-        return sum;
-    }
+    protected override double LogLikelihoodCore(ReadOnlySpan<float> theta, ReadOnlySpan<float> x) =>
+        GaussianLinear.NoiseLogDensity(theta, x);
 
     /// <summary>
     /// The posterior factorises: theta_i | x ~ N(x_i, 0.1) truncated to [-1, 1], drawn per coordinate by
