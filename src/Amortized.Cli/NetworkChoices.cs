@@ -1,5 +1,6 @@
 using Amortized.Inference.Approximators;
 using Amortized.Networks.Flows;
+using Amortized.Inference.Workflows;
 using Amortized.Networks.Summaries;
 
 namespace Amortized.Cli;
@@ -21,12 +22,6 @@ internal static class NetworkChoices
                     { Transform = CouplingTransformKind.Spline, ConditionalAffine = conditionalAffine } },
             _ => spec with { Inference = InferenceNetworkKind.FlowMatching, FlowMatching = new FlowMatchingOptions() },
         };
-        return summary switch
-        {
-            SummaryNetworkKind.DeepSet => spec with { DeepSet = new DeepSetOptions() },
-            SummaryNetworkKind.SetTransformer => spec with { SetTransformer = new SetTransformerOptions() },
-            SummaryNetworkKind.TimeSeries => spec with { TimeSeries = new TimeSeriesNetworkOptions() },
-            _ => spec,
-        };
+        return TrainingDefaults.WithSummaryOptions(spec);
     }
 }

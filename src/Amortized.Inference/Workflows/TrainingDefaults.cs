@@ -82,7 +82,17 @@ public static class TrainingDefaults
             Summary = summary,
             Seed = seed,
         };
-        return summary switch
+        return WithSummaryOptions(spec);
+    }
+
+    /// <summary>
+    /// <paramref name="spec"/> with default options for its summary network kind (none for
+    /// <see cref="SummaryNetworkKind.None"/>).
+    /// </summary>
+    public static ApproximatorSpec WithSummaryOptions(ApproximatorSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return spec.Summary switch
         {
             SummaryNetworkKind.DeepSet => spec with { DeepSet = new DeepSetOptions() },
             SummaryNetworkKind.SetTransformer => spec with { SetTransformer = new SetTransformerOptions() },
