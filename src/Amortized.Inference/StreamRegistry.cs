@@ -94,6 +94,12 @@ public static class StreamRegistry
     /// <summary>Posterior sampling, counter = first data set of a chunk (tag 0).</summary>
     public const ulong SamplingTag = 0;
 
+    /// <summary>
+    /// Redraws of posterior draws outside a rejecting support, counter = data set x 100 + round; the draw of a round
+    /// takes its seed from this stream.
+    /// </summary>
+    public const ulong RejectionTag = 0x4E7EC7;
+
     /// <summary>Offline epoch order, counter = epoch.</summary>
     public const ulong EpochOrderTag = 0x5F;
 

@@ -23,6 +23,13 @@ public sealed class Adapter
     /// <summary>The transforms' type names in order.</summary>
     public IReadOnlyList<string> TransformNames => _transforms.ConvertAll(t => t.TypeName);
 
+    /// <summary>
+    /// Whether a constraint of <see cref="ConstraintMethod.Reject"/> marks draws outside its bounds as NaN on the
+    /// way back, so that samplers must draw those rows again.
+    /// </summary>
+    public bool RejectsOutsideSupport =>
+        _transforms.Exists(t => t is ConstrainTransform { Method: ConstraintMethod.Reject });
+
     private Adapter Add(IAdapterTransform t)
     {
         _transforms.Add(t);
@@ -57,7 +64,10 @@ public sealed class Adapter
     public Adapter Scale(string key, double scale) => Add(new ScaleTransform([key], scale));
     /// <summary>x + shift.</summary>
     public Adapter Shift(string key, double shift) => Add(new ShiftTransform([key], shift));
-    /// <summary>Maps a bounded key to the real line (bounds widened by <paramref name="epsilon"/>, relative).</summary>
+    /// <summary>
+    /// Maps a bounded key to the real line (bounds widened by <paramref name="epsilon"/>, relative), or with
+    /// <see cref="ConstraintMethod.Reject"/> keeps it and rejects draws outside the bounds.
+    /// </summary>
     public Adapter Constrain(string key, double? lower = null, double? upper = null,
         ConstraintMethod method = ConstraintMethod.Default, double epsilon = 1e-6) =>
         Add(new ConstrainTransform([key], lower, upper, method, epsilon));

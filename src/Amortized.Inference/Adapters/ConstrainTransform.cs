@@ -23,7 +23,7 @@ internal sealed class ConstrainTransform : ElementwiseTransform
             throw new ArgumentException($"Adapter.Constrain: epsilon must be >= 0; got {epsilon}.", nameof(epsilon));
         bool both = lower is not null && upper is not null;
         if (method == ConstraintMethod.Default) method = both ? ConstraintMethod.Sigmoid : ConstraintMethod.Softplus;
-        if (both != (method == ConstraintMethod.Sigmoid))
+        if (method != ConstraintMethod.Reject && both != (method == ConstraintMethod.Sigmoid))
             throw new ArgumentException($"Adapter.Constrain: method {method} does not fit " +
                 $"{(both ? "two bounds (use Sigmoid)" : "one bound (use Softplus or Exp)")}.", nameof(method));
         Lower = lower;
@@ -51,8 +51,12 @@ internal sealed class ConstrainTransform : ElementwiseTransform
 
     private double FromGap(double z) => Lower is not null ? _lo + z : _hi - z;
 
+    /// <summary>Whether x lies inside the declared (not widened) bounds.</summary>
+    private bool Inside(double x) => !(Lower is { } l && x < l) && !(Upper is { } u && x > u);
+
     internal override double ForwardValue(double x, int f)
     {
+        if (Method == ConstraintMethod.Reject) return x;
         if (Method == ConstraintMethod.Sigmoid)
         {
             double u = (x - _lo) / (_hi - _lo);
@@ -67,8 +71,13 @@ internal sealed class ConstrainTransform : ElementwiseTransform
     /// forward direction would otherwise let draws land up to epsilon outside the support (for example a prior
     /// density of zero at theta = -1.000002 under U(-1, 1)).
     /// </summary>
+    /// <remarks>
+    /// Under <see cref="ConstraintMethod.Reject"/> a draw outside the bounds becomes NaN: the approximator's sampler
+    /// sees the mark and draws that row again (see <see cref="Adapter.RejectsOutsideSupport"/>).
+    /// </remarks>
     internal override double InverseValue(double y, int f)
     {
+        if (Method == ConstraintMethod.Reject) return Inside(y) ? y : double.NaN;
         double x = Method == ConstraintMethod.Sigmoid
             ? _lo + (_hi - _lo) / (1 + Math.Exp(-y))
             : FromGap(Method == ConstraintMethod.Exp ? Math.Exp(y) : Softplus(y));
@@ -81,6 +90,8 @@ internal sealed class ConstrainTransform : ElementwiseTransform
 
     internal override double LogDerivative(double x, int f)
     {
+        // Identity inside; outside (or a rejected NaN) the density is zero, which -inf carries into log q.
+        if (Method == ConstraintMethod.Reject) return Inside(x) && !double.IsNaN(x) ? 0 : double.NegativeInfinity;
         if (Method == ConstraintMethod.Sigmoid)
         {
             // y = logit(u), u = (x - lo) / w: dy/dx = 1 / (w u (1 - u)).

@@ -11,4 +11,11 @@ public enum ConstraintMethod
     Softplus,
     /// <summary>One bound: y = log(x - lower), or log(upper - x).</summary>
     Exp,
+    /// <summary>
+    /// One or two bounds: the network learns the raw value, and draws outside the bounds are rejected and drawn
+    /// again when sampling (sbi's handling of a bounded prior). The posterior keeps its shape near the bounds
+    /// instead of being warped by a logit; the price is the redraws, in proportion to the mass the network puts
+    /// outside the support. Densities are zero outside the bounds and not renormalised inside.
+    /// </summary>
+    Reject,
 }

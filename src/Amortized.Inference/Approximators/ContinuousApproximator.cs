@@ -182,12 +182,85 @@ public sealed class ContinuousApproximator : Approximator
         ArgumentNullException.ThrowIfNull(data);
         if (numSamples <= 0)
             throw new ArgumentOutOfRangeException(nameof(numSamples), numSamples, "numSamples must be positive.");
+        var result = SampleOnce(data, numSamples, seed);
+        if (Adapter.RejectsOutsideSupport) RedrawOutsideSupport(data, result, numSamples, seed);
+        return result;
+    }
+
+    /// <summary>One round of draws mapped back through the adapter: each key (B, numSamples, ...).</summary>
+    private SimulationBatch SampleOnce(SimulationBatch data, int numSamples, ulong seed)
+    {
         var draws = SampleStandardized(data, numSamples, seed, out int b);
         int d = InferenceNetwork.Dimension;
         VariableStandardizer?.Destandardize(draws);
         var result = new SimulationBatch(b);
         result.Set(Keys.InferenceVariables, draws, b, numSamples, d);
         return Adapter.Inverse(result);
+    }
+
+    /// <summary>
+    /// The most rounds of redraws for one data set: each round draws at least as many rows as are missing, so a
+    /// data set still incomplete after them had under about 1 / MaxRedrawRounds of its mass inside the support.
+    /// </summary>
+    private const int MaxRedrawRounds = 100;
+
+    /// <summary>
+    /// Replaces, in place, every draw (row s of data set i) that the adapter marked as outside a
+    /// <see cref="ConstraintMethod.Reject"/> support (NaN in any key) by a fresh draw inside it: the posterior
+    /// restricted to the prior's support. Redraws come from a stream of their own, so the draws that were inside
+    /// the support stay what they were, and the same seed gives the same result.
+    /// </summary>
+    private void RedrawOutsideSupport(SimulationBatch data, SimulationBatch result, int numSamples, ulong seed)
+    {
+        int b = result.BatchSize;
+        // Only per-draw keys (B, S, ...) carry draws; anything else the inverse produced is left alone.
+        string[] keys = [.. result.Keys.Where(k => result.Shape(k) is { Length: >= 2 } shape && shape[1] == numSamples)];
+        for (int i = 0; i < b; i++)
+        {
+            var missing = new Queue<int>();
+            for (int s = 0; s < numSamples; s++)
+                if (!DrawInside(result, keys, i, s, numSamples)) missing.Enqueue(s);
+            long drawn = numSamples, accepted = numSamples - missing.Count;
+            var single = missing.Count > 0 ? data.Slice(i, 1) : null;
+            for (int round = 1; missing.Count > 0; round++)
+            {
+                if (round > MaxRedrawRounds)
+                    throw new InvalidOperationException($"ContinuousApproximator: data set {i}: only {accepted:N0} " +
+                        $"of {drawn:N0} draws ({(double)accepted / drawn:P2}) fell inside the prior's support after " +
+                        $"{MaxRedrawRounds} rounds of redraws; the network puts its mass outside the bounds (an " +
+                        "observation far from the training data, or an undertrained network).");
+                // Ask for what is missing, scaled by the acceptance so far, so that one round usually completes it.
+                double acceptance = Math.Max((double)accepted / drawn, 0.01);
+                int request = (int)Math.Min(numSamples, Math.Ceiling(missing.Count / acceptance * 1.2) + 16);
+                var derived = Rng.Derive(seed, (ulong)i * MaxRedrawRounds + (ulong)round, StreamRegistry.RejectionTag);
+                ulong roundSeed = ((ulong)derived.NextUInt32() << 32) | derived.NextUInt32();
+                var extra = SampleOnce(single!, request, roundSeed);
+                drawn += request;
+                for (int r = 0; r < request && missing.Count > 0; r++)
+                {
+                    if (!DrawInside(extra, keys, 0, r, request)) continue;
+                    accepted++;
+                    int slot = missing.Dequeue();
+                    foreach (string key in keys)
+                    {
+                        int row = result.RowLength(key) / numSamples;
+                        extra.Get(key).AsSpan(r * row, row).CopyTo(result.Get(key).AsSpan((i * numSamples + slot) * row, row));
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Whether draw s of data set i has no NaN in any key (each key (B, S, ...)).</summary>
+    private static bool DrawInside(SimulationBatch batch, string[] keys, int i, int s, int numSamples)
+    {
+        foreach (string key in keys)
+        {
+            int row = batch.RowLength(key) / numSamples;
+            foreach (float v in batch.Get(key).AsSpan((i * numSamples + s) * row, row))
+                if (float.IsNaN(v)) return false;
+        }
+        return true;
     }
 
     /// <summary>Raw draws (B * S * D) in the network's standardised space; b receives B.</summary>

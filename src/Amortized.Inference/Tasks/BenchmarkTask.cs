@@ -125,7 +125,8 @@ public abstract class BenchmarkTask : ISimulator, IPrior
 
     /// <summary>
     /// The adapter a workflow uses when the user gives none. For the posterior (<paramref name="likelihood"/> false)
-    /// the parameters are the inference variables, constrained to <see cref="Support"/> so that no draw leaves it,
+    /// the parameters are the inference variables, constrained to <see cref="Support"/> so that no draw leaves it
+    /// (<see cref="ParameterSupport.AdapterMethod"/>: two bounds by rejection, one bound by a map to the real line),
     /// and the data are the conditions (flat) or, with a summary network, the summary variables as a sequence of
     /// scalars (B, X, 1). For the likelihood the roles swap: the data are the inference variables and the
     /// unconstrained parameters the conditions.
@@ -141,7 +142,7 @@ public abstract class BenchmarkTask : ISimulator, IPrior
             return adapter.Concatenate([DataKey], Keys.InferenceVariables)
                 .Concatenate([ParameterKey], Keys.InferenceConditions);
         }
-        if (Support.IsBounded) adapter.Constrain(ParameterKey, Support.Lower, Support.Upper, Support.Method);
+        if (Support.IsBounded) adapter.Constrain(ParameterKey, Support.Lower, Support.Upper, Support.AdapterMethod);
         adapter.Concatenate([ParameterKey], Keys.InferenceVariables);
         return summary == SummaryNetworkKind.None
             ? adapter.Concatenate([DataKey], Keys.InferenceConditions)

@@ -25,7 +25,7 @@ public sealed class AdapterTests
     public static TheoryData<string> InvertibleTransforms() =>
     [
         "rename", "concatenate", "split", "standardize", "standardize_per_feature", "log", "log1p", "sqrt", "scale", "shift",
-        "constrain_lower", "constrain_upper", "constrain_both", "constrain_exp", "as_set", "as_time_series", "broadcast",
+        "constrain_lower", "constrain_upper", "constrain_both", "constrain_exp", "constrain_reject", "as_set", "as_time_series", "broadcast",
         "expand_dims", "squeeze", "one_hot", "nan_to_num", "to_float32",
     ];
 
@@ -45,6 +45,7 @@ public sealed class AdapterTests
         "constrain_upper" => new Adapter().Constrain("a", upper: 3),
         "constrain_both" => new Adapter().Constrain("a", lower: 0.5, upper: 3),
         "constrain_exp" => new Adapter().Constrain("a", lower: 0, method: ConstraintMethod.Exp),
+        "constrain_reject" => new Adapter().Constrain("a", lower: 0.5, upper: 3, method: ConstraintMethod.Reject),
         "as_set" => new Adapter().AsSet("set"),
         "as_time_series" => new Adapter().AsTimeSeries("set"),
         "broadcast" => new Adapter().Broadcast(["b"], "set"),
@@ -80,7 +81,8 @@ public sealed class AdapterTests
 
     /// <summary>Every elementwise transform whose log|dy/dx| we check against a central difference in double.</summary>
     public static TheoryData<string> ElementwiseTransforms() =>
-        ["standardize", "log", "log1p", "sqrt", "scale", "shift", "constrain_lower", "constrain_upper", "constrain_both", "constrain_exp"];
+        ["standardize", "log", "log1p", "sqrt", "scale", "shift", "constrain_lower", "constrain_upper", "constrain_both", "constrain_exp",
+         "constrain_reject"];
 
     private static ElementwiseTransform Elementwise(string name) => name switch
     {
@@ -94,6 +96,7 @@ public sealed class AdapterTests
         "constrain_upper" => new ConstrainTransform(["a"], null, 3, ConstraintMethod.Softplus, 1e-6),
         "constrain_both" => new ConstrainTransform(["a"], 0.5, 3, ConstraintMethod.Sigmoid, 1e-6),
         "constrain_exp" => new ConstrainTransform(["a"], 0, null, ConstraintMethod.Exp, 1e-6),
+        "constrain_reject" => new ConstrainTransform(["a"], 0.5, 3, ConstraintMethod.Reject, 1e-6),
         _ => throw new ArgumentException(name),
     };
 
@@ -170,6 +173,33 @@ public sealed class AdapterTests
             Assert.All(r.Data.Get("p"), v => Assert.True(float.IsFinite(v)));
             Assert.All(r.LogDetJacobian["p"], v => Assert.True(float.IsFinite(v)));
         }
+    }
+
+    [Fact]
+    public void ConstrainReject_MarksDrawsOutsideAndGivesThemZeroDensity()
+    {
+        // One bound or two: the network sees raw values; on the way back a value outside becomes NaN (redrawn by
+        // the sampler), and forward a value outside has log density -inf; the bounds themselves belong to the support.
+        foreach (var (adapter, outside, inside) in new (Adapter, float, float)[]
+        {
+            (new Adapter().Constrain("p", -1, 1, ConstraintMethod.Reject), 1.0001f, -1f),
+            (new Adapter().Constrain("p", lower: 0, method: ConstraintMethod.Reject), -0.25f, 0f),
+            (new Adapter().Constrain("p", upper: 2, method: ConstraintMethod.Reject), 2.5f, 2f),
+        })
+        {
+            Assert.True(adapter.RejectsOutsideSupport);
+            var d = new SimulationBatch(2).Set("p", [outside, inside], 2);
+            AdapterResult forward = adapter.ForwardWithLogDet(d);
+            Assert.Equal(d.Get("p"), forward.Data.Get("p"));
+            Assert.Equal(float.NegativeInfinity, forward.LogDetJacobian["p"][0]);
+            Assert.Equal(0f, forward.LogDetJacobian["p"][1]);
+            float[] back = adapter.Inverse(d.Clone()).Get("p");
+            Assert.True(float.IsNaN(back[0]), $"{outside} came back as {back[0]}");
+            Assert.Equal(inside, back[1]);
+            Assert.Equal(adapter.ToJson(), Adapter.FromJson(adapter.ToJson()).ToJson());
+            Assert.True(Adapter.FromJson(adapter.ToJson()).RejectsOutsideSupport);
+        }
+        Assert.False(new Adapter().Constrain("p", -1, 1).RejectsOutsideSupport);
     }
 
     [Fact]

@@ -28,14 +28,13 @@ public class DefaultAdapterTests
     }
 
     [Theory]
-    [InlineData("two_moons", -1.0, 1.0)]
-    [InlineData("slcp", -3.0, 3.0)]
-    [InlineData("gaussian_mixture", -10.0, 10.0)]
     [InlineData("sir", 0.0, double.PositiveInfinity)]
-    public void BoundedPriors_MapEveryRealNumberIntoTheSupport(string name, double lower, double upper)
+    [InlineData("lotka_volterra", 0.0, double.PositiveInfinity)]
+    public void OneSidedPriors_MapEveryRealNumberIntoTheSupport(string name, double lower, double upper)
     {
         var task = BenchmarkTasks.Create(name);
         Assert.True(task.Support.IsBounded);
+        Assert.False(task.DefaultAdapter().RejectsOutsideSupport);
         // Unconstrained values far out on both sides (what a flow may draw) map back inside the support.
         int d = task.ParameterDim;
         float[] wild = [.. Enumerable.Range(0, 8 * d).Select(i => (float)((i % 2 == 0 ? 1 : -1) * Math.Pow(3, i % 8 - 2)))];
@@ -47,6 +46,33 @@ public class DefaultAdapterTests
         // Every draw has positive prior density: open bounds (the log-normal's 0) are never hit exactly.
         for (int i = 0; i < 8; i++)
             Assert.True(double.IsFinite(task.LogPrior(theta.AsSpan(i * d, d))), $"{name}: log prior of row {i} is not finite");
+    }
+
+    [Theory]
+    [InlineData("two_moons", -1.0, 1.0)]
+    [InlineData("gaussian_linear_uniform", -1.0, 1.0)]
+    [InlineData("slcp", -3.0, 3.0)]
+    [InlineData("gaussian_mixture", -10.0, 10.0)]
+    public void TwoSidedPriors_KeepValuesInside_AndMarkValuesOutsideForRedrawing(string name, double lower, double upper)
+    {
+        var task = BenchmarkTasks.Create(name);
+        var adapter = task.DefaultAdapter();
+        Assert.True(adapter.RejectsOutsideSupport);
+        adapter.Forward(task.Sample(2, 1));
+        int d = task.ParameterDim;
+        // Values just inside, on and just outside both bounds, and the middle.
+        double width = upper - lower;
+        double[] probes = [lower - 0.01 * width, lower, lower + 0.01 * width, (lower + upper) / 2, upper - 0.01 * width,
+            upper, upper + 0.01 * width];
+        float[] values = [.. Enumerable.Range(0, probes.Length * d).Select(i => (float)probes[i / d])];
+        var batch = new Amortized.Inference.Simulators.SimulationBatch(probes.Length).Set(Keys.InferenceVariables,
+            values, probes.Length, d);
+        var theta = adapter.Inverse(batch).Get(task.ParameterKey);
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (values[i] < lower || values[i] > upper) Assert.True(float.IsNaN(theta[i]), $"{name}: {values[i]} kept");
+            else Assert.Equal(values[i], theta[i]);
+        }
     }
 
     [Fact]
