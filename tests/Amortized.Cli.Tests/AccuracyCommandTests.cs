@@ -34,6 +34,40 @@ public sealed class AccuracyCommandTests
         string table = File.ReadAllText(Path.Combine(dir, "accuracy.md"));
         Assert.Contains("| two_moons |", table);
         Assert.Contains("0.725", table);   // sbi NPE, two_moons, 10^3
+
+        // The table grows: a later run at another budget keeps the earlier cells and adds a column.
+        string before = cells.Single(c => c.GetProperty("task").GetString() == "two_moons").ToString();
+        var more = CliRunner.Run("accuracy", "gaussian_linear", "--budgets", "100", "--observations", "2",
+            "--draws", "1000", "--threads", "1", "--out", dir);
+        Assert.True(more.ExitCode == 0, more.ToString());
+        Assert.Contains("keeping 2 of the 2 cells", more.Output);
+        using var grown = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "accuracy.json")));
+        var all = grown.RootElement.GetProperty("cells").EnumerateArray().ToList();
+        Assert.Equal(["two_moons@1000", "gaussian_linear@1000", "gaussian_linear@100"],
+            all.Select(c => $"{c.GetProperty("task").GetString()}@{c.GetProperty("simulations").GetInt32()}"));
+        Assert.Equal(before, all[0].ToString());
+        Assert.Equal(2, grown.RootElement.GetProperty("references").GetArrayLength());
+        string header = File.ReadAllLines(Path.Combine(dir, "accuracy.md")).First(l => l.StartsWith("| task |"));
+        Assert.Equal("| task | 100 ours | sbi NPE | train s | 1k ours | sbi NPE | train s |", header);
+
+        // Other settings would mix figures that do not compare: refused before any training, the table untouched.
+        string saved = File.ReadAllText(Path.Combine(dir, "accuracy.json"));
+        var other = CliRunner.Run("accuracy", "two_moons", "--budgets", "1000", "--observations", "3", "--out", dir);
+        Assert.Equal(2, other.ExitCode);
+        Assert.Contains("--observations 2", other.Error);
+        Assert.Contains("--observations 3", other.Error);
+        Assert.Equal(saved, File.ReadAllText(Path.Combine(dir, "accuracy.json")));
+    }
+
+    [Fact]
+    public void OutHoldingAnotherJson_ExitsTwo_NamingTheFile()
+    {
+        string dir = CliRunner.TempDir();
+        File.WriteAllText(Path.Combine(dir, "accuracy.json"), "{\"not\": [1, 2");
+        var run = CliRunner.Run("accuracy", "two_moons", "--out", dir);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("accuracy.json", run.Error);
+        Assert.Contains("not an accuracy table", run.Error);
     }
 
     [Theory]

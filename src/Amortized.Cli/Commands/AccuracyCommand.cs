@@ -15,7 +15,9 @@ namespace Amortized.Cli.Commands;
 /// benchmark (C2ST against reference posteriors, beside sbi NPE's published figures), trained with <c>fit</c>'s
 /// defaults. Writes accuracy.md, accuracy.csv, accuracy.json and figures/accuracy.png|svg to DIR, rewriting them after
 /// every cell so a long run can be watched; reference posteriors are cached in DIR/references (or
-/// --reference-cache) and reused.
+/// --reference-cache) and reused. A table grows across runs: the cells already in DIR/accuracy.json stay unless this
+/// run measures the same task and budget again, so a slow column (10^5) can be added later; a DIR whose table was
+/// made with another seed, number of observations or draws is refused rather than mixed.
 /// </summary>
 internal static class AccuracyCommand
 {
@@ -91,41 +93,98 @@ internal static class AccuracyCommand
     public static int Run(CliContext ctx, AccuracyBenchmarkOptions options, string folder)
     {
         Directory.CreateDirectory(folder);
-        var cells = new List<AccuracyCell>();
-        var references = new List<TaskReference>();
+        var table = Table.Read(folder, options);
+        int kept = table.Cells.Count;
+        // This run's cells replace the earlier ones of the same task and budget; the rest of the table stays.
+        table.Cells.RemoveAll(c => options.Tasks.Contains(c.Task) && options.Budgets.Contains(c.Simulations));
+        table.References.RemoveAll(r => options.Tasks.Contains(r.Task));
+        if (kept > 0)
+            ctx.Log($"accuracy: keeping {table.Cells.Count} of the {kept} cells already in " +
+                $"{Path.Combine(folder, "accuracy.json")}");
+        var measured = new List<AccuracyCell>();
         var log = new Progress(ctx);
         ctx.Log($"accuracy: {string.Join(", ", options.Tasks)} at {string.Join(", ", options.Budgets)} simulations, " +
             $"{options.Observations} observations x {options.PosteriorDraws:N0} draws, seed {options.Seed}");
         AccuracyBenchmark.Run(options, log, cell =>
         {
-            cells.Add(cell);
-            Write(folder, options, cells, references);
-        }, references.Add);
+            measured.Add(cell);
+            table.Cells.Add(Row(cell));
+            Write(folder, options, table);
+        }, reference => table.References.Add(ReferenceRow.Of(reference)));
         ctx.Log($"table: {Path.Combine(folder, "accuracy.md")}");
-        int met = cells.Count(c => c.SbiNpe is not null && c.MeetsTarget);
-        int compared = cells.Count(c => c.SbiNpe is not null);
+        int met = measured.Count(c => c.SbiNpe is not null && c.MeetsTarget);
+        int compared = measured.Count(c => c.SbiNpe is not null);
         ctx.Log($"at or below sbi NPE in {met} of {compared} cells with a published figure");
         return CliErrors.Ok;
     }
 
-    private static void Write(string folder, AccuracyBenchmarkOptions options, IReadOnlyList<AccuracyCell> cells,
-        IReadOnlyList<TaskReference> references)
+    private static AccuracyRow Row(AccuracyCell c) => new(c.Task, c.Simulations, c.MeanC2st, c.C2st, c.SbiNpe,
+        c.MeetsTarget, c.TrainingSeconds, c.Steps, c.Epochs, c.SamplingSecondsPerObservation);
+
+    /// <summary>The cells and reference summaries of a table folder, earlier runs' and this run's.</summary>
+    private sealed record Table(List<AccuracyRow> Cells, List<ReferenceRow> References)
     {
-        AtomicFile.WriteAllText(Path.Combine(folder, "accuracy.md"), Markdown(options, cells, references));
+        /// <summary>
+        /// The table already in <paramref name="folder"/> (empty when there is none), refused when its settings
+        /// differ from this run's: C2ST figures of other observations or draws do not compare cell by cell.
+        /// </summary>
+        public static Table Read(string folder, AccuracyBenchmarkOptions options)
+        {
+            string path = Path.Combine(folder, "accuracy.json");
+            if (!File.Exists(path)) return new([], []);
+            long length = new FileInfo(path).Length;
+            if (length > MaxTableBytes)
+                throw new UsageException($"--out: {path} has {length:N0} bytes; an accuracy table has at most " +
+                    $"{MaxTableBytes:N0}. Move it away or choose another --out.");
+            AccuracyReport? earlier;
+            try
+            {
+                earlier = JsonSerializer.Deserialize(File.ReadAllText(path), CliJsonContext.Default.AccuracyReport);
+            }
+            catch (JsonException e)
+            {
+                throw new UsageException($"--out: {path} is not an accuracy table ({e.Message}); move it away or " +
+                    "choose another --out.");
+            }
+            if (earlier?.Cells is null)
+                throw new UsageException($"--out: {path} has no cells; move it away or choose another --out.");
+            foreach (var (name, before, now) in new (string, ulong, ulong)[]
+            {
+                ("--seed", earlier.Seed, options.Seed),
+                ("--observations", (ulong)earlier.Observations, (ulong)options.Observations),
+                ("--draws", (ulong)earlier.Draws, (ulong)options.PosteriorDraws),
+            })
+                if (before != now)
+                    throw new UsageException($"--out: {path} holds a table made with {name} {before}; this run has " +
+                        $"{name} {now}, and the two would mix in one table. Choose another --out.");
+            return new([.. earlier.Cells], [.. earlier.References ?? []]);
+        }
+    }
+
+    /// <summary>The most bytes accuracy.json may have: a full table is a few kilobytes.</summary>
+    private const long MaxTableBytes = 16 << 20;
+
+    private static void Write(string folder, AccuracyBenchmarkOptions options, Table table)
+    {
+        // Tasks in the benchmark's order, then any others; budgets increasing.
+        var benchmarkOrder = AccuracyBenchmark.SbiNpe.Keys.ToList();
+        string[] tasks = [.. table.Cells.Select(c => c.Task).Distinct()
+            .OrderBy(t => benchmarkOrder.IndexOf(t) is >= 0 and var i ? i : int.MaxValue)];
+        int[] budgets = [.. table.Cells.Select(c => c.Simulations).Distinct().Order()];
+        var cells = table.Cells;
+        AtomicFile.WriteAllText(Path.Combine(folder, "accuracy.md"),
+            Markdown(options, tasks, budgets, cells, table.References));
         AtomicFile.WriteAllText(Path.Combine(folder, "accuracy.csv"), Csv(cells));
         var report = new AccuracyReport(DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture),
             FitRunner.MachineDescription(), options.Seed, options.Observations, options.PosteriorDraws,
-            [.. cells.Select(c => new AccuracyRow(c.Task, c.Simulations, c.MeanC2st, c.C2st, c.SbiNpe, c.MeetsTarget,
-                c.TrainingSeconds, c.Steps, c.Epochs, c.SamplingSecondsPerObservation))]);
+            [.. cells], [.. table.References]);
         AtomicFile.WriteAllText(Path.Combine(folder, "accuracy.json"),
             JsonSerializer.Serialize(report, CliJsonContext.Default.AccuracyReport));
-        WriteFigure(folder, options, cells);
+        WriteFigure(folder, tasks, budgets, cells);
     }
 
-    private static void WriteFigure(string folder, AccuracyBenchmarkOptions options, IReadOnlyList<AccuracyCell> cells)
+    private static void WriteFigure(string folder, string[] tasks, int[] budgets, IReadOnlyList<AccuracyRow> cells)
     {
-        string[] tasks = [.. options.Tasks.Where(t => cells.Any(c => c.Task == t))];
-        int[] budgets = [.. options.Budgets];
         int t = tasks.Length, b = budgets.Length;
         var ours = new double[t * b];
         var low = new double[t * b];
@@ -148,8 +207,8 @@ internal static class AccuracyCommand
     }
 
     /// <summary>The table: one row per task, per budget ours beside sbi NPE's, training time.</summary>
-    internal static string Markdown(AccuracyBenchmarkOptions options, IReadOnlyList<AccuracyCell> cells,
-        IReadOnlyList<TaskReference> references)
+    internal static string Markdown(AccuracyBenchmarkOptions options, IReadOnlyList<string> tasks,
+        IReadOnlyList<int> budgets, IReadOnlyList<AccuracyRow> cells, IReadOnlyList<ReferenceRow> references)
     {
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
@@ -161,16 +220,15 @@ internal static class AccuracyCommand
             "is above sbi's.");
         sb.AppendLine();
         sb.Append("| task |");
-        foreach (int n in options.Budgets) sb.Append(inv, $" {Budget(n)} ours | sbi NPE | train s |");
+        foreach (int n in budgets) sb.Append(inv, $" {Budget(n)} ours | sbi NPE | train s |");
         sb.AppendLine();
         sb.Append("| --- |");
-        foreach (int _ in options.Budgets) sb.Append(" --- | --- | --- |");
+        foreach (int _ in budgets) sb.Append(" --- | --- | --- |");
         sb.AppendLine();
-        foreach (string task in options.Tasks)
+        foreach (string task in tasks)
         {
-            if (!cells.Any(c => c.Task == task)) continue;
             sb.Append(inv, $"| {task} |");
-            foreach (int n in options.Budgets)
+            foreach (int n in budgets)
             {
                 var cell = cells.FirstOrDefault(c => c.Task == task && c.Simulations == n);
                 if (cell is null)
@@ -189,17 +247,14 @@ internal static class AccuracyCommand
         sb.AppendLine();
         sb.AppendLine("| task | method | worst split R-hat | smallest ESS | seconds |");
         sb.AppendLine("| --- | --- | --- | --- | --- |");
-        foreach (var r in references)
-        {
-            bool exact = r.Methods.All(m => m == "exact");
-            sb.AppendLine(exact ? $"| {r.Task} | exact | | | {r.Seconds.Sum().ToString("F1", inv)} |"
-                : $"| {r.Task} | slice sampling | {r.MaxRHat.Max().ToString("F4", inv)} | " +
-                  $"{r.MinEffectiveSampleSize.Min().ToString("F0", inv)} | {r.Seconds.Sum().ToString("F1", inv)} |");
-        }
+        foreach (var r in references.OrderBy(r => tasks.ToList().IndexOf(r.Task)))
+            sb.AppendLine(r.Exact ? $"| {r.Task} | exact | | | {r.Seconds.ToString("F1", inv)} |"
+                : $"| {r.Task} | slice sampling | {r.MaxRHat?.ToString("F4", inv)} | " +
+                  $"{r.MinEffectiveSampleSize?.ToString("F0", inv)} | {r.Seconds.ToString("F1", inv)} |");
         return sb.ToString();
     }
 
-    private static string Csv(IReadOnlyList<AccuracyCell> cells)
+    private static string Csv(IReadOnlyList<AccuracyRow> cells)
     {
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder("task,simulations,mean_c2st,sbi_npe,training_seconds,steps,epochs," +
@@ -220,9 +275,22 @@ internal static class AccuracyCommand
     }
 }
 
-/// <summary>accuracy.json.</summary>
+/// <summary>accuracy.json (References is absent in tables written before it existed).</summary>
 public sealed record AccuracyReport(string Created, string Machine, ulong Seed, int Observations, int Draws,
-    AccuracyRow[] Cells);
+    AccuracyRow[] Cells, ReferenceRow[]? References = null);
+
+/// <summary>How one task's reference posteriors were made, over its observations.</summary>
+/// <remarks>The chain checks are null for exact references, which have none.</remarks>
+public sealed record ReferenceRow(string Task, bool Exact, double? MaxRHat, double? MinEffectiveSampleSize,
+    double Seconds)
+{
+    internal static ReferenceRow Of(TaskReference r)
+    {
+        bool exact = r.Methods.All(m => m == "exact");
+        return new(r.Task, exact, exact ? null : r.MaxRHat.Max(), exact ? null : r.MinEffectiveSampleSize.Min(),
+            r.Seconds.Sum());
+    }
+}
 
 /// <summary>One task and budget in accuracy.json.</summary>
 public sealed record AccuracyRow(string Task, int Simulations, double MeanC2st, double[] C2st, double? SbiNpe,
