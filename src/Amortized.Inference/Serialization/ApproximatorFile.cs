@@ -66,9 +66,11 @@ public static class ApproximatorFile
         var contents = ModelFile.Read(path, key: key, limits: limits);
         using var manifest = JsonDocument.Parse(contents.ManifestJson);
         var root = manifest.RootElement;
-        if (!root.TryGetProperty("kind", out var kind) || kind.GetString() != Kind)
+        JsonElement kind = default;
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("kind", out kind)
+            || kind.ValueKind != JsonValueKind.String || kind.GetString() != Kind)
             throw new InvalidDataException($"Model file '{path}': not an approximator file (manifest kind is " +
-                $"{(root.TryGetProperty("kind", out var k) ? k.ToString() : "missing")}).");
+                $"{(kind.ValueKind == JsonValueKind.Undefined ? "missing" : kind.GetRawText())}).");
         ApproximatorSpec spec;
         Adapter adapter;
         try
@@ -78,7 +80,8 @@ public static class ApproximatorFile
             adapter = Adapter.FromJson(root.GetProperty("adapter").GetRawText());
         }
         catch (Exception ex)
-            when (ex is JsonException or KeyNotFoundException or ArgumentException or InvalidOperationException)
+            when (ex is JsonException or KeyNotFoundException or ArgumentException or InvalidOperationException
+                      or FormatException)
         {
             throw new InvalidDataException($"Model file '{path}': the manifest could not be read: {ex.Message}", ex);
         }

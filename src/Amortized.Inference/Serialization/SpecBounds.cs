@@ -23,6 +23,8 @@ internal sealed class SpecBounds(ModelFileLimits limits, string source)
         bounds.Range(spec.ConditionDim, 0, limits.MaxDimension, "spec.condition_dim", nameof(limits.MaxDimension));
         bounds.Range(spec.SummaryInputDim, spec.Summary == SummaryNetworkKind.None ? 0 : 1, limits.MaxDimension,
             "spec.summary_input_dim", nameof(limits.MaxDimension));
+        // JSON null (or a list or object left out) deserializes to null here, which the builders would dereference.
+        bounds.NotNull(spec.Approximator, "spec.approximator");
         bounds.Range(spec.Approximator.SampleChunkRows, 1, limits.MaxSampleChunkRows,
             "spec.approximator.sample_chunk_rows", nameof(limits.MaxSampleChunkRows));
         if (spec.Inference == InferenceNetworkKind.FlowMatching) bounds.Check(spec.FlowMatching ?? new());
@@ -43,6 +45,7 @@ internal sealed class SpecBounds(ModelFileLimits limits, string source)
         Defined(o.Activation, $"{F}.activation");
         Layers(o.Depth, 1, $"{F}.depth");
         Widths(o.SubnetWidths, $"{F}.subnet_widths");
+        NotNull(o.Spline, $"{F}.spline");
         if (o.Transform == CouplingTransformKind.Spline)
             Range(o.Spline.Bins, 1, limits.MaxBins, $"{F}.spline.bins", nameof(limits.MaxBins));
     }
@@ -75,6 +78,8 @@ internal sealed class SpecBounds(ModelFileLimits limits, string source)
         Width(o.SummaryDim, $"{F}.summary_dim");
         Widths(o.EmbedDims, $"{F}.embed_dims");
         Widths(o.MlpWidths, $"{F}.mlp_widths");
+        NotNull(o.NumHeads, $"{F}.num_heads");
+        NotNull(o.MlpDepths, $"{F}.mlp_depths");
         Layers(o.NumHeads.Count, 0, $"{F}.num_heads (its length)");
         for (int i = 0; i < o.NumHeads.Count; i++)
             Range(o.NumHeads[i], 1, limits.MaxHeads, $"{F}.num_heads[{i}]", nameof(limits.MaxHeads));
@@ -92,17 +97,23 @@ internal sealed class SpecBounds(ModelFileLimits limits, string source)
         Defined(o.Activation, $"{F}.activation");
         Width(o.SummaryDim, $"{F}.summary_dim");
         Widths(o.Filters, $"{F}.filters");
+        NotNull(o.KernelSizes, $"{F}.kernel_sizes");
         Layers(o.KernelSizes.Count, 0, $"{F}.kernel_sizes (its length)");
         for (int i = 0; i < o.KernelSizes.Count; i++)
             Range(o.KernelSizes[i], 1, limits.MaxKernelSize, $"{F}.kernel_sizes[{i}]", nameof(limits.MaxKernelSize));
         Width(o.RecurrentDim, $"{F}.recurrent_dim");
     }
 
+    private void NotNull(object? value, string field)
+    {
+        if (value is null) throw Invalid(field, "null", "a value (the field cannot be left out)");
+    }
+
     /// <summary>A list of hidden widths: at most MaxLayers entries, each 1 to MaxWidth.</summary>
     private void Widths(IReadOnlyList<int>? widths, string field)
     {
-        if (widths is null) throw Invalid(field, "null", "a list of widths");
-        Layers(widths.Count, 0, $"{field} (its length)");
+        NotNull(widths, field);
+        Layers(widths!.Count, 0, $"{field} (its length)");
         for (int i = 0; i < widths.Count; i++) Width(widths[i], $"{field}[{i}]");
     }
 
