@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
+using Amortized.Inference.Serialization;
 
 namespace Amortized.Native;
 
@@ -8,8 +9,8 @@ namespace Amortized.Native;
 /// The C entry points of amortized.h. Each one validates its pointers and counts, runs inside a try/catch that
 /// turns every exception into a status code plus this thread's last-error message (an exception escaping an
 /// UnmanagedCallersOnly method would abort the host process), and clears the message on success.
-/// Model handles are <see cref="GCHandle"/>s to a <see cref="NativeModel"/>, so the model stays alive (and the GC
-/// free to move it) until amortized_free.
+/// Model handles are entries of <see cref="Handles"/>, a table with a generation per slot, so the model stays alive
+/// until amortized_free and a freed or stale handle is refused rather than reaching another model.
 /// </summary>
 internal static unsafe class Exports
 {
@@ -81,13 +82,29 @@ internal static unsafe class Exports
     }
 
     [UnmanagedCallersOnly(EntryPoint = "amortized_load")]
-    public static int Load(byte* path, nint* outModel) => LoadCore(path, null, outModel, "amortized_load");
+    public static int Load(byte* path, nint* outModel) => LoadCore(path, null, null, 0, outModel, "amortized_load");
 
     [UnmanagedCallersOnly(EntryPoint = "amortized_load_with_shapes")]
     public static int LoadWithShapes(byte* path, byte* shapesJson, nint* outModel) =>
-        LoadCore(path, shapesJson, outModel, "amortized_load_with_shapes");
+        LoadCore(path, shapesJson, null, 0, outModel, "amortized_load_with_shapes");
 
-    private static int LoadCore(byte* path, byte* shapesJson, nint* outModel, string function)
+    [UnmanagedCallersOnly(EntryPoint = "amortized_load_signed")]
+    public static int LoadSigned(byte* path, byte* shapesJson, byte* key, nuint keyLength, nint* outModel)
+    {
+        const string F = "amortized_load_signed";
+        if (key is null)
+        {
+            LastError.Clear();
+            if (outModel is not null) *outModel = 0;
+            return LastError.Set(Status.NullArgument, $"{F}: key is NULL.");
+        }
+        return LoadCore(path, shapesJson, key, keyLength, outModel, F);
+    }
+
+    /// <summary>Loads a model; <paramref name="key"/> (when not NULL, <paramref name="keyLength"/> bytes) must have
+    /// signed the file.</summary>
+    private static int LoadCore(byte* path, byte* shapesJson, byte* key, nuint keyLength, nint* outModel,
+        string function)
     {
         try
         {
@@ -95,9 +112,18 @@ internal static unsafe class Exports
             if (outModel is null) return LastError.Set(Status.NullArgument, $"{function}: out_model is NULL.");
             *outModel = 0;
             if (path is null) return LastError.Set(Status.NullArgument, $"{function}: path is NULL.");
+            ModelFileKey? modelKey = null;
+            if (key is not null)
+            {
+                // Checked before the span is made, so a huge key_len never reads (or copies) past the caller's key.
+                if (keyLength < ModelFileKey.MinBytes || keyLength > ModelFileKey.MaxBytes)
+                    return LastError.Set(Status.InvalidArgument, $"{function}: key_len is {keyLength}; allowed: " +
+                        $"{ModelFileKey.MinBytes} to {ModelFileKey.MaxBytes} bytes.");
+                modelKey = new ModelFileKey(new ReadOnlySpan<byte>(key, (int)keyLength));
+            }
             string? shapes = shapesJson is null ? null : Utf8(shapesJson);
-            NativeModel model = NativeModel.Load(Utf8(path), shapes);
-            *outModel = GCHandle.ToIntPtr(GCHandle.Alloc(model));
+            NativeModel model = NativeModel.Load(Utf8(path), shapes, modelKey);
+            *outModel = Handles.Add(model);
             return (int)Status.Ok;
         }
         catch (Exception e)
@@ -113,11 +139,7 @@ internal static unsafe class Exports
         {
             LastError.Clear();
             if (model == 0) return (int)Status.Ok;
-            GCHandle handle = GCHandle.FromIntPtr(model);
-            if (handle.Target is not NativeModel)
-                return LastError.Set(Status.InvalidHandle,
-                    "amortized_free: the handle does not refer to a loaded model.");
-            handle.Free();
+            Handles.Free(model, "amortized_free");
             return (int)Status.Ok;
         }
         catch (Exception e)
@@ -241,21 +263,7 @@ internal static unsafe class Exports
         }
     }
 
-    private static NativeModel Resolve(nint model, string function)
-    {
-        if (model == 0) throw new NativeException(Status.InvalidHandle, $"{function}: the model handle is NULL.");
-        // A handle that amortized_load did not return (or that was freed) cannot be detected reliably; this
-        // catches only the cases GCHandle itself can see.
-        object? target;
-        try { target = GCHandle.FromIntPtr(model).Target; }
-        catch (InvalidOperationException e)
-        {
-            throw new NativeException(Status.InvalidHandle,
-                $"{function}: the handle does not refer to a loaded model.", e);
-        }
-        return target as NativeModel ?? throw new NativeException(Status.InvalidHandle,
-            $"{function}: the handle does not refer to a loaded model.");
-    }
+    private static NativeModel Resolve(nint model, string function) => Handles.Get(model, function);
 
     private static int Count(long value, string name, string function)
     {

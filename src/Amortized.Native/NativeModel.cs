@@ -65,14 +65,18 @@ internal sealed class NativeModel
     /// file's metadata, which overrides the adapter trace; whichever is used is checked by sampling once from
     /// zeros, so a layout the networks cannot consume fails here and not at the first real call.
     /// </summary>
-    public static NativeModel Load(string path, string? shapesJson)
+    /// <param name="path">The model file.</param>
+    /// <param name="shapesJson">The layout argument, or null.</param>
+    /// <param name="fileKey">When not null, the file must be signed with it (see <see cref="ModelFileKey"/>).</param>
+    public static NativeModel Load(string path, string? shapesJson, ModelFileKey? fileKey = null)
     {
         if (path.Length == 0) throw new NativeException(Status.InvalidArgument, "amortized_load: the path is empty.");
+        long maxObservationFloats = MaxObservationFloats();
         ContinuousApproximator approximator;
         IReadOnlyDictionary<string, string> metadata;
         try
         {
-            approximator = ApproximatorFile.Load(path, out metadata);
+            approximator = ApproximatorFile.Load(path, out metadata, fileKey);
         }
         catch (Exception e)
             when (e is ArgumentException or KeyNotFoundException or InvalidOperationException or FormatException
@@ -99,13 +103,13 @@ internal sealed class NativeModel
         Status layoutError = shapesJson is not null ? Status.InvalidArgument : Status.Format;
         if (shapesJson is not null)
         {
-            observations = ParseShapes(shapesJson, layoutError, "observation_shapes_json");
+            observations = ParseShapes(shapesJson, layoutError, "observation_shapes_json", maxObservationFloats);
             source = "argument";
         }
         else if (metadata.TryGetValue(ObservationShapes.MetadataKey, out string? stored))
         {
-            observations =
-                ParseShapes(stored, layoutError, $"model file '{path}': metadata '{ObservationShapes.MetadataKey}'");
+            observations = ParseShapes(stored, layoutError,
+                $"model file '{path}': metadata '{ObservationShapes.MetadataKey}'", maxObservationFloats);
             source = "metadata";
         }
         else
@@ -121,6 +125,11 @@ internal sealed class NativeModel
                     $"(ObservationShapes.Format, e.g. {{\"x\": [100], \"n\": []}}) " +
                     "or load it with amortized_load_with_shapes.");
             observations = [.. traced.Select(k => new KeyValuePair<string, int[]>(k.Key, k.Value!))];
+            try { ObservationShapes.CheckSize(observations, maxObservationFloats); }
+            catch (FormatException e)
+            {
+                throw new NativeException(Status.Format, $"model file '{path}': the adapter's {e.Message}", e);
+            }
             source = "adapter";
         }
         KeyLayout[] observationLayout = KeyLayout.Sequence(observations, withNames: false);
@@ -151,10 +160,31 @@ internal sealed class NativeModel
             KeyLayout.Sequence(parameters, withNames: true), source, metadata);
     }
 
-    private static List<KeyValuePair<string, int[]>> ParseShapes(string json, Status status, string what)
+    private static List<KeyValuePair<string, int[]>> ParseShapes(string json, Status status, string what,
+        long maxElements)
     {
-        try { return ObservationShapes.Parse(json); }
+        try { return ObservationShapes.Parse(json, maxElements); }
         catch (FormatException e) { throw new NativeException(status, $"{what}: {e.Message}", e); }
+    }
+
+    /// <summary>The environment variable that raises (or lowers) the floats one data set may hold.</summary>
+    public const string MaxObservationFloatsVariable = "AMORTIZED_MAX_OBSERVATION_FLOATS";
+
+    /// <summary>
+    /// The bound on the floats per data set of any layout (argument, metadata or adapter), checked before anything
+    /// is allocated for it: <see cref="ObservationShapes.DefaultMaxElements"/>, or the value of
+    /// <see cref="MaxObservationFloatsVariable"/> (1 to Array.MaxLength) for a host that needs larger data sets.
+    /// </summary>
+    private static long MaxObservationFloats()
+    {
+        string? text = Environment.GetEnvironmentVariable(MaxObservationFloatsVariable);
+        if (string.IsNullOrEmpty(text)) return ObservationShapes.DefaultMaxElements;
+        if (long.TryParse(text, System.Globalization.NumberStyles.None,
+                System.Globalization.CultureInfo.InvariantCulture, out long value) && value >= 1
+            && value <= Array.MaxLength)
+            return value;
+        throw new NativeException(Status.InvalidArgument, $"the environment variable {MaxObservationFloatsVariable} " +
+            $"is '{text}'; expected an integer from 1 to {Array.MaxLength}.");
     }
 
     /// <summary>

@@ -12,8 +12,22 @@
  * one of the negative AMZ_ERR_* codes. On failure a message is kept for the calling thread and read with
  * amortized_last_error; a successful call clears it. No exception or signal crosses the boundary: every
  * failure the library can detect comes back as a code. What it cannot detect is the caller's contract:
- * pointers must point to at least as many elements as the counts passed with them, and a model handle must
- * come from amortized_load* and not have been freed (as with free(), using a freed handle is undefined).
+ * pointers must point to at least as many elements as the counts passed with them.
+ *
+ * ---- Handles ----
+ * A model handle is an opaque value (not a pointer to dereference) holding a slot and that slot's generation.
+ * A handle that was freed, freed twice, or never returned by amortized_load* is refused with
+ * AMZ_ERR_INVALID_HANDLE, also after its slot was reused by a newer model, which is left untouched.
+ *
+ * ---- Untrusted files and limits ----
+ * Every size a file or a call declares is checked, without overflow, before anything is allocated for it:
+ * a model's spec against the library's bounds (ModelFileLimits: widths up to 4096, 64 layers, ...) and
+ * against the parameters the file stores (AMZ_ERR_FORMAT, naming the field, its value and the bound); an
+ * observation layout against 2^20 floats per data set (AMZ_ERR_INVALID_ARGUMENT for the argument,
+ * AMZ_ERR_FORMAT for a file), which the environment variable AMORTIZED_MAX_OBSERVATION_FLOATS (1 to
+ * 2147483591) changes. The checksum of a model file only detects accidents: whoever edits a file can
+ * recompute it. To trust a model from elsewhere, save it with a key (ModelFileKey in C#) and load it with
+ * amortized_load_signed, which checks its HMAC-SHA-256.
  *
  * ---- Data layout ----
  * OBSERVATIONS. A model reads one or more named raw arrays per data set (the keys the simulator produced and
@@ -81,7 +95,7 @@ enum amortized_status {
     AMZ_ERR_IO = -5,
     /** The file is not a valid model file (corrupted, truncated, another kind) or the model is unsupported. */
     AMZ_ERR_FORMAT = -6,
-    /** The handle is NULL or does not refer to a loaded model. */
+    /** The handle is NULL, was freed, or does not refer to a loaded model. */
     AMZ_ERR_INVALID_HANDLE = -7,
     /** Memory ran out. */
     AMZ_ERR_OUT_OF_MEMORY = -8,
@@ -118,11 +132,25 @@ int amortized_load(const char* path, amortized_model** out_model);
  * Like amortized_load, with the observation keys and per-data-set shapes given explicitly as a JSON object
  * ({"x": [100], "n": []}; see "Data layout"), taking precedence over the file's metadata and the adapter.
  * observation_shapes_json may be NULL (then this is amortized_load). A malformed JSON is
- * AMZ_ERR_INVALID_ARGUMENT; shapes the model cannot consume are AMZ_ERR_INVALID_ARGUMENT too.
+ * AMZ_ERR_INVALID_ARGUMENT; shapes the model cannot consume, or holding more floats per data set than the
+ * limit (see "Untrusted files and limits"), are AMZ_ERR_INVALID_ARGUMENT too.
  */
 int amortized_load_with_shapes(const char* path, const char* observation_shapes_json, amortized_model** out_model);
 
-/** Releases a model. NULL is allowed and does nothing (AMZ_OK). */
+/**
+ * Like amortized_load_with_shapes (observation_shapes_json may be NULL), for a model file signed with a key:
+ * the file must carry an HMAC-SHA-256 of its contents under key (key_len bytes, 16 to 4096), as written by
+ * ApproximatorFile.Save(path, approximator, metadata, new ModelFileKey(key)). An unsigned file, one signed
+ * with another key or one changed after signing is AMZ_ERR_FORMAT; key NULL is AMZ_ERR_NULL_ARGUMENT and a
+ * key_len out of range AMZ_ERR_INVALID_ARGUMENT (checked before the key is read).
+ */
+int amortized_load_signed(const char* path, const char* observation_shapes_json, const uint8_t* key, size_t key_len,
+                          amortized_model** out_model);
+
+/**
+ * Releases a model. NULL is allowed and does nothing (AMZ_OK). A handle already freed (or never returned by
+ * amortized_load*) is AMZ_ERR_INVALID_HANDLE and frees nothing.
+ */
 int amortized_free(amortized_model* model);
 
 /**

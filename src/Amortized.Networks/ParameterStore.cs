@@ -16,7 +16,15 @@ public sealed class ParameterStore
     private float[] _values = new float[1024];
     private float[] _gradients = new float[1024];
     private int _count;
+    private long _scalars;   // sum of parameter sizes, without the alignment padding that _count includes
     private Tensor? _deviceValues, _deviceGradients;   // whole-store tensors while the store lives on an accelerator
+
+    /// <summary>
+    /// The most scalar parameters (sum of sizes, alignment padding not counted) the store accepts: <see cref="Add"/>
+    /// refuses a parameter beyond it before allocating anything. A loader sets it to the number of values a file
+    /// stores, so an edited spec cannot make it build networks larger than the file backs.
+    /// </summary>
+    public long MaxParameters { get; init; } = long.MaxValue;
 
     /// <summary>Number of scalar parameters.</summary>
     public int Count => _count;
@@ -105,7 +113,11 @@ public sealed class ParameterStore
                 $"{Backend.Device}; build the model on the CPU, then MoveTo the device.");
         if (!_names.Add(name))
             throw new ArgumentException($"ParameterStore: a parameter named '{name}' already exists.", nameof(name));
-        int size = shape.Size;
+        long elements = 1;
+        for (int i = 0; i < shape.Rank; i++) elements = Math.Min(elements * shape[i], (long)int.MaxValue + 1);
+        if (elements > MaxParameters - _scalars)
+            throw new ParameterLimitException(name, shape, _scalars, MaxParameters);
+        int size = (int)elements;
         // Each parameter starts on a 16-float boundary so the SIMD kernels read it aligned.
         int offset = (_count + 15) & ~15;
         EnsureCapacity(offset + size);
@@ -116,6 +128,7 @@ public sealed class ParameterStore
         Initializers.Fill(initializer, value.Span, shape, rng);
         _parameters.Add(value);
         _count = offset + size;
+        _scalars += size;
         return value;
     }
 
@@ -179,4 +192,19 @@ public sealed class ParameterStore
         _values = values;
         _gradients = gradients;
     }
+}
+
+/// <summary>
+/// <see cref="ParameterStore.Add"/> refused a parameter because the store would exceed
+/// <see cref="ParameterStore.MaxParameters"/>; nothing was allocated for it.
+/// </summary>
+public sealed class ParameterLimitException(string name, Shape shape, long existing, long limit)
+    : InvalidOperationException($"ParameterStore: parameter '{name}' {shape} would bring the store from {existing} " +
+        $"to more than its limit of {limit} scalar parameters.")
+{
+    /// <summary>The parameter that did not fit.</summary>
+    public string ParameterName { get; } = name;
+
+    /// <summary>The store's limit.</summary>
+    public long Limit { get; } = limit;
 }

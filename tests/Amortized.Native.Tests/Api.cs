@@ -28,6 +28,21 @@ internal static unsafe class Api
         }
     }
 
+    /// <summary>amortized_load_signed; <paramref name="keyLength"/> defaults to the key's length.</summary>
+    public static int LoadSigned(string? path, string? shapes, byte[]? key, out nint model, long? keyLength = null)
+    {
+        nint m = -1;
+        fixed (byte* p = Utf8(path))
+        fixed (byte* s = Utf8(shapes))
+        fixed (byte* k = key)
+        {
+            int rc = ((delegate* unmanaged<byte*, byte*, byte*, nuint, nint*, int>)&Exports.LoadSigned)(
+                p, s, key is null ? null : k, (nuint)(keyLength ?? key?.Length ?? 0), &m);
+            model = m;
+            return rc;
+        }
+    }
+
     public static int LoadNullOut(string path)
     {
         fixed (byte* p = Utf8(path)) return ((delegate* unmanaged<byte*, nint*, int>)&Exports.Load)(p, null);

@@ -89,6 +89,9 @@ public sealed partial class RoundTripTests(NativeLibraryFixture native, ITestOut
         Expect("last_error_truncated", Api.BufferTooSmall, "amort");
         Assert.Equal("amort", errors["last_error_truncated"][3]);
         Expect("free_null", Api.Ok, "");
+        Expect("free_stale", Api.InvalidHandle, "does not refer to a loaded model");
+        Expect("load_shapes_too_large", Api.InvalidArgument, "observation_shapes_json: observation shapes: key 'x'");
+        Expect("load_signed_unsigned", Api.Format, "it is not signed");
         Assert.All(errors.Values.Where(f => f[1] != "0"), f => Assert.StartsWith("AMZ_ERR_", f[2]));
     }
 

@@ -44,13 +44,17 @@ public sealed class ContinuousApproximator : Approximator
     /// Builds the networks described by <paramref name="spec"/> (sizes, options, construction seed) in a new
     /// store. Only approximators built this way can be saved, since the spec is what rebuilds them.
     /// </summary>
-    public static ContinuousApproximator Build(ApproximatorSpec spec, Adapter adapter)
+    public static ContinuousApproximator Build(ApproximatorSpec spec, Adapter adapter) =>
+        Build(spec, adapter, new ParameterStore());
+
+    /// <summary>Builds into <paramref name="store"/> (empty; its <see cref="ParameterStore.MaxParameters"/> bounds
+    /// what a spec read from a file may build).</summary>
+    internal static ContinuousApproximator Build(ApproximatorSpec spec, Adapter adapter, ParameterStore store)
     {
         ArgumentNullException.ThrowIfNull(spec);
         if (spec.VariableDim <= 0)
             throw new ArgumentException($"ApproximatorSpec: VariableDim is {spec.VariableDim}; it must be the width " +
                 $"of '{Keys.InferenceVariables}'.", nameof(spec));
-        var store = new ParameterStore();
         var rng = new Rng(spec.Seed);
         SummaryNetwork? summary = spec.Summary switch
         {

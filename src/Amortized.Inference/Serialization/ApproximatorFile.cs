@@ -13,6 +13,12 @@ namespace Amortized.Inference.Serialization;
 /// ("misspecification/reference_summaries", F32 (M, D_s)). Loading rebuilds the networks from the spec and checks that
 /// every stored parameter matches, so a file never half-loads.
 /// </summary>
+/// <remarks>
+/// A spec is checked against <see cref="ModelFileLimits"/> before anything is built, and the networks it describes
+/// may hold no more parameters than the file stores (the store refuses the first parameter beyond that count before
+/// allocating it), so an edited spec costs at most about the file's own size in memory. To trust a file from
+/// elsewhere, save it with a <see cref="ModelFileKey"/> and load it with the same key.
+/// </remarks>
 public static class ApproximatorFile
 {
     private const string Kind = "continuous_approximator";
@@ -23,9 +29,10 @@ public static class ApproximatorFile
     /// </summary>
     internal const string ReferenceTensor = "misspecification/reference_summaries";
 
-    /// <summary>Writes the approximator atomically; refuses non-finite weights.</summary>
+    /// <summary>Writes the approximator atomically; refuses non-finite weights. With <paramref name="key"/>, the file
+    /// is signed (HMAC-SHA-256, see <see cref="ModelFileKey"/>).</summary>
     public static void Save(string path, ContinuousApproximator approximator,
-        IReadOnlyDictionary<string, string>? metadata = null)
+        IReadOnlyDictionary<string, string>? metadata = null, ModelFileKey? key = null)
     {
         ArgumentNullException.ThrowIfNull(approximator);
         var spec = approximator.Spec ?? throw new InvalidOperationException(
@@ -34,21 +41,36 @@ public static class ApproximatorFile
         var tensors = Tensors(approximator.Store.Parameters, approximator.ExportState());
         if (approximator.MisspecificationReference is { } reference)
             tensors[ReferenceTensor] = TensorEntry.Float32(reference.ToArray(), reference.Count, reference.Dim);
-        ModelFile.Write(path, Manifest(spec, approximator.Adapter, metadata), tensors);
+        ModelFile.Write(path, Manifest(spec, approximator.Adapter, metadata), tensors, key: key);
     }
 
     /// <summary>Reads a file written by <see cref="Save"/>.</summary>
     public static ContinuousApproximator Load(string path) => Load(path, out _);
 
     /// <summary>Reads a file written by <see cref="Save"/>, returning its metadata too.</summary>
-    public static ContinuousApproximator Load(string path, out IReadOnlyDictionary<string, string> metadata)
+    public static ContinuousApproximator Load(string path, out IReadOnlyDictionary<string, string> metadata) =>
+        Load(path, out metadata, key: null);
+
+    /// <summary>
+    /// Reads a file written by <see cref="Save"/>, returning its metadata too. With <paramref name="key"/> the file
+    /// must be signed with it; <paramref name="limits"/> (default <see cref="ModelFileLimits.Default"/>) bound its
+    /// header and spec.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is damaged, not an approximator file, not signed with
+    /// <paramref name="key"/>, or its spec is beyond <paramref name="limits"/> or describes other networks than the
+    /// parameters it stores; the message names the file, the field and the declared and allowed values.</exception>
+    public static ContinuousApproximator Load(string path, out IReadOnlyDictionary<string, string> metadata,
+        ModelFileKey? key, ModelFileLimits? limits = null)
     {
-        var contents = ModelFile.Read(path);
+        limits ??= ModelFileLimits.Default;
+        var contents = ModelFile.Read(path, key: key, limits: limits);
         using var manifest = JsonDocument.Parse(contents.ManifestJson);
         var root = manifest.RootElement;
-        if (!root.TryGetProperty("kind", out var kind) || kind.GetString() != Kind)
+        JsonElement kind = default;
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("kind", out kind)
+            || kind.ValueKind != JsonValueKind.String || kind.GetString() != Kind)
             throw new InvalidDataException($"Model file '{path}': not an approximator file (manifest kind is " +
-                $"{(root.TryGetProperty("kind", out var k) ? k.ToString() : "missing")}).");
+                $"{(kind.ValueKind == JsonValueKind.Undefined ? "missing" : kind.GetRawText())}).");
         ApproximatorSpec spec;
         Adapter adapter;
         try
@@ -58,18 +80,19 @@ public static class ApproximatorFile
             adapter = Adapter.FromJson(root.GetProperty("adapter").GetRawText());
         }
         catch (Exception ex)
-            when (ex is JsonException or KeyNotFoundException or ArgumentException or InvalidOperationException)
+            when (ex is JsonException or KeyNotFoundException or ArgumentException or InvalidOperationException
+                      or FormatException)
         {
             throw new InvalidDataException($"Model file '{path}': the manifest could not be read: {ex.Message}", ex);
         }
-        var approximator = ContinuousApproximator.Build(spec, adapter);
+        var approximator = BuildBounded(spec, adapter, contents.Tensors, limits, path);
         try
         {
             ImportTensors(contents.Tensors, approximator.Store, approximator.ImportState);
             if (contents.Tensors.TryGetValue(ReferenceTensor, out var reference))
                 ImportReference(reference, approximator);
         }
-        catch (ArgumentException ex)
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
         {
             throw new InvalidDataException($"Model file '{path}': {ex.Message}", ex);
         }
@@ -78,6 +101,37 @@ public static class ApproximatorFile
             foreach (var p in m.EnumerateObject()) meta[p.Name] = p.Value.ToString();
         metadata = meta;
         return approximator;
+    }
+
+    /// <summary>
+    /// Builds the spec's networks only once the spec is within <paramref name="limits"/>, in a store that refuses
+    /// to grow beyond the parameter values the file stores, so the networks cost no more memory than the file's
+    /// own weights. ImportTensors then checks every parameter's name and size, hence the counts agree exactly.
+    /// </summary>
+    private static ContinuousApproximator BuildBounded(ApproximatorSpec spec, Adapter adapter,
+        IReadOnlyDictionary<string, TensorEntry> tensors, ModelFileLimits limits, string path)
+    {
+        SpecBounds.Check(spec, limits, path);
+        long stored = 0;
+        foreach (var (name, entry) in tensors)
+            if (name.StartsWith("param/", StringComparison.Ordinal)) stored += entry.Values.LongLength;
+        if (stored > limits.MaxParameters)
+            throw ModelFile.Invalid(path, $"it stores {stored} parameter values; allowed: at most " +
+                $"{limits.MaxParameters} (ModelFileLimits.MaxParameters)");
+        try
+        {
+            return ContinuousApproximator.Build(spec, adapter, new Networks.ParameterStore { MaxParameters = stored });
+        }
+        catch (Networks.ParameterLimitException e)
+        {
+            throw ModelFile.Invalid(path, $"the spec describes networks with more parameter values than the {stored} " +
+                $"the file stores in its 'param/' tensors (parameter '{e.ParameterName}' is beyond them); the spec " +
+                "was edited or does not belong to these weights", e);
+        }
+        catch (ArgumentException e)
+        {
+            throw ModelFile.Invalid(path, $"the spec cannot be built: {e.Message}", e);
+        }
     }
 
     private static string Manifest(ApproximatorSpec spec, Adapter adapter,

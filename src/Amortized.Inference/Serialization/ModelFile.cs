@@ -22,7 +22,9 @@ namespace Amortized.Inference.Serialization;
 /// <see cref="InvalidDataException"/> naming the file and the problem. Tensor arrays are allocated only once the
 /// data is known to be there (the header itself is capped at <see cref="MaxHeaderBytes"/>), and the checksum turns
 /// any flipped bit that still parses into an error rather than different weights. Files of older format versions
-/// load through the migration switch in <c>Migrate</c>. See https://github.com/huggingface/safetensors.
+/// load through the migration switch in <c>Migrate</c>. The checksum only detects accidents: anyone can edit a file
+/// and recompute it. To trust a model from elsewhere, save it with a <see cref="ModelFileKey"/> and load it with the
+/// same key (HMAC-SHA-256). See https://github.com/huggingface/safetensors.
 /// </remarks>
 public static class ModelFile
 {
@@ -53,28 +55,30 @@ public static class ModelFile
     /// <param name="manifestJson">The manifest; must be valid JSON.</param>
     /// <param name="tensors">The tensors by name (any non-empty string except <c>__metadata__</c>).</param>
     /// <param name="rejectNonFinite">Refuse NaN or infinite float values (the default: never save NaN weights).</param>
+    /// <param name="key">When given, the file is signed: it carries an HMAC-SHA-256 of its contents under this key,
+    /// which a reader holding the key checks (see <see cref="ModelFileKey"/>).</param>
     /// <exception cref="ArgumentException">Invalid manifest, names or values (nothing is written).</exception>
     public static void Write(string path, string manifestJson, IReadOnlyDictionary<string, TensorEntry> tensors,
-        bool rejectNonFinite = true)
+        bool rejectNonFinite = true, ModelFileKey? key = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         KeyValuePair<string, TensorEntry>[] sorted = Validate(manifestJson, tensors, rejectNonFinite);
-        byte[] header = BuildHeader(manifestJson, sorted);
+        byte[] header = BuildHeader(manifestJson, sorted, key);
         ReplaceFile(path, stream => WriteBody(stream, header, sorted));
     }
 
     /// <summary>Writes a model file to <paramref name="stream"/> (not atomic; see the path overload).</summary>
-    /// <inheritdoc cref="Write(string, string, IReadOnlyDictionary{string, TensorEntry}, bool)"/>
+    /// <inheritdoc cref="Write(string, string, IReadOnlyDictionary{string, TensorEntry}, bool, ModelFileKey)"/>
     public static void Write(Stream stream, string manifestJson, IReadOnlyDictionary<string, TensorEntry> tensors,
-        bool rejectNonFinite = true)
+        bool rejectNonFinite = true, ModelFileKey? key = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
         KeyValuePair<string, TensorEntry>[] sorted = Validate(manifestJson, tensors, rejectNonFinite);
-        WriteBody(stream, BuildHeader(manifestJson, sorted), sorted);
+        WriteBody(stream, BuildHeader(manifestJson, sorted, key), sorted);
     }
 
     /// <summary>
-    /// Checks what <see cref="Write(string, string, IReadOnlyDictionary{string, TensorEntry}, bool)"/> would
+    /// Checks what <see cref="Write(string, string, IReadOnlyDictionary{string, TensorEntry}, bool, ModelFileKey)"/> would
     /// write: the manifest parses as JSON; names are non-empty, valid UTF-16 and not <c>__metadata__</c>; with
     /// <paramref name="rejectNonFinite"/>, every float value is finite. Returns the tensors in ordinal name order.
     /// </summary>
@@ -118,14 +122,20 @@ public static class ModelFile
     /// <summary>Reads a model file; the file must end where its last tensor ends.</summary>
     /// <param name="path">The file.</param>
     /// <param name="rejectNonFinite">Treat NaN or infinite float values as corruption (the default).</param>
-    /// <exception cref="InvalidDataException">The file is truncated, corrupted, not a model file, or of a newer
-    /// format version; the message names the file and the problem.</exception>
-    public static ModelFileContents Read(string path, bool rejectNonFinite = true)
+    /// <param name="key">When given, the file must be signed with this key: an unsigned file, or one whose HMAC
+    /// does not match, is refused (see <see cref="ModelFileKey"/>). Without a key the HMAC is ignored.</param>
+    /// <param name="limits">Bounds on the header (the number of tensors); <see cref="ModelFileLimits.Default"/>
+    /// when null.</param>
+    /// <exception cref="InvalidDataException">The file is truncated, corrupted, not a model file, of a newer
+    /// format version, beyond <paramref name="limits"/> or not signed with <paramref name="key"/>; the message
+    /// names the file and the problem.</exception>
+    public static ModelFileContents Read(string path, bool rejectNonFinite = true, ModelFileKey? key = null,
+        ModelFileLimits? limits = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16,
             FileOptions.SequentialScan);
-        ModelFileContents contents = ReadCore(stream, rejectNonFinite, path);
+        ModelFileContents contents = ReadCore(stream, rejectNonFinite, path, key, limits ?? ModelFileLimits.Default);
         if (stream.Position != stream.Length)
             throw Invalid(path, $"{stream.Length - stream.Position} bytes follow the last tensor; the file is " +
                 "damaged or not a model file");
@@ -136,14 +146,16 @@ public static class ModelFile
     /// Reads a model file from the current position of <paramref name="stream"/>, leaving it just after the last
     /// tensor. <paramref name="sourceName"/> names the stream in error messages.
     /// </summary>
-    /// <inheritdoc cref="Read(string, bool)"/>
-    public static ModelFileContents Read(Stream stream, bool rejectNonFinite = true, string? sourceName = null)
+    /// <inheritdoc cref="Read(string, bool, ModelFileKey, ModelFileLimits)"/>
+    public static ModelFileContents Read(Stream stream, bool rejectNonFinite = true, string? sourceName = null,
+        ModelFileKey? key = null, ModelFileLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        return ReadCore(stream, rejectNonFinite, sourceName ?? "(stream)");
+        return ReadCore(stream, rejectNonFinite, sourceName ?? "(stream)", key, limits ?? ModelFileLimits.Default);
     }
 
-    private static ModelFileContents ReadCore(Stream stream, bool rejectNonFinite, string source)
+    private static ModelFileContents ReadCore(Stream stream, bool rejectNonFinite, string source, ModelFileKey? key,
+        ModelFileLimits limits)
     {
         Span<byte> prefix = stackalloc byte[8];
         int got = stream.ReadAtLeast(prefix, 8, throwOnEndOfStream: false);
@@ -158,15 +170,15 @@ public static class ModelFile
             throw Truncated(source, $"the header length field says {headerLength} bytes of header follow, but only " +
                 $"{remaining} bytes remain");
 
-        var header = new byte[headerLength];
-        got = stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
-        if (got < header.Length)
-            throw Truncated(source, $"the header should be {headerLength} bytes, but the stream ends after {got}");
-        ModelFileHeader.Parsed parsed = ModelFileHeader.Parse(header, source);
+        byte[] header = ReadHeader(stream, (int)headerLength, source);
+        ModelFileHeader.Parsed parsed = ModelFileHeader.Parse(header, source, limits);
+        if (key is not null && parsed.Hmac is null)
+            throw Invalid(source, $"it is not signed (no \"{ModelFileHeader.HmacField}\" metadata field), but a key " +
+                "was given; only a file saved with that key is accepted");
 
         SortedDictionary<string, TensorEntry> tensors;
         using (var checksum =
-               new ModelFileChecksum(parsed.FormatVersionText, parsed.LibraryVersion, parsed.ManifestJson))
+               new ModelFileChecksum(parsed.FormatVersionText, parsed.LibraryVersion, parsed.ManifestJson, key))
         {
             foreach (ModelFileHeader.Slot s in parsed.Slots.OrderBy(s => s.Name, StringComparer.Ordinal))
                 checksum.AddTensor(s.Name, s.DType, s.Shape, s.Begin, s.End);
@@ -175,6 +187,7 @@ public static class ModelFile
             if (actual != parsed.Checksum)
                 throw Invalid(source, $"checksum mismatch: the header records '{parsed.Checksum}' but the contents " +
                     $"hash to '{actual}'; the file is corrupted");
+            if (key is not null) CheckHmac(parsed.Hmac!, checksum.FinishHmac(), source);
         }
         if (rejectNonFinite)
             foreach (ModelFileHeader.Slot slot in parsed.Slots)
@@ -201,12 +214,63 @@ public static class ModelFile
         _ => throw Invalid(source, $"format version {contents.FormatVersion} is not one this library knows"),
     };
 
+    /// <summary>
+    /// The header: <paramref name="length"/> bytes, already checked against the cap and, for a seekable stream, against
+    /// what remains. A stream of unknown length is read in growing steps, so a length field claiming far more than
+    /// the stream holds costs about what the stream holds, not the claimed size.
+    /// </summary>
+    private static byte[] ReadHeader(Stream stream, int length, string source)
+    {
+        const int Step = 1 << 20;
+        if (stream.CanSeek || length <= Step)
+        {
+            var header = new byte[length];
+            int got = stream.ReadAtLeast(header, length, throwOnEndOfStream: false);
+            if (got < length)
+                throw Truncated(source, $"the header should be {length} bytes, but the stream ends after {got}");
+            return header;
+        }
+        var buffer = new MemoryStream();
+        var chunk = new byte[Step];
+        while (buffer.Length < length)
+        {
+            int want = (int)Math.Min(Step, length - buffer.Length);
+            int got = stream.ReadAtLeast(chunk.AsSpan(0, want), want, throwOnEndOfStream: false);
+            buffer.Write(chunk, 0, got);
+            if (got < want)
+                throw Truncated(source,
+                    $"the header should be {length} bytes, but the stream ends after {buffer.Length}");
+        }
+        return buffer.ToArray();
+    }
+
+    /// <summary>Compares the recorded HMAC with the one computed under the reader's key, in constant time (a
+    /// comparison that stops at the first differing byte would let an attacker guess a valid HMAC byte by byte).
+    /// </summary>
+    private static void CheckHmac(string recorded, byte[] computed, string source)
+    {
+        byte[]? stored = null;
+        if (recorded.StartsWith(ModelFileChecksum.HmacPrefix, StringComparison.Ordinal)
+            && recorded.Length == ModelFileChecksum.HmacPrefix.Length + 2 * computed.Length)
+        {
+            try { stored = Convert.FromHexString(recorded.AsSpan(ModelFileChecksum.HmacPrefix.Length)); }
+            catch (FormatException) { }
+        }
+        if (stored is null)
+            throw Invalid(source, $"its \"{ModelFileHeader.HmacField}\" field is not " +
+                $"'{ModelFileChecksum.HmacPrefix}' followed by {2 * computed.Length} hex digits");
+        if (!System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(stored, computed))
+            throw Invalid(source, "its HMAC does not match the key: the file was changed after it was signed, or " +
+                "it was signed with another key; it cannot be trusted");
+    }
+
     /// <summary>The header for tensors in ordinal name order, with the checksum over them (one extra pass over the
-    /// data in memory, so the header can precede the data it describes).</summary>
-    private static byte[] BuildHeader(string manifestJson, KeyValuePair<string, TensorEntry>[] sorted)
+    /// data in memory, so the header can precede the data it describes), and with a key the HMAC too.</summary>
+    private static byte[] BuildHeader(string manifestJson, KeyValuePair<string, TensorEntry>[] sorted,
+        ModelFileKey? key)
     {
         string version = CurrentFormatVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        using var checksum = new ModelFileChecksum(version, LibraryVersion, manifestJson);
+        using var checksum = new ModelFileChecksum(version, LibraryVersion, manifestJson, key);
         long offset = 0;
         foreach ((string name, TensorEntry entry) in sorted)
         {
@@ -216,7 +280,9 @@ public static class ModelFile
         }
         foreach ((_, TensorEntry entry) in sorted)
             checksum.AddData(ModelFileData.LittleEndianBytes(entry.Values));
-        return ModelFileHeader.Build(manifestJson, LibraryVersion, checksum.Finish(), sorted);
+        string? hmac = key is null ? null
+            : ModelFileChecksum.HmacPrefix + Convert.ToHexStringLower(checksum.FinishHmac());
+        return ModelFileHeader.Build(manifestJson, LibraryVersion, checksum.Finish(), hmac, sorted);
     }
 
     private static void WriteBody(Stream stream, byte[] header, KeyValuePair<string, TensorEntry>[] sorted)

@@ -12,15 +12,21 @@ namespace Amortized.Inference.Serialization;
 /// bytes. Strings are hashed as a 4-byte little-endian length plus UTF-8, integers as 8 bytes little-endian, so
 /// the encoding is unambiguous and independent of the JSON's spelling (whitespace, escapes, key order).
 /// </summary>
-/// <remarks>safetensors ignores unknown metadata fields, so Python still reads the file.</remarks>
+/// <remarks>safetensors ignores unknown metadata fields, so Python still reads the file. With a key, an HMAC-SHA-256
+/// over exactly the same bytes is computed in the same pass (see <see cref="ModelFileKey"/>).</remarks>
 internal sealed class ModelFileChecksum : IDisposable
 {
     public const string Prefix = "sha256:";
 
-    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    public const string HmacPrefix = "hmac-sha256:";
 
-    public ModelFileChecksum(string formatVersion, string libraryVersion, string manifestJson)
+    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly IncrementalHash? _hmac;
+
+    public ModelFileChecksum(string formatVersion, string libraryVersion, string manifestJson,
+        ModelFileKey? key = null)
     {
+        _hmac = key?.CreateHmac();
         AddString(ModelFile.FormatName);
         AddString(formatVersion);
         AddString(libraryVersion);
@@ -39,31 +45,44 @@ internal sealed class ModelFileChecksum : IDisposable
     }
 
     /// <summary>Data-section bytes, in file order.</summary>
-    public void AddData(ReadOnlySpan<byte> bytes) => _hash.AppendData(bytes);
+    public void AddData(ReadOnlySpan<byte> bytes) => Append(bytes);
 
     /// <summary>The checksum text, e.g. <c>sha256:9f86d0...</c>.</summary>
     public string Finish() => Prefix + Convert.ToHexStringLower(_hash.GetHashAndReset());
 
-    public void Dispose() => _hash.Dispose();
+    /// <summary>The HMAC's 32 bytes (only when constructed with a key).</summary>
+    public byte[] FinishHmac() => (_hmac ?? throw new InvalidOperationException("No key was given.")).GetHashAndReset();
+
+    public void Dispose()
+    {
+        _hash.Dispose();
+        _hmac?.Dispose();
+    }
+
+    private void Append(ReadOnlySpan<byte> bytes)
+    {
+        _hash.AppendData(bytes);
+        _hmac?.AppendData(bytes);
+    }
 
     private void AddString(string value)
     {
         byte[] utf8 = Encoding.UTF8.GetBytes(value);
         AddInt32(utf8.Length);
-        _hash.AppendData(utf8);
+        Append(utf8);
     }
 
     private void AddInt32(int value)
     {
         Span<byte> bytes = stackalloc byte[4];
         BinaryPrimitives.WriteInt32LittleEndian(bytes, value);
-        _hash.AppendData(bytes);
+        Append(bytes);
     }
 
     private void AddInt64(long value)
     {
         Span<byte> bytes = stackalloc byte[8];
         BinaryPrimitives.WriteInt64LittleEndian(bytes, value);
-        _hash.AppendData(bytes);
+        Append(bytes);
     }
 }

@@ -1,7 +1,7 @@
 namespace Amortized.Inference.Serialization;
 
 /// <summary>
-/// What <see cref="ModelFile.Read(string, bool)"/> returns: the format version the file was written with, the
+/// What <see cref="ModelFile.Read(string, bool, ModelFileKey, ModelFileLimits)"/> returns: the format version the file was written with, the
 /// library version that wrote it, the manifest (JSON text, already checked to parse) and the tensors by name,
 /// in ordinal name order. Files of older format versions are migrated to the current layout on reading.
 /// </summary>

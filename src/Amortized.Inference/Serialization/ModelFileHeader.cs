@@ -20,6 +20,9 @@ internal static class ModelFileHeader
 {
     public const string MetadataKey = "__metadata__";
 
+    /// <summary>The metadata field holding a signed file's HMAC (see <see cref="ModelFileKey"/>).</summary>
+    public const string HmacField = "hmac";
+
     /// <summary>One tensor's header entry; Begin and End are offsets into the data section.</summary>
     public sealed record Slot(string Name, TensorDType DType, int[] Shape, long Begin, long End)
     {
@@ -28,7 +31,7 @@ internal static class ModelFileHeader
 
     /// <summary>A parsed header: metadata, and the slots sorted by offset, covering [0, DataLength).</summary>
     public sealed record Parsed(int FormatVersion, string FormatVersionText, string LibraryVersion,
-        string ManifestJson, string Checksum, Slot[] Slots, long DataLength);
+        string ManifestJson, string Checksum, string? Hmac, Slot[] Slots, long DataLength);
 
     // Relaxed escaping keeps non-ASCII names and the manifest readable; the output is still valid JSON.
     private static readonly JsonWriterOptions s_writerOptions =
@@ -37,8 +40,9 @@ internal static class ModelFileHeader
     /// <summary>
     /// The header bytes for <paramref name="tensors"/> (already sorted by name and validated), padded with spaces
     /// to a multiple of 8 bytes so the data section, which follows the 8-byte length, starts 8-byte aligned.
+    /// <paramref name="hmac"/>, when not null, is written as the <see cref="HmacField"/> metadata field.
     /// </summary>
-    public static byte[] Build(string manifestJson, string libraryVersion, string checksum,
+    public static byte[] Build(string manifestJson, string libraryVersion, string checksum, string? hmac,
         KeyValuePair<string, TensorEntry>[] tensors)
     {
         var buffer = new ArrayBufferWriter<byte>();
@@ -51,6 +55,7 @@ internal static class ModelFileHeader
             json.WriteString("library_version", libraryVersion);
             json.WriteString("manifest", manifestJson);
             json.WriteString("checksum", checksum);
+            if (hmac is not null) json.WriteString(HmacField, hmac);
             json.WriteEndObject();
             long offset = 0;
             foreach ((string name, TensorEntry entry) in tensors)
@@ -81,7 +86,7 @@ internal static class ModelFileHeader
     /// Parses and checks a header. Metadata comes first so that a file of a newer format version is reported as
     /// such before anything else about it is judged. Every problem throws <see cref="InvalidDataException"/>.
     /// </summary>
-    public static Parsed Parse(byte[] header, string source)
+    public static Parsed Parse(byte[] header, string source, ModelFileLimits limits)
     {
         if (!System.Text.Unicode.Utf8.IsValid(header))
             throw ModelFile.Invalid(source, "the header is not valid UTF-8");
@@ -93,8 +98,14 @@ internal static class ModelFileHeader
                 throw ModelFile.Invalid(source, $"the header is a JSON {Kind(root)}, not an object");
             var names = new HashSet<string>(StringComparer.Ordinal);
             foreach (JsonProperty p in root.EnumerateObject())
+            {
                 if (!names.Add(p.Name))
                     throw ModelFile.Invalid(source, $"the header names '{p.Name}' twice");
+                // The metadata entry is not a tensor, hence the one extra entry allowed.
+                if (names.Count > limits.MaxTensors + 1)
+                    throw ModelFile.Invalid(source, $"the header lists more than {limits.MaxTensors} tensors; " +
+                        $"allowed: at most {limits.MaxTensors} (ModelFileLimits.MaxTensors)");
+            }
             if (!root.TryGetProperty(MetadataKey, out JsonElement metadata))
                 throw ModelFile.Invalid(source,
                     $"the header has no \"{MetadataKey}\" (a safetensors file, but not an Amortized model file)");
@@ -107,7 +118,8 @@ internal static class ModelFileHeader
             Slot[] sorted = [.. slots.OrderBy(s => s.Begin).ThenBy(s => s.End)];
             long dataLength = CheckContiguous(sorted, source);
             return new Parsed(version, versionText, Field(fields, "library_version", source),
-                Field(fields, "manifest", source), Field(fields, "checksum", source), sorted, dataLength);
+                Field(fields, "manifest", source), Field(fields, "checksum", source),
+                fields.GetValueOrDefault(HmacField), sorted, dataLength);
         }
         catch (JsonException e)
         {

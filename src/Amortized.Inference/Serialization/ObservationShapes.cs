@@ -25,6 +25,13 @@ public static class ObservationShapes
     /// <summary>The model-file metadata entry the C library reads the layout from: <c>observation_shapes</c>.</summary>
     public const string MetadataKey = "observation_shapes";
 
+    /// <summary>
+    /// The most floats one data set may hold, over all keys, unless a caller sets another bound: 2^20 (4 MiB of
+    /// float32). Layouts come from callers and files, so a declared shape is checked against it before anything
+    /// is allocated for it.
+    /// </summary>
+    public const long DefaultMaxElements = 1 << 20;
+
     /// <summary>Writes keys and per-data-set shapes, in order, as the JSON object the C library reads.</summary>
     /// <exception cref="ArgumentException">A key is empty or repeated, or a dimension is not positive.</exception>
     public static string Format(IEnumerable<KeyValuePair<string, int[]>> shapes)
@@ -48,8 +55,12 @@ public static class ObservationShapes
     }
 
     /// <summary>Reads the JSON object written by <see cref="Format"/>, keeping its order.</summary>
-    /// <exception cref="FormatException">The text is not such an object.</exception>
-    public static List<KeyValuePair<string, int[]>> Parse(string json)
+    /// <param name="json">The layout.</param>
+    /// <param name="maxElements">The most floats a data set may hold over all keys (see
+    /// <see cref="CheckSize"/>).</param>
+    /// <exception cref="FormatException">The text is not such an object, or its shapes hold more than
+    /// <paramref name="maxElements"/> floats.</exception>
+    public static List<KeyValuePair<string, int[]>> Parse(string json, long maxElements = DefaultMaxElements)
     {
         var result = new List<KeyValuePair<string, int[]>>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -77,12 +88,42 @@ public static class ObservationShapes
                 catch (ArgumentException e) { throw new FormatException(e.Message, e); }
                 result.Add(new(p.Name, shape));
             }
+            CheckSize(result, maxElements);
         }
         catch (JsonException e)
         {
             throw new FormatException($"observation shapes: not valid JSON ({e.Message}).", e);
         }
         return result;
+    }
+
+    /// <summary>
+    /// The floats per data set of <paramref name="shapes"/> (the sum of the shapes' products), checked without
+    /// overflow against <paramref name="maxElements"/>. Dimensions that are not positive (unknown) count as 1.
+    /// </summary>
+    /// <exception cref="FormatException">The total exceeds <paramref name="maxElements"/>; the message names the
+    /// key that crosses it, its shape and the bound.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxElements"/> is not 1 to Array.MaxLength.
+    /// </exception>
+    public static long CheckSize(IEnumerable<KeyValuePair<string, int[]>> shapes, long maxElements)
+    {
+        ArgumentNullException.ThrowIfNull(shapes);
+        // At most Array.MaxLength (no data set could be allocated beyond it), so the products below stay in range.
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxElements, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxElements, Array.MaxLength);
+        long total = 0;
+        foreach (var (key, shape) in shapes)
+        {
+            // Saturating: once past the bound the exact product no longer matters, and it cannot overflow.
+            long size = 1;
+            foreach (int d in shape) size = Math.Min(size * Math.Max(d, 1), maxElements + 1);
+            total = Math.Min(total + size, maxElements + 1);
+            if (total > maxElements)
+                throw new FormatException($"observation shapes: key '{key}' has the shape " +
+                    $"({string.Join(", ", shape)}), which brings a data set to more than {maxElements} floats; " +
+                    $"allowed: at most {maxElements} floats per data set.");
+        }
+        return total;
     }
 
     private static void Check(string key, int[] shape, HashSet<string> seen)

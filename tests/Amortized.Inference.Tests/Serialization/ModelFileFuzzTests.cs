@@ -63,7 +63,7 @@ public sealed class ModelFileFuzzTests
             AssertSameContents(s_tensors, Manifest, contents);
         });
 
-    private static byte[] Apply(byte[] file, Corruption c)
+    internal static byte[] Apply(byte[] file, Corruption c)
     {
         var rng = new Rng((ulong)c.Seed);
         int at = file.Length == 0 ? 0 : c.Position % file.Length;

@@ -66,6 +66,18 @@ internal static class ModelFileTestFiles
         return Assemble(header.ToJsonString(), data);
     }
 
+    /// <summary>
+    /// Edits the manifest inside a valid file's metadata and recomputes the checksum, as anyone can: the edited
+    /// file passes the integrity check, so a test reaches what the loader does with the edited content.
+    /// </summary>
+    public static byte[] ResealManifest(byte[] file, Action<JsonObject> editManifest) => Rewrite(file, header =>
+    {
+        var meta = (JsonObject)header[ModelFileHeader.MetadataKey]!;
+        var manifest = (JsonObject)JsonNode.Parse((string)meta["manifest"]!)!;
+        editManifest(manifest);
+        meta["manifest"] = manifest.ToJsonString();
+    }, reseal: true);
+
     private static void Reseal(JsonObject header, byte[] data)
     {
         var meta = (JsonObject)header[ModelFileHeader.MetadataKey]!;

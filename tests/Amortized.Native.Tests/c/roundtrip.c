@@ -177,6 +177,19 @@ int main(int argc, char** argv)
     int truncated = amortized_last_error(tiny, sizeof tiny);
     fprintf(errors, "last_error_truncated\t%d\t%s\t%s\n", truncated, amortized_status_name(truncated), tiny);
     record(errors, "free_null", amortized_free(NULL));
+    /* A stale handle: freed, its slot reused by the next load; a second free must not release the new model. */
+    amortized_model* first = NULL;
+    amortized_model* second = NULL;
+    check(amortized_load(model_path, &first), "amortized_load (first)", 23);
+    check(amortized_free(first), "amortized_free (first)", 24);
+    check(amortized_load(model_path, &second), "amortized_load (second)", 25);
+    record(errors, "free_stale", amortized_free(first));
+    int64_t second_dim = 0;
+    check(amortized_parameter_dim(second, &second_dim), "amortized_parameter_dim (second)", 26);
+    check(amortized_free(second), "amortized_free (second)", 27);
+    record(errors, "load_shapes_too_large", amortized_load_with_shapes(model_path, "{\"x\": [400000000], \"y\": []}", &bad));
+    const uint8_t key[16] = "0123456789abcde";
+    record(errors, "load_signed_unsigned", amortized_load_signed(model_path, NULL, key, sizeof key, &bad));
     fclose(errors);
 
     check(amortized_free(model), "amortized_free", 22);

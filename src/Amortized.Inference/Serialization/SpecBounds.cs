@@ -1,0 +1,141 @@
+using Amortized.Inference.Approximators;
+using Amortized.Networks.Flows;
+using Amortized.Networks.Summaries;
+
+namespace Amortized.Inference.Serialization;
+
+/// <summary>
+/// Checks a spec read from a model file against <see cref="ModelFileLimits"/> before any network is built from it,
+/// so an edited spec is refused with the field, its value and the bound rather than by running out of memory.
+/// Only the options of the networks the spec selects are checked (the others are never built). Field names are
+/// the manifest's JSON paths (e.g. <c>spec.coupling_flow.subnet_widths[1]</c>).
+/// </summary>
+internal sealed class SpecBounds(ModelFileLimits limits, string source)
+{
+    /// <exception cref="InvalidDataException">The first field out of bounds, naming the file, field, value and bound.
+    /// </exception>
+    public static void Check(ApproximatorSpec spec, ModelFileLimits limits, string source)
+    {
+        var bounds = new SpecBounds(limits, source);
+        bounds.Defined(spec.Inference, "spec.inference");
+        bounds.Defined(spec.Summary, "spec.summary");
+        bounds.Range(spec.VariableDim, 1, limits.MaxDimension, "spec.variable_dim", nameof(limits.MaxDimension));
+        bounds.Range(spec.ConditionDim, 0, limits.MaxDimension, "spec.condition_dim", nameof(limits.MaxDimension));
+        bounds.Range(spec.SummaryInputDim, spec.Summary == SummaryNetworkKind.None ? 0 : 1, limits.MaxDimension,
+            "spec.summary_input_dim", nameof(limits.MaxDimension));
+        // JSON null (or a list or object left out) deserializes to null here, which the builders would dereference.
+        bounds.NotNull(spec.Approximator, "spec.approximator");
+        bounds.Range(spec.Approximator.SampleChunkRows, 1, limits.MaxSampleChunkRows,
+            "spec.approximator.sample_chunk_rows", nameof(limits.MaxSampleChunkRows));
+        if (spec.Inference == InferenceNetworkKind.FlowMatching) bounds.Check(spec.FlowMatching ?? new());
+        else bounds.Check(spec.CouplingFlow ?? new());
+        switch (spec.Summary)
+        {
+            case SummaryNetworkKind.DeepSet: bounds.Check(spec.DeepSet ?? new()); break;
+            case SummaryNetworkKind.SetTransformer: bounds.Check(spec.SetTransformer ?? new()); break;
+            case SummaryNetworkKind.TimeSeries: bounds.Check(spec.TimeSeries ?? new()); break;
+        }
+    }
+
+    private void Check(CouplingFlowOptions o)
+    {
+        const string F = "spec.coupling_flow";
+        Defined(o.Transform, $"{F}.transform");
+        Defined(o.Permutation, $"{F}.permutation");
+        Defined(o.Activation, $"{F}.activation");
+        Layers(o.Depth, 1, $"{F}.depth");
+        Widths(o.SubnetWidths, $"{F}.subnet_widths");
+        NotNull(o.Spline, $"{F}.spline");
+        if (o.Transform == CouplingTransformKind.Spline)
+            Range(o.Spline.Bins, 1, limits.MaxBins, $"{F}.spline.bins", nameof(limits.MaxBins));
+    }
+
+    private void Check(FlowMatchingOptions o)
+    {
+        const string F = "spec.flow_matching";
+        Defined(o.Method, $"{F}.method");
+        Defined(o.Activation, $"{F}.activation");
+        Widths(o.Widths, $"{F}.widths");
+        Range(o.Steps, 1, limits.MaxOdeSteps, $"{F}.steps", nameof(limits.MaxOdeSteps));
+    }
+
+    private void Check(DeepSetOptions o)
+    {
+        const string F = "spec.deep_set";
+        Defined(o.Activation, $"{F}.activation");
+        Width(o.SummaryDim, $"{F}.summary_dim");
+        Layers(o.Depth, 1, $"{F}.depth");
+        Widths(o.EquivariantWidths, $"{F}.equivariant_widths");
+        Widths(o.InvariantInnerWidths, $"{F}.invariant_inner_widths");
+        Widths(o.InvariantOuterWidths, $"{F}.invariant_outer_widths");
+        Widths(o.InvariantLastWidths, $"{F}.invariant_last_widths");
+    }
+
+    private void Check(SetTransformerOptions o)
+    {
+        const string F = "spec.set_transformer";
+        Defined(o.Activation, $"{F}.activation");
+        Width(o.SummaryDim, $"{F}.summary_dim");
+        Widths(o.EmbedDims, $"{F}.embed_dims");
+        Widths(o.MlpWidths, $"{F}.mlp_widths");
+        NotNull(o.NumHeads, $"{F}.num_heads");
+        NotNull(o.MlpDepths, $"{F}.mlp_depths");
+        Layers(o.NumHeads.Count, 0, $"{F}.num_heads (its length)");
+        for (int i = 0; i < o.NumHeads.Count; i++)
+            Range(o.NumHeads[i], 1, limits.MaxHeads, $"{F}.num_heads[{i}]", nameof(limits.MaxHeads));
+        Layers(o.MlpDepths.Count, 0, $"{F}.mlp_depths (its length)");
+        for (int i = 0; i < o.MlpDepths.Count; i++) Layers(o.MlpDepths[i], 0, $"{F}.mlp_depths[{i}]");
+        if (o.KeyDim is int keyDim) Width(keyDim, $"{F}.key_dim");
+        if (o.NumInducingPoints is int points) Width(points, $"{F}.num_inducing_points");
+        Width(o.NumSeeds, $"{F}.num_seeds");
+        if (o.SeedDim is int seedDim) Width(seedDim, $"{F}.seed_dim");
+    }
+
+    private void Check(TimeSeriesNetworkOptions o)
+    {
+        const string F = "spec.time_series";
+        Defined(o.Activation, $"{F}.activation");
+        Width(o.SummaryDim, $"{F}.summary_dim");
+        Widths(o.Filters, $"{F}.filters");
+        NotNull(o.KernelSizes, $"{F}.kernel_sizes");
+        Layers(o.KernelSizes.Count, 0, $"{F}.kernel_sizes (its length)");
+        for (int i = 0; i < o.KernelSizes.Count; i++)
+            Range(o.KernelSizes[i], 1, limits.MaxKernelSize, $"{F}.kernel_sizes[{i}]", nameof(limits.MaxKernelSize));
+        Width(o.RecurrentDim, $"{F}.recurrent_dim");
+    }
+
+    private void NotNull(object? value, string field)
+    {
+        if (value is null) throw Invalid(field, "null", "a value (the field cannot be left out)");
+    }
+
+    /// <summary>A list of hidden widths: at most MaxLayers entries, each 1 to MaxWidth.</summary>
+    private void Widths(IReadOnlyList<int>? widths, string field)
+    {
+        NotNull(widths, field);
+        Layers(widths!.Count, 0, $"{field} (its length)");
+        for (int i = 0; i < widths.Count; i++) Width(widths[i], $"{field}[{i}]");
+    }
+
+    private void Width(int value, string field) =>
+        Range(value, 1, limits.MaxWidth, field, nameof(limits.MaxWidth));
+
+    private void Layers(int value, int min, string field) =>
+        Range(value, min, limits.MaxLayers, field, nameof(limits.MaxLayers));
+
+    private void Range(long value, long min, long max, string field, string limit)
+    {
+        if (value < min || value > max)
+            throw Invalid(field, value.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                $"{min} to {max} (ModelFileLimits.{limit})");
+    }
+
+    private void Defined<T>(T value, string field) where T : struct, Enum
+    {
+        if (!Enum.IsDefined(value))
+            throw Invalid(field, value.ToString(), $"one of {string.Join(", ", Enum.GetNames<T>())}");
+    }
+
+    private InvalidDataException Invalid(string field, string declared, string allowed) =>
+        ModelFile.Invalid(source, $"spec field '{field}' is {declared}; allowed: {allowed}");
+}
