@@ -16,55 +16,139 @@ public static class Npy
 {
     private static readonly byte[] s_magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
-    /// <summary>Reads one array from a .npy file.</summary>
-    public static NpyArray Read(string path)
+    /// <summary>
+    /// Reads one array from a .npy file. Declared sizes are checked against the file's length and
+    /// <paramref name="limits"/> (default <see cref="ReadLimits.Default"/>) before anything is allocated; errors are
+    /// <see cref="InvalidDataException"/>s that start with the path.
+    /// </summary>
+    public static NpyArray Read(string path, ReadLimits? limits = null)
     {
         using FileStream f = File.OpenRead(path);
-        try { return Read(f); }
+        try { return Read(f, limits); }
         catch (InvalidDataException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
     }
 
-    /// <summary>Reads one array from a stream positioned at the magic string.</summary>
-    public static NpyArray Read(Stream stream)
+    /// <summary>
+    /// Reads one array from a stream positioned at the magic string. A seekable stream's remaining length bounds
+    /// the declared sizes; from a non-seekable stream the data is read in chunks, so memory follows the bytes that
+    /// really arrive, never a declared size alone.
+    /// </summary>
+    public static NpyArray Read(Stream stream, ReadLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        Span<byte> prefix = stackalloc byte[8];
-        ReadExactly(stream, prefix, "the 8-byte magic and version");
+        return Read(stream, stream.CanSeek ? stream.Length - stream.Position : null, exact: false,
+            limits ?? ReadLimits.Default);
+    }
+
+    /// <param name="stream">Positioned at the magic string.</param>
+    /// <param name="available">Bytes the stream holds from here, when known (a file's remaining length, an npz
+    /// entry's declared size): the header length and the data size are checked against it before allocating.</param>
+    /// <param name="exact">Whether the array must fill <paramref name="available"/> exactly (an npz entry).</param>
+    /// <param name="limits">Resource limits.</param>
+    private static NpyArray Read(Stream stream, long? available, bool exact, ReadLimits limits)
+    {
+        Span<byte> prefix = stackalloc byte[12];
+        ReadExactly(stream, prefix[..8], "the 8-byte magic and version");
         if (!prefix[..6].SequenceEqual(s_magic))
             throw new InvalidDataException(
                 $"npy: expected the magic string \\x93NUMPY; found bytes {Convert.ToHexString(prefix[..6])}.");
         int major = prefix[6];
-        int headerLength;
-        if (major == 1)
+        int lengthField = major switch
         {
-            Span<byte> len = stackalloc byte[2];
-            ReadExactly(stream, len, "the header length");
-            headerLength = BinaryPrimitives.ReadUInt16LittleEndian(len);
-        }
-        else if (major is 2 or 3)
-        {
-            Span<byte> len = stackalloc byte[4];
-            ReadExactly(stream, len, "the header length");
-            headerLength = checked((int)BinaryPrimitives.ReadUInt32LittleEndian(len));
-        }
-        else throw new InvalidDataException(
-            $"npy: format version {major}.{prefix[7]} is not supported; expected 1.0, 2.0 or 3.0.");
+            1 => 2,
+            2 or 3 => 4,
+            _ => throw new InvalidDataException(
+                $"npy: format version {major}.{prefix[7]} is not supported; expected 1.0, 2.0 or 3.0."),
+        };
+        ReadExactly(stream, prefix.Slice(8, lengthField), "the header length");
+        long headerLength = lengthField == 2
+            ? BinaryPrimitives.ReadUInt16LittleEndian(prefix[8..])
+            : BinaryPrimitives.ReadUInt32LittleEndian(prefix[8..]);
+        long afterHeader = available is long total ? total - 8 - lengthField - headerLength : long.MaxValue;
+        if (headerLength > limits.MaxNpyHeaderBytes)
+            throw new InvalidDataException($"npy: the header length field says {headerLength} bytes; the limit is " +
+                $"{limits.MaxNpyHeaderBytes} (ReadLimits.MaxNpyHeaderBytes).");
+        if (afterHeader < 0)
+            throw new InvalidDataException($"npy: truncated file; the header length field says {headerLength} " +
+                $"bytes, but only {available - 8 - lengthField} bytes follow it.");
 
         var header = new byte[headerLength];
         ReadExactly(stream, header, $"the {headerLength}-byte header");
         string text = (major == 3 ? Encoding.UTF8 : Encoding.Latin1).GetString(header);
-        (NpyDType dtype, int[] shape) = ParseHeader(text);
+        (NpyDType dtype, long[] dims) = ParseHeader(text);
+        string described = $"shape {FormatShape(dims)} of {NpyArray.Descr(dtype)}";
+        long bytes = limits.CheckArrayBytes(dims, NpyArray.ItemSize(dtype), $"npy: {described}");
+        if (bytes > afterHeader)
+            throw new InvalidDataException($"npy: truncated data; {described} needs {bytes} bytes, " +
+                $"found {afterHeader} after the header.");
+        if (exact && bytes != afterHeader)
+            throw new InvalidDataException($"npy: {described} needs {bytes} bytes, but {afterHeader} bytes " +
+                "follow the header; the sizes must agree.");
 
-        long count = 1;
-        foreach (int d in shape) count *= d;
-        long bytes = count * NpyArray.ItemSize(dtype);
-        var raw = new byte[checked((int)bytes)];
-        int read = stream.ReadAtLeast(raw, raw.Length, throwOnEndOfStream: false);
-        if (read < raw.Length)
-            throw new InvalidDataException($"npy: truncated data; shape {ShapeText.Format(shape)} of " +
-                $"{NpyArray.Descr(dtype)} needs {raw.Length} bytes, found {read}.");
-        return new NpyArray(dtype, shape, Decode(dtype, raw, (int)count));
+        int[] shape = Array.ConvertAll(dims, d => (int)d); // each at most the element count, checked above
+        Array data = Allocate(dtype, (int)(bytes / NpyArray.ItemSize(dtype)), stream, (int)bytes, available is null);
+        Span<byte> raw = Bytes(data);
+        if (dtype == NpyDType.Bool)
+        {
+            int bad = raw.IndexOfAnyExcept((byte)0, (byte)1);
+            if (bad >= 0)
+                throw new InvalidDataException($"npy: bool element {bad} is byte {raw[bad]}; expected 0 or 1.");
+        }
+        return new NpyArray(dtype, shape, data);
     }
+
+    /// <summary>
+    /// Reads <paramref name="bytes"/> bytes of data into a new array of <paramref name="count"/> elements. When the
+    /// stream's length is unknown the bytes are first gathered in chunks, so a truncated stream never costs more
+    /// than what it held; otherwise (the length already checked) they go straight into the array.
+    /// </summary>
+    private static Array Allocate(NpyDType dtype, int count, Stream stream, int bytes, bool lengthUnknown)
+    {
+        byte[]? gathered = null;
+        if (lengthUnknown)
+        {
+            using var buffer = new MemoryStream();
+            var chunk = new byte[Math.Min(bytes, 1 << 20)];
+            while (buffer.Length < bytes)
+            {
+                int n = stream.Read(chunk, 0, (int)Math.Min(chunk.Length, bytes - buffer.Length));
+                if (n == 0) break;
+                buffer.Write(chunk, 0, n);
+            }
+            if (buffer.Length < bytes) throw Truncated(bytes, (int)buffer.Length);
+            gathered = buffer.GetBuffer();
+        }
+        Array data = dtype switch
+        {
+            NpyDType.Float32 => new float[count],
+            NpyDType.Float64 => new double[count],
+            NpyDType.Int32 => new int[count],
+            NpyDType.Int64 => new long[count],
+            _ => new bool[count],
+        };
+        Span<byte> target = Bytes(data);
+        if (gathered is not null) gathered.AsSpan(0, bytes).CopyTo(target);
+        else
+        {
+            int read = stream.ReadAtLeast(target, bytes, throwOnEndOfStream: false);
+            if (read < bytes) throw Truncated(bytes, read);
+        }
+        return data;
+
+        static InvalidDataException Truncated(int needed, int found) =>
+            new($"npy: truncated data; needs {needed} bytes, found {found}.");
+    }
+
+    /// <summary>The bytes of a float[], double[], int[], long[] or bool[] (the file's little-endian layout).</summary>
+    private static Span<byte> Bytes(Array data) => data switch
+    {
+        float[] f => MemoryMarshal.AsBytes(f.AsSpan()),
+        double[] d => MemoryMarshal.AsBytes(d.AsSpan()),
+        int[] n => MemoryMarshal.AsBytes(n.AsSpan()),
+        long[] l => MemoryMarshal.AsBytes(l.AsSpan()),
+        bool[] b => MemoryMarshal.AsBytes(b.AsSpan()),
+        _ => throw new ArgumentException($"npy: cannot store {data.GetType().Name}."),
+    };
 
     /// <summary>Writes a .npy file (format 1.0).</summary>
     public static void Write(string path, NpyArray array) => AtomicFile.Write(path, stream => Write(stream, array));
@@ -86,34 +170,80 @@ public static class Npy
         BinaryPrimitives.WriteUInt16LittleEndian(len, checked((ushort)header.Length));
         stream.Write(len);
         stream.Write(Encoding.Latin1.GetBytes(header));
-        stream.Write(Encode(array));
+        // bool goes through 0/1 explicitly: a bool[] filled by unsafe code may hold other non-zero bytes.
+        stream.Write(array.Data is bool[] b ? Array.ConvertAll(b, v => v ? (byte)1 : (byte)0) : Bytes(array.Data));
     }
 
-    /// <summary>Reads every array of a .npz archive, keyed by name (without the .npy suffix).</summary>
-    public static Dictionary<string, NpyArray> ReadNpz(string path)
+    /// <summary>
+    /// Reads every array of a .npz archive, keyed by name (without the .npy suffix). Before anything is inflated,
+    /// each entry's declared uncompressed size is checked against <paramref name="limits"/> (default
+    /// <see cref="ReadLimits.Default"/>), their sum against <see cref="ReadLimits.MaxTotalBytes"/> and, above
+    /// <see cref="ReadLimits.CompressionRatioExemptBytes"/>, against the archive's length times
+    /// <see cref="ReadLimits.MaxCompressionRatio"/> (zip bombs); while inflating, an entry that yields more than
+    /// its declared size is an error, so a lying zip header does not help either. Errors are
+    /// <see cref="InvalidDataException"/>s naming the path and the entry.
+    /// </summary>
+    public static Dictionary<string, NpyArray> ReadNpz(string path, ReadLimits? limits = null)
     {
+        limits ??= ReadLimits.Default;
         var result = new Dictionary<string, NpyArray>(StringComparer.Ordinal);
+        using FileStream file = File.OpenRead(path);
         ZipArchive zip;
-        try { zip = ZipFile.OpenRead(path); }
+        try { zip = new ZipArchive(file, ZipArchiveMode.Read, leaveOpen: true); }
         catch (InvalidDataException e)
         {
             throw new InvalidDataException($"{path}: not a valid .npz (zip) archive: {e.Message}", e);
         }
         using (zip)
         {
+            CheckDeclaredSizes(path, file.Length, zip.Entries, limits);
             foreach (ZipArchiveEntry entry in zip.Entries)
             {
                 string name = entry.FullName.EndsWith(".npy", StringComparison.Ordinal)
                     ? entry.FullName[..^4] : entry.FullName;
-                using Stream s = entry.Open();
-                try { result[name] = Read(s); }
-                catch (InvalidDataException e)
+                string where = $"{path}, entry '{InputText.Sanitize(entry.FullName)}'";
+                if (result.ContainsKey(name))
+                    throw new InvalidDataException($"{where}: a second array named '{InputText.Sanitize(name)}'.");
+                try
                 {
-                    throw new InvalidDataException($"{path}, entry '{entry.FullName}': {e.Message}", e);
+                    using var s = new DeclaredLengthStream(entry.Open(), entry.Length);
+                    result[name] = Read(s, entry.Length, exact: true, limits);
+                    s.CheckAtEnd();
                 }
+                catch (InvalidDataException e) { throw new InvalidDataException($"{where}: {e.Message}", e); }
             }
         }
         return result;
+    }
+
+    /// <summary>The zip-bomb checks of <see cref="ReadNpz"/>: declared sizes only, nothing inflated yet.</summary>
+    private static void CheckDeclaredSizes(string path, long fileLength,
+        IReadOnlyCollection<ZipArchiveEntry> entries, ReadLimits limits)
+    {
+        // An array of MaxArrayBytes plus the largest header and its preamble (magic, version, length field).
+        Int128 maxEntry = (Int128)limits.MaxArrayBytes + limits.MaxNpyHeaderBytes + 12;
+        Int128 total = 0; // a sum of entry sizes cannot overflow it (at most 2^16 .. 2^64 entries of < 2^63)
+        foreach (ZipArchiveEntry entry in entries)
+        {
+            string where = $"{path}, entry '{InputText.Sanitize(entry.FullName)}'";
+            if (entry.Length > maxEntry)
+                throw new InvalidDataException($"{where}: declares {entry.Length} bytes uncompressed; the limit is " +
+                    $"{maxEntry} (ReadLimits.MaxArrayBytes = {limits.MaxArrayBytes} plus the largest header).");
+            if (entry.CompressedLength > fileLength)
+                throw new InvalidDataException($"{where}: declares {entry.CompressedLength} compressed bytes, but " +
+                    $"the archive holds {fileLength}.");
+            total += entry.Length;
+        }
+        if (total > limits.MaxTotalBytes)
+            throw new InvalidDataException($"{path}: the entries declare {total} bytes uncompressed in all; the " +
+                $"limit is {limits.MaxTotalBytes} (ReadLimits.MaxTotalBytes).");
+        // The ratio is taken over the archive, not per entry: entries may share compressed data (overlapping-entry
+        // bombs), which the archive's length still bounds.
+        if (total > limits.CompressionRatioExemptBytes && (double)total > fileLength * limits.MaxCompressionRatio)
+            throw new InvalidDataException($"{path}: the entries declare {total} bytes uncompressed from a " +
+                $"{fileLength}-byte archive, a ratio of {(double)total / Math.Max(fileLength, 1):0.#}; the limit is " +
+                $"{limits.MaxCompressionRatio} (ReadLimits.MaxCompressionRatio) above " +
+                $"{limits.CompressionRatioExemptBytes} bytes (ReadLimits.CompressionRatioExemptBytes).");
     }
 
     /// <summary>Writes arrays into a .npz archive (deflated, like <c>np.savez_compressed</c>).</summary>
@@ -145,11 +275,12 @@ public static class Npy
     }
 
     /// <summary>
-    /// Reads a .npz archive into a batch (every array converted to float32; all must share the first axis).
+    /// Reads a .npz archive into a batch (every array converted to float32; all must share the first axis), within
+    /// <paramref name="limits"/> as <see cref="ReadNpz"/> does.
     /// </summary>
-    public static SimulationBatch ReadBatch(string path)
+    public static SimulationBatch ReadBatch(string path, ReadLimits? limits = null)
     {
-        Dictionary<string, NpyArray> arrays = ReadNpz(path);
+        Dictionary<string, NpyArray> arrays = ReadNpz(path, limits);
         int rows = -1;
         foreach (var (name, a) in arrays)
         {
@@ -162,17 +293,19 @@ public static class Npy
         }
         var batch = new SimulationBatch(Math.Max(rows, 0));
         foreach (var (name, a) in arrays)
-            batch.SetCore(name, a.ToFloat32(), a.Shape, a.DType is NpyDType.Int32 or NpyDType.Int64 or NpyDType.Bool);
+            batch.SetCore(name, a.TakeFloat32(), a.Shape, a.DType is NpyDType.Int32 or NpyDType.Int64 or NpyDType.Bool);
         return batch;
     }
 
-    private static (NpyDType, int[]) ParseHeader(string text)
+    /// <summary>The dtype and shape of a header dict; dimensions are checked against the limits by the caller.</summary>
+    private static (NpyDType, long[]) ParseHeader(string text)
     {
         string descr = Field(text, "descr");
         string fortran = Field(text, "fortran_order");
         string shapeText = Field(text, "shape");
         if (fortran != "False")
-            throw new InvalidDataException($"npy: fortran_order is {fortran}; only C order (False) is supported.");
+            throw new InvalidDataException(
+                $"npy: fortran_order is {InputText.Sanitize(fortran)}; only C order (False) is supported.");
         NpyDType dtype = descr.Trim('\'', '"') switch
         {
             "<f4" => NpyDType.Float32,
@@ -180,31 +313,38 @@ public static class Npy
             "<i4" => NpyDType.Int32,
             "<i8" => NpyDType.Int64,
             "|b1" => NpyDType.Bool,
-            var other => throw new InvalidDataException(
-                $"npy: dtype {other} is not supported; expected <f4, <f8, <i4, <i8 or |b1 (little-endian)."),
+            var other => throw new InvalidDataException($"npy: dtype {InputText.Sanitize(other)} is not " +
+                "supported; expected <f4, <f8, <i4, <i8 or |b1 (little-endian)."),
         };
         string inner = shapeText.Trim().TrimStart('(').TrimEnd(')');
-        var dims = new List<int>();
+        var dims = new List<long>();
         foreach (string part in inner.Split(',',
             StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            if (!int.TryParse(part.TrimEnd('L'), NumberStyles.None, CultureInfo.InvariantCulture, out int d))
-                throw new InvalidDataException(
-                    $"npy: shape {shapeText} is malformed; expected a tuple of non-negative integers.");
+            // Dimensions beyond int32 are parsed so the limit check can name the declared size; beyond int64 the
+            // shape is malformed.
+            if (!long.TryParse(part.TrimEnd('L'), NumberStyles.None, CultureInfo.InvariantCulture, out long d))
+                throw new InvalidDataException($"npy: shape {InputText.Sanitize(shapeText)} is malformed; expected " +
+                    "a tuple of non-negative integers below 2^63.");
             dims.Add(d);
         }
         return (dtype, [.. dims]);
     }
+
+    private static string FormatShape(long[] dims) =>
+        dims.Length == 1 ? $"({dims[0]},)" : "(" + string.Join(", ", dims) + ")";
 
     /// <summary>The value text of <c>'name': value</c> in the header dict (up to the next top-level comma).</summary>
     private static string Field(string header, string name)
     {
         int at = header.IndexOf($"'{name}'", StringComparison.Ordinal);
         if (at < 0) at = header.IndexOf($"\"{name}\"", StringComparison.Ordinal);
-        if (at < 0) throw new InvalidDataException($"npy: header lacks '{name}'; header is {header.Trim()}.");
+        if (at < 0) throw new InvalidDataException(
+                $"npy: header lacks '{name}'; header is {InputText.Sanitize(header.Trim())}.");
         int colon = header.IndexOf(':', at);
         if (colon < 0)
-            throw new InvalidDataException($"npy: header field '{name}' has no value; header is {header.Trim()}.");
+            throw new InvalidDataException(
+                $"npy: header field '{name}' has no value; header is {InputText.Sanitize(header.Trim())}.");
         int i = colon + 1, depth = 0;
         var sb = new StringBuilder();
         for (; i < header.Length; i++)
@@ -216,7 +356,8 @@ public static class Npy
             sb.Append(ch);
         }
         if (depth != 0)
-            throw new InvalidDataException($"npy: header field '{name}' is unterminated; header is {header.Trim()}.");
+            throw new InvalidDataException(
+                $"npy: header field '{name}' is unterminated; header is {InputText.Sanitize(header.Trim())}.");
         return sb.ToString().Trim();
     }
 
@@ -240,16 +381,6 @@ public static class Npy
                 return b;
         }
     }
-
-    private static byte[] Encode(NpyArray a) => a.Data switch
-    {
-        float[] f => MemoryMarshal.AsBytes(f.AsSpan()).ToArray(),
-        double[] d => MemoryMarshal.AsBytes(d.AsSpan()).ToArray(),
-        int[] n => MemoryMarshal.AsBytes(n.AsSpan()).ToArray(),
-        long[] l => MemoryMarshal.AsBytes(l.AsSpan()).ToArray(),
-        bool[] b => Array.ConvertAll(b, v => v ? (byte)1 : (byte)0),
-        _ => throw new ArgumentException($"npy: cannot write {a.Data.GetType().Name}."),
-    };
 
     private static void ReadExactly(Stream s, Span<byte> buffer, string what)
     {
