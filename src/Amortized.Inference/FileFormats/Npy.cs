@@ -189,15 +189,20 @@ public static class Npy
         var result = new Dictionary<string, NpyArray>(StringComparer.Ordinal);
         using FileStream file = File.OpenRead(path);
         ZipArchive zip;
-        try { zip = new ZipArchive(file, ZipArchiveMode.Read, leaveOpen: true); }
+        IReadOnlyCollection<ZipArchiveEntry> entries;
+        try
+        {
+            zip = new ZipArchive(file, ZipArchiveMode.Read, leaveOpen: true);
+            entries = zip.Entries; // the central directory is read here, and may be corrupt too
+        }
         catch (InvalidDataException e)
         {
             throw new InvalidDataException($"{path}: not a valid .npz (zip) archive: {e.Message}", e);
         }
         using (zip)
         {
-            CheckDeclaredSizes(path, file.Length, zip.Entries, limits);
-            foreach (ZipArchiveEntry entry in zip.Entries)
+            CheckDeclaredSizes(path, file.Length, entries, limits);
+            foreach (ZipArchiveEntry entry in entries)
             {
                 string name = entry.FullName.EndsWith(".npy", StringComparison.Ordinal)
                     ? entry.FullName[..^4] : entry.FullName;

@@ -103,3 +103,9 @@ internal static class HostileFiles
         return (allocated, Assert.IsType<TException>(error));
     }
 }
+
+/// <summary>A read-only stream over bytes that cannot seek, so its length is unknown to the reader.</summary>
+internal sealed class NonSeekableStream(byte[] bytes) : MemoryStream(bytes)
+{
+    public override bool CanSeek => false;
+}

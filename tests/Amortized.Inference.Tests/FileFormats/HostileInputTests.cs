@@ -80,7 +80,7 @@ public sealed class HostileInputTests
     public void NpyRead_NonSeekableStreamDeclaringGigabytes_AllocatesOnlyWhatArrives()
     {
         byte[] bytes = NpyBytes(Dict("<f8", "(250000000,)"), new byte[1000]);
-        var (allocated, e) = Measure<InvalidDataException>(() => Npy.Read(new NonSeekable(bytes)));
+        var (allocated, e) = Measure<InvalidDataException>(() => Npy.Read(new NonSeekableStream(bytes)));
         Assert.Contains("needs 2000000000 bytes, found 1000", e.Message);
         Assert.True(allocated < SmallAllocation, $"allocated {allocated} bytes");
     }
@@ -254,6 +254,22 @@ public sealed class HostileInputTests
             var (allocated, e) = Measure<InvalidDataException>(() => Npy.ReadNpz(path));
             Assert.Contains("needs 1600000000 bytes, found 12 after the header", e.Message);
             Assert.True(allocated < SmallAllocation, $"allocated {allocated} bytes");
+        });
+    }
+
+    [Fact]
+    public void ReadNpz_CorruptCentralDirectory_NamesTheFile()
+    {
+        // Found by ReaderFuzzTests: the zip library reads the central directory lazily, outside the archive's
+        // constructor, and its message named no file.
+        byte[] zip = NpzBytes(("x.npy", NpyBytes(Dict("<f4", "(1,)"), new byte[4])));
+        int end = zip.Length - 22; // the end-of-central-directory record: its entry counts at +8 and +10
+        zip[end + 8] = zip[end + 10] = 2; // two entries, where the central directory lists one
+        WithFile(".npz", zip, path =>
+        {
+            var e = Assert.Throws<InvalidDataException>(() => Npy.ReadNpz(path));
+            Assert.StartsWith($"{path}: not a valid .npz (zip) archive: ", e.Message);
+            Assert.Contains("Central Directory", e.Message);
         });
     }
 
@@ -446,11 +462,5 @@ public sealed class HostileInputTests
         public override int Read() => At(_position++);
 
         private char At(long i) => i < first.Length ? first[(int)i] : unit[(int)((i - first.Length) % unit.Length)];
-    }
-
-    /// <summary>A read-only stream that cannot seek, so its length is unknown to the reader.</summary>
-    private sealed class NonSeekable(byte[] bytes) : MemoryStream(bytes)
-    {
-        public override bool CanSeek => false;
     }
 }
