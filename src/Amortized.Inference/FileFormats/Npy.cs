@@ -86,10 +86,10 @@ public static class Npy
                 "follow the header; the sizes must agree.");
 
         int[] shape = Array.ConvertAll(dims, d => (int)d); // each at most the element count, checked above
-        Array data = Allocate(dtype, (int)(bytes / NpyArray.ItemSize(dtype)), stream, (int)bytes, available is null);
-        Span<byte> raw = Bytes(data);
-        if (dtype == NpyDType.Bool)
+        Array data = ReadData(stream, dtype, (int)(bytes / NpyArray.ItemSize(dtype)), lengthKnown: available is not null);
+        if (data is bool[] flags)
         {
+            ReadOnlySpan<byte> raw = MemoryMarshal.AsBytes(flags.AsSpan());
             int bad = raw.IndexOfAnyExcept((byte)0, (byte)1);
             if (bad >= 0)
                 throw new InvalidDataException($"npy: bool element {bad} is byte {raw[bad]}; expected 0 or 1.");
@@ -97,56 +97,58 @@ public static class Npy
         return new NpyArray(dtype, shape, data);
     }
 
+    /// <summary>Elements per read or write call: a span of bytes is int-indexed, an array may hold more bytes.</summary>
+    private static int ChunkElements(NpyDType dtype) => (1 << 30) / NpyArray.ItemSize(dtype);
+
     /// <summary>
-    /// Reads <paramref name="bytes"/> bytes of data into a new array of <paramref name="count"/> elements. When the
-    /// stream's length is unknown the bytes are first gathered in chunks, so a truncated stream never costs more
-    /// than what it held; otherwise (the length already checked) they go straight into the array.
+    /// Reads <paramref name="count"/> elements of data, in chunks of at most 1 GiB. When the stream's length is
+    /// known (and the declared size already checked against it) the array is allocated at once; when it is not,
+    /// the array starts at 1 MiB and doubles only as data really arrives, so a truncated stream costs at most about
+    /// three times what it held, never its declared size.
     /// </summary>
-    private static Array Allocate(NpyDType dtype, int count, Stream stream, int bytes, bool lengthUnknown)
+    private static Array ReadData(Stream stream, NpyDType dtype, int count, bool lengthKnown)
     {
-        byte[]? gathered = null;
-        if (lengthUnknown)
+        int itemSize = NpyArray.ItemSize(dtype);
+        Array data = NewArray(dtype, lengthKnown ? count : Math.Min(count, (1 << 20) / itemSize));
+        int filled = 0;
+        while (filled < count)
         {
-            using var buffer = new MemoryStream();
-            var chunk = new byte[Math.Min(bytes, 1 << 20)];
-            while (buffer.Length < bytes)
+            if (filled == data.Length)
             {
-                int n = stream.Read(chunk, 0, (int)Math.Min(chunk.Length, bytes - buffer.Length));
-                if (n == 0) break;
-                buffer.Write(chunk, 0, n);
+                Array grown = NewArray(dtype, (int)Math.Min(count, 2L * data.Length));
+                Array.Copy(data, grown, filled);
+                data = grown;
             }
-            if (buffer.Length < bytes) throw Truncated(bytes, (int)buffer.Length);
-            gathered = buffer.GetBuffer();
-        }
-        Array data = dtype switch
-        {
-            NpyDType.Float32 => new float[count],
-            NpyDType.Float64 => new double[count],
-            NpyDType.Int32 => new int[count],
-            NpyDType.Int64 => new long[count],
-            _ => new bool[count],
-        };
-        Span<byte> target = Bytes(data);
-        if (gathered is not null) gathered.AsSpan(0, bytes).CopyTo(target);
-        else
-        {
-            int read = stream.ReadAtLeast(target, bytes, throwOnEndOfStream: false);
-            if (read < bytes) throw Truncated(bytes, read);
+            Span<byte> target = Bytes(data, filled, Math.Min(data.Length - filled, ChunkElements(dtype)));
+            int read = stream.ReadAtLeast(target, target.Length, throwOnEndOfStream: false);
+            if (read < target.Length)
+                throw new InvalidDataException($"npy: truncated data; needs {(long)count * itemSize} bytes, " +
+                    $"found {(long)filled * itemSize + read}.");
+            filled += target.Length / itemSize;
         }
         return data;
-
-        static InvalidDataException Truncated(int needed, int found) =>
-            new($"npy: truncated data; needs {needed} bytes, found {found}.");
     }
 
-    /// <summary>The bytes of a float[], double[], int[], long[] or bool[] (the file's little-endian layout).</summary>
-    private static Span<byte> Bytes(Array data) => data switch
+    private static Array NewArray(NpyDType dtype, int count) => dtype switch
     {
-        float[] f => MemoryMarshal.AsBytes(f.AsSpan()),
-        double[] d => MemoryMarshal.AsBytes(d.AsSpan()),
-        int[] n => MemoryMarshal.AsBytes(n.AsSpan()),
-        long[] l => MemoryMarshal.AsBytes(l.AsSpan()),
-        bool[] b => MemoryMarshal.AsBytes(b.AsSpan()),
+        NpyDType.Float32 => new float[count],
+        NpyDType.Float64 => new double[count],
+        NpyDType.Int32 => new int[count],
+        NpyDType.Int64 => new long[count],
+        _ => new bool[count],
+    };
+
+    /// <summary>
+    /// The bytes of elements [<paramref name="start"/>, <paramref name="start"/> + <paramref name="length"/>) of a
+    /// float[], double[], int[], long[] or bool[], in the file's little-endian layout.
+    /// </summary>
+    private static Span<byte> Bytes(Array data, int start, int length) => data switch
+    {
+        float[] f => MemoryMarshal.AsBytes(f.AsSpan(start, length)),
+        double[] d => MemoryMarshal.AsBytes(d.AsSpan(start, length)),
+        int[] n => MemoryMarshal.AsBytes(n.AsSpan(start, length)),
+        long[] l => MemoryMarshal.AsBytes(l.AsSpan(start, length)),
+        bool[] b => MemoryMarshal.AsBytes(b.AsSpan(start, length)),
         _ => throw new ArgumentException($"npy: cannot store {data.GetType().Name}."),
     };
 
@@ -170,8 +172,15 @@ public static class Npy
         BinaryPrimitives.WriteUInt16LittleEndian(len, checked((ushort)header.Length));
         stream.Write(len);
         stream.Write(Encoding.Latin1.GetBytes(header));
-        // bool goes through 0/1 explicitly: a bool[] filled by unsafe code may hold other non-zero bytes.
-        stream.Write(array.Data is bool[] b ? Array.ConvertAll(b, v => v ? (byte)1 : (byte)0) : Bytes(array.Data));
+        if (array.Data is bool[] b)
+        {
+            // 0/1 explicitly: a bool[] filled by unsafe code may hold other non-zero bytes.
+            stream.Write(Array.ConvertAll(b, v => v ? (byte)1 : (byte)0));
+            return;
+        }
+        int chunk = ChunkElements(array.DType);
+        for (int start = 0; start < array.Data.Length; start += chunk)
+            stream.Write(Bytes(array.Data, start, Math.Min(chunk, array.Data.Length - start)));
     }
 
     /// <summary>
@@ -197,7 +206,8 @@ public static class Npy
         }
         catch (InvalidDataException e)
         {
-            throw new InvalidDataException($"{path}: not a valid .npz (zip) archive: {e.Message}", e);
+            throw new InvalidDataException(
+                $"{path}: not a valid .npz (zip) archive: {InputText.Sanitize(e.Message, 160)}", e);
         }
         using (zip)
         {

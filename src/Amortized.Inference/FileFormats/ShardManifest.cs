@@ -120,7 +120,8 @@ internal sealed class ShardManifest
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path}: not valid JSON ({e.Message}).", e);
+            // The parser's message quotes the offending text, which may be binary or span lines.
+            throw new InvalidDataException($"{path}: not valid JSON ({InputText.Sanitize(e.Message, 160)}).", e);
         }
         catch (ManifestException e)
         {

@@ -85,6 +85,18 @@ public sealed class HostileInputTests
         Assert.True(allocated < SmallAllocation, $"allocated {allocated} bytes");
     }
 
+    [Fact]
+    public void NpyRead_NonSeekableStream_ValidArrayBeyondTheFirstBuffer_ReadsExactly()
+    {
+        // 3 MiB of data: the array grows from 1 MiB as the bytes arrive, twice.
+        var values = new double[3 << 17];
+        for (int i = 0; i < values.Length; i++) values[i] = i * 0.5;
+        var ms = new MemoryStream();
+        Npy.Write(ms, new NpyArray(NpyDType.Float64, [values.Length], values));
+        NpyArray back = Npy.Read(new NonSeekableStream(ms.ToArray()));
+        Assert.Equal(values, (double[])back.Data);
+    }
+
     [Theory]
     [InlineData(2, 0xFFFFFFF0u, "4294967280")]
     [InlineData(1, 0xFFFFu, "65535")]
@@ -389,6 +401,20 @@ public sealed class HostileInputTests
             var e = Assert.Throws<InvalidDataException>(() => ShardedDataset.Open(dir));
             Assert.StartsWith(Path.Combine(dir, "manifest.json") + ": not valid JSON", e.Message);
             Assert.Contains("32", e.Message);
+        });
+    }
+
+    [Fact]
+    public void ShardedDatasetOpen_ManifestWithBinaryAndLineBreaksInABadToken_EscapedAndCut()
+    {
+        // Found by ReaderFuzzTests: the JSON parser's own message quoted the bad token, line breaks and all.
+        WithManifest("{\"format\": tru\u001b[31m\n\n" + new string('x', 1000) + "}", dir =>
+        {
+            var e = Assert.Throws<InvalidDataException>(() => ShardedDataset.Open(dir));
+            Assert.StartsWith(Path.Combine(dir, "manifest.json") + ": not valid JSON (", e.Message);
+            Assert.DoesNotContain('\u001b', e.Message);
+            Assert.DoesNotContain('\n', e.Message);
+            Assert.True(e.Message.Length < 400, e.Message);
         });
     }
 

@@ -22,7 +22,7 @@ namespace Amortized.Inference.Tests.FileFormats;
 [Properties(Replay = TestSeeds.FsCheckReplay)]
 public sealed class ReaderFuzzTests : IDisposable
 {
-    public enum CorruptionKind { Truncate, FlipBits, Overwrite, Insert, Delete, HeaderLength, Shape, DeclaredSize }
+    public enum CorruptionKind { Truncate, FlipBits, Overwrite, Insert, Delete, HeaderLength, Shape, DeclaredSize, Number }
 
     /// <summary>One corruption; Position, Length and Seed are reduced modulo the file as it is applied.</summary>
     public sealed record Corruption(CorruptionKind Kind, int Position, int Length, int Seed);
@@ -109,7 +109,7 @@ public sealed class ReaderFuzzTests : IDisposable
 
     [Property(MaxTest = 400)]
     public Property CsvReadTable_CorruptedText_TableOrInvalidDataWithinBoundedMemory() =>
-        Prop.ForAll(Cases(s_byteKinds), c =>
+        Prop.ForAll(Cases([.. s_byteKinds, CorruptionKind.Number]), c =>
         {
             byte[] bytes = Corrupt(s_csv, c, s_csvBytes);
             var limits = ReadLimits.Default with { MaxCsvLineChars = 64, MaxCsvFieldChars = 16, MaxCsvColumns = 5 };
@@ -123,7 +123,7 @@ public sealed class ReaderFuzzTests : IDisposable
 
     [Property(MaxTest = 200)]
     public Property ShardedDataset_CorruptedManifest_RowsOrInvalidDataWithinBoundedMemory() =>
-        Prop.ForAll(Cases(s_byteKinds), c =>
+        Prop.ForAll(Cases([.. s_byteKinds, CorruptionKind.Number, CorruptionKind.Number]), c =>
         {
             string dir = Dataset(out byte[] manifest);
             byte[] bytes = Corrupt(manifest, c, s_jsonBytes);
@@ -141,7 +141,8 @@ public sealed class ReaderFuzzTests : IDisposable
     /// <summary>
     /// Runs <paramref name="read"/>: it must return, or throw an exception of exactly one of
     /// <paramref name="types"/> (default: <see cref="InvalidDataException"/>) whose message names
-    /// <paramref name="source"/> (the file or input), with allocation within the bound either way.
+    /// <paramref name="source"/> (the file or input) and holds no control characters (file content is quoted
+    /// sanitized), with allocation within the bound either way.
     /// </summary>
     private static void AssertReadsOrRefuses(int length, FuzzCase c, string source, Action read, params Type[] types)
     {
@@ -149,7 +150,8 @@ public sealed class ReaderFuzzTests : IDisposable
         Exception? error = Record.Exception(read);
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Type[] documented = types.Length == 0 ? [typeof(InvalidDataException)] : types;
-        if (error is not null && (!documented.Contains(error.GetType()) || !error.Message.Contains(source)))
+        if (error is not null && (!documented.Contains(error.GetType()) || !error.Message.Contains(source)
+            || error.Message.Any(char.IsControl)))
             throw new Xunit.Sdk.XunitException($"{c}: {error.GetType().Name}: {error.Message}\n{error.StackTrace}");
         Assert.True(allocated < AllocationBound(length), $"{c}: allocated {allocated} bytes for {length}");
     }
@@ -229,6 +231,8 @@ public sealed class ReaderFuzzTests : IDisposable
                 return result;
             case CorruptionKind.Shape: // the shape tuple becomes random dimensions, small to overflowing
                 return ReplaceShape(file, rng, c.Length);
+            case CorruptionKind.Number: // the run of digits at or after the position becomes a nasty number
+                return ReplaceNumber(file, at, s_numbers[c.Seed % s_numbers.Length]);
             default: // DeclaredSize: a zip's declared uncompressed sizes become a random value
                 uint size = (c.Seed % 4) switch
                 {
@@ -239,6 +243,21 @@ public sealed class ReaderFuzzTests : IDisposable
                 };
                 return WithDeclaredSize(file, size);
         }
+    }
+
+    private static readonly string[] s_numbers =
+    [
+        "-1", "0", "65536", "2147483647", "2147483648", "3037000500", "9223372036854775807",
+        "99999999999999999999", "1e400", "-0", "1.5",
+    ];
+
+    private static byte[] ReplaceNumber(byte[] file, int at, string number)
+    {
+        int start = Array.FindIndex(file, at, b => b is >= (byte)'0' and <= (byte)'9');
+        if (start < 0) return file;
+        int end = start;
+        while (end < file.Length && file[end] is >= (byte)'0' and <= (byte)'9') end++;
+        return [.. file[..start], .. Encoding.ASCII.GetBytes(number), .. file[end..]];
     }
 
     private static byte[] ReplaceShape(byte[] file, Rng rng, int length)
