@@ -195,6 +195,17 @@ public static class Npy
     public static Dictionary<string, NpyArray> ReadNpz(string path, ReadLimits? limits = null)
     {
         limits ??= ReadLimits.Default;
+        return ReadNpz(path, limits, (limits.MaxTotalBytes, "ReadLimits.MaxTotalBytes"));
+    }
+
+    /// <summary>
+    /// <see cref="ReadNpz(string, ReadLimits)"/> with the entries' declared total bounded by
+    /// <paramref name="maxTotal"/> instead of <see cref="ReadLimits.MaxTotalBytes"/>, for a reader that knows what
+    /// the archive should hold (a dataset shard described by its manifest); Source names that bound in the error.
+    /// </summary>
+    internal static Dictionary<string, NpyArray> ReadNpz(string path, ReadLimits limits,
+        (long Bytes, string Source) maxTotal)
+    {
         var result = new Dictionary<string, NpyArray>(StringComparer.Ordinal);
         using FileStream file = File.OpenRead(path);
         ZipArchive zip;
@@ -211,7 +222,7 @@ public static class Npy
         }
         using (zip)
         {
-            CheckDeclaredSizes(path, file.Length, entries, limits);
+            CheckDeclaredSizes(path, file.Length, entries, limits, maxTotal);
             foreach (ZipArchiveEntry entry in entries)
             {
                 string name = entry.FullName.EndsWith(".npy", StringComparison.Ordinal)
@@ -231,9 +242,9 @@ public static class Npy
         return result;
     }
 
-    /// <summary>The zip-bomb checks of <see cref="ReadNpz"/>: declared sizes only, nothing inflated yet.</summary>
+    /// <summary>The zip-bomb checks of <see cref="ReadNpz(string, ReadLimits)"/>: declared sizes only, nothing inflated yet.</summary>
     private static void CheckDeclaredSizes(string path, long fileLength,
-        IReadOnlyCollection<ZipArchiveEntry> entries, ReadLimits limits)
+        IReadOnlyCollection<ZipArchiveEntry> entries, ReadLimits limits, (long Bytes, string Source) maxTotal)
     {
         // An array of MaxArrayBytes plus the largest header and its preamble (magic, version, length field).
         Int128 maxEntry = (Int128)limits.MaxArrayBytes + limits.MaxNpyHeaderBytes + 12;
@@ -249,9 +260,9 @@ public static class Npy
                     $"the archive holds {fileLength}.");
             total += entry.Length;
         }
-        if (total > limits.MaxTotalBytes)
+        if (total > maxTotal.Bytes)
             throw new InvalidDataException($"{path}: the entries declare {total} bytes uncompressed in all; the " +
-                $"limit is {limits.MaxTotalBytes} (ReadLimits.MaxTotalBytes).");
+                $"limit is {maxTotal.Bytes} ({maxTotal.Source}).");
         // The ratio is taken over the archive, not per entry: entries may share compressed data (overlapping-entry
         // bombs), which the archive's length still bounds.
         if (total > limits.CompressionRatioExemptBytes && (double)total > fileLength * limits.MaxCompressionRatio)
@@ -291,7 +302,7 @@ public static class Npy
 
     /// <summary>
     /// Reads a .npz archive into a batch (every array converted to float32; all must share the first axis), within
-    /// <paramref name="limits"/> as <see cref="ReadNpz"/> does.
+    /// <paramref name="limits"/> as <see cref="ReadNpz(string, ReadLimits)"/> does.
     /// </summary>
     public static SimulationBatch ReadBatch(string path, ReadLimits? limits = null)
     {

@@ -50,6 +50,18 @@ internal sealed class ShardManifest
         TotalRows = checked(TotalRows + rows);
     }
 
+    /// <summary>
+    /// Bytes of the arrays of a shard of <paramref name="rows"/> rows, all keys together (for a manifest that was
+    /// read, at most <see cref="ReadLimits.MaxTotalBytes"/> for each of its shards).
+    /// </summary>
+    public long ShardBytes(int rows)
+    {
+        long total = 0;
+        foreach (KeySpec k in _keys)
+            total = checked(total + rows * (long)ShapeText.Product(k.RowShape) * NpyArray.ItemSize(k.DType));
+        return total;
+    }
+
     /// <summary>The key named <paramref name="name"/>, found by hash: manifests may list many keys.</summary>
     public KeySpec? FindKey(string name) => _keyByName.GetValueOrDefault(name);
 

@@ -81,8 +81,12 @@ public sealed class ShardedDataset
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, ShardCount);
         string path = CheckShardExists(index);
-        Dictionary<string, NpyArray> arrays = Npy.ReadNpz(path, _limits);
         int rows = _manifest.Shards[index].Rows;
+        // The manifest says what the shard holds (checked against the limits when it was read), so a shard that
+        // declares more is refused before anything is inflated, even within the general limits.
+        long expected = _manifest.ShardBytes(rows) + (long)_manifest.Keys.Count * (_limits.MaxNpyHeaderBytes + 12);
+        Dictionary<string, NpyArray> arrays = Npy.ReadNpz(path, _limits,
+            (expected, $"{rows} rows as {ShardManifest.FileName} declares, with their npy headers"));
         _manifest.CheckShard(path, rows, arrays);
         var batch = new SimulationBatch(rows);
         foreach (ShardManifest.KeySpec k in _manifest.Keys)

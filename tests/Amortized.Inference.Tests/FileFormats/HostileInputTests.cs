@@ -24,6 +24,17 @@ public sealed class HostileInputTests
         finally { File.Delete(path); }
     }
 
+    [Fact]
+    public void ReadLimits_NonPositiveLimit_RefusedWithItsName()
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => ReadLimits.Default with { MaxArrayBytes = 0 });
+        Assert.Equal("MaxArrayBytes", e.ParamName);
+        Assert.Equal("MaxCsvColumns", Assert.Throws<ArgumentOutOfRangeException>(() =>
+            ReadLimits.Default with { MaxCsvColumns = -1 }).ParamName);
+        Assert.Throws<ArgumentOutOfRangeException>(() => ReadLimits.Default with { MaxCompressionRatio = double.NaN });
+        Assert.Equal(2L << 30, ReadLimits.Default.MaxArrayBytes);
+    }
+
     // ---- npy ----
 
     [Fact]
@@ -454,9 +465,28 @@ public sealed class HostileInputTests
             {
                 foreach (SimulationBatch _ in data.ReadSequential(4)) { }
             });
-            Assert.StartsWith(shard + ": ", e.Message);
-            Assert.Contains("ReadLimits.MaxCompressionRatio", e.Message);
+            Assert.StartsWith(shard + ": the entries declare 100663", e.Message); // 96 MiB and the header
+            Assert.Contains("4 rows as manifest.json declares", e.Message);
             Assert.True(allocated < SmallAllocation, $"allocated {allocated} bytes");
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
+    public void ShardedDataset_ShardDeclaringMoreThanItsManifest_RefusedBeforeInflating()
+    {
+        // Within every general limit (8 MiB of zeros, about 8 KB deflated, under the ratio-exempt size), but the
+        // manifest promises 4 rows of 2 floats.
+        string dir = WriteDataset();
+        try
+        {
+            string shard = Path.Combine(dir, "shard-00001.npz");
+            File.WriteAllBytes(shard, ZeroNpz(2L << 20));
+            ShardedDataset data = ShardedDataset.Open(dir);
+            var (allocated, e) = Measure<InvalidDataException>(() => data.ReadShard(1));
+            Assert.StartsWith($"{shard}: the entries declare ", e.Message);
+            Assert.Contains("4 rows as manifest.json declares", e.Message);
+            Assert.True(allocated < 1 << 20, $"allocated {allocated} bytes");
         }
         finally { Directory.Delete(dir, recursive: true); }
     }
