@@ -110,7 +110,8 @@ internal sealed class CsvRecordReader(TextReader reader, string source, ReadLimi
         _field.Append((char)ch);
     }
 
-    /// <summary>Counts one character of the record (a field's, a separator or a quote) against the line limit.</summary>
+    /// <summary>Counts one character of the record (of a field, a separator, a quote) against the line limit.
+    /// </summary>
     private void Count()
     {
         if (++_recordChars > limits.MaxCsvLineChars)

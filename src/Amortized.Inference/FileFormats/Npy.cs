@@ -86,7 +86,8 @@ public static class Npy
                 "follow the header; the sizes must agree.");
 
         int[] shape = Array.ConvertAll(dims, d => (int)d); // each at most the element count, checked above
-        Array data = ReadData(stream, dtype, (int)(bytes / NpyArray.ItemSize(dtype)), lengthKnown: available is not null);
+        int count = (int)(bytes / NpyArray.ItemSize(dtype)); // at most Array.MaxLength, checked above
+        Array data = ReadData(stream, dtype, count, lengthKnown: available is not null);
         if (data is bool[] flags)
         {
             ReadOnlySpan<byte> raw = MemoryMarshal.AsBytes(flags.AsSpan());
@@ -97,7 +98,7 @@ public static class Npy
         return new NpyArray(dtype, shape, data);
     }
 
-    /// <summary>Elements per read or write call: a span of bytes is int-indexed, an array may hold more bytes.</summary>
+    /// <summary>Elements per read or write call: a span of bytes is int-indexed, an array may hold more.</summary>
     private static int ChunkElements(NpyDType dtype) => (1 << 30) / NpyArray.ItemSize(dtype);
 
     /// <summary>
@@ -242,7 +243,9 @@ public static class Npy
         return result;
     }
 
-    /// <summary>The zip-bomb checks of <see cref="ReadNpz(string, ReadLimits)"/>: declared sizes only, nothing inflated yet.</summary>
+    /// <summary>
+    /// The zip-bomb checks of <see cref="ReadNpz(string, ReadLimits)"/>: declared sizes only, nothing inflated yet.
+    /// </summary>
     private static void CheckDeclaredSizes(string path, long fileLength,
         IReadOnlyCollection<ZipArchiveEntry> entries, ReadLimits limits, (long Bytes, string Source) maxTotal)
     {
@@ -323,7 +326,7 @@ public static class Npy
         return batch;
     }
 
-    /// <summary>The dtype and shape of a header dict; dimensions are checked against the limits by the caller.</summary>
+    /// <summary>The dtype and shape of a header dict; the caller checks the dimensions against the limits.</summary>
     private static (NpyDType, long[]) ParseHeader(string text)
     {
         string descr = Field(text, "descr");

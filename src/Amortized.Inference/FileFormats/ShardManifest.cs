@@ -127,7 +127,8 @@ internal sealed class ShardManifest
         }
         try
         {
-            using JsonDocument doc = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = limits.MaxJsonDepth });
+            using JsonDocument doc =
+                JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = limits.MaxJsonDepth });
             return Parse(doc.RootElement, limits);
         }
         catch (JsonException e)

@@ -94,7 +94,7 @@ internal static class HostileFiles
     public static string TempPath(string extension) =>
         Path.Combine(Path.GetTempPath(), $"amortized-hostile-{Environment.ProcessId}-{Guid.NewGuid():N}{extension}");
 
-    /// <summary>Bytes allocated on this thread while <paramref name="action"/> runs (it is expected to throw).</summary>
+    /// <summary>Bytes allocated on this thread while <paramref name="action"/> runs (and throws).</summary>
     public static (long Allocated, TException Error) Measure<TException>(Action action) where TException : Exception
     {
         long before = GC.GetAllocatedBytesForCurrentThread();

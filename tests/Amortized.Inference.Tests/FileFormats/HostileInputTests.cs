@@ -435,7 +435,8 @@ public sealed class HostileInputTests
         WithManifest(Manifest("[2147483647, 2147483647, 2147483647]", "4", "4"), dir =>
         {
             var e = Assert.Throws<InvalidDataException>(() => ShardedDataset.Open(dir));
-            Assert.Contains("manifest.json: key 'x' with rows of shape (2147483647, 2147483647, 2147483647)", e.Message);
+            Assert.Contains(
+                "manifest.json: key 'x' with rows of shape (2147483647, 2147483647, 2147483647)", e.Message);
             Assert.Contains("ReadLimits.MaxArrayBytes", e.Message);
         });
     }
@@ -447,7 +448,8 @@ public sealed class HostileInputTests
         WithManifest(Manifest("[65536]", "2147483647", "2147483647"), dir =>
         {
             var e = Assert.Throws<InvalidDataException>(() => ShardedDataset.Open(dir));
-            Assert.Contains("manifest.json: shard 'shard-00000.npz', key 'x' of 2147483647 rows of (65536,)", e.Message);
+            Assert.Contains(
+                "manifest.json: shard 'shard-00000.npz', key 'x' of 2147483647 rows of (65536,)", e.Message);
             Assert.Contains("ReadLimits.MaxArrayBytes", e.Message);
         });
     }
@@ -506,7 +508,7 @@ public sealed class HostileInputTests
         finally { Directory.Delete(dir, recursive: true); }
     }
 
-    /// <summary>A reader serving <c>first</c>, then <c>unit</c> forever (a gigabyte line without the gigabyte).</summary>
+    /// <summary>A reader serving <c>first</c>, then <c>unit</c> forever (a gigabyte line, no gigabyte).</summary>
     private sealed class EndlessReader(string first, string unit) : TextReader
     {
         private long _position;

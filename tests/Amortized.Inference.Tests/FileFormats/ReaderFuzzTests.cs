@@ -22,7 +22,10 @@ namespace Amortized.Inference.Tests.FileFormats;
 [Properties(Replay = TestSeeds.FsCheckReplay)]
 public sealed class ReaderFuzzTests : IDisposable
 {
-    public enum CorruptionKind { Truncate, FlipBits, Overwrite, Insert, Delete, HeaderLength, Shape, DeclaredSize, Number }
+    public enum CorruptionKind
+    {
+        Truncate, FlipBits, Overwrite, Insert, Delete, HeaderLength, Shape, DeclaredSize, Number,
+    }
 
     /// <summary>One corruption; Position, Length and Seed are reduced modulo the file as it is applied.</summary>
     public sealed record Corruption(CorruptionKind Kind, int Position, int Length, int Seed);
