@@ -26,12 +26,14 @@ public static class Csv
 
     /// <summary>
     /// Reads a CSV file into a batch, restoring shapes from <c>key[i,j]</c> column names (see
-    /// <see cref="CsvTable.ToBatch"/>).
+    /// <see cref="CsvTable.ToBatch"/>), within <paramref name="limits"/> (see <see cref="ReadTable(TextReader,
+    /// string, ReadLimits)"/>).
     /// </summary>
-    public static SimulationBatch Read(string path) => ReadTable(path).ToBatch();
+    public static SimulationBatch Read(string path, ReadLimits? limits = null) => ReadTable(path, limits).ToBatch();
 
     /// <summary>Reads CSV text into a batch; <paramref name="source"/> names the input in error messages.</summary>
-    public static SimulationBatch Read(TextReader reader, string source = "CSV") => ReadTable(reader, source).ToBatch();
+    public static SimulationBatch Read(TextReader reader, string source = "CSV", ReadLimits? limits = null) =>
+        ReadTable(reader, source, limits).ToBatch();
 
     /// <summary>
     /// Writes named columns to a CSV file (UTF-8, no byte-order mark), atomically (see <see cref="AtomicFile"/>).
@@ -72,22 +74,26 @@ public static class Csv
         }
     }
 
-    /// <summary>Reads a CSV file into named columns.</summary>
-    public static CsvTable ReadTable(string path)
+    /// <summary>Reads a CSV file into named columns, within <paramref name="limits"/>.</summary>
+    public static CsvTable ReadTable(string path, ReadLimits? limits = null)
     {
         using var reader = new StreamReader(path, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
-        return ReadTable(reader, path);
+        return ReadTable(reader, path, limits);
     }
 
     /// <summary>
     /// Reads CSV text into named columns. A column is integer-valued when it has rows and every value is written
     /// as a plain integer. Throws <see cref="InvalidDataException"/> for an empty input, an empty or duplicate
-    /// name, a row with the wrong number of fields, and a value that is not a float32 number.
+    /// name, a row with the wrong number of fields, a value that is not a float32 number, and a line, field or
+    /// column count beyond <paramref name="limits"/> (default <see cref="ReadLimits.Default"/>; the input is read a
+    /// character at a time, so such a line is refused once the limit is passed, never read whole). Memory is
+    /// bounded by the limits and a small multiple of the input's length. Quoted file content in messages is
+    /// sanitized (see <see cref="InputText"/>).
     /// </summary>
-    public static CsvTable ReadTable(TextReader reader, string source = "CSV")
+    public static CsvTable ReadTable(TextReader reader, string source = "CSV", ReadLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(reader);
-        var records = new CsvRecordReader(reader, source);
+        var records = new CsvRecordReader(reader, source, limits ?? ReadLimits.Default);
         var fields = new List<string>();
         do
         {
@@ -106,6 +112,9 @@ public static class Csv
         while (records.TryRead(fields))
         {
             if (fields.Count == 0) continue;
+            if (values[0].Count == Array.MaxLength)
+                throw new InvalidDataException(
+                    $"{source}, line {records.Line}: more than {Array.MaxLength} rows; a column holds at most that.");
             if (fields.Count != names.Length)
                 throw new InvalidDataException(
                     $"{source}, line {records.Line}: {fields.Count} fields; expected {names.Length} like the header.");
@@ -113,7 +122,8 @@ public static class Csv
             {
                 if (!TryParseValue(fields[c], out float v, out bool isIntegerText, out string? problem))
                     throw new InvalidDataException(
-                        $"{source}, line {records.Line}, column {c + 1} ('{names[c]}'): {problem}");
+                        $"{source}, line {records.Line}, column {c + 1} ('{InputText.Sanitize(names[c])}'): " +
+                        problem);
                 values[c].Add(v);
                 integral[c] &= isIntegerText;
             }
@@ -125,7 +135,7 @@ public static class Csv
         return table;
     }
 
-    private static string[] CheckHeader(List<string> fields, string source, int line)
+    private static string[] CheckHeader(List<string> fields, string source, long line)
     {
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int c = 0; c < fields.Count; c++)
@@ -135,8 +145,8 @@ public static class Csv
                     $"{source}, line {line}, column {c + 1}: the header name is empty; every column needs a name.");
             if (seen.TryGetValue(fields[c], out int first))
                 throw new InvalidDataException(
-                    $"{source}, line {line}, column {c + 1}: duplicate header '{fields[c]}' (also column " +
-                    $"{first + 1}); names must be unique.");
+                    $"{source}, line {line}, column {c + 1}: duplicate header " +
+                    $"'{InputText.Sanitize(fields[c])}' (also column {first + 1}); names must be unique.");
             seen[fields[c]] = c;
         }
         return [.. fields];
@@ -167,12 +177,13 @@ public static class Csv
         if (TryParseSpecial(s, out value)) return true;
         if (!float.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out value))
         {
-            problem = $"'{field}' is not a number.";
+            problem = $"'{InputText.Sanitize(field)}' is not a number.";
             return false;
         }
         if (float.IsInfinity(value))
         {
-            problem = $"'{field}' is outside the float32 range (largest magnitude {float.MaxValue:R}).";
+            problem = $"'{InputText.Sanitize(field)}' is outside the float32 range " +
+                $"(largest magnitude {float.MaxValue:R}).";
             return false;
         }
         return true;

@@ -52,6 +52,12 @@ public sealed class NpyArray
         return result;
     }
 
+    /// <summary>
+    /// The values as float32: <see cref="Data"/> itself when it is float[] (for readers that own this array and
+    /// drop it, saving a copy of the largest arrays), else <see cref="ToFloat32"/>.
+    /// </summary>
+    internal float[] TakeFloat32() => Data as float[] ?? ToFloat32();
+
     internal static Type ElementType(NpyDType dtype) => dtype switch
     {
         NpyDType.Float32 => typeof(float),

@@ -24,19 +24,46 @@ internal sealed class ShardManifest
 
     internal sealed record ShardSpec(string File, int Rows);
 
-    public List<KeySpec> Keys { get; } = [];
+    private readonly List<KeySpec> _keys = [];
+    private readonly Dictionary<string, KeySpec> _keyByName = new(StringComparer.Ordinal);
+
+    /// <summary>Keys in stored order (add with <see cref="AddKey"/>).</summary>
+    public IReadOnlyList<KeySpec> Keys => _keys;
 
     public List<ShardSpec> Shards { get; } = [];
 
     public long TotalRows { get; private set; }
 
+    public List<string> KeyNames() => _keys.ConvertAll(k => k.Name);
+
+    /// <summary>Appends a key; false (nothing added) when the name is already taken.</summary>
+    public bool AddKey(KeySpec key)
+    {
+        if (!_keyByName.TryAdd(key.Name, key)) return false;
+        _keys.Add(key);
+        return true;
+    }
+
     public void AddShard(string file, int rows)
     {
         Shards.Add(new ShardSpec(file, rows));
-        TotalRows += rows;
+        TotalRows = checked(TotalRows + rows);
     }
 
-    public KeySpec? FindKey(string name) => Keys.Find(k => k.Name == name);
+    /// <summary>
+    /// Bytes of the arrays of a shard of <paramref name="rows"/> rows, all keys together (for a manifest that was
+    /// read, at most <see cref="ReadLimits.MaxTotalBytes"/> for each of its shards).
+    /// </summary>
+    public long ShardBytes(int rows)
+    {
+        long total = 0;
+        foreach (KeySpec k in _keys)
+            total = checked(total + rows * (long)ShapeText.Product(k.RowShape) * NpyArray.ItemSize(k.DType));
+        return total;
+    }
+
+    /// <summary>The key named <paramref name="name"/>, found by hash: manifests may list many keys.</summary>
+    public KeySpec? FindKey(string name) => _keyByName.GetValueOrDefault(name);
 
     public byte[] ToJson()
     {
@@ -73,72 +100,118 @@ internal sealed class ShardManifest
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>Reads and checks <c>manifest.json</c> of <paramref name="directory"/>.</summary>
-    public static ShardManifest Read(string directory)
+    /// <summary>
+    /// Reads and checks <c>manifest.json</c> of <paramref name="directory"/>: its length against
+    /// <see cref="ReadLimits.MaxJsonBytes"/> before reading it, its nesting against
+    /// <see cref="ReadLimits.MaxJsonDepth"/> while parsing, and the arrays it declares (each key of each shard, and
+    /// each shard's keys together) against <see cref="ReadLimits.MaxArrayBytes"/> and
+    /// <see cref="ReadLimits.MaxTotalBytes"/>, with overflow-free arithmetic.
+    /// </summary>
+    public static ShardManifest Read(string directory, ReadLimits limits)
     {
         string path = Path.Combine(directory, FileName);
         if (!File.Exists(path))
             throw new FileNotFoundException(
                 $"Sharded dataset: {directory} has no {FileName}; it is not a dataset written by "
                 + "ShardedDatasetWriter (or the writer never finished a shard).", path);
-        byte[] bytes = File.ReadAllBytes(path);
+        byte[] bytes;
+        using (FileStream f = File.OpenRead(path))
+        {
+            if (f.Length > limits.MaxJsonBytes)
+                throw new InvalidDataException($"{path}: the file is {f.Length} bytes; the limit is " +
+                    $"{limits.MaxJsonBytes} (ReadLimits.MaxJsonBytes).");
+            bytes = new byte[f.Length];
+            int read = f.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
+            if (read < bytes.Length)
+                throw new InvalidDataException($"{path}: the file shrank while being read ({read} of {bytes.Length}).");
+        }
         try
         {
-            using JsonDocument doc = JsonDocument.Parse(bytes);
-            return Parse(doc.RootElement);
+            using JsonDocument doc =
+                JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = limits.MaxJsonDepth });
+            return Parse(doc.RootElement, limits);
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path}: not valid JSON ({e.Message}).", e);
+            // The parser's message quotes the offending text, which may be binary or span lines.
+            throw new InvalidDataException($"{path}: not valid JSON ({InputText.Sanitize(e.Message, 160)}).", e);
         }
         catch (ManifestException e)
         {
             throw new InvalidDataException($"{path}: {e.Message}", e);
         }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
     }
 
-    private static ShardManifest Parse(JsonElement root)
+    private static ShardManifest Parse(JsonElement root, ReadLimits limits)
     {
         if (root.ValueKind != JsonValueKind.Object)
             throw new ManifestException($"expected a JSON object; found {root.ValueKind}.");
         string format = Property(root, "format", JsonValueKind.String).GetString()!;
-        if (format != FormatName) throw new ManifestException($"format is '{format}'; expected '{FormatName}'.");
+        if (format != FormatName)
+            throw new ManifestException($"format is '{InputText.Sanitize(format)}'; expected '{FormatName}'.");
         int version = Int(Property(root, "version", JsonValueKind.Number), "version");
         if (version != CurrentVersion)
             throw new ManifestException(
                 $"version {version} is not supported; this reader reads version {CurrentVersion}.");
 
         var manifest = new ShardManifest();
+        // The widest rows (in bytes and in elements) bound every shard's arrays; their sum bounds a whole shard.
+        (KeySpec Key, long Size) widest = default, longest = default;
+        Int128 rowBytesOfAllKeys = 0;
         foreach (JsonElement k in Property(root, "keys", JsonValueKind.Array).EnumerateArray())
         {
             string name = Property(k, "name", JsonValueKind.String).GetString()!;
-            if (name.Length == 0 || manifest.FindKey(name) is not null)
-                throw new ManifestException($"key name '{name}' is empty or listed twice.");
+            string quoted = InputText.Sanitize(name);
             var shape = new List<int>();
             foreach (JsonElement d in Property(k, "shape", JsonValueKind.Array).EnumerateArray())
             {
-                int dim = d.ValueKind == JsonValueKind.Number ? Int(d, $"key '{name}' shape") : -1;
+                int dim = d.ValueKind == JsonValueKind.Number ? Int(d, $"key '{quoted}' shape") : -1;
                 if (dim < 0)
-                    throw new ManifestException($"key '{name}' has shape element {d}; expected non-negative integers.");
+                    throw new ManifestException(
+                        $"key '{quoted}' has shape element {Text(d)}; expected non-negative integers.");
+                if (shape.Count == limits.MaxDimensions)
+                    throw new ManifestException($"key '{quoted}' has more than {limits.MaxDimensions} dimensions; " +
+                        "the limit is ReadLimits.MaxDimensions.");
                 shape.Add(dim);
             }
             string dtype = Property(k, "dtype", JsonValueKind.String).GetString()!;
-            manifest.Keys.Add(new KeySpec(name, [.. shape], ParseDType(dtype, name)));
+            var spec = new KeySpec(name, [.. shape], ParseDType(dtype, quoted));
+            if (name.Length == 0 || !manifest.AddKey(spec))
+                throw new ManifestException($"key name '{quoted}' is empty or listed twice.");
+            int itemSize = NpyArray.ItemSize(spec.DType);
+            long rowBytes = limits.CheckArrayBytes(Array.ConvertAll(spec.RowShape, d => (long)d), itemSize,
+                $"key '{quoted}' with rows of shape {ShapeText.Format(spec.RowShape)}");
+            if (rowBytes >= widest.Size) widest = (spec, rowBytes);
+            if (rowBytes / itemSize >= longest.Size) longest = (spec, rowBytes / itemSize);
+            rowBytesOfAllKeys += rowBytes;
         }
         foreach (JsonElement s in Property(root, "shards", JsonValueKind.Array).EnumerateArray())
         {
             string file = Property(s, "file", JsonValueKind.String).GetString()!;
             if (file.Length == 0 || file != Path.GetFileName(file) || file is "." or "..")
                 throw new ManifestException(
-                    $"shard file '{file}' must be a plain file name inside the dataset folder.");
-            int rows = Int(Property(s, "rows", JsonValueKind.Number), $"shard '{file}' rows");
-            if (rows < 0) throw new ManifestException($"shard '{file}' has {rows} rows.");
+                    $"shard file '{InputText.Sanitize(file)}' must be a plain file name inside the dataset folder.");
+            int rows = Int(Property(s, "rows", JsonValueKind.Number), $"shard '{InputText.Sanitize(file)}' rows");
+            if (rows < 0) throw new ManifestException($"shard '{InputText.Sanitize(file)}' has {rows} rows.");
+            foreach (KeySpec? k in (KeySpec?[])[widest.Key, longest.Key])
+                if (k is not null)
+                    limits.CheckArrayBytes([rows, .. Array.ConvertAll(k.RowShape, d => (long)d)],
+                        NpyArray.ItemSize(k.DType), $"shard '{InputText.Sanitize(file)}', key " +
+                        $"'{InputText.Sanitize(k.Name)}' of {rows} rows of {ShapeText.Format(k.RowShape)}");
+            if (rows * rowBytesOfAllKeys > limits.MaxTotalBytes)
+                throw new ManifestException($"shard '{InputText.Sanitize(file)}' declares {rows} rows of " +
+                    $"{rowBytesOfAllKeys} bytes ({rows * rowBytesOfAllKeys} bytes); the limit is " +
+                    $"{limits.MaxTotalBytes} (ReadLimits.MaxTotalBytes).");
             manifest.AddShard(file, rows);
         }
         JsonElement total = Property(root, "total_rows", JsonValueKind.Number);
         if (!total.TryGetInt64(out long totalRows) || totalRows != manifest.TotalRows)
             throw new ManifestException(
-                $"total_rows is {total}, but the shards listed hold {manifest.TotalRows} rows.");
+                $"total_rows is {Text(total)}, but the shards listed hold {manifest.TotalRows} rows.");
         return manifest;
     }
 
@@ -159,22 +232,25 @@ internal sealed class ShardManifest
         "int64" => NpyDType.Int64,
         "bool" => NpyDType.Bool,
         _ => throw new ManifestException(
-            $"key '{key}' has dtype '{text}'; expected float32, float64, int32, int64 or bool."),
+            $"key '{key}' has dtype '{InputText.Sanitize(text)}'; expected float32, float64, int32, int64 or bool."),
     };
 
     private static JsonElement Property(JsonElement obj, string name, JsonValueKind kind)
     {
         if (obj.ValueKind != JsonValueKind.Object)
-            throw new ManifestException($"expected an object holding '{name}'; found {obj.ValueKind} {obj}.");
+            throw new ManifestException($"expected an object holding '{name}'; found {obj.ValueKind} {Text(obj)}.");
         if (!obj.TryGetProperty(name, out JsonElement value))
             throw new ManifestException($"field '{name}' is missing.");
         if (value.ValueKind != kind)
-            throw new ManifestException($"field '{name}' is {value.ValueKind} {value}; expected {kind}.");
+            throw new ManifestException($"field '{name}' is {value.ValueKind} {Text(value)}; expected {kind}.");
         return value;
     }
 
     private static int Int(JsonElement e, string what) =>
-        e.TryGetInt32(out int v) ? v : throw new ManifestException($"{what} is {e}; expected a 32-bit integer.");
+        e.TryGetInt32(out int v) ? v : throw new ManifestException($"{what} is {Text(e)}; expected a 32-bit integer.");
+
+    /// <summary>A value's JSON text, sanitized and cut short for a message.</summary>
+    private static string Text(JsonElement e) => InputText.Sanitize(e.GetRawText());
 
     /// <summary>A problem in the manifest's content; <see cref="Read"/> rethrows it with the file's path.</summary>
     private sealed class ManifestException(string message) : Exception(message);
@@ -202,7 +278,7 @@ internal sealed class ShardManifest
         foreach (string name in arrays.Keys)
             if (FindKey(name) is null)
                 throw new InvalidDataException(
-                    $"{path}: key '{name}' is not in the manifest, which lists " +
-                    $"{ShapeText.Keys(Keys.ConvertAll(k => k.Name))}.");
+                    $"{path}: key '{InputText.Sanitize(name)}' is not in the manifest, which lists " +
+                    $"{ShapeText.Keys(KeyNames())}.");
     }
 }

@@ -18,24 +18,30 @@ namespace Amortized.Inference.FileFormats;
 public sealed class ShardedDataset
 {
     private readonly ShardManifest _manifest;
+    private readonly ReadLimits _limits;
     private int _shardsHeld;
 
-    private ShardedDataset(string directory, ShardManifest manifest)
+    private ShardedDataset(string directory, ShardManifest manifest, ReadLimits limits)
     {
         DirectoryPath = directory;
         _manifest = manifest;
+        _limits = limits;
     }
 
     /// <summary>
     /// Opens the dataset in <paramref name="directory"/>: reads and checks the manifest and that every shard it
     /// lists exists. Throws <see cref="FileNotFoundException"/> for a missing manifest or shard and
-    /// <see cref="InvalidDataException"/> for a corrupt manifest.
+    /// <see cref="InvalidDataException"/> for a corrupt manifest or one that declares arrays beyond
+    /// <paramref name="limits"/> (default <see cref="ReadLimits.Default"/>), which also bound every shard read
+    /// later: a shard that declares more than its manifest allows, or a zip bomb, is an
+    /// <see cref="InvalidDataException"/> naming the shard's file, before it is inflated.
     /// </summary>
-    public static ShardedDataset Open(string directory)
+    public static ShardedDataset Open(string directory, ReadLimits? limits = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
-        ShardManifest manifest = ShardManifest.Read(directory);
-        var dataset = new ShardedDataset(directory, manifest);
+        limits ??= ReadLimits.Default;
+        ShardManifest manifest = ShardManifest.Read(directory, limits);
+        var dataset = new ShardedDataset(directory, manifest, limits);
         for (int i = 0; i < manifest.Shards.Count; i++) dataset.CheckShardExists(i);
         return dataset;
     }
@@ -50,7 +56,7 @@ public sealed class ShardedDataset
     public int ShardCount => _manifest.Shards.Count;
 
     /// <summary>Keys in stored order.</summary>
-    public IReadOnlyList<string> Keys => _manifest.Keys.ConvertAll(k => k.Name);
+    public IReadOnlyList<string> Keys => _manifest.KeyNames();
 
     /// <summary>Per-row shape of <paramref name="key"/> (no batch axis).</summary>
     public ReadOnlySpan<int> RowShape(string key) => Find(key).RowShape;
@@ -75,14 +81,18 @@ public sealed class ShardedDataset
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, ShardCount);
         string path = CheckShardExists(index);
-        Dictionary<string, NpyArray> arrays = Npy.ReadNpz(path);
         int rows = _manifest.Shards[index].Rows;
+        // The manifest says what the shard holds (checked against the limits when it was read), so a shard that
+        // declares more is refused before anything is inflated, even within the general limits.
+        long expected = _manifest.ShardBytes(rows) + (long)_manifest.Keys.Count * (_limits.MaxNpyHeaderBytes + 12);
+        Dictionary<string, NpyArray> arrays = Npy.ReadNpz(path, _limits,
+            (expected, $"{rows} rows as {ShardManifest.FileName} declares, with their npy headers"));
         _manifest.CheckShard(path, rows, arrays);
         var batch = new SimulationBatch(rows);
         foreach (ShardManifest.KeySpec k in _manifest.Keys)
         {
             NpyArray a = arrays[k.Name];
-            batch.SetCore(k.Name, a.ToFloat32(), a.Shape, k.DType is not (NpyDType.Float32 or NpyDType.Float64));
+            batch.SetCore(k.Name, a.TakeFloat32(), a.Shape, k.DType is not (NpyDType.Float32 or NpyDType.Float64));
         }
         return batch;
     }
@@ -177,7 +187,7 @@ public sealed class ShardedDataset
         foreach (ShardManifest.KeySpec k in _manifest.Keys)
         {
             int len = ShapeText.Product(k.RowShape);
-            var data = new float[rows.Count * len];
+            var data = new float[checked(rows.Count * len)];
             for (int i = 0; i < rows.Count; i++)
                 Array.Copy(rows[i].Source.Get(k.Name), rows[i].Row * len, data, i * len, len);
             batch.SetCore(k.Name, data, [rows.Count, .. k.RowShape],

@@ -104,7 +104,7 @@ public sealed class ShardedDatasetWriter : IDisposable
         foreach (string key in batch.Keys)
         {
             NpyDType dtype = batch.IsInteger(key) ? NpyDType.Int32 : NpyDType.Float32;
-            _manifest.Keys.Add(new ShardManifest.KeySpec(key, batch.Shape(key)[1..].ToArray(), dtype));
+            _manifest.AddKey(new ShardManifest.KeySpec(key, batch.Shape(key)[1..].ToArray(), dtype));
         }
     }
 
@@ -137,7 +137,7 @@ public sealed class ShardedDatasetWriter : IDisposable
                     + $"the dataset has {ShapeText.Keys(KeyNames())}.", nameof(batch));
     }
 
-    private List<string> KeyNames() => _manifest.Keys.ConvertAll(k => k.Name);
+    private List<string> KeyNames() => _manifest.KeyNames();
 
     private void WriteShard(SimulationBatch shard)
     {
