@@ -57,6 +57,25 @@ public sealed class PriorTests
     }
 
     [Fact]
+    public void PriorSimulator_ForwardsSamplingAndPrior_ThetaMatchesPriorDraws()
+    {
+        Prior prior = UserPrior();
+        Simulator inner = Simulator.Build()
+            .Prior(prior.DrawRow)
+            .Likelihood(r => r.Set("y", r.Draw(new Normal(r.GetArray("theta")[0], 1))));
+        var model = new PriorSimulator(inner, prior);
+        IPrior asPrior = model;
+        Assert.Equal("theta", asPrior.ParameterKey);
+        Assert.Equal(5, asPrior.ParameterDim);
+        SimulationBatch batch = model.Sample(32, seed: 4), direct = inner.Sample(32, seed: 4);
+        SimulationBatch priorOnly = asPrior.SamplePrior(32, seed: 4);
+        Assert.Equal(direct.Get("y"), batch.Get("y"));
+        Assert.Equal(priorOnly.Get("theta"), batch.Get("theta"));
+        float[] theta = batch.Row("theta", 7).ToArray();
+        Assert.Equal(prior.LogPrior(theta), asPrior.LogPrior(theta));
+    }
+
+    [Fact]
     public void DrawNamed_GivesSameValuesAsDrawRow_OneKeyPerComponent()
     {
         Prior prior = UserPrior();
