@@ -32,6 +32,11 @@ public sealed class Beta : IDistribution
     /// A Beta(a, b) draw as X / (X + Y) with X ~ Gamma(a), Y ~ Gamma(b) (exact); shared with the binomial's
     /// order-statistic recursion and the LKJ's partial correlations.
     /// </summary>
+    /// <remarks>
+    /// Limitation: below shape 1 SampleGamma boosts with u^(1/shape), which underflows to 0 when
+    /// log u &lt; -745 shape; with both shapes near 0.01 both gammas can vanish together (about 3e-7 of draws)
+    /// and the draw is NaN. A log-space gamma draw in SpecialFunctions would remove that.
+    /// </remarks>
     internal static double Draw(double a, double b, Rng rng)
     {
         double x = SpecialFunctions.SampleGamma(a, rng);

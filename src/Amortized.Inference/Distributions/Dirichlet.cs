@@ -16,7 +16,8 @@ public sealed class Dirichlet : IMultivariateDistribution
     private readonly double[] _alpha;
     private readonly double _logNormalizer;
 
-    /// <summary>A Dirichlet with concentrations <paramref name="alpha"/> (K &gt;= 2 values, each finite, &gt; 0).</summary>
+    /// <summary>A Dirichlet with concentrations <paramref name="alpha"/> (K &gt;= 2 values, each finite,
+    /// &gt; 0).</summary>
     public Dirichlet(params double[] alpha)
     {
         Check.Vector(alpha, nameof(alpha), nameof(Dirichlet), 2);

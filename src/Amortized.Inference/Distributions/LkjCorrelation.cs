@@ -27,7 +27,8 @@ public sealed class LkjCorrelation : IMultivariateDistribution
     public LkjCorrelation(int size, double eta)
     {
         if (size < 2)
-            throw new ArgumentOutOfRangeException(nameof(size), size, $"LkjCorrelation: size must be >= 2; got {size}.");
+            throw new ArgumentOutOfRangeException(nameof(size), size,
+                $"LkjCorrelation: size must be >= 2; got {size}.");
         Size = size;
         Eta = Check.Positive(eta, nameof(eta), nameof(LkjCorrelation));
         _logNormalizer = LogNormalizer(size, eta);

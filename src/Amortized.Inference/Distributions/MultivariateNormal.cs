@@ -8,7 +8,8 @@ namespace Amortized.Inference.Distributions;
 /// </summary>
 public sealed class MultivariateNormal : IMultivariateDistribution
 {
-    /// <summary>Relative tolerance for the covariance's symmetry: |C_ij - C_ji| &lt;= tol max(|C_ij|, |C_ji|).</summary>
+    /// <summary>Relative tolerance for the covariance's symmetry:
+    /// |C_ij - C_ji| &lt;= tol max(|C_ij|, |C_ji|).</summary>
     public const double SymmetryTolerance = 1e-10;
 
     private readonly double[] _mean;

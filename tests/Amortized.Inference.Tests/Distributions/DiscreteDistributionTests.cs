@@ -12,7 +12,8 @@ namespace Amortized.Inference.Tests.Distributions;
 /// </summary>
 public sealed class DiscreteDistributionTests
 {
-    /// <param name="Pmf">P(X = k), k = 0..Length-1, built by recursion, covering all but &lt; 1e-12 of the mass.</param>
+    /// <param name="Pmf">P(X = k), k = 0..Length-1, built by recursion, covering all but &lt; 1e-12 of the
+    /// mass.</param>
     public sealed record Case(IDiscreteDistribution Distribution, double[] Pmf, double Mean, double Variance);
 
     private static readonly Dictionary<string, Case> s_cases = new()

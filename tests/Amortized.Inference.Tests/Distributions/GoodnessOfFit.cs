@@ -102,6 +102,7 @@ internal static class GoodnessOfFit
             $"{label}: sample mean {m} vs {mean}; |difference| {Math.Abs(m - mean)} > 5 SE = {5 * seMean}");
         double s2 = m2 * n / (n - 1);
         Assert.True(Math.Abs(s2 - variance) <= 5 * seVar,
-            $"{label}: sample variance {s2} vs {variance}; |difference| {Math.Abs(s2 - variance)} > 5 SE = {5 * seVar}");
+            $"{label}: sample variance {s2} vs {variance}; |difference| {Math.Abs(s2 - variance)} > 5 SE = " +
+            $"{5 * seVar}");
     }
 }

@@ -20,10 +20,12 @@ public sealed class LogDensitySpotTests
     public void LogDensity_MatchesClosedForms(double x)
     {
         double z = (x - 1.5) / 2;
-        Assert.Equal(Math.Log(Math.Exp(-z * z / 2) / (2 * Math.Sqrt(2 * Math.PI))), new Normal(1.5, 2).LogDensity(x), Digits);
+        Assert.Equal(Math.Log(Math.Exp(-z * z / 2) / (2 * Math.Sqrt(2 * Math.PI))), new Normal(1.5, 2).LogDensity(x),
+            Digits);
         Assert.Equal(Math.Log(1 / (Math.PI * 0.5 * (1 + Math.Pow((x + 1) / 0.5, 2)))),
             new Cauchy(-1, 0.5).LogDensity(x), Digits);
-        // Student-t, nu = 5, loc 1, scale 2: Gamma(3) / (Gamma(5/2) sqrt(5 pi) 2) = 2 / ((3 sqrt(pi) / 4) sqrt(5 pi) 2).
+        // Student-t, nu = 5, loc 1, scale 2: Gamma(3) / (Gamma(5/2) sqrt(5 pi) 2)
+        // = 2 / ((3 sqrt(pi) / 4) sqrt(5 pi) 2).
         double t = (x - 1) / 2;
         Assert.Equal(Math.Log(2 / (0.75 * s_sqrtPi * Math.Sqrt(5 * Math.PI) * 2) * Math.Pow(1 + t * t / 5, -3)),
             new StudentT(5, 1, 2).LogDensity(x), Digits);
