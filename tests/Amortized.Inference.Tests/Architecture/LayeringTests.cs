@@ -17,6 +17,7 @@ public class LayeringTests
     [
         "Amortized.Inference",
         "Amortized.Inference.Simulators",
+        "Amortized.Inference.Distributions",
         "Amortized.Inference.Adapters",
         "Amortized.Inference.FileFormats",
         "Amortized.Inference.Diagnostics",
