@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using Amortized.Inference.FileFormats;
 
@@ -34,6 +33,12 @@ internal sealed class RunFolderWriter : IDisposable
     private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(30);
 
     private readonly FileStream _lock;
+
+    /// <summary>
+    /// Test hook: called with the folder and each step of a commit in it ("flushed", "logged", "put NAME",
+    /// "delete NAME", "applied", "cleaned") so a test can stop the commit there as a crash would (null in normal use).
+    /// </summary>
+    internal static Action<string, string>? AfterCommitStep;
 
     private RunFolderWriter(RunFolder folder, FileStream lockStream)
     {
@@ -94,11 +99,13 @@ internal sealed class RunFolderWriter : IDisposable
     public void Commit(IEnumerable<string> names)
     {
         FlushTree(Staged.Path);
+        AfterCommitStep?.Invoke(Folder.Path, "flushed");
         var log = names.Select(n => (Exists(Path.Combine(Staged.Path, n)) ? "put " : "delete ") + n);
         using (AcquireWaiting(Path.Combine(Folder.Path, CommitLockName), FileShare.None, "readers of the folder"))
         {
             AtomicFile.WriteAllText(Path.Combine(Folder.Path, CommitName), string.Join("\n", log) + "\n");
-            FlushDirectory(Folder.Path);
+            PosixFiles.FlushDirectory(Folder.Path);
+            AfterCommitStep?.Invoke(Folder.Path, "logged");
             Apply(Folder.Path);
         }
     }
@@ -167,7 +174,7 @@ internal sealed class RunFolderWriter : IDisposable
         else if (Directory.Exists(Path.Combine(folder, PendingName)))
         {
             Directory.Delete(Path.Combine(folder, PendingName), recursive: true);
-            FlushDirectory(folder);
+            PosixFiles.FlushDirectory(folder);
         }
     }
 
@@ -196,11 +203,14 @@ internal sealed class RunFolderWriter : IDisposable
                 // Neither: moved before a crash.
             }
             else Delete(target);
+            AfterCommitStep?.Invoke(folder, line);
         }
-        FlushDirectory(folder);
+        PosixFiles.FlushDirectory(folder);
         File.Delete(log);
+        AfterCommitStep?.Invoke(folder, "applied");
         if (Directory.Exists(pending)) Directory.Delete(pending, recursive: true);
-        FlushDirectory(folder);
+        PosixFiles.FlushDirectory(folder);
+        AfterCommitStep?.Invoke(folder, "cleaned");
     }
 
     private static bool Exists(string path) => File.Exists(path) || Directory.Exists(path);
@@ -254,44 +264,7 @@ internal sealed class RunFolderWriter : IDisposable
             using (var stream = new FileStream(file, FileMode.Open, FileAccess.ReadWrite, FileShare.Read))
                 stream.Flush(flushToDisk: true);
         foreach (string directory in Directory.EnumerateDirectories(root, "*", SearchOption.AllDirectories))
-            FlushDirectory(directory);
-        FlushDirectory(root);
-    }
-
-    /// <summary>
-    /// fsync of a folder, so that the renames and deletions in it survive a power loss. .NET has no API for it (a
-    /// FileStream refuses folders), so on Linux and macOS it calls open(O_RDONLY) and fsync from the C library; on
-    /// Windows, where folders cannot be flushed this way, renames are left to NTFS's own journal.
-    /// </summary>
-    internal static void FlushDirectory(string path)
-    {
-        if (OperatingSystem.IsWindows()) return;
-        int fd = NativeMethods.open(path, 0);
-        if (fd < 0) throw new IOException($"cannot open folder '{path}' to flush it (errno {Marshal.GetLastPInvokeError()}).");
-        try
-        {
-            if (NativeMethods.fsync(fd) != 0)
-            {
-                int errno = Marshal.GetLastPInvokeError();
-                // EINVAL: the file system does not support syncing folders (some network or FUSE ones).
-                if (errno != 22) throw new IOException($"flushing folder '{path}' failed (errno {errno}).");
-            }
-        }
-        finally
-        {
-            NativeMethods.close(fd);
-        }
-    }
-
-    private static class NativeMethods
-    {
-        [DllImport("libc", SetLastError = true)]
-        public static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
-
-        [DllImport("libc", SetLastError = true)]
-        public static extern int fsync(int fd);
-
-        [DllImport("libc")]
-        public static extern int close(int fd);
+            PosixFiles.FlushDirectory(directory);
+        PosixFiles.FlushDirectory(root);
     }
 }
