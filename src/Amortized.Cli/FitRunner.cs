@@ -122,6 +122,8 @@ internal static class FitRunner
         if (setup.Shards is not null)
             ctx.Log("note: streaming from disk trains on every shard; validation and diagnostics use a tenth of " +
                 "shard 0, which training also sees, so they are optimistic");
+        // The folder keeps the previous run until this one commits; its history grows in the staging folder.
+        ctx.Log($"history while training: {staged.History}");
         if (s.Resume && File.Exists(folder.Checkpoint))
             ctx.Log($"resumed from {folder.Checkpoint} after epoch {workflow.Resume(folder.Checkpoint)}");
         var history = Train(ctx, workflow, options, setup, staged.History);

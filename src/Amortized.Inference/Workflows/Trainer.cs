@@ -178,7 +178,8 @@ public sealed class Trainer
 
     /// <summary>
     /// The settings a resume must share with the run it continues: the options that decide the result, the
-    /// training mode, and the caller's <see cref="TrainingOptions.RunSettings"/>.
+    /// training mode, and the caller's <see cref="TrainingOptions.RunSettings"/>. The number of epochs may change:
+    /// a resume can extend a finished run (its learning-rate schedule then stretches, so that is not exact).
     /// </summary>
     private SortedDictionary<string, string> Settings()
     {
@@ -188,7 +189,6 @@ public sealed class Trainer
         {
             ["mode"] = _mode,
             ["seed"] = o.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["epochs"] = o.Epochs.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["batch_size"] = o.BatchSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["batches_per_epoch"] = o.BatchesPerEpoch.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["learning_rate"] = F(o.LearningRate),
