@@ -236,7 +236,9 @@ internal sealed class RunFolderWriter : IDisposable
     {
         try
         {
-            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, share);
+            // Read access is enough for a shared lock, so readers of a read-only folder can take one.
+            return new FileStream(path, FileMode.OpenOrCreate,
+                share == FileShare.None ? FileAccess.ReadWrite : FileAccess.Read, share);
         }
         catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException
             and not PathTooLongException && File.Exists(path))

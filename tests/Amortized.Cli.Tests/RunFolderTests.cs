@@ -284,4 +284,29 @@ public sealed class RunFolderTests(TrainedRunFixture run) : IClassFixture<Traine
         Assert.Equal(File.ReadAllBytes(Path.Combine(run.RunDir, "model.amz")),
             File.ReadAllBytes(Path.Combine(folder, "model.amz")));
     }
+
+    [Fact]
+    public void TimeBudgetStopInsideAnEpoch_ResumedRun_EqualsUninterruptedBitwise()
+    {
+        string[] settings = ["--epochs", "2", "--batches-per-epoch", "10", "--batch-size", "32", "--threads", "1",
+            "--seed", "7", "--no-report"];
+        string straight = Path.Combine(_dir, "straight"), stopped = Path.Combine(_dir, "stopped");
+        var whole = CliRunner.Run(["fit", "two-moons", "--out", straight, .. settings]);
+        Assert.True(whole.ExitCode == 0, whole.ToString());
+        // A budget of a millisecond stops after the first step or two, inside epoch 1 of 10 batches.
+        var first = CliRunner.Run(["fit", "two-moons", "--out", stopped, .. settings, "--time-budget", "0.001"]);
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Contains("(time budget)", first.Output);
+        var state = Inference.Serialization.Checkpoint.Restore(Path.Combine(stopped, "checkpoint.amzc"),
+            Inference.Serialization.ApproximatorFile.Load(Path.Combine(stopped, "model.amz")));
+        Assert.Empty(state.Epochs);
+        Assert.InRange(state.Position!.NextBatch, 1, 9);
+
+        var resumed = CliRunner.Run(["fit", "two-moons", "--out", stopped, .. settings, "--resume"]);
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Contains("resumed from", resumed.Output);
+        Assert.Equal(
+            Inference.Serialization.ApproximatorFile.Load(Path.Combine(straight, "model.amz")).Store.Values.ToArray(),
+            Inference.Serialization.ApproximatorFile.Load(Path.Combine(stopped, "model.amz")).Store.Values.ToArray());
+    }
 }

@@ -39,9 +39,17 @@ internal static class DiagnoseCommand
         // from replacing the model while it is checked.
         using var writer = RunFolderWriter.Acquire(outDir ?? dir, outDir is null ? "model folder" : "--out");
         var (folder, run, approximator) = RunFolder.Load(dir);
-        string report = RunReporter.Produce(ctx, folder, run, approximator, datasets, samples, seed,
-            writer.Staged.Path, varianceContraction);
-        writer.Commit(RunFolder.ReportFiles);
+        string report;
+        try
+        {
+            report = RunReporter.Produce(ctx, folder, run, approximator, datasets, samples, seed,
+                writer.Staged.Path, varianceContraction);
+            writer.Commit(RunFolder.ReportFiles);
+        }
+        catch (IOException e) when (writer.InUserTerms(e.Message) is var message && message != e.Message)
+        {
+            throw new IOException(message, e);   // a full disk names report.html, not a hidden staged file
+        }
         ctx.Log($"report: {Path.Combine(writer.Folder.Path, Path.GetFileName(report))}");
         return CliErrors.Ok;
     }
