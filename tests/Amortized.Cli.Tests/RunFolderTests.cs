@@ -254,6 +254,18 @@ public sealed class RunFolderTests(TrainedRunFixture run) : IClassFixture<Traine
     }
 
     [Fact]
+    public void OutputFileThatIsAFolder_Exit2BeforeSampling()
+    {
+        string folder = CopyOfRun("out-folder");
+        string observation = Path.Combine(_dir, "o.csv");
+        File.WriteAllText(observation, "x[0],x[1]\n0.1,0.2\n");
+        var result = CliRunner.Run("sample", folder, "--observation", observation, "--out", _dir);
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains($"--out '{_dir}' is a folder; expected a file path", result.Error);
+        Assert.DoesNotContain("wrote", result.Output);
+    }
+
+    [Fact]
     public void ObservationThatIsAFifo_RefusedUpFront()
     {
         if (!OperatingSystem.IsLinux()) return;   // FIFOs made by mkfifo; the check is Linux-only

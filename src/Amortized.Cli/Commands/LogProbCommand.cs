@@ -26,6 +26,7 @@ internal static class LogProbCommand
 
     public static int Run(CliContext ctx, string dir, string observationPath, string parametersPath, string outPath)
     {
+        OutputPaths.EnsureFile(outPath);
         var (_, run, approximator) = RunFolder.Load(dir);
         var observations = Observations.Read(observationPath, run.Inputs);
         var theta = ReadParameters(parametersPath, run);

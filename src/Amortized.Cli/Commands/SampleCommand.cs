@@ -38,6 +38,7 @@ internal static class SampleCommand
         int numSamples, string outPath, ulong seed,
         DeviceChoice device = DeviceChoice.Cpu, string? plotPath = null)
     {
+        OutputPaths.EnsureFile(outPath);
         var (_, run, approximator) = RunFolder.Load(dir);
         if (device != DeviceChoice.Cpu)
         {
