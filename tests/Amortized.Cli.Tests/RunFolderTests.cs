@@ -152,6 +152,25 @@ public sealed class RunFolderTests(TrainedRunFixture run) : IClassFixture<Traine
     }
 
     [Fact]
+    public async Task Commit_WaitsForAReaderReadingTheRunAndModel()
+    {
+        string folder = Path.Combine(_dir, "reader");
+        var writer = RunFolderWriter.Acquire(folder, "--out");
+        StageOldAndNew(folder, writer);
+        Task commit;
+        using (RunFolderWriter.ReadLock(new RunFolder(folder)))
+        {
+            commit = Task.Run(() => writer.Commit(["model.amz", "run.json", "heldout.npz", "figures"]));
+            // While the reader holds its shared lock the commit cannot switch the files under it.
+            Assert.NotSame(commit, await Task.WhenAny(commit, Task.Delay(300)));
+            Assert.Equal("old model.amz", File.ReadAllText(Path.Combine(folder, "model.amz")));
+        }
+        await commit;
+        writer.Dispose();
+        Assert.Equal("new model.amz", File.ReadAllText(Path.Combine(folder, "model.amz")));
+    }
+
+    [Fact]
     public void StaleTemporariesAndStagingOfKilledWriters_RemovedAtTheNextStart()
     {
         string folder = CopyOfRun("stale");
