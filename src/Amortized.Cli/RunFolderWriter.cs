@@ -170,7 +170,12 @@ internal sealed class RunFolderWriter : IDisposable
     /// <summary>Finishes a committed redo log, or discards the staging of a writer that never committed.</summary>
     private static void Recover(string folder)
     {
-        if (File.Exists(Path.Combine(folder, CommitName))) Apply(folder);
+        if (File.Exists(Path.Combine(folder, CommitName)))
+        {
+            // Readers of the folder wait for the renames as they wait for a live commit's.
+            using (AcquireWaiting(Path.Combine(folder, CommitLockName), FileShare.None, "readers of the folder"))
+                Apply(folder);
+        }
         else if (Directory.Exists(Path.Combine(folder, PendingName)))
         {
             Directory.Delete(Path.Combine(folder, PendingName), recursive: true);
