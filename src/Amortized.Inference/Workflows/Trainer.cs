@@ -157,7 +157,8 @@ public sealed class Trainer
                 double loss = Step(batch);
                 if (double.IsFinite(loss)) { lossSum += loss; lossCount++; }
                 Report(epoch, b++, perEpoch, loss);
-                if (stopped = ShouldStop()) break;
+                stopped = ShouldStop();
+                if (stopped) break;
             }
             double seconds = start.Seconds + epochClock.Elapsed.TotalSeconds;
             if (stopped && b < perEpoch)
@@ -183,23 +184,23 @@ public sealed class Trainer
     /// </summary>
     private SortedDictionary<string, string> Settings()
     {
-        static string F(double v) => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        // Invariant and shortest round-trip: equal values give equal text on every machine.
+        static string S(IFormattable value) => value.ToString(null, System.Globalization.CultureInfo.InvariantCulture);
         var o = _options;
         var settings = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
             ["mode"] = _mode,
-            ["seed"] = o.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["batch_size"] = o.BatchSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["batches_per_epoch"] = o.BatchesPerEpoch.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["learning_rate"] = F(o.LearningRate),
-            ["warmup_fraction"] = F(o.WarmupFraction),
-            ["weight_decay"] = o.WeightDecay is { } wd ? F(wd) : "default",
-            ["clip_norm"] = o.ClipNorm is { } c ? F(c) : "none",
-            ["validation_fraction"] = F(o.ValidationFraction),
-            ["validation_simulations"] = o.ValidationSimulations.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["data_initialization_rows"] =
-                o.DataInitializationRows.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["early_stopping_patience"] = o.EarlyStoppingPatience?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none",
+            ["seed"] = S(o.Seed),
+            ["batch_size"] = S(o.BatchSize),
+            ["batches_per_epoch"] = S(o.BatchesPerEpoch),
+            ["learning_rate"] = S(o.LearningRate),
+            ["warmup_fraction"] = S(o.WarmupFraction),
+            ["weight_decay"] = o.WeightDecay is { } wd ? S(wd) : "default",
+            ["clip_norm"] = o.ClipNorm is { } c ? S(c) : "none",
+            ["validation_fraction"] = S(o.ValidationFraction),
+            ["validation_simulations"] = S(o.ValidationSimulations),
+            ["data_initialization_rows"] = S(o.DataInitializationRows),
+            ["early_stopping_patience"] = o.EarlyStoppingPatience is { } p ? S(p) : "none",
         };
         foreach (var (key, value) in o.RunSettings ?? new Dictionary<string, string>()) settings[key] = value;
         return settings;
