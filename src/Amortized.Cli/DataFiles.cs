@@ -35,6 +35,7 @@ internal static class DataFiles
         if (Directory.Exists(path))
             throw new UsageException($"'{path}' is a folder; a sharded dataset is read with --data FOLDER alone.");
         if (!File.Exists(path)) throw new UsageException($"data file '{path}' does not exist.");
+        PosixFiles.EnsureRegularFile(path, "data file");
         string ext = Path.GetExtension(path).ToLowerInvariant();
         try
         {

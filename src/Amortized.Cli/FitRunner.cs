@@ -71,9 +71,23 @@ internal static class FitRunner
                 : "fit takes a TASK or --data, not both.");
         bool likelihood = s.Method == FitMethod.Likelihood;
         KernelThreading.MaxThreads = s.Threads;
-        var folder = new RunFolder(s.Out);
-        Directory.CreateDirectory(folder.Path);
+        // Held until the new run is committed (or the process ends): a second fit on the folder is refused, and
+        // the folder keeps the previous complete run until the commit switches to the new one.
+        using var writer = RunFolderWriter.Acquire(s.Out, "--out");
+        try
+        {
+            return Run(ctx, s, backend, likelihood, writer);
+        }
+        catch (IOException e) when (writer.InUserTerms(e.Message) is var message && message != e.Message)
+        {
+            throw new IOException(message, e);
+        }
+    }
 
+    private static int Run(CliContext ctx, FitSettings s, Amortized.Tensors.Backends.IBackend backend, bool likelihood,
+        RunFolderWriter writer)
+    {
+        RunFolder folder = writer.Folder, staged = writer.Staged;
         var setup = s.Task is not null ? TaskSetup(s, likelihood) : DataSetup(s, likelihood);
         var workflow = new BasicWorkflow(setup.Adapter, setup.Spec, setup.Simulator);
         var approximator = workflow.Build(setup.Probe);
@@ -99,6 +113,7 @@ internal static class FitRunner
             ValidationData = setup.Validation,
             EarlyStoppingPatience = null,
             CheckpointPath = folder.Checkpoint,
+            RunSettings = ResumeSettings(s, setup),
         };
         ctx.Log($"fit {setup.Description}: {approximator.Store.Count:N0} parameters, {(setup.Training is null
             ? $"online, {epochs} epochs x {s.BatchesPerEpoch} batches of {batchSize}"
@@ -107,9 +122,11 @@ internal static class FitRunner
         if (setup.Shards is not null)
             ctx.Log("note: streaming from disk trains on every shard; validation and diagnostics use a tenth of " +
                 "shard 0, which training also sees, so they are optimistic");
+        // The folder keeps the previous run until this one commits; its history grows in the staging folder.
+        ctx.Log($"history while training: {staged.History}");
         if (s.Resume && File.Exists(folder.Checkpoint))
             ctx.Log($"resumed from {folder.Checkpoint} after epoch {workflow.Resume(folder.Checkpoint)}");
-        var history = Train(ctx, workflow, options, setup, folder.History);
+        var history = Train(ctx, workflow, options, setup, staged.History);
 
         // Summary-space vectors of fresh simulations (or held-out data) against which 'sample' checks observations.
         if (!likelihood && approximator.SummarySpaceDim > 0)
@@ -140,15 +157,15 @@ internal static class FitRunner
         if (s.Task is not null) metadata["task"] = TaskNames.Normalize(s.Task);
         try
         {
-            workflow.Save(folder.Model, metadata);
+            workflow.Save(staged.Model, metadata);
         }
         catch (ArgumentException e)
         {
             // Non-finite weights mean training diverged: our failure to report (exit 1), not the user's input.
             throw new InvalidOperationException($"the trained model cannot be saved: {e.Message}", e);
         }
-        if (setup.HeldOut is not null) Npy.WriteNpz(folder.HeldOut, setup.HeldOut);
-        WriteHistory(folder.History, history);
+        if (setup.HeldOut is not null) Npy.WriteNpz(staged.HeldOut, setup.HeldOut);
+        WriteHistory(staged.History, history);
 
         var run = new RunInfo
         {
@@ -177,19 +194,39 @@ internal static class FitRunner
             Created = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture),
             Machine = MachineDescription(),
         };
-        run.Save(folder.Run);
+        run.Save(staged.Run);
         ctx.Log($"trained {history.Steps:N0} steps in {history.Seconds:F1} s " +
             $"({history.StopReason}); model: {folder.Model}");
 
         if (s.Report)
-        {
-            string report =
-                RunReporter.Produce(ctx, folder, run, approximator, s.DiagnosticDatasets, s.DiagnosticSamples, s.Seed,
-                    varianceContraction: s.VarianceContraction);
-            ctx.Log($"report: {report}");
-        }
+            RunReporter.Produce(ctx, staged, run, approximator, s.DiagnosticDatasets, s.DiagnosticSamples, s.Seed,
+                varianceContraction: s.VarianceContraction);
+        writer.Commit(RunFolder.FitFiles);
+        if (s.Report) ctx.Log($"report: {folder.Report}");
         return CliErrors.Ok;
     }
+
+    /// <summary>
+    /// The settings of <c>fit</c> besides the trainer's own that decide the result: a <c>--resume</c> with any other
+    /// value is refused, naming it (the checkpoint records them).
+    /// </summary>
+    private static Dictionary<string, string> ResumeSettings(FitSettings s, Setup setup) => new()
+    {
+        ["task"] = s.Task is null ? "none" : TaskNames.Normalize(s.Task),
+        ["data"] = s.Data.Length == 0 ? "none" : string.Join(",", s.Data.Select(Path.GetFullPath)),
+        ["inference_variables"] = string.Join(",", s.InferenceVariables),
+        ["inference_conditions"] = string.Join(",", s.InferenceConditions),
+        ["summary_variables"] = string.Join(",", s.SummaryVariables),
+        ["simulations"] = s.Simulations?.ToString(CultureInfo.InvariantCulture) ?? "online",
+        ["method"] = CliChoices.Methods.Word(s.Method),
+        ["inference_network"] = CliChoices.InferenceNetworks.Word(setup.Inference),
+        ["summary_network"] = CliChoices.SummaryNetworks.Word(setup.Spec.Summary),
+        ["conditional_affine"] = (s.ConditionalAffine ?? setup.Inference != InferenceChoice.FlowMatching)
+            ? "on" : "off",
+        // The kernels split sums by thread, so another thread count rounds differently.
+        ["threads"] = s.Threads.ToString(CultureInfo.InvariantCulture),
+        ["device"] = CliChoices.Devices.Word(s.Device),
+    };
 
     /// <summary>Adapter, spec, data and names of a run; Training is null for online training.</summary>
     internal sealed record Setup(string Description, Adapter Adapter, ApproximatorSpec Spec, SimulationBatch Probe,

@@ -17,6 +17,7 @@ internal static class Observations
     public static SimulationBatch Read(string path, IReadOnlyList<InputKey> inputs)
     {
         if (!File.Exists(path)) throw new UsageException($"observation file '{path}' does not exist.");
+        PosixFiles.EnsureRegularFile(path, "observation file");
         string ext = Path.GetExtension(path).ToLowerInvariant();
         int total = inputs.Sum(k => k.RowLength);
         SimulationBatch batch;

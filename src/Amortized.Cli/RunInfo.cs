@@ -18,8 +18,11 @@ public sealed record InputKey(string Name, int[] RowShape)
 /// </summary>
 public sealed record RunInfo
 {
+    /// <summary>The layout version this program writes and reads.</summary>
+    internal const int CurrentFormatVersion = 1;
+
     /// <summary>Version of this file's layout.</summary>
-    public int FormatVersion { get; init; } = 1;
+    public int FormatVersion { get; init; } = CurrentFormatVersion;
     /// <summary>Built-in task name, or null for a run on data files.</summary>
     public string? Task { get; init; }
     /// <summary>The data files a run on data was trained on.</summary>
@@ -98,6 +101,85 @@ public sealed record RunInfo
         }
         return result;
     }
+
+    /// <summary>
+    /// Checks what the file says about itself: its format version, its words (method, networks), the shapes, and
+    /// one parameter name per scalar parameter. Errors are <see cref="InvalidDataException"/>s naming
+    /// <paramref name="path"/> and the field.
+    /// </summary>
+    public void CheckFormat(string path)
+    {
+        if (FormatVersion != CurrentFormatVersion)
+            throw new InvalidDataException($"run file '{path}': format_version is {FormatVersion}; this version of " +
+                $"amortized reads format_version {CurrentFormatVersion} (refit with this version, or use the version " +
+                "that wrote it).");
+        _ = CliChoices.Methods.ParseField(Method, $"run file '{path}'", "method");
+        _ = CliChoices.InferenceNetworks.ParseField(InferenceNetwork, $"run file '{path}'", "inference_network");
+        _ = CliChoices.SummaryNetworks.ParseField(SummaryNetwork, $"run file '{path}'", "summary_network");
+        long values = 0;
+        foreach (var p in Parameters) values = checked(values + Length(p, path, "parameters"));
+        foreach (var i in Inputs) _ = Length(i, path, "inputs");
+        if (ParameterNames.Length != values)
+            throw new InvalidDataException($"run file '{path}': parameter_names has {ParameterNames.Length} " +
+                $"names; parameters ({Describe(Parameters)}) have {values} values per data set.");
+    }
+
+    /// <summary>
+    /// Checks the file against the model it sits next to: method, task and input shapes against the model's
+    /// metadata, the parameter count and (for a posterior) the number of parameter names against the network, and
+    /// the inference network's kind. A mismatch (a run.json of another run, or edited) is an
+    /// <see cref="InvalidDataException"/> naming <paramref name="path"/>, the field and both values.
+    /// </summary>
+    public void CheckAgainst(string path, Amortized.Inference.Approximators.ContinuousApproximator model,
+        IReadOnlyDictionary<string, string> metadata)
+    {
+        string model_ = $"the model next to it ({RunFolder.ModelName})";
+        void Fail(string field, string here, string there) => throw new InvalidDataException(
+            $"run file '{path}': {field} is {here}, but {model_} has {there}; the two files belong to different " +
+            "runs (refit, or restore the run's own run.json).");
+        if (metadata.TryGetValue("method", out var method) && method != Method)
+            Fail("method", $"'{Method}'", $"'{method}'");
+        if (metadata.TryGetValue("task", out var task) && task != Task)
+            Fail("task", Task is null ? "none" : $"'{Task}'", $"'{task}'");
+        if (metadata.TryGetValue(Amortized.Inference.Serialization.ObservationShapes.MetadataKey, out var shapes))
+        {
+            string stored = Describe(Amortized.Inference.Serialization.ObservationShapes.Parse(shapes)
+                .Select(kv => new InputKey(kv.Key, kv.Value)).ToArray());
+            if (stored != Describe(Inputs)) Fail("inputs", $"'{Describe(Inputs)}'", $"'{stored}'");
+        }
+        if (ParameterCount != model.Store.Count)
+            Fail("parameter_count", ParameterCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                $"{model.Store.Count} trainable parameters");
+        var spec = model.Spec;
+        if (spec is null) return;
+        bool flowMatching = InferenceKind == InferenceChoice.FlowMatching;
+        if (flowMatching != (spec.Inference == Amortized.Inference.Approximators.InferenceNetworkKind.FlowMatching))
+            Fail("inference_network", $"'{InferenceNetwork}'", $"a {spec.Inference} network");
+        if (MethodKind == FitMethod.Posterior && spec.VariableDim != ParameterNames.Length)
+            Fail("parameter_names", $"{ParameterNames.Length} names",
+                $"{spec.VariableDim} inferred values per data set");
+    }
+
+    /// <summary>Values per data set of <paramref name="key"/>, its shape checked.</summary>
+    private static long Length(InputKey key, string path, string field)
+    {
+        if (key.RowShape is null || key.RowShape.Any(d => d <= 0))
+            throw new InvalidDataException($"run file '{path}': {field} '{key.Name}' has shape " +
+                $"[{string.Join(", ", key.RowShape ?? [])}]; every dimension must be positive.");
+        long length = 1;
+        foreach (int d in key.RowShape)
+        {
+            length *= d;   // at most int.MaxValue squared after the check below: no overflow
+            if (length > int.MaxValue)
+                throw new InvalidDataException($"run file '{path}': {field} '{key.Name}' has shape " +
+                    $"[{string.Join(", ", key.RowShape)}], more than {int.MaxValue} values per data set.");
+        }
+        return length;
+    }
+
+    /// <summary>"theta [2], x [10, 2]": keys and shapes, for messages and comparisons.</summary>
+    private static string Describe(IEnumerable<InputKey> keys) =>
+        string.Join(", ", keys.Select(k => $"{k.Name} [{string.Join(", ", k.RowShape ?? [])}]"));
 
     /// <summary>Reads <c>run.json</c>.</summary>
     public static RunInfo Load(string path)

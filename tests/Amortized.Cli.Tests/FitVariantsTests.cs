@@ -191,8 +191,10 @@ public sealed class FitVariantsTests
     public void HistoryCsv_IsWrittenAfterEveryEpoch_WhileTraining()
     {
         // Read at the end of each epoch, from inside the run: the file on disk must already hold every epoch so far.
+        // While it trains, the run's files are staged in .pending (the folder keeps the previous run until the
+        // commit), and that is where the live history is.
         string dir = Path.Combine(CliRunner.TempDir(), "run");
-        string history = Path.Combine(dir, "history.csv");
+        string history = Path.Combine(dir, ".pending", "history.csv");
         var rowsSeen = new List<(int Epochs, int Rows)>();
         void Read(string path, Amortized.Inference.Workflows.TrainingHistory h)
         {
@@ -210,5 +212,6 @@ public sealed class FitVariantsTests
             FitRunner.AfterHistoryWritten -= Read;
         }
         Assert.Equal([(1, 1), (2, 2), (3, 3), (4, 4)], rowsSeen);
+        Assert.Equal(4, Csv.ReadTable(Path.Combine(dir, "history.csv")).RowCount);
     }
 }

@@ -33,15 +33,24 @@ internal static class DiagnoseCommand
     public static int Run(CliContext ctx, string dir, int datasets, int samples, ulong seed, string? outDir = null,
         bool varianceContraction = false)
     {
-        var folder = RunFolder.Open(dir);
-        var run = RunInfo.Load(folder.Run);
-        var approximator = ApproximatorFile.Load(folder.Model);
-        if (outDir is not null && File.Exists(outDir))
-            throw new UsageException($"--out '{outDir}' is a file; expected a folder (it is created if missing).");
-        if (outDir is not null) Directory.CreateDirectory(outDir);
-        string report = RunReporter.Produce(ctx, folder, run, approximator, datasets, samples, seed, outDir,
-            varianceContraction);
-        ctx.Log($"report: {report}");
+        RunFolder.Open(dir);   // exists and is a run folder, before the lock creates anything
+        // The report replaces the old one as a unit: written into the staging folder, then committed, so a full
+        // disk or a kill leaves the previous figures and report whole. Taken first, the lock also keeps a fit
+        // from replacing the model while it is checked.
+        using var writer = RunFolderWriter.Acquire(outDir ?? dir, outDir is null ? "model folder" : "--out");
+        var (folder, run, approximator) = RunFolder.Load(dir);
+        string report;
+        try
+        {
+            report = RunReporter.Produce(ctx, folder, run, approximator, datasets, samples, seed,
+                writer.Staged.Path, varianceContraction);
+            writer.Commit(RunFolder.ReportFiles);
+        }
+        catch (IOException e) when (writer.InUserTerms(e.Message) is var message && message != e.Message)
+        {
+            throw new IOException(message, e);   // a full disk names report.html, not a hidden staged file
+        }
+        ctx.Log($"report: {Path.Combine(writer.Folder.Path, Path.GetFileName(report))}");
         return CliErrors.Ok;
     }
 }

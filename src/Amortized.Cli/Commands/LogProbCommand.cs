@@ -26,9 +26,8 @@ internal static class LogProbCommand
 
     public static int Run(CliContext ctx, string dir, string observationPath, string parametersPath, string outPath)
     {
-        var folder = RunFolder.Open(dir);
-        var run = RunInfo.Load(folder.Run);
-        var approximator = ApproximatorFile.Load(folder.Model);
+        OutputPaths.EnsureFile(outPath);
+        var (_, run, approximator) = RunFolder.Load(dir);
         var observations = Observations.Read(observationPath, run.Inputs);
         var theta = ReadParameters(parametersPath, run);
         int p = theta.BatchSize, b = observations.BatchSize;

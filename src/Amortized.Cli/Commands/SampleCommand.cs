@@ -38,9 +38,8 @@ internal static class SampleCommand
         int numSamples, string outPath, ulong seed,
         DeviceChoice device = DeviceChoice.Cpu, string? plotPath = null)
     {
-        var folder = RunFolder.Open(dir);
-        var run = RunInfo.Load(folder.Run);
-        var approximator = ApproximatorFile.Load(folder.Model);
+        OutputPaths.EnsureFile(outPath);
+        var (_, run, approximator) = RunFolder.Load(dir);
         if (device != DeviceChoice.Cpu)
         {
             // Many data sets x many draws is where an accelerator pays; the likelihood model's MCMC stays on the CPU.

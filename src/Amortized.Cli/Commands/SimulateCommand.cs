@@ -22,6 +22,7 @@ internal static class SimulateCommand
     public static int Run(CliContext ctx, string taskName, int n, string outPath, ulong seed)
     {
         var task = TaskNames.Create(taskName);
+        OutputPaths.EnsureFile(outPath);
         string ext = Path.GetExtension(outPath).ToLowerInvariant();
         if (ext is not (".npz" or ".csv")) throw new UsageException($"--out '{outPath}' must end in .npz or .csv.");
         var batch = task.Sample(n, seed);

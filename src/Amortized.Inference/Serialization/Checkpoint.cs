@@ -6,8 +6,9 @@ namespace Amortized.Inference.Serialization;
 
 /// <summary>
 /// A training checkpoint: parameters, approximator state, optimizer moments, best weights so far and the
-/// history, in one model file written atomically. Restoring it into the same approximator and trainer options
-/// continues the run exactly (bitwise on the CPU for the same thread count).
+/// history, the position inside an epoch when the run stopped in one, and the settings that decide the result, in
+/// one model file written atomically. Restoring it into the same approximator and trainer options continues the run
+/// exactly (bitwise on the CPU for the same thread count); other settings are refused.
 /// </summary>
 public static class Checkpoint
 {
@@ -75,7 +76,11 @@ public static class Checkpoint
                 hasBest ? best!.AsFloat32() : null,
                 hasBest ? bestState ?? new Dictionary<string, double[]>() : null,
                 bestScore.ValueKind == JsonValueKind.Null ? double.PositiveInfinity : bestScore.GetDouble(),
-                root.GetProperty("epochs_without_improvement").GetInt32());
+                root.GetProperty("epochs_without_improvement").GetInt32(),
+                ReadPosition(root),
+                root.TryGetProperty("consecutive_non_finite", out var nonFinite) ? nonFinite.GetInt32() : 0,
+                ReadSettings(root),
+                path);
         }
         catch (Exception ex) when (ex is KeyNotFoundException or JsonException or InvalidOperationException
             or ArgumentException or FormatException)
@@ -99,6 +104,24 @@ public static class Checkpoint
             if (double.IsFinite(state.BestScore)) w.WriteNumber("best_score", state.BestScore);
             else w.WriteNull("best_score");
             w.WriteNumber("epochs_without_improvement", state.EpochsWithoutImprovement);
+            w.WriteNumber("consecutive_non_finite", state.ConsecutiveNonFinite);
+            if (state.Position is { } p)
+            {
+                w.WriteStartObject("position");
+                w.WriteNumber("next_batch", p.NextBatch);
+                WriteDouble(w, "loss_sum", p.LossSum);
+                w.WriteNumber("loss_count", p.LossCount);
+                w.WriteNumber("skipped_steps", p.SkippedSteps);
+                w.WriteNumber("dropped_rows", p.DroppedRows);
+                WriteDouble(w, "seconds", p.Seconds);
+                w.WriteEndObject();
+            }
+            if (state.Settings is { } settings)
+            {
+                w.WriteStartObject("settings");
+                foreach (var (key, value) in settings) w.WriteString(key, value);
+                w.WriteEndObject();
+            }
             w.WriteStartArray("history");
             foreach (var e in state.Epochs)
             {
@@ -117,6 +140,29 @@ public static class Checkpoint
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    /// <summary>The position inside an epoch, or null for a checkpoint written at an epoch boundary.</summary>
+    private static EpochPosition? ReadPosition(JsonElement root)
+    {
+        if (!root.TryGetProperty("position", out var p) || p.ValueKind == JsonValueKind.Null) return null;
+        int next = p.GetProperty("next_batch").GetInt32();
+        if (next < 0) throw new FormatException($"position.next_batch is {next}; it must be 0 or more.");
+        return new EpochPosition(next, ReadDouble(p, "loss_sum"), p.GetProperty("loss_count").GetInt32(),
+            p.GetProperty("skipped_steps").GetInt32(), p.GetProperty("dropped_rows").GetInt32(),
+            ReadDouble(p, "seconds"));
+    }
+
+    /// <summary>The recorded settings, or null for a checkpoint written before they were recorded.</summary>
+    private static Dictionary<string, string>? ReadSettings(JsonElement root)
+    {
+        if (!root.TryGetProperty("settings", out var settings) || settings.ValueKind == JsonValueKind.Null)
+            return null;
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var property in settings.EnumerateObject())
+            result[property.Name] = property.Value.GetString()
+                ?? throw new FormatException($"settings.{property.Name} is null; it must be a string.");
+        return result;
     }
 
     // JSON has no NaN: a non-finite value (e.g. the loss of an epoch whose steps were all skipped) is written

@@ -30,6 +30,9 @@ public sealed class Trainer
     private long _simulatedBatches;   // online: index of the next batch to simulate (skipped steps included)
     private bool _dataInitialized;
     private TrainerState? _pendingOptimizerState;   // applied when the optimizer is created
+    private EpochPosition? _position;   // inside the epoch after the last completed one; null at a boundary
+    private TrainerState? _imported;    // checked against this run's settings when it starts
+    private string _mode = "";          // online, offline or disk: part of the settings
 
     /// <summary>Creates a trainer for <paramref name="approximator"/>.</summary>
     public Trainer(ITrainableApproximator approximator, TrainingOptions? options = null)
@@ -62,11 +65,11 @@ public sealed class Trainer
         // The next batch is simulated on a worker thread while the current one trains; batch i is always batch
         // index i, so a resumed run asks for the batches an uninterrupted one would have.
         Task<SimulationBatch>? pending = null;
-        IEnumerable<SimulationBatch> Epoch(int epoch)
+        IEnumerable<SimulationBatch> Epoch(int epoch, int firstBatch)
         {
             long first = _simulatedBatches;
             pending ??= Task.Run(() => Simulate(first));
-            for (int b = 0; b < perEpoch; b++)
+            for (int b = firstBatch; b < perEpoch; b++)
             {
                 var batch = pending.GetAwaiter().GetResult();
                 long next = ++_simulatedBatches;
@@ -74,6 +77,7 @@ public sealed class Trainer
                 yield return batch;
             }
         }
+        _mode = "online";
         return Run(perEpoch, defaultWeightDecay: 0f, InitializationSimulations(simulator), validation, Epoch);
     }
 
@@ -84,15 +88,16 @@ public sealed class Trainer
         var (train, validation) = SplitValidation(data);
         int perEpoch = (train.BatchSize + _options.BatchSize - 1) / _options.BatchSize;
         var order = new int[train.BatchSize];
-        IEnumerable<SimulationBatch> Epoch(int epoch)
+        IEnumerable<SimulationBatch> Epoch(int epoch, int firstBatch)
         {
             Rng.Derive(_options.Seed, (ulong)epoch, StreamRegistry.EpochOrderTag).Permutation(order);
-            for (int b = 0; b < perEpoch; b++)
+            for (int b = firstBatch; b < perEpoch; b++)
             {
                 int start = b * _options.BatchSize, count = Math.Min(_options.BatchSize, train.BatchSize - start);
                 yield return train.SelectRows(order.AsSpan(start, count));
             }
         }
+        _mode = "offline";
         return Run(perEpoch, defaultWeightDecay: 1e-4f, InitializationRows(train), validation, Epoch);
     }
 
@@ -108,9 +113,12 @@ public sealed class Trainer
         int perEpoch = (int)((dataset.Count + _options.BatchSize - 1) / _options.BatchSize);
         var initialization = dataset.ReadShuffled(_options.BatchSize,
             _options.Seed ^ StreamRegistry.DiskInitializationSalt, bufferShards);
-        return Run(perEpoch, defaultWeightDecay: 1e-4f, initialization, validation, epoch =>
+        _mode = "disk";
+        // A resumed epoch reads the batches it already trained on again and skips them: the shuffled stream has no
+        // random access, and this keeps its order exactly that of the uninterrupted run.
+        return Run(perEpoch, defaultWeightDecay: 1e-4f, initialization, validation, (epoch, firstBatch) =>
             dataset.ReadShuffled(_options.BatchSize,
-                _options.Seed ^ (ulong)epoch * StreamRegistry.DiskEpochSalt, bufferShards));
+                _options.Seed ^ (ulong)epoch * StreamRegistry.DiskEpochSalt, bufferShards).Skip(firstBatch));
     }
 
     /// <summary>
@@ -122,29 +130,80 @@ public sealed class Trainer
     /// <param name="defaultWeightDecay">Weight decay unless <see cref="TrainingOptions.WeightDecay"/> is set.</param>
     /// <param name="initialization">Raw rows for the initialisation, read only when a fresh run needs them.</param>
     /// <param name="validation">Held-out rows scored after each epoch, or null.</param>
-    /// <param name="epochBatches">The raw batches of one epoch, in training order.</param>
+    /// <param name="epochBatches">
+    /// The raw batches of one epoch in training order, from the given batch index on (0, or where a resumed run
+    /// stopped inside the epoch).
+    /// </param>
     private TrainingHistory Run(int perEpoch, float defaultWeightDecay, IEnumerable<SimulationBatch> initialization,
-        SimulationBatch? validation, Func<int, IEnumerable<SimulationBatch>> epochBatches)
+        SimulationBatch? validation, Func<int, int, IEnumerable<SimulationBatch>> epochBatches)
     {
+        _imported?.EnsureSameSettings(Settings());
+        _imported = null;
         CreateOptimizer((long)_options.Epochs * perEpoch, weightDecay: _options.WeightDecay ?? defaultWeightDecay);
         InitializeFromData(initialization, validation);
         _clock = Stopwatch.StartNew();
         for (int epoch = History.Epochs.Count; epoch < _options.Epochs; epoch++)
         {
+            var start = _position ?? new EpochPosition(0, 0, 0, 0, 0, 0);
+            _position = null;
             var epochClock = Stopwatch.StartNew();
-            double lossSum = 0;
-            int lossCount = 0, b = 0;
-            foreach (var batch in epochBatches(epoch))
+            double lossSum = start.LossSum;
+            int lossCount = start.LossCount, b = start.NextBatch;
+            _skipped = start.SkippedSteps;
+            _dropped = start.DroppedRows;
+            bool stopped = false;
+            foreach (var batch in epochBatches(epoch, b))
             {
                 double loss = Step(batch);
                 if (double.IsFinite(loss)) { lossSum += loss; lossCount++; }
                 Report(epoch, b++, perEpoch, loss);
-                if (ShouldStop()) break;
+                stopped = ShouldStop();
+                if (stopped) break;
             }
-            if (EndEpoch(epoch, lossSum / Math.Max(1, lossCount), validation, epochClock)) break;
+            double seconds = start.Seconds + epochClock.Elapsed.TotalSeconds;
+            if (stopped && b < perEpoch)
+            {
+                // Stopped inside the epoch: the checkpoint keeps the position, taken before the partial epoch is
+                // scored below, so a resume continues with batch b as if never stopped.
+                _position = new EpochPosition(b, lossSum, lossCount, _skipped, _dropped, seconds);
+                if (_options.CheckpointPath is not null)
+                    Checkpoint.Save(_options.CheckpointPath, _approximator, ExportState());
+                EndEpoch(epoch, lossSum / Math.Max(1, lossCount), validation, seconds, checkpoint: false);
+                break;
+            }
+            if (EndEpoch(epoch, lossSum / Math.Max(1, lossCount), validation, seconds, checkpoint: true)) break;
         }
         Finish();
         return History;
+    }
+
+    /// <summary>
+    /// The settings a resume must share with the run it continues: the options that decide the result, the
+    /// training mode, and the caller's <see cref="TrainingOptions.RunSettings"/>. The number of epochs may change:
+    /// a resume can extend a finished run (its learning-rate schedule then stretches, so that is not exact).
+    /// </summary>
+    private SortedDictionary<string, string> Settings()
+    {
+        // Invariant and shortest round-trip: equal values give equal text on every machine.
+        static string S(IFormattable value) => value.ToString(null, System.Globalization.CultureInfo.InvariantCulture);
+        var o = _options;
+        var settings = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["mode"] = _mode,
+            ["seed"] = S(o.Seed),
+            ["batch_size"] = S(o.BatchSize),
+            ["batches_per_epoch"] = S(o.BatchesPerEpoch),
+            ["learning_rate"] = S(o.LearningRate),
+            ["warmup_fraction"] = S(o.WarmupFraction),
+            ["weight_decay"] = o.WeightDecay is { } wd ? S(wd) : "default",
+            ["clip_norm"] = o.ClipNorm is { } c ? S(c) : "none",
+            ["validation_fraction"] = S(o.ValidationFraction),
+            ["validation_simulations"] = S(o.ValidationSimulations),
+            ["data_initialization_rows"] = S(o.DataInitializationRows),
+            ["early_stopping_patience"] = o.EarlyStoppingPatience is { } p ? S(p) : "none",
+        };
+        foreach (var (key, value) in o.RunSettings ?? new Dictionary<string, string>()) settings[key] = value;
+        return settings;
     }
 
     /// <summary>
@@ -161,12 +220,15 @@ public sealed class Trainer
         var (step, m, v) = _adam?.ExportState() ?? (0, [], []);
         return new TrainerState(History.Epochs.ToArray(), History.Steps, History.BestEpoch,
             _simulatedBatches, step, m, v,
-            _bestValues, _bestState, _bestValidation, _epochsWithoutImprovement);
+            _bestValues, _bestState, _bestValidation, _epochsWithoutImprovement,
+            _position, _consecutiveNonFinite, Settings());
     }
 
     /// <summary>
     /// Restores a checkpointed state before calling the same Fit method again with the same options: the run
-    /// continues at the next epoch and ends bitwise equal to an uninterrupted one (CPU, same thread count).
+    /// continues at the next epoch, or at the batch inside it where it stopped, and ends bitwise equal to an
+    /// uninterrupted one (CPU, same thread count). The Fit call refuses different settings
+    /// (<see cref="TrainerState.EnsureSameSettings"/>).
     /// </summary>
     public void ImportState(TrainerState state)
     {
@@ -180,13 +242,17 @@ public sealed class Trainer
         _bestState = state.BestState;
         _bestValidation = state.BestScore;
         _epochsWithoutImprovement = state.EpochsWithoutImprovement;
+        _position = state.Position;
+        _consecutiveNonFinite = state.ConsecutiveNonFinite;
+        _imported = state;   // its settings are checked when the next Fit call knows its mode
     }
 
     /// <summary>
     /// A fresh run (no step taken, nothing resumed) whose approximator has a data-dependent initialisation.
     /// </summary>
     private bool NeedsDataInitialization() =>
-        !_dataInitialized && History.Steps == 0 && History.Epochs.Count == 0 && _options.DataInitializationRows > 0
+        !_dataInitialized && History.Steps == 0 && History.Epochs.Count == 0 && _position is null
+            && _options.DataInitializationRows > 0
             && _approximator.HasDataInitialization;
 
     /// <summary>
@@ -360,14 +426,17 @@ public sealed class Trainer
         return rows == 0 ? double.NaN : sum / rows;
     }
 
-    /// <summary>Records the epoch, tracks the best weights; true when training should stop.</summary>
-    private bool EndEpoch(int epoch, double trainLoss, SimulationBatch? validation, Stopwatch epochClock)
+    /// <summary>
+    /// Records the epoch, tracks the best weights and (with <paramref name="checkpoint"/>) writes the checkpoint;
+    /// true when training should stop.
+    /// </summary>
+    private bool EndEpoch(int epoch, double trainLoss, SimulationBatch? validation, double seconds, bool checkpoint)
     {
         double? validationLoss = validation is null ? null : ValidationLoss(validation);
         double score = validationLoss ?? trainLoss;
         History.Add(new EpochRecord(epoch, trainLoss, validationLoss,
             _adam!.Options.LearningRate.At(Math.Max(1, History.Steps)),
-            epochClock.Elapsed.TotalSeconds, _skipped, _dropped));
+            seconds, _skipped, _dropped));
         _skipped = 0;
         _dropped = 0;
         if (double.IsFinite(score) && score < _bestValidation)
@@ -380,7 +449,8 @@ public sealed class Trainer
         }
         else _epochsWithoutImprovement++;
         _options.OnEpochEnd?.Invoke(this);
-        if (_options.CheckpointPath is not null) Checkpoint.Save(_options.CheckpointPath, _approximator, ExportState());
+        if (checkpoint && _options.CheckpointPath is not null)
+            Checkpoint.Save(_options.CheckpointPath, _approximator, ExportState());
         if (_options.EarlyStoppingPatience is { } patience && validation is not null
             && _epochsWithoutImprovement >= patience)
         {

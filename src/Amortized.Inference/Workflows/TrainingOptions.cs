@@ -69,8 +69,17 @@ public sealed record TrainingOptions
     /// </summary>
     public Action<Trainer>? OnEpochEnd { get; init; }
 
-    /// <summary>If set, a checkpoint is written here (atomically) after every epoch.</summary>
+    /// <summary>
+    /// If set, a checkpoint is written here (atomically) after every epoch, and when the run stops inside an epoch
+    /// (time budget, cancellation) one that records the position in it.
+    /// </summary>
     public string? CheckpointPath { get; init; }
+
+    /// <summary>
+    /// The caller's settings that decide the result besides these options (task, data, network, thread count, ...),
+    /// by name: recorded with the checkpoint's own, and a resume with any other value is refused.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? RunSettings { get; init; }
 }
 
 /// <summary>One step's progress report.</summary>
