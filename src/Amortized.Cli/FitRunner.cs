@@ -88,6 +88,8 @@ internal static class FitRunner
         RunFolderWriter writer)
     {
         RunFolder folder = writer.Folder, staged = writer.Staged;
+        // Read before training, so a bad key file costs nothing and is the user's error (exit 2), not a failed save.
+        var key = ctx.ModelKey();
         var setup = s.Task is not null ? TaskSetup(s, likelihood) : DataSetup(s, likelihood);
         var workflow = new BasicWorkflow(setup.Adapter, setup.Spec, setup.Simulator);
         var approximator = workflow.Build(setup.Probe);
@@ -157,7 +159,7 @@ internal static class FitRunner
         if (s.Task is not null) metadata["task"] = TaskNames.Normalize(s.Task);
         try
         {
-            workflow.Save(staged.Model, metadata);
+            workflow.Save(staged.Model, metadata, key);
         }
         catch (ArgumentException e)
         {

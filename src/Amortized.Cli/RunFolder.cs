@@ -56,14 +56,16 @@ internal sealed class RunFolder(string path)
     /// Opens a run folder and reads its run description and model together (no commit can switch them in between),
     /// then checks that they describe the same model (<see cref="RunInfo.CheckAgainst"/>).
     /// </summary>
-    public static (RunFolder Folder, RunInfo Run, ContinuousApproximator Model) Load(string path)
+    /// <param name="path">The run folder.</param>
+    /// <param name="key">The key the model must be signed with (null: any model, signed or not).</param>
+    public static (RunFolder Folder, RunInfo Run, ContinuousApproximator Model) Load(string path, ModelFileKey? key)
     {
         var folder = Open(path);
         using (RunFolderWriter.ReadLock(folder))
         {
             var run = RunInfo.Load(folder.Run);
             run.CheckFormat(folder.Run);
-            var model = ApproximatorFile.Load(folder.Model, out var metadata);
+            var model = ApproximatorFile.Load(folder.Model, out var metadata, key);
             run.CheckAgainst(folder.Run, model, metadata);
             return (folder, run, model);
         }

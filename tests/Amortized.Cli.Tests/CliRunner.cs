@@ -10,11 +10,16 @@ internal static class CliRunner
         public override string ToString() => $"exit {ExitCode}\n--- stdout ---\n{Output}\n--- stderr ---\n{Error}";
     }
 
-    public static Result Run(params string[] args)
+    public static Result Run(params string[] args) => RunWith(null, args);
+
+    /// <summary>Runs with <paramref name="environment"/> as the command's environment variables (none else).</summary>
+    public static Result RunWith(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        int rc = CliApp.Run(args, new CliContext(output, error));
+        var ctx = environment is null ? new CliContext(output, error)
+            : new CliContext(output, error, environment: name => environment.GetValueOrDefault(name));
+        int rc = CliApp.Run(args, ctx);
         return new Result(rc, output.ToString(), error.ToString());
     }
 

@@ -106,7 +106,7 @@ public sealed class KillTests(TrainedRunFixture old, ITestOutputHelper output) :
 
             // A reader finishes any commit the kill interrupted, then sees one whole run: run.json and the model
             // agree (RunFolder.Load checks them) and the model is the old one or exactly the new one.
-            var (_, run, model) = RunFolder.Load(folder);
+            var (_, run, model) = RunFolder.Load(folder, key: null);
             float[] values = model.Store.Values.ToArray();
             Assert.False(File.Exists(Path.Combine(folder, ".commit")));
             foreach (string file in new[] { "report.html", "metrics.json", "history.csv" })

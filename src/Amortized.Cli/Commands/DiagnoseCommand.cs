@@ -38,7 +38,7 @@ internal static class DiagnoseCommand
         // disk or a kill leaves the previous figures and report whole. Taken first, the lock also keeps a fit
         // from replacing the model while it is checked.
         using var writer = RunFolderWriter.Acquire(outDir ?? dir, outDir is null ? "model folder" : "--out");
-        var (folder, run, approximator) = RunFolder.Load(dir);
+        var (folder, run, approximator) = RunFolder.Load(dir, ctx.ModelKey());
         string report;
         try
         {

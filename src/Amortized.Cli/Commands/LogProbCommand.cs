@@ -27,7 +27,7 @@ internal static class LogProbCommand
     public static int Run(CliContext ctx, string dir, string observationPath, string parametersPath, string outPath)
     {
         OutputPaths.EnsureFile(outPath);
-        var (_, run, approximator) = RunFolder.Load(dir);
+        var (_, run, approximator) = RunFolder.Load(dir, ctx.ModelKey());
         var observations = Observations.Read(observationPath, run.Inputs);
         var theta = ReadParameters(parametersPath, run);
         int p = theta.BatchSize, b = observations.BatchSize;

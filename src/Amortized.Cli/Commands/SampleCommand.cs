@@ -39,7 +39,7 @@ internal static class SampleCommand
         DeviceChoice device = DeviceChoice.Cpu, string? plotPath = null)
     {
         OutputPaths.EnsureFile(outPath);
-        var (_, run, approximator) = RunFolder.Load(dir);
+        var (_, run, approximator) = RunFolder.Load(dir, ctx.ModelKey());
         if (device != DeviceChoice.Cpu)
         {
             // Many data sets x many draws is where an accelerator pays; the likelihood model's MCMC stays on the CPU.

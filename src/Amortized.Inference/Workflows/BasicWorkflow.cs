@@ -164,9 +164,12 @@ public sealed class BasicWorkflow
         return HeldOutDiagnostics.Run(Built, simulator, key, numDatasets, numSamples, seed, options);
     }
 
-    /// <summary>Writes the trained model (spec, adapter, weights, statistics) to one file, atomically.</summary>
-    public void Save(string path, IReadOnlyDictionary<string, string>? metadata = null) =>
-        ApproximatorFile.Save(path, Built, metadata);
+    /// <summary>
+    /// Writes the trained model (spec, adapter, weights, statistics) to one file, atomically; with
+    /// <paramref name="key"/> the file is signed (HMAC-SHA-256, see <see cref="ModelFileKey"/>).
+    /// </summary>
+    public void Save(string path, IReadOnlyDictionary<string, string>? metadata = null, ModelFileKey? key = null) =>
+        ApproximatorFile.Save(path, Built, metadata, key);
 
     /// <summary>Loads a model written by <see cref="Save"/>; pass a simulator to keep training online.</summary>
     public static BasicWorkflow Load(string path, ISimulator? simulator = null) =>
