@@ -1,3 +1,4 @@
+using Amortized.Inference.Tests.Fuzzing;
 using System.Buffers.Binary;
 using System.Text;
 using Amortized.Inference.FileFormats;
@@ -203,25 +204,12 @@ public sealed class ReaderFuzzTests : IDisposable
     private static byte[] Apply(byte[] file, Corruption c, byte[] alphabet)
     {
         var rng = new Rng((ulong)c.Seed);
+        if (ByteEdits.TryParse(c.Kind, out var edit))
+            return ByteEdits.Apply(file, edit, c.Position, c.Length, rng, alphabet);
         int at = file.Length == 0 ? 0 : c.Position % file.Length;
         byte[] result = (byte[])file.Clone();
         switch (c.Kind)
         {
-            case CorruptionKind.Truncate:
-                return file[..at];
-            case CorruptionKind.FlipBits:
-                for (int i = 0; i < 1 + c.Length % 4 && file.Length > 0; i++)
-                    result[(int)(rng.NextUInt32() % file.Length)] ^= (byte)(1 << rng.Integer(0, 8));
-                return result;
-            case CorruptionKind.Overwrite:
-                for (int i = at; i < Math.Min(file.Length, at + c.Length); i++) result[i] = (byte)rng.NextUInt32();
-                return result;
-            case CorruptionKind.Insert:
-                var inserted = new byte[c.Length];
-                for (int i = 0; i < inserted.Length; i++) inserted[i] = alphabet[rng.Integer(0, alphabet.Length)];
-                return [.. file[..at], .. inserted, .. file[at..]];
-            case CorruptionKind.Delete:
-                return [.. file[..at], .. file[Math.Min(file.Length, at + c.Length)..]];
             case CorruptionKind.HeaderLength: // the npy header-length field (bytes 8-9) gets a random value
                 if (file.Length < 10) return result;
                 ushort length = (c.Seed % 3) switch

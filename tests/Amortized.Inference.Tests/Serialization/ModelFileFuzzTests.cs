@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Amortized.Inference.Serialization;
+using Amortized.Inference.Tests.Fuzzing;
 using Amortized.Tensors;
 using Amortized.Testing;
 using FsCheck;
@@ -66,27 +67,13 @@ public sealed class ModelFileFuzzTests
     internal static byte[] Apply(byte[] file, Corruption c)
     {
         var rng = new Rng((ulong)c.Seed);
-        int at = file.Length == 0 ? 0 : c.Position % file.Length;
+        if (ByteEdits.TryParse(c.Kind, out var edit))
+            return ByteEdits.Apply(file, edit, c.Position, c.Length, rng, s_jsonBytes);
         int headerEnd = file.Length < 8 ? 0
             : (int)Math.Min(BinaryPrimitives.ReadUInt64LittleEndian(file) + 8, (ulong)file.Length);
         byte[] result = (byte[])file.Clone();
         switch (c.Kind)
         {
-            case CorruptionKind.Truncate:
-                return file[..at];
-            case CorruptionKind.FlipBits:
-                for (int i = 0; i < 1 + c.Length % 4 && file.Length > 0; i++)
-                    result[(int)(rng.NextUInt32() % file.Length)] ^= (byte)(1 << rng.Integer(0, 8));
-                return result;
-            case CorruptionKind.Overwrite:
-                for (int i = at; i < Math.Min(file.Length, at + c.Length); i++) result[i] = (byte)rng.NextUInt32();
-                return result;
-            case CorruptionKind.Insert:
-                var inserted = new byte[c.Length];
-                for (int i = 0; i < inserted.Length; i++) inserted[i] = s_jsonBytes[rng.Integer(0, s_jsonBytes.Length)];
-                return [.. file[..at], .. inserted, .. file[at..]];
-            case CorruptionKind.Delete:
-                return [.. file[..at], .. file[Math.Min(file.Length, at + c.Length)..]];
             case CorruptionKind.HeaderLength:
                 if (file.Length < 8) return result;
                 ulong n = BinaryPrimitives.ReadUInt64LittleEndian(file);
