@@ -95,8 +95,8 @@ public static class StreamRegistry
     public const ulong SamplingTag = 0;
 
     /// <summary>
-    /// Redraws of posterior draws outside a rejecting support, counter = data set x 100 + round; the draw of a round
-    /// takes its seed from this stream.
+    /// Redraws of posterior draws outside a rejecting support, counter = data set x 2^32 + round; the draw of a
+    /// round takes its seed from this stream.
     /// </summary>
     public const ulong RejectionTag = 0x4E7EC7;
 

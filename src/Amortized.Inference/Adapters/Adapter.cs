@@ -114,12 +114,20 @@ public sealed class Adapter
     public AdapterResult InverseWithLogDet(SimulationBatch data, bool strict = false) =>
         Run(data, strict, true, null, inverse: true);
 
-    private AdapterResult Run(SimulationBatch data, bool strict, bool logDet, Rng? rng, bool inverse)
+    /// <summary>
+    /// Inverse in which a <see cref="ConstraintMethod.Reject"/> constraint clamps values outside its bounds onto
+    /// them instead of marking them NaN (the sampler's fallback when redrawing does not fill a data set).
+    /// </summary>
+    internal SimulationBatch InverseClampingRejected(SimulationBatch data) =>
+        Run(data, false, false, null, inverse: true, clampRejected: true).Data;
+
+    private AdapterResult Run(SimulationBatch data, bool strict, bool logDet, Rng? rng, bool inverse,
+        bool clampRejected = false)
     {
         ArgumentNullException.ThrowIfNull(data);
         var work = new SimulationBatch(data.BatchSize);
         foreach (string k in data.Keys) work.SetCore(k, data.Get(k), data.Shape(k).ToArray(), data.IsInteger(k));
-        var context = new AdapterContext(work, strict, logDet, rng);
+        var context = new AdapterContext(work, strict, logDet, rng) { ClampRejected = clampRejected };
         if (!inverse) foreach (var t in _transforms) t.Forward(context);
         else for (int i = _transforms.Count - 1; i >= 0; i--) _transforms[i].Inverse(context);
         return new AdapterResult(work, context.LogDet ?? new Dictionary<string, float[]>());

@@ -24,6 +24,12 @@ internal sealed class AdapterContext
     public Rng? Rng { get; }
 
     /// <summary>
+    /// Whether a rejecting constraint clamps a value outside its bounds onto them instead of marking it NaN: the
+    /// sampler's last resort for a data set whose posterior barely touches the support.
+    /// </summary>
+    public bool ClampRejected { get; init; }
+
+    /// <summary>
     /// True if <paramref name="key"/> is present. If not: throws in strict mode (listing the keys present),
     /// returns false in lenient mode so the transform is skipped.
     /// </summary>

@@ -75,6 +75,11 @@ internal sealed class ConstrainTransform : ElementwiseTransform
     /// Under <see cref="ConstraintMethod.Reject"/> a draw outside the bounds becomes NaN: the approximator's sampler
     /// sees the mark and draws that row again (see <see cref="Adapter.RejectsOutsideSupport"/>).
     /// </remarks>
+    internal override double InverseValue(double y, int f, AdapterContext context) =>
+        Method == ConstraintMethod.Reject && context.ClampRejected && !Inside(y)
+            ? Math.Clamp(y, Lower ?? double.NegativeInfinity, Upper ?? double.PositiveInfinity)
+            : InverseValue(y, f);
+
     internal override double InverseValue(double y, int f)
     {
         if (Method == ConstraintMethod.Reject) return Inside(y) ? y : double.NaN;

@@ -29,6 +29,9 @@ internal abstract class ElementwiseTransform : IAdapterTransform
     /// <summary>x = f^-1(y).</summary>
     internal abstract double InverseValue(double y, int feature);
 
+    /// <summary>x = f^-1(y) within an adapter pass, whose settings a transform may consult.</summary>
+    internal virtual double InverseValue(double y, int feature, AdapterContext context) => InverseValue(y, feature);
+
     /// <summary>log|dy/dx| at x.</summary>
     internal abstract double LogDerivative(double x, int feature);
 
@@ -62,7 +65,7 @@ internal abstract class ElementwiseTransform : IAdapterTransform
                 }
                 else
                 {
-                    double x = InverseValue(v, feature);
+                    double x = InverseValue(v, feature, context);
                     dst[i] = (float)x;
                     // log|dx/dy| = -log|dy/dx| at x = f^-1(y).
                     if (logDet is not null) logDet[i / last] -= (float)LogDerivative(x, feature);

@@ -192,27 +192,31 @@ public sealed class ContinuousApproximator : Approximator
     }
 
     /// <summary>One round of draws mapped back through the adapter: each key (B, numSamples, ...).</summary>
-    private SimulationBatch SampleOnce(SimulationBatch data, int numSamples, ulong seed)
+    private SimulationBatch SampleOnce(SimulationBatch data, int numSamples, ulong seed, bool clampRejected = false)
     {
         var draws = SampleStandardized(data, numSamples, seed, out int b);
         int d = InferenceNetwork.Dimension;
         VariableStandardizer?.Destandardize(draws);
         var result = new SimulationBatch(b);
         result.Set(Keys.InferenceVariables, draws, b, numSamples, d);
-        return Adapter.Inverse(result);
+        return clampRejected ? Adapter.InverseClampingRejected(result) : Adapter.Inverse(result);
     }
 
     /// <summary>
-    /// The most rounds of redraws for one data set: each round draws at least as many rows as are missing, so a
-    /// data set still incomplete after them had under about 1 / MaxRedrawRounds of its mass inside the support.
+    /// The most draws redrawing may take for one data set, in multiples of numSamples: a data set still incomplete
+    /// after them had under about 1% of its mass inside the support.
     /// </summary>
-    private const int MaxRedrawRounds = 100;
+    private const int MaxRedrawFactor = 100;
 
     /// <summary>
     /// Replaces, in place, every draw (row s of data set i) that the adapter marked as outside a
     /// <see cref="ConstraintMethod.Reject"/> support (NaN in any key) by a fresh draw inside it: the posterior
     /// restricted to the prior's support. Redraws come from a stream of their own, so the draws that were inside
-    /// the support stay what they were, and the same seed gives the same result.
+    /// the support stay what they were, and the same seed gives the same result. A data set whose network puts
+    /// almost no mass inside the support (an observation far from anything simulated) would never fill: after
+    /// <see cref="MaxRedrawFactor"/> x numSamples draws, or 10 x numSamples without a single acceptance, its missing
+    /// draws are clamped onto the bounds instead, as a logit map would squash them (the misspecification check of
+    /// <see cref="SampleWithCheck"/> is what flags such observations).
     /// </summary>
     private void RedrawOutsideSupport(SimulationBatch data, SimulationBatch result, int numSamples, ulong seed)
     {
@@ -226,20 +230,19 @@ public sealed class ContinuousApproximator : Approximator
                 if (!DrawInside(result, keys, i, s, numSamples)) missing.Enqueue(s);
             long drawn = numSamples, accepted = numSamples - missing.Count;
             var single = missing.Count > 0 ? data.Slice(i, 1) : null;
-            for (int round = 1; missing.Count > 0; round++)
+            for (ulong round = 1; missing.Count > 0; round++)
             {
-                if (round > MaxRedrawRounds)
-                    throw new InvalidOperationException($"ContinuousApproximator: data set {i}: only {accepted:N0} " +
-                        $"of {drawn:N0} draws ({(double)accepted / drawn:P2}) fell inside the prior's support after " +
-                        $"{MaxRedrawRounds} rounds of redraws; the network puts its mass outside the bounds (an " +
-                        "observation far from the training data, or an undertrained network).");
+                bool hopeless = drawn >= (long)MaxRedrawFactor * numSamples
+                    || (accepted == 0 && drawn >= 10L * numSamples);
                 // Ask for what is missing, scaled by the acceptance so far, so that one round usually completes it.
                 double acceptance = Math.Max((double)accepted / drawn, 0.01);
-                int request = (int)Math.Min(numSamples, Math.Ceiling(missing.Count / acceptance * 1.2) + 16);
-                var derived = Rng.Derive(seed, (ulong)i * MaxRedrawRounds + (ulong)round, StreamRegistry.RejectionTag);
+                int request = hopeless ? missing.Count
+                    : (int)Math.Min(numSamples, Math.Ceiling(missing.Count / acceptance * 1.2) + 16);
+                var derived = Rng.Derive(seed, (ulong)i << 32 | round, StreamRegistry.RejectionTag);
                 ulong roundSeed = ((ulong)derived.NextUInt32() << 32) | derived.NextUInt32();
-                var extra = SampleOnce(single!, request, roundSeed);
+                var extra = SampleOnce(single!, request, roundSeed, clampRejected: hopeless);
                 drawn += request;
+                int before = missing.Count;
                 for (int r = 0; r < request && missing.Count > 0; r++)
                 {
                     if (!DrawInside(extra, keys, 0, r, request)) continue;
@@ -248,9 +251,15 @@ public sealed class ContinuousApproximator : Approximator
                     foreach (string key in keys)
                     {
                         int row = result.RowLength(key) / numSamples;
-                        extra.Get(key).AsSpan(r * row, row).CopyTo(result.Get(key).AsSpan((i * numSamples + slot) * row, row));
+                        extra.Get(key).AsSpan(r * row, row)
+                            .CopyTo(result.Get(key).AsSpan((i * numSamples + slot) * row, row));
                     }
                 }
+                // Clamped draws are all inside, so only non-finite network output can leave a hopeless round short.
+                if (hopeless && missing.Count > 0)
+                    throw new InvalidOperationException($"ContinuousApproximator: data set {i}: {missing.Count} of " +
+                        $"{before} draws are not finite even when clamped to the prior's support; the network's " +
+                        "output is NaN (a diverged model?).");
             }
         }
     }
