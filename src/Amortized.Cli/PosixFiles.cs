@@ -17,7 +17,9 @@ internal static class PosixFiles
     public static void FlushDirectory(string path)
     {
         if (!OperatingSystem.IsLinux()) return;
-        int fd = NativeMethods.open(path, OpenReadOnly | OpenDirectory | OpenCloseOnExec);
+        // No O_DIRECTORY: its value differs between architectures (0x10000 on x86-64 is O_DIRECT on arm64), and a
+        // read-only open of a folder is all fsync needs.
+        int fd = NativeMethods.open(path, OpenReadOnly | OpenCloseOnExec);
         if (fd < 0)
             throw new IOException($"cannot open folder '{path}' to flush it (errno {Marshal.GetLastPInvokeError()}).");
         try
@@ -59,7 +61,7 @@ internal static class PosixFiles
             "first).");
     }
 
-    private const int OpenReadOnly = 0, OpenDirectory = 0x10000, OpenCloseOnExec = 0x80000, EInvalid = 22,
+    private const int OpenReadOnly = 0, OpenCloseOnExec = 0x80000, EInvalid = 22,
         AtCurrentDirectory = -100, FileTypeMask = 0xF000, RegularFile = 0x8000, DirectoryType = 0x4000;
 
     private const uint StatxType = 1;
