@@ -128,6 +128,23 @@ public sealed partial class RoundTripTests(NativeLibraryFixture native, ITestOut
             native.Root, TimeSpan.FromMinutes(2));
         Assert.True(summary.ExitCode == 0, summary.ToString());
         Assert.Contains("data set 2: theta[0] mean", summary.Output);
+        // A signed copy loads with its key (same draws as the unsigned file) and is refused under another key.
+        string signed = Path.Combine(native.Root, "python-signed.amz"), keyFile = Path.Combine(native.Root, "python.key");
+        string otherKey = Path.Combine(native.Root, "python-other.key");
+        File.WriteAllBytes(keyFile, [.. Enumerable.Range(1, 32).Select(i => (byte)i)]);
+        File.WriteAllBytes(otherKey, [.. Enumerable.Range(101, 32).Select(i => (byte)i)]);
+        var unsigned = ApproximatorFile.Load(Models.VectorModel, out var vectorMetadata);
+        ApproximatorFile.Save(signed, unsigned, vectorMetadata, ModelFileKey.FromFile(keyFile));
+        var withKey = Tools.Run("python3", [script, signed, "--lib", lib.LibraryPath, "--key-file", keyFile,
+            "--obs=" + Join(obs), "--samples", $"{Samples}", "--seed", $"{Seed}", "--json"], native.Root, TimeSpan.FromMinutes(2));
+        Assert.True(withKey.ExitCode == 0, $"sample.py --key-file failed:\n{withKey}");
+        using (var keyed = JsonDocument.Parse(withKey.Output))
+            AssertSameFloats(Floats(root.GetProperty("draws")), Floats(keyed.RootElement.GetProperty("draws")));
+        var wrongKey = Tools.Run("python3", [script, signed, "--lib", lib.LibraryPath, "--key-file", otherKey],
+            native.Root, TimeSpan.FromMinutes(2));
+        Assert.Equal(1, wrongKey.ExitCode);
+        Assert.Contains("AMZ_ERR_FORMAT", wrongKey.Error);
+
         var failure = Tools.Run("python3", [script, Models.CorruptModel, "--lib", lib.LibraryPath], native.Root, TimeSpan.FromMinutes(2));
         Assert.Equal(1, failure.ExitCode);
         Assert.Contains("AMZ_ERR_FORMAT (-6)", failure.Error);

@@ -39,6 +39,8 @@ class Library:
             "amortized_last_error": (ctypes.c_int, [ctypes.c_char_p, ctypes.c_size_t]),
             "amortized_load": (ctypes.c_int, [ctypes.c_char_p, ctypes.POINTER(c_model)]),
             "amortized_load_with_shapes": (ctypes.c_int, [ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(c_model)]),
+            "amortized_load_signed": (ctypes.c_int, [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t,
+                                                     ctypes.POINTER(c_model)]),
             "amortized_free": (ctypes.c_int, [c_model]),
             "amortized_info_json": (ctypes.c_int, [c_model, ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t)]),
             "amortized_parameter_dim": (ctypes.c_int, [c_model, ctypes.POINTER(ctypes.c_int64)]),
@@ -69,14 +71,18 @@ class Library:
 class Model:
     """A loaded model; use as a context manager so the handle is freed."""
 
-    def __init__(self, library, path, observation_shapes=None):
+    def __init__(self, library, path, observation_shapes=None, key=None):
+        """key: the bytes a signed model was saved with; the library then refuses any file not signed with them."""
         self.lib = library
         self.handle = ctypes.c_void_p()
-        if observation_shapes is None:
+        shapes = None if observation_shapes is None else json.dumps(observation_shapes).encode()
+        if key is not None:
+            status = library.lib.amortized_load_signed(os.fsencode(path), shapes, bytes(key), len(key),
+                                                       ctypes.byref(self.handle))
+        elif observation_shapes is None:
             status = library.lib.amortized_load(os.fsencode(path), ctypes.byref(self.handle))
         else:
-            status = library.lib.amortized_load_with_shapes(os.fsencode(path), json.dumps(observation_shapes).encode(),
-                                                            ctypes.byref(self.handle))
+            status = library.lib.amortized_load_with_shapes(os.fsencode(path), shapes, ctypes.byref(self.handle))
         library.check("amortized_load", status)
         size, dim = ctypes.c_int64(), ctypes.c_int64()
         library.check("amortized_observation_size", library.lib.amortized_observation_size(self.handle, ctypes.byref(size)))
@@ -133,6 +139,7 @@ def main():
     parser.add_argument("--obs", default="", help="comma-separated observations, num_datasets x observation_size")
     parser.add_argument("--params", default="", help="comma-separated parameters for log_prob, num_datasets x D")
     parser.add_argument("--shapes", default=None, help='observation layout as JSON, e.g. {"x": [100], "n": []}')
+    parser.add_argument("--key-file", default=None, help="the key a signed model was saved with (all its bytes)")
     parser.add_argument("--samples", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
@@ -140,8 +147,12 @@ def main():
 
     library = Library(args.lib)
     shapes = json.loads(args.shapes) if args.shapes else None
+    key = None
+    if args.key_file:
+        with open(args.key_file, "rb") as f:
+            key = f.read()
     try:
-        with Model(library, args.model, shapes) as model:
+        with Model(library, args.model, shapes, key) as model:
             obs = floats(args.obs)
             size = model.observation_size
             num_datasets = len(obs) // size if size else 1
