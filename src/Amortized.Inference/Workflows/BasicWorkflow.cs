@@ -12,7 +12,7 @@ namespace Amortized.Inference.Workflows;
 /// a trained posterior out. Network sizes are read off the adapted data, so the spec only needs kinds and
 /// options; the approximator is built on the first fit.
 /// </summary>
-public sealed class BasicWorkflow
+public sealed partial class BasicWorkflow
 {
     private ApproximatorSpec _spec;
     private TrainerState? _resumeState;   // from Resume, imported by the next fit's trainer
