@@ -19,6 +19,7 @@ internal abstract class ElementwiseTransform : IAdapterTransform
     public string[] Keys { get; }
 
     public abstract string TypeName { get; }
+    public virtual string DisplayName => TypeName;
     public IEnumerable<string> NamedKeys => Keys;
 
     /// <summary>
