@@ -75,6 +75,27 @@ public sealed class Adapter
     public Adapter AsSet(params string[] keys) => Add(new AsSetTransform(keys, "as_set"));
     /// <summary>(B, T) to (B, T, 1) for a summary network over time series.</summary>
     public Adapter AsTimeSeries(params string[] keys) => Add(new AsSetTransform(keys, "as_time_series"));
+    /// <summary>
+    /// Gathers <paramref name="keys"/> into the group <paramref name="into"/> (BayesFlow's <c>group</c>): key K
+    /// becomes the flat key "into/M" (<see cref="Keys.GroupMember"/>), M being K without <paramref name="prefix"/>.
+    /// Grouping sets and series into <see cref="Keys.SummaryVariables"/> (and their masks into
+    /// <see cref="Keys.SummaryMask"/> with matching member names) feeds a fusion summary network, one backbone per
+    /// member. The inverse moves the members back.
+    /// </summary>
+    public Adapter Group(IReadOnlyList<string> keys, string into, string prefix = "") =>
+        Add(new GroupTransform([.. keys], into, prefix));
+
+    /// <summary>
+    /// Flattens the group <paramref name="key"/>: every member "key/M" becomes <paramref name="prefix"/> + M
+    /// (BayesFlow's <c>ungroup</c>); the inverse regroups them.
+    /// </summary>
+    public Adapter Ungroup(string key, string prefix = "")
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        ArgumentNullException.ThrowIfNull(prefix);
+        return Add(new UngroupTransform(key, prefix));
+    }
+
     /// <summary>Repeats per-row keys across the middle axes of <paramref name="to"/>.</summary>
     public Adapter Broadcast(IReadOnlyList<string> keys, string to) => Add(new BroadcastTransform([.. keys], to));
     /// <summary>Inserts an axis of length 1.</summary>

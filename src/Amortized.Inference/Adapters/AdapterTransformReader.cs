@@ -73,6 +73,15 @@ internal static class AdapterTransformReader
                 return new TakeTransform(Str(e, "key", type), null, Property(e, "axis", type).GetInt32(),
                     Property(e, "sample_size", type).GetInt32());
             case "custom": return registry.Create(e);
+            case "group": return new GroupTransform(Strings(e, "keys", type), Str(e, "into", type),
+                e.TryGetProperty("prefix", out JsonElement gp) ? gp.GetString() ?? "" : "");
+            case "ungroup":
+            {
+                var u = new UngroupTransform(Str(e, "key", type),
+                    e.TryGetProperty("prefix", out JsonElement up) ? up.GetString() ?? "" : "");
+                if (e.TryGetProperty("members", out _)) u.Members.AddRange(Strings(e, "members", type));
+                return u;
+            }
             default:
                 throw new FormatException($"Adapter JSON: unknown transform type '{type}'.");
         }
