@@ -14,7 +14,8 @@ namespace Amortized.Inference.Simulators;
 /// Streams: data set r draws from <c>Rng.Derive(seed, batch, r)</c> (<see cref="StreamRegistry.SimulatorRows"/>),
 /// one stream shared in order by its top-level function, then its groups, then their items (as the
 /// <see cref="Simulator"/>'s prior and likelihood share a row's stream). A data set is therefore a function of
-/// (seed, batch, r) alone: the same for any thread count and any chunking. A data set that
+/// (seed, batch, r) alone: the same for any thread count, and the first k data sets of a batch are a batch of k
+/// (<see cref="SampleOptions.ChunkSize"/> therefore changes nothing and is not used). A data set that
 /// <see cref="SampleOptions.Accept"/> refuses is simulated again from the stream of (seed mixed with the attempt,
 /// batch, r), as in <see cref="Simulator"/>. <see cref="SampleOptions.Given"/> is not supported (a given array
 /// would need a shape per level); a fixed value (<see cref="SampleOptions.FixedValues"/>) overrides its key at
