@@ -112,7 +112,8 @@ public sealed class AdapterTransformRegistry
     /// <summary>
     /// Registers a structural transform: <paramref name="factory"/> receives the object its
     /// <see cref="ICustomAdapterTransform.WriteParameters"/> wrote and returns the transform, whose
-    /// <see cref="ICustomAdapterTransform.Name"/> must be <paramref name="name"/>.
+    /// <see cref="ICustomAdapterTransform.Name"/> must be <paramref name="name"/>. The element is valid only during
+    /// the call (the document is released after loading), so read the values out of it there.
     /// </summary>
     /// <exception cref="ArgumentException">The name is empty or already registered.</exception>
     public AdapterTransformRegistry Register(string name, Func<JsonElement, ICustomAdapterTransform> factory)

@@ -47,7 +47,7 @@ internal abstract class ElementwiseTransform : IAdapterTransform
     {
         foreach (string key in Keys)
         {
-            if (!context.Require(key, TypeName)) continue;
+            if (!context.Require(key, DisplayName)) continue;
             float[] src = context.Data.Get(key);
             ReadOnlySpan<int> shape = context.Data.Shape(key);
             int last = shape.Length > 1 ? shape[^1] : 1;

@@ -119,6 +119,8 @@ public sealed class CustomTransformTests : IDisposable
         var e = Assert.Throws<InvalidOperationException>(() => adapter.ForwardWithLogDet(data));
         Assert.Contains("'bare_logit'", e.Message);
         Assert.Contains("logAbsDerivative", e.Message);
+        var missing = Assert.Throws<KeyNotFoundException>(() => adapter.Forward(new SimulationBatch(1).Set("x", [0.5f], 1)));
+        Assert.Contains("Adapter.bare_logit: key 'theta' is missing", missing.Message);
     }
 
     [Fact]

@@ -24,6 +24,10 @@ public sealed class GroupTransformTests
             adapted.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(data.Get("x_set"), adapted.Get(Keys.GroupMember(Keys.SummaryVariables, "x_set")));
         Assert.Equal([2, 2, 1], adapted.Shape("summary_variables/x_ts").ToArray());
+        // Traced back from what a fusion network reads, the members are the raw keys.
+        var raw = adapter.RawInputs([new("summary_variables/x_set", [3, 1]), new("summary_variables/x_ts", [2, 1])]);
+        Assert.Equal(["x_set", "x_ts"], raw.Select(r => r.Key));
+        Assert.Equal([3, 1], raw[0].Value!);
         var back = Adapter.FromJson(adapter.ToJson()).Inverse(adapted, strict: true);
         Assert.Equal(data.Keys.Order(), back.Keys.Order());
         foreach (string k in data.Keys) Assert.Equal(data.Get(k), back.Get(k));
