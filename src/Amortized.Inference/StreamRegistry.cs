@@ -70,7 +70,10 @@ public static class StreamRegistry
 
     // --- Stream tags inside one simulator batch: Rng.Derive(seed, batchIndex, tag) ---
 
-    /// <summary>Row r of a batch draws from tag r.</summary>
+    /// <summary>
+    /// Row r of a batch draws from tag r (a <c>Simulator</c>'s row; a <c>HierarchicalSimulator</c>'s data set r, all
+    /// of its levels in order from that one stream).
+    /// </summary>
     public static readonly ReservedRange SimulatorRows = new("simulator rows", 0, int.MaxValue);
 
     /// <summary>The model choice of a model-comparison simulator.</summary>

@@ -21,7 +21,7 @@ public sealed class Adapter
     public int Count => _transforms.Count;
 
     /// <summary>The transforms' type names in order.</summary>
-    public IReadOnlyList<string> TransformNames => _transforms.ConvertAll(t => t.TypeName);
+    public IReadOnlyList<string> TransformNames => _transforms.ConvertAll(t => t.DisplayName);
 
     /// <summary>
     /// Whether a constraint of <see cref="ConstraintMethod.Reject"/> marks draws outside its bounds as NaN on the
@@ -75,6 +75,27 @@ public sealed class Adapter
     public Adapter AsSet(params string[] keys) => Add(new AsSetTransform(keys, "as_set"));
     /// <summary>(B, T) to (B, T, 1) for a summary network over time series.</summary>
     public Adapter AsTimeSeries(params string[] keys) => Add(new AsSetTransform(keys, "as_time_series"));
+    /// <summary>
+    /// Gathers <paramref name="keys"/> into the group <paramref name="into"/> (BayesFlow's <c>group</c>): key K
+    /// becomes the flat key "into/M" (<see cref="Keys.GroupMember"/>), M being K without <paramref name="prefix"/>.
+    /// Grouping sets and series into <see cref="Keys.SummaryVariables"/> (and their masks into
+    /// <see cref="Keys.SummaryMask"/> with matching member names) feeds a fusion summary network, one backbone per
+    /// member. The inverse moves the members back.
+    /// </summary>
+    public Adapter Group(IReadOnlyList<string> keys, string into, string prefix = "") =>
+        Add(new GroupTransform([.. keys], into, prefix));
+
+    /// <summary>
+    /// Flattens the group <paramref name="key"/>: every member "key/M" becomes <paramref name="prefix"/> + M
+    /// (BayesFlow's <c>ungroup</c>); the inverse regroups them.
+    /// </summary>
+    public Adapter Ungroup(string key, string prefix = "")
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        ArgumentNullException.ThrowIfNull(prefix);
+        return Add(new UngroupTransform(key, prefix));
+    }
+
     /// <summary>Repeats per-row keys across the middle axes of <paramref name="to"/>.</summary>
     public Adapter Broadcast(IReadOnlyList<string> keys, string to) => Add(new BroadcastTransform([.. keys], to));
     /// <summary>Inserts an axis of length 1.</summary>
@@ -97,6 +118,35 @@ public sealed class Adapter
         Add(new TakeTransform(key, null, axis, sampleSize));
     /// <summary>Marks keys as plain float32 (clears the integer flag).</summary>
     public Adapter ToFloat32(params string[] keys) => Add(new ToFloat32Transform(keys));
+
+    /// <summary>
+    /// A user elementwise bijection on <paramref name="key"/>: y = <paramref name="forward"/>(x), x =
+    /// <paramref name="inverse"/>(y), with log|dy/dx| = <paramref name="logAbsDerivative"/>(x) so that densities
+    /// (log_prob, likelihoods) stay right; without it, passes that need the log-Jacobian fail and name the
+    /// transform. Model files store <paramref name="name"/> and the key; a program that loads one registers the
+    /// same delegates first with <see cref="AdapterTransforms.RegisterElementwise"/>.
+    /// </summary>
+    public Adapter Transform(string key, Func<double, double> forward, Func<double, double> inverse,
+        Func<double, double>? logAbsDerivative, string name)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(forward);
+        ArgumentNullException.ThrowIfNull(inverse);
+        AdapterTransformRegistry.CheckName(name);
+        return Add(new DelegateTransform([key], name, forward, inverse, logAbsDerivative));
+    }
+
+    /// <summary>
+    /// A user transform implementing <see cref="ICustomAdapterTransform"/> (structural ones: reshaping, joining,
+    /// fitted parameters). A program that loads a model file containing it registers a factory under its
+    /// <see cref="ICustomAdapterTransform.Name"/> first with <see cref="AdapterTransforms.Register"/>.
+    /// </summary>
+    public Adapter Transform(ICustomAdapterTransform transform)
+    {
+        ArgumentNullException.ThrowIfNull(transform);
+        AdapterTransformRegistry.CheckName(transform.Name);
+        return Add(new CustomTransform(transform));
+    }
 
     /// <summary>Simulation outputs to network inputs. The input batch is not modified.</summary>
     public SimulationBatch Forward(SimulationBatch data, bool strict = true, Rng? rng = null) =>
@@ -179,14 +229,20 @@ public sealed class Adapter
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    /// <summary>Reads an adapter written by <see cref="ToJson"/>.</summary>
-    public static Adapter FromJson(string json)
+    /// <summary>
+    /// Reads an adapter written by <see cref="ToJson"/>; custom transforms are rebuilt by the factories of
+    /// <paramref name="registry"/> (default <see cref="AdapterTransformRegistry.Default"/>).
+    /// </summary>
+    /// <exception cref="FormatException">The JSON is malformed, or names a custom transform that is not registered
+    /// (the message names it and how to register it).</exception>
+    public static Adapter FromJson(string json, AdapterTransformRegistry? registry = null)
     {
+        registry ??= AdapterTransformRegistry.Default;
         using JsonDocument doc = JsonDocument.Parse(json);
         var adapter = new Adapter();
         if (!doc.RootElement.TryGetProperty("transforms", out JsonElement list))
             throw new FormatException("Adapter JSON: expected an object with a 'transforms' array.");
-        foreach (JsonElement e in list.EnumerateArray()) adapter.Add(AdapterTransformReader.Read(e));
+        foreach (JsonElement e in list.EnumerateArray()) adapter.Add(AdapterTransformReader.Read(e, registry));
         return adapter;
     }
 

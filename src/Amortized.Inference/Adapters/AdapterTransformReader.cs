@@ -6,7 +6,7 @@ namespace Amortized.Inference.Adapters;
 /// <summary>Builds a transform from its JSON object.</summary>
 internal static class AdapterTransformReader
 {
-    public static IAdapterTransform Read(JsonElement e)
+    public static IAdapterTransform Read(JsonElement e, AdapterTransformRegistry registry)
     {
         string type = e.TryGetProperty("type", out JsonElement t) ? t.GetString() ?? "" : "";
         switch (type)
@@ -72,6 +72,16 @@ internal static class AdapterTransformReader
             case "random_subsample":
                 return new TakeTransform(Str(e, "key", type), null, Property(e, "axis", type).GetInt32(),
                     Property(e, "sample_size", type).GetInt32());
+            case "custom": return registry.Create(e);
+            case "group": return new GroupTransform(Strings(e, "keys", type), Str(e, "into", type),
+                e.TryGetProperty("prefix", out JsonElement gp) ? gp.GetString() ?? "" : "");
+            case "ungroup":
+            {
+                var u = new UngroupTransform(Str(e, "key", type),
+                    e.TryGetProperty("prefix", out JsonElement up) ? up.GetString() ?? "" : "");
+                if (e.TryGetProperty("members", out _)) u.Members.AddRange(Strings(e, "members", type));
+                return u;
+            }
             default:
                 throw new FormatException($"Adapter JSON: unknown transform type '{type}'.");
         }

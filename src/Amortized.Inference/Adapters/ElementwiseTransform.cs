@@ -19,6 +19,7 @@ internal abstract class ElementwiseTransform : IAdapterTransform
     public string[] Keys { get; }
 
     public abstract string TypeName { get; }
+    public virtual string DisplayName => TypeName;
     public IEnumerable<string> NamedKeys => Keys;
 
     /// <summary>
@@ -46,7 +47,7 @@ internal abstract class ElementwiseTransform : IAdapterTransform
     {
         foreach (string key in Keys)
         {
-            if (!context.Require(key, TypeName)) continue;
+            if (!context.Require(key, DisplayName)) continue;
             float[] src = context.Data.Get(key);
             ReadOnlySpan<int> shape = context.Data.Shape(key);
             int last = shape.Length > 1 ? shape[^1] : 1;

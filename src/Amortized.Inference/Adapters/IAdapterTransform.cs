@@ -8,6 +8,9 @@ internal interface IAdapterTransform
     /// <summary>The JSON type name (BayesFlow's snake_case transform names).</summary>
     string TypeName { get; }
 
+    /// <summary>The name <see cref="Adapter.TransformNames"/> shows (a custom transform's registered name).</summary>
+    string DisplayName => TypeName;
+
     /// <summary>Simulation outputs to network inputs; adds log|det J| per row where it changes densities.</summary>
     void Forward(AdapterContext context);
 

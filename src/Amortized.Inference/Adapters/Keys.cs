@@ -17,4 +17,14 @@ public static class Keys
 
     /// <summary>Per-row loss weights, shape (B).</summary>
     public const string SampleWeight = "sample_weight";
+
+    /// <summary>Joins a group's name and a member's name in a flat key (<see cref="GroupMember"/>).</summary>
+    public const char GroupSeparator = '/';
+
+    /// <summary>
+    /// The flat key of member <paramref name="member"/> of group <paramref name="group"/>, e.g.
+    /// "summary_variables/x_set": <see cref="Adapter.Group"/> writes members this way, and a fusion summary
+    /// network reads "summary_variables/NAME" (B, N, F) and the optional mask "summary_mask/NAME" (B, N).
+    /// </summary>
+    public static string GroupMember(string group, string member) => $"{group}{GroupSeparator}{member}";
 }

@@ -23,6 +23,48 @@ public enum SummaryNetworkKind
     SetTransformer,
     /// <summary>A <see cref="TimeSeriesNetwork"/>.</summary>
     TimeSeries,
+    /// <summary>
+    /// A <see cref="FusionNetwork"/>: one backbone per member of the <c>summary_variables</c> group
+    /// (<see cref="Adapters.Adapter.Group"/>), options in <see cref="ApproximatorSpec.Fusion"/>.
+    /// </summary>
+    Fusion,
+}
+
+/// <summary>
+/// One member of a fusion summary: the group member it reads ("summary_variables/NAME", with the optional mask
+/// "summary_mask/NAME") and the backbone that summarises it.
+/// </summary>
+public sealed record FusionMemberSpec
+{
+    /// <summary>The member name (the key grouped into <c>summary_variables</c>, without the adapter's prefix).</summary>
+    public string Name { get; init; } = "";
+
+    /// <summary>The backbone: DeepSet, SetTransformer or TimeSeries.</summary>
+    public SummaryNetworkKind Kind { get; init; } = SummaryNetworkKind.DeepSet;
+
+    /// <summary>Options when <see cref="Kind"/> is DeepSet.</summary>
+    public DeepSetOptions? DeepSet { get; init; }
+
+    /// <summary>Options when <see cref="Kind"/> is SetTransformer.</summary>
+    public SetTransformerOptions? SetTransformer { get; init; }
+
+    /// <summary>Options when <see cref="Kind"/> is TimeSeries.</summary>
+    public TimeSeriesNetworkOptions? TimeSeries { get; init; }
+
+    /// <summary>
+    /// F_i: the member's feature width (0 until known; building from a probe batch reads it off the adapted data).
+    /// </summary>
+    public int InputDim { get; init; }
+}
+
+/// <summary>Options when <see cref="ApproximatorSpec.Summary"/> is <see cref="SummaryNetworkKind.Fusion"/>.</summary>
+public sealed record FusionSummarySpec
+{
+    /// <summary>The members in fusion order (their summaries are concatenated in this order).</summary>
+    public IReadOnlyList<FusionMemberSpec> Members { get; init; } = [];
+
+    /// <summary>The optional head after the concatenation.</summary>
+    public FusionNetworkOptions Head { get; init; } = new();
 }
 
 /// <summary>
@@ -52,13 +94,18 @@ public sealed record ApproximatorSpec
     /// <summary>Options when <see cref="Summary"/> is TimeSeries.</summary>
     public TimeSeriesNetworkOptions? TimeSeries { get; init; }
 
+    /// <summary>Options when <see cref="Summary"/> is Fusion.</summary>
+    public FusionSummarySpec? Fusion { get; init; }
+
     /// <summary>D: width of inference_variables.</summary>
     public int VariableDim { get; init; }
 
     /// <summary>C: width of inference_conditions (0 for none).</summary>
     public int ConditionDim { get; init; }
 
-    /// <summary>F: feature width of summary_variables (0 without a summary network).</summary>
+    /// <summary>
+    /// F: feature width of summary_variables (0 without a summary network; for a fusion, the sum of its members').
+    /// </summary>
     public int SummaryInputDim { get; init; }
 
     /// <summary>Seed of the networks' construction.</summary>

@@ -56,14 +56,7 @@ public sealed class ContinuousApproximator : Approximator
             throw new ArgumentException($"ApproximatorSpec: VariableDim is {spec.VariableDim}; it must be the width " +
                 $"of '{Keys.InferenceVariables}'.", nameof(spec));
         var rng = new Rng(spec.Seed);
-        SummaryNetwork? summary = spec.Summary switch
-        {
-            SummaryNetworkKind.None => null,
-            SummaryNetworkKind.DeepSet => new DeepSet(store, "summary", spec.SummaryInputDim, spec.DeepSet, rng),
-            SummaryNetworkKind.SetTransformer =>
-                new SetTransformer(store, "summary", spec.SummaryInputDim, spec.SetTransformer, rng),
-            _ => new TimeSeriesNetwork(store, "summary", spec.SummaryInputDim, spec.TimeSeries, rng),
-        };
+        SummaryNetwork? summary = ConditionEncoder.BuildSummary(spec, store, rng);
         int conditionDim = (summary?.SummaryDim ?? 0) + spec.ConditionDim;
         InferenceNetwork inference = spec.Inference == InferenceNetworkKind.FlowMatching
             ? new FlowMatching(store, "inference", spec.VariableDim, conditionDim, spec.FlowMatching, rng)
@@ -94,11 +87,8 @@ public sealed class ContinuousApproximator : Approximator
         if (d == 0)
             throw new ArgumentException($"ContinuousApproximator: the adapter produced no " +
                 $"'{Keys.InferenceVariables}'; it produced {string.Join(", ", adapted.Keys)}.", nameof(adapter));
-        if (spec.Summary == SummaryNetworkKind.None && adapted.Contains(Keys.SummaryVariables))
-            throw new ArgumentException($"ContinuousApproximator: the adapter produces '{Keys.SummaryVariables}' but " +
-                "the spec has no summary network.", nameof(spec));
-        return Build(spec with { VariableDim = d, ConditionDim = Width(Keys.InferenceConditions),
-            SummaryInputDim = Width(Keys.SummaryVariables) }, adapter);
+        spec = ConditionEncoder.WithSummaryInputs(spec, adapted, nameof(ContinuousApproximator));
+        return Build(spec with { VariableDim = d, ConditionDim = Width(Keys.InferenceConditions) }, adapter);
     }
 
     /// <summary>The spec this approximator was built from, or null when built from networks directly.</summary>

@@ -34,7 +34,36 @@ internal sealed class SpecBounds(ModelFileLimits limits, string source)
             case SummaryNetworkKind.DeepSet: bounds.Check(spec.DeepSet ?? new()); break;
             case SummaryNetworkKind.SetTransformer: bounds.Check(spec.SetTransformer ?? new()); break;
             case SummaryNetworkKind.TimeSeries: bounds.Check(spec.TimeSeries ?? new()); break;
+            case SummaryNetworkKind.Fusion: bounds.Check(spec.Fusion); break;
         }
+    }
+
+    private void Check(FusionSummarySpec? o)
+    {
+        const string F = "spec.fusion";
+        NotNull(o, F);
+        NotNull(o!.Members, $"{F}.members");
+        Range(o.Members.Count, 1, limits.MaxLayers, $"{F}.members (its length)", nameof(limits.MaxLayers));
+        for (int i = 0; i < o.Members.Count; i++)
+        {
+            string m = $"{F}.members[{i}]";
+            FusionMemberSpec member = o.Members[i];
+            NotNull(member, m);
+            if (string.IsNullOrWhiteSpace(member.Name)) throw Invalid($"{m}.name", "empty", "a member name");
+            Range(member.InputDim, 1, limits.MaxDimension, $"{m}.input_dim", nameof(limits.MaxDimension));
+            switch (member.Kind)
+            {
+                case SummaryNetworkKind.DeepSet: Check(member.DeepSet ?? new(), $"{m}.deep_set"); break;
+                case SummaryNetworkKind.SetTransformer:
+                    Check(member.SetTransformer ?? new(), $"{m}.set_transformer"); break;
+                case SummaryNetworkKind.TimeSeries: Check(member.TimeSeries ?? new(), $"{m}.time_series"); break;
+                default: throw Invalid($"{m}.kind", member.Kind.ToString(), "one of DeepSet, SetTransformer, TimeSeries");
+            }
+        }
+        NotNull(o.Head, $"{F}.head");
+        Defined(o.Head.Activation, $"{F}.head.activation");
+        if (o.Head.SummaryDim is int s) Width(s, $"{F}.head.summary_dim");
+        Widths(o.Head.HeadWidths, $"{F}.head.head_widths");
     }
 
     private void Check(CouplingFlowOptions o)
@@ -59,9 +88,8 @@ internal sealed class SpecBounds(ModelFileLimits limits, string source)
         Range(o.Steps, 1, limits.MaxOdeSteps, $"{F}.steps", nameof(limits.MaxOdeSteps));
     }
 
-    private void Check(DeepSetOptions o)
+    private void Check(DeepSetOptions o, string F = "spec.deep_set")
     {
-        const string F = "spec.deep_set";
         Defined(o.Activation, $"{F}.activation");
         Width(o.SummaryDim, $"{F}.summary_dim");
         Layers(o.Depth, 1, $"{F}.depth");
@@ -71,9 +99,8 @@ internal sealed class SpecBounds(ModelFileLimits limits, string source)
         Widths(o.InvariantLastWidths, $"{F}.invariant_last_widths");
     }
 
-    private void Check(SetTransformerOptions o)
+    private void Check(SetTransformerOptions o, string F = "spec.set_transformer")
     {
-        const string F = "spec.set_transformer";
         Defined(o.Activation, $"{F}.activation");
         Width(o.SummaryDim, $"{F}.summary_dim");
         Widths(o.EmbedDims, $"{F}.embed_dims");
@@ -91,9 +118,8 @@ internal sealed class SpecBounds(ModelFileLimits limits, string source)
         if (o.SeedDim is int seedDim) Width(seedDim, $"{F}.seed_dim");
     }
 
-    private void Check(TimeSeriesNetworkOptions o)
+    private void Check(TimeSeriesNetworkOptions o, string F = "spec.time_series")
     {
-        const string F = "spec.time_series";
         Defined(o.Activation, $"{F}.activation");
         Width(o.SummaryDim, $"{F}.summary_dim");
         Widths(o.Filters, $"{F}.filters");

@@ -45,6 +45,17 @@ public class SummaryContractTests
         new Case("settransformer-isab", true, (s, r) => new SetTransformer(s, "st", F, SmallSetTransformer(3), r)),
         new Case("timeseries-bidirectional", false, (s, r) => new TimeSeriesNetwork(s, "ts", F, SmallTimeSeries(true), r)),
         new Case("timeseries-forward", false, (s, r) => new TimeSeriesNetwork(s, "ts", F, SmallTimeSeries(false), r)),
+        // The single-input form of a fusion reads x (B, N, 2 + 1) as its members' features side by side.
+        new Case("fusion-sets-head", true, (s, r) => new FusionNetwork(s, "fu",
+        [
+            new("a", new DeepSet(s, "fu.a", 2, SmallDeepSet(SetPooling.Mean), r)),
+            new("b", new SetTransformer(s, "fu.b", 1, SmallSetTransformer(null), r)),
+        ], new FusionNetworkOptions { SummaryDim = 4, HeadWidths = [8], Dropout = 0.1f }, r)),
+        new Case("fusion-set-series-concat", false, (s, r) => new FusionNetwork(s, "fu",
+        [
+            new("set", new DeepSet(s, "fu.set", 1, SmallDeepSet(SetPooling.Max), r)),
+            new("series", new TimeSeriesNetwork(s, "fu.series", 2, SmallTimeSeries(true), r)),
+        ], null, r)),
     };
 
     public static TheoryData<Case> SetCases()
