@@ -25,7 +25,16 @@ internal static class AdapterKeyFlow
     {
         var outputs = new List<AdapterKeyShape>();
         if (spec.ConditionDim > 0) outputs.Add(new(Keys.InferenceConditions, [spec.ConditionDim]));
-        if (spec.Summary != SummaryNetworkKind.None)
+        if (spec.Summary == SummaryNetworkKind.Fusion)
+        {
+            // A fusion summary reads one (set or series) member per backbone, each with its own optional mask.
+            foreach (var member in spec.Fusion?.Members ?? [])
+            {
+                outputs.Add(new(Keys.GroupMember(Keys.SummaryVariables, member.Name), [-1, member.InputDim]));
+                outputs.Add(new(Keys.GroupMember(Keys.SummaryMask, member.Name), [-1], Optional: true));
+            }
+        }
+        else if (spec.Summary != SummaryNetworkKind.None)
         {
             outputs.Add(new(Keys.SummaryVariables, [-1, spec.SummaryInputDim]));
             outputs.Add(new(Keys.SummaryMask, [-1], Optional: true));
