@@ -142,7 +142,7 @@ public sealed class ConsoleProgress : IProgress<TrainingProgress>
         double rate = seconds > 0 ? _steps / seconds : double.NaN;
         string text = string.Create(c, $"epoch {p.Epoch + 1}{epochs}");
         if (live) text += string.Create(c, $"  batch {p.Batch + 1}/{p.BatchesPerEpoch}");
-        text += string.Create(c, $"  loss {loss:F4}  lr {p.LearningRate:0.##e+0}");
+        text += string.Create(c, $"  loss {loss:F4}  lr {p.LearningRate:G3}");
         if (double.IsFinite(rate)) text += string.Create(c, $"  {rate:F1} steps/s");
         if (_epochs is { } total && double.IsFinite(rate) && rate > 0)
         {
