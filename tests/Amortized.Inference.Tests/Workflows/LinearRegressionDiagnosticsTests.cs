@@ -91,6 +91,26 @@ public class LinearRegressionDiagnosticsTests(LinearRegressionFixture fixture, I
     }
 
     [Fact]
+    public void SavedAndLoaded_GivesTheSameDiagnostics()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"amz-linreg-{Guid.NewGuid():N}.amz");
+        try
+        {
+            fixture.Workflow.Save(path);
+            var loaded = BasicWorkflow.Load(path, LinearRegressionModel.BuildSimulator());
+            Assert.Equal(fixture.Workflow.ParameterKeys, loaded.ParameterKeys);   // traced from the adapter's JSON
+            var before = fixture.Workflow.ComputeDiagnostics(numDatasets: 30, numSamples: 50, seed: 4);
+            var after = loaded.ComputeDiagnostics(numDatasets: 30, numSamples: 50, seed: 4);
+            Assert.Equal(before.Names, after.Names);
+            Assert.Equal(before.ToJson(), after.ToJson());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void UnknownOrMissingKeys_AreNamed()
     {
         var workflow = fixture.Workflow;
