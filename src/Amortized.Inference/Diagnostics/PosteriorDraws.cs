@@ -93,6 +93,15 @@ public sealed class PosteriorDraws
         return new PosteriorDraws(draws.Get(key), shape[0], shape[1], d, names);
     }
 
+    /// <summary>
+    /// Draws of several keys from a sampled batch, each (N, S, ...): the keys' flattened values side by side, in the
+    /// order given, so D is the sum of their per-draw sizes; names from the keys (<c>beta[0]</c>, <c>sigma</c>) unless
+    /// <paramref name="names"/> are given (<see cref="ParameterLayout"/>). The values are copied.
+    /// </summary>
+    public static PosteriorDraws FromBatch(SimulationBatch draws, IReadOnlyList<string> keys,
+        IReadOnlyList<string>? names = null) =>
+        ParameterLayout.FromBatch(draws, keys, leadingAxes: 2).Draws(draws, names);
+
     /// <summary>Copies the S draws of parameter <paramref name="d"/> for data set <paramref name="n"/>.</summary>
     internal void CopyColumn(int n, int d, Span<float> destination)
     {

@@ -52,33 +52,33 @@ public sealed class RowContext
     /// <summary>Uniform integer on [low, highExclusive).</summary>
     public int Integer(int low, int highExclusive) => Rng.Integer(low, highExclusive);
 
-    /// <summary>Sets a scalar output.</summary>
-    public void Set(string key, float value) => SetCore(key, new RowValue([value], [], false));
+    /// <summary>Sets a scalar output; returns this context, so that calls chain.</summary>
+    public RowContext Set(string key, float value) => SetCore(key, new RowValue([value], [], false));
 
-    /// <summary>Sets an integer output (kept exact).</summary>
-    public void Set(string key, int value)
+    /// <summary>Sets an integer output (kept exact); returns this context, so that calls chain.</summary>
+    public RowContext Set(string key, int value)
     {
         if (Math.Abs((long)value) > SimulationBatch.MaxExactInteger)
             throw new ArgumentException(
                 $"Set: key '{key}' is {value}; integers are kept exact only up to |2^24|.", nameof(value));
-        SetCore(key, new RowValue([value], [], true));
+        return SetCore(key, new RowValue([value], [], true));
     }
 
-    /// <summary>Sets a vector output of shape (values.Length).</summary>
-    public void Set(string key, float[] values)
+    /// <summary>Sets a vector output of shape (values.Length); returns this context, so that calls chain.</summary>
+    public RowContext Set(string key, float[] values)
     {
         ArgumentNullException.ThrowIfNull(values);
-        SetCore(key, new RowValue(values, [values.Length], false));
+        return SetCore(key, new RowValue(values, [values.Length], false));
     }
 
-    /// <summary>Sets an output of the given per-row shape.</summary>
-    public void Set(string key, float[] values, params int[] shape)
+    /// <summary>Sets an output of the given per-row shape; returns this context, so that calls chain.</summary>
+    public RowContext Set(string key, float[] values, params int[] shape)
     {
         ArgumentNullException.ThrowIfNull(values);
         if (ShapeText.Product(shape) != values.Length)
             throw new ArgumentException($"Set: key '{key}' row {Row}: shape {ShapeText.Format(shape)} holds " +
                 $"{ShapeText.Product(shape)} values, but {values.Length} were given.", nameof(values));
-        SetCore(key, new RowValue(values, shape, false));
+        return SetCore(key, new RowValue(values, shape, false));
     }
 
     /// <summary>Whether <paramref name="key"/> has been drawn (or given, or fixed).</summary>
@@ -111,13 +111,14 @@ public sealed class RowContext
             $"Get: no key '{key}' at row {Row}; available: {ShapeText.Keys(AvailableKeys())}.");
     }
 
-    private void SetCore(string key, RowValue value)
+    private RowContext SetCore(string key, RowValue value)
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
         // A fixed or given value overrides the draw (the function still draws, so its stream stays aligned).
-        if (_fixed is not null && _fixed.ContainsKey(key)) return;
-        if (_protected is not null && _protected.Contains(key)) return;
+        if (_fixed is not null && _fixed.ContainsKey(key)) return this;
+        if (_protected is not null && _protected.Contains(key)) return this;
         _values[key] = value;
+        return this;
     }
 
     private bool TryFind(string key, out ReadOnlySpan<float> value)

@@ -83,6 +83,23 @@ public sealed class SimulationBatch
         return this;
     }
 
+    /// <summary>
+    /// One data set (B = 1) from plain arrays, each with its per-data-set shape (no batch axis: () is a scalar,
+    /// (n) a vector); the batch axis is added here. The arrays are stored without a copy.
+    /// </summary>
+    /// <example><code>SimulationBatch.From(("x", xs, [40, 2]), ("n", [40f], []))</code></example>
+    public static SimulationBatch From(params (string Key, float[] Values, int[] Shape)[] arrays)
+    {
+        ArgumentNullException.ThrowIfNull(arrays);
+        var batch = new SimulationBatch(1);
+        foreach (var (key, values, shape) in arrays)
+        {
+            ArgumentNullException.ThrowIfNull(shape);
+            batch.Set(key, values, [1, .. shape]);
+        }
+        return batch;
+    }
+
     /// <summary>The flat C-order data of <paramref name="key"/> (not a copy).</summary>
     public float[] Get(string key) => Find(key).Data;
 

@@ -144,27 +144,6 @@ public sealed partial class BasicWorkflow
         Built.Estimate(data, numSamples, seed);
 
     /// <summary>
-    /// Simulation-based calibration, recovery and the other posterior checks on <paramref name="numDatasets"/> fresh
-    /// simulations with <paramref name="numSamples"/> draws each (<see cref="HeldOutDiagnostics.Run"/>).
-    /// </summary>
-    /// <param name="numDatasets">N, held-out data sets (simulated from a batch index training never uses).</param>
-    /// <param name="numSamples">S, posterior draws per data set.</param>
-    /// <param name="seed">Seed of the simulations and the draws.</param>
-    /// <param name="parameterKey">The simulator key of the parameters; a benchmark task's own key when omitted.</param>
-    /// <param name="options">Band level, thresholds and the other settings of the checks.</param>
-    public Diagnostics.DiagnosticsReport ComputeDiagnostics(int numDatasets = 300,
-        int numSamples = 1000, ulong seed = 0,
-        string? parameterKey = null, Diagnostics.DiagnosticsOptions? options = null)
-    {
-        var simulator = Simulator ?? throw new InvalidOperationException(
-            "BasicWorkflow.ComputeDiagnostics needs a simulator; pass one to the constructor.");
-        string key = parameterKey ?? (simulator as IPrior)?.ParameterKey
-            ?? throw new ArgumentException("BasicWorkflow.ComputeDiagnostics: name the simulator's parameter key " +
-                "(parameterKey); only simulators with a prior (IPrior) know theirs.", nameof(parameterKey));
-        return HeldOutDiagnostics.Run(Built, simulator, key, numDatasets, numSamples, seed, options);
-    }
-
-    /// <summary>
     /// Writes the trained model (spec, adapter, weights, statistics) to one file, atomically; with
     /// <paramref name="key"/> the file is signed (HMAC-SHA-256, see <see cref="ModelFileKey"/>).
     /// </summary>

@@ -29,14 +29,18 @@ public class ComputeDiagnosticsTests
     }
 
     [Fact]
-    public void CustomSimulator_NeedsTheParameterKey()
+    public void CustomSimulator_FindsTheParameterKeysInTheAdapter()
     {
         var simulator = Simulator.Build().Prior(r => r.Set("mu", [r.Normal(0, 1)])).Likelihood(r => r.Set("x", [r.Normal(r.Get("mu"), 1)]));
         var adapter = new Adapter().Concatenate(["mu"], Keys.InferenceVariables).Concatenate(["x"], Keys.InferenceConditions);
         var workflow = new BasicWorkflow(adapter, new ApproximatorSpec { CouplingFlow = new CouplingFlowOptions { Depth = 1, SubnetWidths = [8] } }, simulator);
         workflow.FitOnline(new TrainingOptions { Epochs = 1, BatchesPerEpoch = 2, BatchSize = 16 });
-        var e = Assert.Throws<ArgumentException>(() => workflow.ComputeDiagnostics(10, 20));
+        var report = workflow.ComputeDiagnostics(10, 20);
+        Assert.Equal(["mu"], report.Names);
+        // The old single-key argument still works and gives the same report.
+        Assert.Equal(report.Ranks, workflow.ComputeDiagnostics(10, 20, parameterKey: "mu").Ranks);
+        var e = Assert.Throws<ArgumentException>(() => workflow.ComputeDiagnostics(10, 20, parameterKey: "x"));
         Assert.Equal("parameterKey", e.ParamName);
-        Assert.Equal(10, workflow.ComputeDiagnostics(10, 20, parameterKey: "mu").Datasets);
+        Assert.Contains("[mu]", e.Message);
     }
 }
