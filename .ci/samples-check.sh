@@ -30,6 +30,7 @@ run_sample() {
   fi
 }
 
+run_sample Starter --quick "report: "
 run_sample LinearRegression 2 "posterior means: beta\[0\]"
 
 [[ $status -eq 0 && -z "${KEEP:-}" ]] && rm -rf "$work"
