@@ -56,14 +56,8 @@ public sealed class ContinuousApproximator : Approximator
             throw new ArgumentException($"ApproximatorSpec: VariableDim is {spec.VariableDim}; it must be the width " +
                 $"of '{Keys.InferenceVariables}'.", nameof(spec));
         var rng = new Rng(spec.Seed);
-        SummaryNetwork? summary = spec.Summary switch
-        {
-            SummaryNetworkKind.None => null,
-            SummaryNetworkKind.DeepSet => new DeepSet(store, "summary", spec.SummaryInputDim, spec.DeepSet, rng),
-            SummaryNetworkKind.SetTransformer =>
-                new SetTransformer(store, "summary", spec.SummaryInputDim, spec.SetTransformer, rng),
-            _ => new TimeSeriesNetwork(store, "summary", spec.SummaryInputDim, spec.TimeSeries, rng),
-        };
+        SummaryNetwork? summary = SpecBuilding.Summary(spec.Summary, spec.SummaryInputDim, spec.DeepSet,
+            spec.SetTransformer, spec.TimeSeries, store, rng);
         int conditionDim = (summary?.SummaryDim ?? 0) + spec.ConditionDim;
         InferenceNetwork inference = spec.Inference == InferenceNetworkKind.FlowMatching
             ? new FlowMatching(store, "inference", spec.VariableDim, conditionDim, spec.FlowMatching, rng)
@@ -81,22 +75,11 @@ public sealed class ContinuousApproximator : Approximator
     public static ContinuousApproximator Build(ApproximatorSpec spec, Adapter adapter, SimulationBatch probe)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        ArgumentNullException.ThrowIfNull(adapter);
-        ArgumentNullException.ThrowIfNull(probe);
-        var adapted = adapter.Forward(probe, strict: true);
-        int Width(string key)
-        {
-            if (!adapted.Contains(key)) return 0;
-            var shape = adapted.Shape(key);
-            return shape.Length == 1 ? 1 : shape[^1];
-        }
+        var (adapted, Width) = SpecBuilding.Probe(nameof(ContinuousApproximator), adapter, probe, spec.Summary);
         int d = Width(Keys.InferenceVariables);
         if (d == 0)
             throw new ArgumentException($"ContinuousApproximator: the adapter produced no " +
                 $"'{Keys.InferenceVariables}'; it produced {string.Join(", ", adapted.Keys)}.", nameof(adapter));
-        if (spec.Summary == SummaryNetworkKind.None && adapted.Contains(Keys.SummaryVariables))
-            throw new ArgumentException($"ContinuousApproximator: the adapter produces '{Keys.SummaryVariables}' but " +
-                "the spec has no summary network.", nameof(spec));
         return Build(spec with { VariableDim = d, ConditionDim = Width(Keys.InferenceConditions),
             SummaryInputDim = Width(Keys.SummaryVariables) }, adapter);
     }
