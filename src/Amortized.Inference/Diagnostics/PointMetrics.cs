@@ -110,9 +110,11 @@ public static class PointMetrics
         for (int l = 0; l < intervals; l++)
         {
             int hi = q - 1 - l;
-            lower[l] = levels[l];
-            upper[l] = levels[hi];
-            nominal[l] = upper[l] - lower[l];
+            // Levels are floats: 0.1f is 0.100000001490116 as a double. Their shortest decimal form (0.1) is what the
+            // user wrote, so reports read 0.8 for the 10-90% interval rather than 0.800000011920929.
+            lower[l] = Decimal(levels[l]);
+            upper[l] = Decimal(levels[hi]);
+            nominal[l] = Math.Round(upper[l] - lower[l], 12);
             for (int d = 0; d < parameters; d++)
             {
                 int inside = 0;
@@ -127,6 +129,9 @@ public static class PointMetrics
         }
         return new QuantileCoverage(rule, lower, upper, nominal, coverage, n, parameters);
     }
+
+    private static double Decimal(float level) =>
+        double.Parse(level.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 
     private static int CheckTruths(ReadOnlySpan<float> truths, int parameters, string method)
     {
