@@ -117,7 +117,7 @@ public static class EstimatorReports
         WriteMetrics(folder, context, report.ToJson());
         var html = new HtmlReport(context.Title);
         html.AddParagraph($"Model probabilities checked on {n} held-out data sets from {k} models: the most probable " +
-            $"model is the true one for {report.Accuracy.ToString("P1", CultureInfo.InvariantCulture)} of them.");
+            $"model is the true one for {(report.Accuracy * 100).ToString("F1", CultureInfo.InvariantCulture)}% of them.");
         if (context.Run.Count > 0) html.AddKeyValues("Run", context.Run);
         foreach (string note in context.Notes) html.AddParagraph(note);
         html.AddTable("Calibration", ["model", "expected calibration error", "data sets"],
