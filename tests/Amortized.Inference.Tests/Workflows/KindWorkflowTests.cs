@@ -201,4 +201,43 @@ public sealed class KindWorkflowTests(ITestOutputHelper output) : IDisposable
         Assert.Equal("BasicWorkflow.EstimatePoints: this workflow holds a continuous approximator; point estimates " +
             "need a point workflow (a PointApproximatorSpec).", c.Message);
     }
+    private sealed class Inline(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+
+    public static TheoryData<string> Kinds => ["point", "model-comparison"];
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void StoppedInsideAnEpoch_ResumesToTheUninterruptedWeightsBitwise(string kind)
+    {
+        var task = new GaussianLinear();
+        BasicWorkflow Fresh() => kind == "point" ? GaussianLinearPoint(task) : new BasicWorkflow(
+            new Adapter().Concatenate(["x"], into: Keys.InferenceConditions),
+            new ModelComparisonSpec { Seed = 3, Approximator = new ModelComparisonApproximatorOptions
+                { Classifier = new MlpOptions { Widths = [16], Dropout = 0.1f } } }, TwoGaussians());
+        var options = new TrainingOptions { Epochs = 3, BatchesPerEpoch = 12, BatchSize = 32, Seed = 5,
+            ValidationSimulations = 64, LearningRate = 1e-3f };
+        var uninterrupted = Fresh();
+        uninterrupted.FitOnline(options);
+
+        string checkpoint = Path.Combine(_dir.FullName, $"{kind}.amzc");
+        using var cancel = new CancellationTokenSource();
+        var stopped = Fresh().FitOnline(options with
+        {
+            CheckpointPath = checkpoint,
+            Cancellation = cancel.Token,
+            Progress = new Inline(p => { if (p.Epoch == 1 && p.Batch == 6) cancel.Cancel(); }),
+        });
+        Assert.Equal("cancelled", stopped.StopReason);
+
+        var resumed = Fresh();
+        resumed.BuildApproximator(resumed.Simulator!.Sample(4, 1));
+        Assert.Equal(1, resumed.Resume(checkpoint));
+        resumed.FitOnline(options with { CheckpointPath = checkpoint });
+        var expected = (uninterrupted.PointApproximator as Approximator ?? uninterrupted.ModelComparisonApproximator)!;
+        var actual = (resumed.PointApproximator as Approximator ?? resumed.ModelComparisonApproximator)!;
+        Assert.Equal(expected.Store.Values.ToArray(), actual.Store.Values.ToArray());
+    }
 }
