@@ -2,11 +2,16 @@ using Amortized.Inference.Approximators;
 
 namespace Amortized.Cli;
 
-/// <summary>What <c>fit --method</c> learns: the posterior (NPE) or the likelihood (NLE, sampled by MCMC).</summary>
+/// <summary>
+/// What <c>fit --method</c> learns: the posterior (NPE), the likelihood (NLE, sampled by MCMC), point estimates
+/// (posterior mean and quantiles by scoring rules) or posterior model probabilities over several tasks.
+/// </summary>
 internal enum FitMethod
 {
     Posterior,
     Likelihood,
+    Point,
+    ModelComparison,
 }
 
 /// <summary>The inference networks <c>fit --inference-network</c> offers.</summary>
@@ -72,7 +77,12 @@ internal sealed class Choices<T> where T : struct, Enum
 internal static class CliChoices
 {
     public static readonly Choices<FitMethod> Methods =
-        new(("posterior", FitMethod.Posterior), ("likelihood", FitMethod.Likelihood));
+        new(("posterior", FitMethod.Posterior), ("likelihood", FitMethod.Likelihood), ("point", FitMethod.Point),
+            ("model-comparison", FitMethod.ModelComparison));
+
+    /// <summary>Whether <paramref name="method"/> trains a density (posterior or likelihood) rather than an estimator.
+    /// </summary>
+    public static bool IsDensity(FitMethod method) => method is FitMethod.Posterior or FitMethod.Likelihood;
 
     public static readonly Choices<InferenceChoice> InferenceNetworks = new(
         ("coupling", InferenceChoice.Coupling), ("spline", InferenceChoice.Spline),

@@ -42,10 +42,14 @@ internal sealed record FitSettings
     public int DiagnosticSamples { get; init; } = 1000;
     public bool Report { get; init; } = true;
     public bool VarianceContraction { get; init; }
+    /// <summary>Model comparison: the built-in tasks compared.</summary>
+    public string[] Models { get; init; } = [];
+    /// <summary>Point estimation: the quantile levels (null: the default).</summary>
+    public float[]? QuantileLevels { get; init; }
 }
 
 /// <summary>Trains a model as <c>fit</c> describes and writes the run folder.</summary>
-internal static class FitRunner
+internal static partial class FitRunner
 {
     /// <summary>
     /// Online defaults: 40 epochs of 100 fresh batches of 128. Offline (a fixed budget) follows
@@ -58,6 +62,12 @@ internal static class FitRunner
 
     public static int Run(CliContext ctx, FitSettings s)
     {
+        if (!CliChoices.IsDensity(s.Method)) return RunEstimator(ctx, s);
+        string word = CliChoices.Methods.Word(s.Method);
+        if (s.Models.Length > 0)
+            throw new UsageException($"--models names the tasks of --method model-comparison; got --method {word}.");
+        if (s.QuantileLevels is not null)
+            throw new UsageException($"--quantile-levels is for --method point; got --method {word}.");
         if (s.Device != DeviceChoice.Cpu && s.InferenceNetwork == InferenceChoice.FlowMatching)
             throw new UsageException(
                 $"--device {CliChoices.Devices.Word(s.Device)}: flow matching runs on the CPU only (its ODE solver " +
@@ -128,7 +138,7 @@ internal static class FitRunner
         ctx.Log($"history while training: {staged.History}");
         if (s.Resume && File.Exists(folder.Checkpoint))
             ctx.Log($"resumed from {folder.Checkpoint} after epoch {workflow.Resume(folder.Checkpoint)}");
-        var history = Train(ctx, workflow, options, setup, staged.History);
+        var history = Train(ctx, workflow, options, setup.Training, setup.Shards, setup.Validation, staged.History);
 
         // Summary-space vectors of fresh simulations (or held-out data) against which 'sample' checks observations.
         if (!likelihood && approximator.SummarySpaceDim > 0)
@@ -355,13 +365,13 @@ internal static class FitRunner
     /// Trains, logging each epoch (or drawing a progress bar on a terminal) and rewriting
     /// <paramref name="historyPath"/> after every epoch, atomically, so a long run can be watched while it trains.
     /// </summary>
-    private static TrainingHistory Train(CliContext ctx, BasicWorkflow workflow, TrainingOptions options, Setup setup,
-        string historyPath)
+    private static TrainingHistory Train(CliContext ctx, BasicWorkflow workflow, TrainingOptions options,
+        SimulationBatch? training, ShardedDataset? shards, SimulationBatch? validation, string historyPath)
     {
         var clock = Stopwatch.StartNew();
         TrainingHistory Fit(TrainingOptions o) =>
-            setup.Training is not null ? workflow.FitOffline(setup.Training, o)
-            : setup.Shards is not null ? workflow.FitDisk(setup.Shards, o, setup.Validation)
+            training is not null ? workflow.FitOffline(training, o)
+            : shards is not null ? workflow.FitDisk(shards, o, validation)
             : workflow.FitOnline(o);
 
         void LogEpoch(Trainer t)

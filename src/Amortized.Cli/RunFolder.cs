@@ -58,14 +58,29 @@ internal sealed class RunFolder(string path)
     /// </summary>
     /// <param name="path">The run folder.</param>
     /// <param name="key">The key the model must be signed with (null: any model, signed or not).</param>
+    /// <exception cref="UsageException">The run is a point or model-comparison run, which has no density.</exception>
     public static (RunFolder Folder, RunInfo Run, ContinuousApproximator Model) Load(string path, ModelFileKey? key)
+    {
+        var (folder, run, model) = LoadAny(path, key);
+        return model is ContinuousApproximator continuous ? (folder, run, continuous)
+            : throw new UsageException($"model folder '{path}' holds a {run.Method} model ('fit --method " +
+                $"{run.Method}'), which has no posterior density to sample or evaluate; use 'amortized sample' for its " +
+                $"{(run.MethodKind == FitMethod.Point ? "point estimates" : "model probabilities")} and " +
+                "'amortized diagnose' for its checks.");
+    }
+
+    /// <summary>
+    /// <see cref="Load"/> for a run of any method: the model is a <see cref="ContinuousApproximator"/>,
+    /// <see cref="PointApproximator"/> or <see cref="ModelComparisonApproximator"/> as run.json's method says.
+    /// </summary>
+    public static (RunFolder Folder, RunInfo Run, Approximator Model) LoadAny(string path, ModelFileKey? key)
     {
         var folder = Open(path);
         using (RunFolderWriter.ReadLock(folder))
         {
             var run = RunInfo.Load(folder.Run);
             run.CheckFormat(folder.Run);
-            var model = ApproximatorFile.Load(folder.Model, out var metadata, key);
+            var model = ApproximatorFile.LoadAny(folder.Model, out var metadata, key);
             run.CheckAgainst(folder.Run, model, metadata);
             return (folder, run, model);
         }

@@ -27,9 +27,9 @@ public sealed record RunInfo
     public string? Task { get; init; }
     /// <summary>The data files a run on data was trained on.</summary>
     public string? DataSource { get; init; }
-    /// <summary>"posterior" (NPE) or "likelihood" (NLE).</summary>
+    /// <summary>"posterior" (NPE), "likelihood" (NLE), "point" or "model-comparison".</summary>
     public string Method { get; init; } = "posterior";
-    /// <summary>coupling, spline or flow-matching.</summary>
+    /// <summary>coupling, spline or flow-matching; "none" for point and model-comparison runs.</summary>
     public string InferenceNetwork { get; init; } = "coupling";
     /// <summary>
     /// <see cref="Method"/> as the enum; a word the command does not know is an error naming the file.
@@ -82,6 +82,13 @@ public sealed record RunInfo
     public string Created { get; init; } = "";
     /// <summary>The machine it ran on (processor, cores, instruction set).</summary>
     public string Machine { get; init; } = "";
+    /// <summary>Point runs: the scoring rules' names, in the model's order (e.g. mean, quantiles).</summary>
+    public string[]? ScoringRules { get; init; }
+    /// <summary>Point runs: the levels of the quantile rule.</summary>
+    public float[]? QuantileLevels { get; init; }
+    /// <summary>Model-comparison runs: the K built-in tasks compared, in the order of the model probabilities.
+    /// </summary>
+    public string[]? Models { get; init; }
 
     /// <summary>
     /// The parameter keys' values laid side by side as (rows, D) in the order of <see cref="ParameterNames"/>;
@@ -113,8 +120,12 @@ public sealed record RunInfo
             throw new InvalidDataException($"run file '{path}': format_version is {FormatVersion}; this version of " +
                 $"amortized reads format_version {CurrentFormatVersion} (refit with this version, or use the version " +
                 "that wrote it).");
-        _ = CliChoices.Methods.ParseField(Method, $"run file '{path}'", "method");
-        _ = CliChoices.InferenceNetworks.ParseField(InferenceNetwork, $"run file '{path}'", "inference_network");
+        var method = CliChoices.Methods.ParseField(Method, $"run file '{path}'", "method");
+        if (CliChoices.IsDensity(method))
+            _ = CliChoices.InferenceNetworks.ParseField(InferenceNetwork, $"run file '{path}'", "inference_network");
+        if (method == FitMethod.ModelComparison && Models is not { Length: >= 2 })
+            throw new InvalidDataException($"run file '{path}': models names {Models?.Length ?? 0} task(s); a " +
+                "model-comparison run compares at least 2.");
         _ = CliChoices.SummaryNetworks.ParseField(SummaryNetwork, $"run file '{path}'", "summary_network");
         long values = 0;
         foreach (var p in Parameters) values = checked(values + Length(p, path, "parameters"));
@@ -130,7 +141,7 @@ public sealed record RunInfo
     /// the inference network's kind. A mismatch (a run.json of another run, or edited) is an
     /// <see cref="InvalidDataException"/> naming <paramref name="path"/>, the field and both values.
     /// </summary>
-    public void CheckAgainst(string path, Amortized.Inference.Approximators.ContinuousApproximator model,
+    public void CheckAgainst(string path, Amortized.Inference.Approximators.Approximator model,
         IReadOnlyDictionary<string, string> metadata)
     {
         string model_ = $"the model next to it ({RunFolder.ModelName})";
@@ -150,13 +161,39 @@ public sealed record RunInfo
         if (ParameterCount != model.Store.Count)
             Fail("parameter_count", ParameterCount.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 $"{model.Store.Count} trainable parameters");
+        string kind = model switch
+        {
+            Amortized.Inference.Approximators.PointApproximator => "point",
+            Amortized.Inference.Approximators.ModelComparisonApproximator => "model-comparison",
+            _ => "posterior or likelihood",
+        };
+        if (kind != (CliChoices.IsDensity(MethodKind) ? "posterior or likelihood" : Method))
+            Fail("method", $"'{Method}'", $"a {kind} model");
+        if (model is Amortized.Inference.Approximators.PointApproximator point)
+        {
+            if (point.Dimension != ParameterNames.Length)
+                Fail("parameter_names", $"{ParameterNames.Length} names", $"{point.Dimension} estimated values per data set");
+            return;
+        }
+        if (model is Amortized.Inference.Approximators.ModelComparisonApproximator classifier)
+        {
+            if (Models is not { } models || models.Length != classifier.ModelCount)
+                Fail("models", $"{Models?.Length ?? 0} models", $"{classifier.ModelCount}");
+            return;
+        }
+        CheckContinuous((Amortized.Inference.Approximators.ContinuousApproximator)model, Fail);
+    }
+
+    private void CheckContinuous(Amortized.Inference.Approximators.ContinuousApproximator model,
+        Action<string, string, string> fail)
+    {
         var spec = model.Spec;
         if (spec is null) return;
         bool flowMatching = InferenceKind == InferenceChoice.FlowMatching;
         if (flowMatching != (spec.Inference == Amortized.Inference.Approximators.InferenceNetworkKind.FlowMatching))
-            Fail("inference_network", $"'{InferenceNetwork}'", $"a {spec.Inference} network");
+            fail("inference_network", $"'{InferenceNetwork}'", $"a {spec.Inference} network");
         if (MethodKind == FitMethod.Posterior && spec.VariableDim != ParameterNames.Length)
-            Fail("parameter_names", $"{ParameterNames.Length} names",
+            fail("parameter_names", $"{ParameterNames.Length} names",
                 $"{spec.VariableDim} inferred values per data set");
     }
 

@@ -15,7 +15,7 @@ namespace Amortized.Cli;
 /// for a task, the held-out split for a run on data), the misspecification check of held-out simulations against
 /// the model's reference, figures (PNG and SVG), <c>metrics.json</c> and one self-contained <c>report.html</c>.
 /// </summary>
-internal static class RunReporter
+internal static partial class RunReporter
 {
     /// <summary>
     /// Likelihood models are sampled by MCMC per data set, so their calibration check uses fewer data sets.

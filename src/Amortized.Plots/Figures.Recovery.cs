@@ -17,9 +17,13 @@ public static partial class Figures
     /// <param name="correlation">(D) correlation of medians and truths per parameter. NaN is allowed and shown
     /// as "n/a": it is what a correlation of constant data is.</param>
     /// <param name="title">Figure title.</param>
+    /// <param name="yLabel">The vertical axis' label: what <paramref name="medians"/> are (a point estimator's
+    /// figure passes its estimate, with zero <paramref name="mads"/>).</param>
+    /// <param name="legend">The points' legend text.</param>
     public static Plot Recovery(
         double[] truths, double[] medians, double[] mads, int numDatasets, IReadOnlyList<string> names,
-        double[] correlation, string title = "Parameter recovery")
+        double[] correlation, string title = "Parameter recovery", string yLabel = "posterior median ± MAD",
+        string legend = "median")
     {
         int d = CheckGrid(numDatasets, names);
         string shape = Shape(numDatasets, d);
@@ -39,6 +43,8 @@ public static partial class Figures
             }
         }
         ArgumentNullException.ThrowIfNull(title);
+        ArgumentNullException.ThrowIfNull(yLabel);
+        ArgumentNullException.ThrowIfNull(legend);
 
         var panels = new Plot?[d];
         for (int j = 0; j < d; j++)
@@ -56,14 +62,14 @@ public static partial class Figures
             (low, high) = FigureStyle.Padded(low, high);
 
             Plot panel = FigureStyle.Panel($"{names[j]} (r = {FigureStyle.Format(correlation[j])})",
-                "true value", "posterior median ± MAD");
+                "true value", yLabel);
             Diagonal(panel, low, high);
             var bars = panel.Add.ErrorBar(x, y, error);
             bars.Color = FigureStyle.Posterior.WithAlpha(0.35);
             bars.LineWidth = 1;
             bars.CapSize = 0;
             var points = panel.Add.Markers(x, y, MarkerShape.FilledCircle, 5, FigureStyle.Posterior.WithAlpha(0.75));
-            points.LegendText = "median";
+            points.LegendText = legend;
             panel.Axes.SetLimits(low, high, low, high);
             panels[j] = panel;
         }

@@ -81,35 +81,14 @@ public static class PosteriorReport
         ArgumentException.ThrowIfNullOrEmpty(folder);
         ArgumentNullException.ThrowIfNull(content);
         var report = content.Diagnostics;
-        string figuresFolder = Path.Combine(folder, FiguresFolder);
-        Directory.CreateDirectory(figuresFolder);
-        var figures = new List<(string Caption, byte[] Png)>();
-        void Figure(string file, string caption, Func<ScottPlot.Plot> draw)
-        {
-            try
-            {
-                var plot = draw();
-                var (w, h) = Figures.SuggestedSize(plot);
-                figures.Add((caption, FigureFiles.Save(plot, Path.Combine(figuresFolder, file), w, h)));
-            }
-            catch (Exception e) when (e is TypeInitializationException or DllNotFoundException)
-            {
-                // A native AOT binary copied without its two Skia libraries fails here with a bare
-                // type-initializer error.
-                throw new InvalidOperationException(
-                    "figures need libSkiaSharp.so and libHarfBuzzSharp.so next to the program " +
-                    "(they come with its publish folder); copy them there, or skip the report.", e);
-            }
-        }
+        var collected = new ReportFigures(folder);
+        var figures = collected.All;
+        void Figure(string file, string caption, Func<ScottPlot.Plot> draw) => collected.Add(file, caption, draw);
 
         int n = report.Datasets, s = report.Draws, d = report.Parameters;
         var names = report.Names;
-        if (content.TrainLoss is { Count: > 0 } train)
-        {
-            double?[] validation = content.ValidationLoss is { } v ? [.. v] : new double?[train.Count];
-            Figure("loss", "Training and validation loss (negative log density) per epoch.", () =>
-                Figures.Loss([.. train], validation));
-        }
+        collected.Loss(content.TrainLoss, content.ValidationLoss,
+            "Training and validation loss (negative log density) per epoch.");
         Figure("calibration_ecdf", $"Rank ECDF minus the uniform CDF per parameter, with the simultaneous " +
             $"{Percent(report.Band.Confidence)} band: inside the band is consistent with calibration.",
             // Mid-ranks (r + 0.5) / (S + 1), the values the band verdict tests, so figure and table
@@ -167,7 +146,7 @@ public static class PosteriorReport
     }
 
     private static void WriteHtml(string path, PosteriorReportContent content,
-        List<(string Caption, byte[] Png)> figures)
+        IReadOnlyList<(string Caption, byte[] Png)> figures)
     {
         var report = content.Diagnostics;
         int datasets = report.Datasets;

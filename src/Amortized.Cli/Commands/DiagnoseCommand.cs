@@ -1,3 +1,4 @@
+using Amortized.Inference.Approximators;
 using System.CommandLine;
 using Amortized.Inference.Serialization;
 
@@ -38,12 +39,17 @@ internal static class DiagnoseCommand
         // disk or a kill leaves the previous figures and report whole. Taken first, the lock also keeps a fit
         // from replacing the model while it is checked.
         using var writer = RunFolderWriter.Acquire(outDir ?? dir, outDir is null ? "model folder" : "--out");
-        var (folder, run, approximator) = RunFolder.Load(dir, ctx.ModelKey());
+        var (folder, run, model) = RunFolder.LoadAny(dir, ctx.ModelKey());
+        if (model is not ContinuousApproximator && varianceContraction)
+            throw new UsageException($"--contraction-variance is a check of posterior draws; this is a {run.Method} " +
+                "run, which draws none.");
         string report;
         try
         {
-            report = RunReporter.Produce(ctx, folder, run, approximator, datasets, samples, seed,
-                writer.Staged.Path, varianceContraction);
+            report = model is ContinuousApproximator approximator
+                ? RunReporter.Produce(ctx, folder, run, approximator, datasets, samples, seed,
+                    writer.Staged.Path, varianceContraction)
+                : RunReporter.ProduceEstimator(ctx, folder, run, model, datasets, seed, writer.Staged.Path);
             writer.Commit(RunFolder.ReportFiles);
         }
         catch (IOException e) when (writer.InUserTerms(e.Message) is var message && message != e.Message)

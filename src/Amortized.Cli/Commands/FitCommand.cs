@@ -4,7 +4,9 @@ using Amortized.Inference.Workflows;
 namespace Amortized.Cli.Commands;
 
 /// <summary>
-/// <c>amortized fit TASK ... --out DIR</c> or <c>amortized fit --data PATH --inference-variables K ... --out DIR</c>.
+/// <c>amortized fit TASK ... --out DIR</c> or <c>amortized fit --data PATH --inference-variables K ... --out DIR</c>;
+/// <c>amortized fit TASK --method point</c> for point estimates; <c>amortized fit --method model-comparison --models
+/// A,B</c> for posterior model probabilities over built-in tasks with the same data shape.
 /// </summary>
 internal static class FitCommand
 {
@@ -45,8 +47,18 @@ internal static class FitCommand
         {
             Description = "Coupling/spline flows: leave out the least-squares conditional affine layer",
         };
-        var method = Options.Choice("--method", "Learn the posterior (NPE) or the likelihood (NLE, sampled by MCMC)",
-            FitMethod.Posterior, CliChoices.Methods);
+        var method = Options.Choice("--method", "Learn the posterior (NPE), the likelihood (NLE, sampled by MCMC), " +
+            "point estimates (point: posterior mean and quantiles by scoring rules, for a TASK) or posterior model " +
+            "probabilities (model-comparison: over the tasks of --models)", FitMethod.Posterior, CliChoices.Methods);
+        var models = Options.Keys("--models", "Model comparison: the K >= 2 built-in tasks to compare, comma-separated, " +
+            "whose data have the same shape (e.g. gaussian_linear,gaussian_linear_uniform or two_moons,gaussian_mixture); " +
+            "each is one model with prior probability 1/K, its parameters dropped; no TASK");
+        var quantileLevels = new Option<string?>("--quantile-levels")
+        {
+            Description = "Point estimation: quantile levels, strictly increasing in (0, 1), comma-separated (default " +
+                $"{string.Join(",", FitRunner.DefaultQuantileLevels.Select(l => l.ToString(System.Globalization.CultureInfo.InvariantCulture)))}); " +
+                "the report checks the coverage of each central interval",
+        };
         var threads = Options.Int("--threads", "CPU kernel threads", Environment.ProcessorCount, 1, 1024);
         var device = Options.Choice("--device", "Compute device: cpu, or a GPU through ILGPU in the JIT build (cuda, " +
             "opencl; ilgpu-cpu emulates one)", DeviceChoice.Cpu, CliChoices.Devices);
@@ -57,10 +69,11 @@ internal static class FitCommand
         var samples = Options.Int("--diagnostic-samples", "Posterior draws per held-out data set", 1000, 10, 1_000_000);
         var noReport = new Option<bool>("--no-report") { Description = "Skip diagnostics and the report" };
         var varianceContraction = Options.VarianceContraction();
-        var command = new Command("fit", "Train an amortized posterior (or likelihood) and write a report")
+        var command = new Command("fit", "Train an amortized posterior (or likelihood, point estimator or model " +
+            "comparison) and write a report")
         {
             task, data, iv, ic, sv, output, simulations, epochs, batchSize, batches, seed, inference, conditionalAffine, noConditionalAffine,
-                summary, method, threads, device,
+                summary, method, models, quantileLevels, threads, device,
             budget, resume, datasets, samples, noReport, varianceContraction,
         };
         command.SetAction(r => CliErrors.Guard(ctx, () => FitRunner.Run(ctx, new FitSettings
@@ -91,7 +104,24 @@ internal static class FitCommand
             DiagnosticSamples = r.GetValue(samples),
             Report = !r.GetValue(noReport),
             VarianceContraction = r.GetValue(varianceContraction),
+            Models = r.GetValue(models) ?? [],
+            QuantileLevels = ParseLevels(r.GetValue(quantileLevels)),
         })));
         return command;
+    }
+
+    /// <summary>"0.1,0.5,0.9" as floats; null when the option is absent. A word that is not a number is a usage error.
+    /// </summary>
+    private static float[]? ParseLevels(string? text)
+    {
+        if (text is null) return null;
+        var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var levels = new float[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+            if (!float.TryParse(parts[i], System.Globalization.NumberStyles.Float,
+                    System.Globalization.CultureInfo.InvariantCulture, out levels[i]))
+                throw new UsageException($"--quantile-levels: '{parts[i]}' is not a number; expected levels such as " +
+                    "0.05,0.5,0.95.");
+        return levels;
     }
 }

@@ -7,7 +7,8 @@ using Amortized.Plots;
 namespace Amortized.Cli.Commands;
 
 /// <summary>
-/// <c>amortized sample DIR --observation FILE --samples N --out FILE.csv [--seed S] [--plot FILE.png]</c>.
+/// <c>amortized sample DIR --observation FILE --samples N --out FILE.csv [--seed S] [--plot FILE.png]</c>. On a point
+/// run it writes the point estimates of each data set, on a model-comparison run the model probabilities.
 /// </summary>
 internal static class SampleCommand
 {
@@ -18,7 +19,9 @@ internal static class SampleCommand
             "CSV (header row, one data set per row), .npy or .npz with the observed data");
         var samples = Options.Int("--samples", "Posterior draws per data set", 1000, 1, 10_000_000);
         var output = Options.RequiredPath("--out",
-            "Output CSV: a header of parameter names (and a leading dataset column for several data sets)");
+            "Output CSV: a header of parameter names (and a leading dataset column for several data sets); for a " +
+            "point run one row per data set of mean:NAME and qLEVEL:NAME columns, for a model-comparison run one " +
+            "row per data set of p(MODEL) columns");
         var seed = Options.Seed();
         var device = Options.Choice("--device", "Sample on cpu, or on a GPU through ILGPU in the JIT build (cuda, " +
             "opencl; ilgpu-cpu emulates one)", DeviceChoice.Cpu, CliChoices.Devices);
@@ -27,7 +30,8 @@ internal static class SampleCommand
             Description = "Also draw the posterior of the first data set (pairs plot, prior in grey for a task) to " +
                 "this PNG (or .svg) file",
         };
-        var command = new Command("sample", "Draw posterior samples for observed data") { dir, observation,
+        var command = new Command("sample", "Draw posterior samples for observed data (point runs: point estimates; " +
+            "model-comparison runs: model probabilities)") { dir, observation,
             samples, output, seed, device, plot };
         command.SetAction(r => CliErrors.Guard(ctx, () => Run(ctx, r.GetValue(dir)!, r.GetValue(observation)!,
             r.GetValue(samples), r.GetValue(output)!, r.GetValue(seed), r.GetValue(device), r.GetValue(plot))));
@@ -39,7 +43,14 @@ internal static class SampleCommand
         DeviceChoice device = DeviceChoice.Cpu, string? plotPath = null)
     {
         OutputPaths.EnsureFile(outPath);
-        var (_, run, approximator) = RunFolder.Load(dir, ctx.ModelKey());
+        var (_, run, model) = RunFolder.LoadAny(dir, ctx.ModelKey());
+        if (model is not Amortized.Inference.Approximators.ContinuousApproximator approximator)
+        {
+            if (plotPath is not null)
+                throw new UsageException($"--plot draws posterior samples; this is a {run.Method} run, which has none.");
+            if (device != DeviceChoice.Cpu) model.Store.MoveTo(DeviceSelection.Open(device));
+            return EstimateSampling.Write(ctx, run, model, Observations.Read(observationPath, run.Inputs), outPath);
+        }
         if (device != DeviceChoice.Cpu)
         {
             // Many data sets x many draws is where an accelerator pays; the likelihood model's MCMC stays on the CPU.

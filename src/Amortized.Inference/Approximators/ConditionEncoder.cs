@@ -150,7 +150,9 @@ internal sealed class ConditionEncoder
                 spec.TimeSeries, store, rng, "ApproximatorSpec.Summary"),
         };
 
-    private static SummaryNetwork BuildBackbone(SummaryNetworkKind kind, string name, int inputDim,
+    /// <summary>One summary network of a single kind (not None or Fusion); <paramref name="field"/> names the spec
+    /// field in the error.</summary>
+    internal static SummaryNetwork BuildBackbone(SummaryNetworkKind kind, string name, int inputDim,
         DeepSetOptions? deepSet, SetTransformerOptions? setTransformer, TimeSeriesNetworkOptions? timeSeries,
         ParameterStore store, Rng rng, string field) => kind switch
     {

@@ -74,15 +74,7 @@ public sealed class ContinuousApproximator : Approximator
     public static ContinuousApproximator Build(ApproximatorSpec spec, Adapter adapter, SimulationBatch probe)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        ArgumentNullException.ThrowIfNull(adapter);
-        ArgumentNullException.ThrowIfNull(probe);
-        var adapted = adapter.Forward(probe, strict: true);
-        int Width(string key)
-        {
-            if (!adapted.Contains(key)) return 0;
-            var shape = adapted.Shape(key);
-            return shape.Length == 1 ? 1 : shape[^1];
-        }
+        var (adapted, Width) = SpecBuilding.Probe(nameof(ContinuousApproximator), adapter, probe, spec.Summary);
         int d = Width(Keys.InferenceVariables);
         if (d == 0)
             throw new ArgumentException($"ContinuousApproximator: the adapter produced no " +

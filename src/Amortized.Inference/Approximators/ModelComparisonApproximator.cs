@@ -46,6 +46,57 @@ public sealed class ModelComparisonApproximator : Approximator
             new Mlp(store, "classifier", _encoder.OutputDim, options.Classifier with { OutputDim = numModels }, rng);
     }
 
+    /// <summary>
+    /// Builds the networks described by <paramref name="spec"/> (K, sizes, options, construction seed) in a new store.
+    /// Only approximators built this way can be saved, since the spec is what rebuilds them.
+    /// </summary>
+    public static ModelComparisonApproximator Build(ModelComparisonSpec spec, Adapter adapter) =>
+        Build(spec, adapter, new ParameterStore());
+
+    /// <summary>Builds into <paramref name="store"/> (empty; its <see cref="ParameterStore.MaxParameters"/> bounds
+    /// what a spec read from a file may build).</summary>
+    internal static ModelComparisonApproximator Build(ModelComparisonSpec spec, Adapter adapter, ParameterStore store)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (spec.ModelNames is { } names && names.Count != spec.ModelCount)
+            throw new ArgumentException($"ModelComparisonSpec: ModelNames has {names.Count} names for ModelCount = " +
+                $"{spec.ModelCount} models.", nameof(spec));
+        var rng = new Rng(spec.Seed);
+        var summary = SpecBuilding.Summary(spec.Summary, spec.SummaryInputDim, spec.DeepSet, spec.SetTransformer,
+            spec.TimeSeries, store, rng);
+        return new ModelComparisonApproximator(adapter, spec.ModelCount, spec.ConditionDim, summary, store, rng,
+            spec.Approximator) { Spec = spec };
+    }
+
+    /// <summary>
+    /// Builds the networks of <paramref name="spec"/> with C and F read off <paramref name="probe"/> (a few raw
+    /// simulations with their model indicator) after the adapter, and K too when the spec leaves it 0: the width of
+    /// the model indicator (B, K).
+    /// </summary>
+    /// <exception cref="ArgumentException">The adapted probe has no model indicator, or one of another width than
+    /// the spec's K, or summary variables while the spec has no summary network.</exception>
+    public static ModelComparisonApproximator Build(ModelComparisonSpec spec, Adapter adapter, SimulationBatch probe)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var (adapted, width) = SpecBuilding.Probe(nameof(ModelComparisonApproximator), adapter, probe, spec.Summary);
+        string key = spec.Approximator.ModelIndicesKey;
+        int k = width(key);
+        if (k == 0)
+            throw new ArgumentException($"ModelComparisonApproximator: the adapted data has no model indicator " +
+                $"'{key}' (B, K); it has {string.Join(", ", adapted.Keys)}.", nameof(probe));
+        if (spec.ModelCount != 0 && spec.ModelCount != k)
+            throw new ArgumentException($"ModelComparisonApproximator: the spec's ModelCount is {spec.ModelCount} but " +
+                $"the model indicator '{key}' has width {k}.", nameof(spec));
+        return Build(spec with { ModelCount = k, ConditionDim = width(spec.Approximator.ConditionsKey),
+            SummaryInputDim = width(Keys.SummaryVariables) }, adapter);
+    }
+
+    /// <summary>The spec this approximator was built from, or null when built from networks directly.</summary>
+    public ModelComparisonSpec? Spec { get; private init; }
+
+    /// <summary>The name of model <paramref name="k"/> (from the spec; model_k without one).</summary>
+    public string ModelName(int k) => Spec?.ModelName(k) ?? $"model_{k}";
+
     /// <summary>The options.</summary>
     public ModelComparisonApproximatorOptions Options { get; }
 

@@ -1,3 +1,5 @@
+using Amortized.Inference.Diagnostics;
+
 namespace Amortized.Inference.Approximators;
 
 /// <summary>
@@ -20,74 +22,23 @@ public static class ModelComparisonMetrics
     public static double[] ExpectedCalibrationError(ReadOnlySpan<float> probabilities, ReadOnlySpan<float> targets,
         int numModels, int numBins = 10)
     {
-        int b = CheckShapes(probabilities, targets, numModels);
+        ModelComparisonDiagnostics.CheckShapes(probabilities, targets, numModels);
         if (numBins <= 0) throw new ArgumentOutOfRangeException(nameof(numBins), numBins,
             "ExpectedCalibrationError: the number of bins must be positive.");
-        var count = new int[numBins];
-        var sumProbability = new double[numBins];
-        var sumOutcome = new double[numBins];
         var result = new double[numModels];
         for (int k = 0; k < numModels; k++)
-        {
-            Array.Clear(count);
-            Array.Clear(sumProbability);
-            Array.Clear(sumOutcome);
-            for (int i = 0; i < b; i++)
-            {
-                double p = Math.Clamp(probabilities[i * numModels + k], 0f, 1f);
-                int bin = Math.Min((int)(p * numBins), numBins - 1);   // [j/n, (j+1)/n), the last bin closed
-                count[bin]++;
-                sumProbability[bin] += p;
-                sumOutcome[bin] += ArgMax(targets.Slice(i * numModels, numModels)) == k ? 1 : 0;
-            }
-            double error = 0;
-            for (int j = 0; j < numBins; j++)
-                if (count[j] > 0) error += Math.Abs(sumOutcome[j] - sumProbability[j]) / b;   // (n/B) |mean o - mean p|
-            result[k] = error;
-        }
+            result[k] = ModelComparisonDiagnostics.Calibration(probabilities, targets, numModels, k, numBins)
+                .ExpectedCalibrationError;
         return result;
     }
 
     /// <summary>
     /// Counts (K, K): entry [true, predicted] is the number of rows of that true and predicted model.
     /// </summary>
-    public static int[,] ConfusionMatrix(ReadOnlySpan<float> probabilities, ReadOnlySpan<float> targets, int numModels)
-    {
-        int b = CheckShapes(probabilities, targets, numModels);
-        var matrix = new int[numModels, numModels];
-        for (int i = 0; i < b; i++)
-            matrix[ArgMax(targets.Slice(i * numModels, numModels)),
-                ArgMax(probabilities.Slice(i * numModels, numModels))]++;
-        return matrix;
-    }
+    public static int[,] ConfusionMatrix(ReadOnlySpan<float> probabilities, ReadOnlySpan<float> targets,
+        int numModels) => ModelComparisonDiagnostics.ConfusionMatrix(probabilities, targets, numModels);
 
     /// <summary>The fraction of rows whose most probable model is the true one.</summary>
-    public static double Accuracy(ReadOnlySpan<float> probabilities, ReadOnlySpan<float> targets, int numModels)
-    {
-        int b = CheckShapes(probabilities, targets, numModels);
-        int correct = 0;
-        for (int i = 0; i < b; i++)
-            if (ArgMax(targets.Slice(i * numModels, numModels)) == ArgMax(
-                probabilities.Slice(i * numModels, numModels))) correct++;
-        return b == 0 ? double.NaN : (double)correct / b;
-    }
-
-    private static int CheckShapes(ReadOnlySpan<float> probabilities, ReadOnlySpan<float> targets, int numModels)
-    {
-        if (numModels < 2) throw new ArgumentOutOfRangeException(nameof(numModels), numModels,
-            "ModelComparisonMetrics: expected at least 2 models.");
-        if (probabilities.Length % numModels != 0 || targets.Length != probabilities.Length)
-            throw new ArgumentException(
-                $"ModelComparisonMetrics: probabilities have {probabilities.Length} values and targets " +
-                $"{targets.Length}; expected two arrays of the same length, a multiple of K = {numModels} (B, K).",
-                nameof(targets));
-        return probabilities.Length / numModels;
-    }
-
-    private static int ArgMax(ReadOnlySpan<float> row)
-    {
-        int best = 0;
-        for (int k = 1; k < row.Length; k++) if (row[k] > row[best]) best = k;
-        return best;
-    }
+    public static double Accuracy(ReadOnlySpan<float> probabilities, ReadOnlySpan<float> targets, int numModels) =>
+        ModelComparisonDiagnostics.Accuracy(probabilities, targets, numModels);
 }

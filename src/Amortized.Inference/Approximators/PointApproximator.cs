@@ -68,6 +68,55 @@ public sealed class PointApproximator : Approximator
                 kernelInitializer: Initializer.Zeros);
     }
 
+    /// <summary>
+    /// Builds the networks described by <paramref name="spec"/> (rules, sizes, options, construction seed) in a new
+    /// store. Only approximators built this way can be saved, since the spec is what rebuilds them.
+    /// </summary>
+    public static PointApproximator Build(PointApproximatorSpec spec, Adapter adapter) =>
+        Build(spec, adapter, new ParameterStore());
+
+    /// <summary>Builds into <paramref name="store"/> (empty; its <see cref="ParameterStore.MaxParameters"/> bounds
+    /// what a spec read from a file may build).</summary>
+    internal static PointApproximator Build(PointApproximatorSpec spec, Adapter adapter, ParameterStore store)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(spec.Rules, "spec.Rules");
+        if (spec.VariableDim <= 0)
+            throw new ArgumentException($"PointApproximatorSpec: VariableDim is {spec.VariableDim}; it must be the " +
+                $"width of '{Keys.InferenceVariables}'.", nameof(spec));
+        var rules = new ScoringRule[spec.Rules.Count];
+        for (int i = 0; i < rules.Length; i++)
+            rules[i] = (spec.Rules[i] ?? throw new ArgumentException($"PointApproximatorSpec: Rules[{i}] is null.",
+                nameof(spec))).Create();
+        // The same draw order as ContinuousApproximator.Build: summary network first, then the head networks.
+        var rng = new Rng(spec.Seed);
+        var summary = SpecBuilding.Summary(spec.Summary, spec.SummaryInputDim, spec.DeepSet, spec.SetTransformer,
+            spec.TimeSeries, store, rng);
+        return new PointApproximator(adapter, spec.VariableDim, spec.ConditionDim, rules, summary, store, rng,
+            spec.Approximator) { Spec = spec };
+    }
+
+    /// <summary>
+    /// Builds the networks of <paramref name="spec"/> with D, C and F read off <paramref name="probe"/> (a few raw
+    /// simulations) after the adapter: the widths of inference_variables, inference_conditions and summary_variables.
+    /// </summary>
+    /// <exception cref="ArgumentException">The adapter produces no inference variables, or summary variables while the
+    /// spec has no summary network.</exception>
+    public static PointApproximator Build(PointApproximatorSpec spec, Adapter adapter, SimulationBatch probe)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var (adapted, width) = SpecBuilding.Probe(nameof(PointApproximator), adapter, probe, spec.Summary);
+        int d = width(Keys.InferenceVariables);
+        if (d == 0)
+            throw new ArgumentException($"PointApproximator: the adapter produced no '{Keys.InferenceVariables}'; " +
+                $"it produced {string.Join(", ", adapted.Keys)}.", nameof(adapter));
+        return Build(spec with { VariableDim = d, ConditionDim = width(spec.Approximator.ConditionsKey),
+            SummaryInputDim = width(Keys.SummaryVariables) }, adapter);
+    }
+
+    /// <summary>The spec this approximator was built from, or null when built from networks directly.</summary>
+    public PointApproximatorSpec? Spec { get; private init; }
+
     /// <summary>The options.</summary>
     public PointApproximatorOptions Options { get; }
 

@@ -6,7 +6,8 @@ using Amortized.Inference.Approximators;
 namespace Amortized.Inference.Serialization;
 
 /// <summary>
-/// Saves and loads a <see cref="ContinuousApproximator"/> as one model file (safetensors layout, see
+/// Saves and loads an approximator (<see cref="ContinuousApproximator"/>, <see cref="PointApproximator"/> or
+/// <see cref="ModelComparisonApproximator"/>) as one model file (safetensors layout, see
 /// <see cref="ModelFile"/>): the manifest holds the spec (network kinds, sizes, options, construction seed),
 /// the adapter and free-form metadata; the tensors hold every parameter ("param/NAME", F32) and the
 /// standardisation statistics ("state/NAME", F64), and when one is stored the misspecification reference
@@ -18,8 +19,12 @@ namespace Amortized.Inference.Serialization;
 /// may hold no more parameters than the file stores (the store refuses the first parameter beyond that count before
 /// allocating it), so an edited spec costs at most about the file's own size in memory. To trust a file from
 /// elsewhere, save it with a <see cref="ModelFileKey"/> and load it with the same key.
+/// The manifest's <c>kind</c> says which approximator a file holds (<c>continuous_approximator</c>,
+/// <c>point_approximator</c> or <c>model_comparison_approximator</c>); files written before the other kinds existed
+/// are continuous and load as before. <see cref="LoadAny"/> loads whichever kind a file holds; a loader of one kind
+/// given a file of another names the kind the file holds and the loader to use.
 /// </remarks>
-public static class ApproximatorFile
+public static partial class ApproximatorFile
 {
     private const string Kind = "continuous_approximator";
 
@@ -44,15 +49,15 @@ public static class ApproximatorFile
         ModelFile.Write(path, Manifest(spec, approximator.Adapter, metadata), tensors, key: key);
     }
 
-    /// <summary>Reads a file written by <see cref="Save"/>.</summary>
+    /// <summary>Reads a file written by <see cref="Save(string, ContinuousApproximator, IReadOnlyDictionary{string, string}, ModelFileKey)"/>.</summary>
     public static ContinuousApproximator Load(string path) => Load(path, out _);
 
-    /// <summary>Reads a file written by <see cref="Save"/>, returning its metadata too.</summary>
+    /// <summary>Reads a file written by <see cref="Save(string, ContinuousApproximator, IReadOnlyDictionary{string, string}, ModelFileKey)"/>, returning its metadata too.</summary>
     public static ContinuousApproximator Load(string path, out IReadOnlyDictionary<string, string> metadata) =>
         Load(path, out metadata, key: null);
 
     /// <summary>
-    /// Reads a file written by <see cref="Save"/>, returning its metadata too. With <paramref name="key"/> the file
+    /// Reads a file written by <see cref="Save(string, ContinuousApproximator, IReadOnlyDictionary{string, string}, ModelFileKey)"/>, returning its metadata too. With <paramref name="key"/> the file
     /// must be signed with it; <paramref name="limits"/> (default <see cref="ModelFileLimits.Default"/>) bound its
     /// header and spec.
     /// </summary>
@@ -63,43 +68,27 @@ public static class ApproximatorFile
         ModelFileKey? key, ModelFileLimits? limits = null)
     {
         limits ??= ModelFileLimits.Default;
-        var contents = ModelFile.Read(path, key: key, limits: limits);
-        using var manifest = JsonDocument.Parse(contents.ManifestJson);
-        var root = manifest.RootElement;
-        JsonElement kind = default;
-        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("kind", out kind)
-            || kind.ValueKind != JsonValueKind.String || kind.GetString() != Kind)
-            throw new InvalidDataException($"Model file '{path}': not an approximator file (manifest kind is " +
-                $"{(kind.ValueKind == JsonValueKind.Undefined ? "missing" : kind.GetRawText())}).");
-        ApproximatorSpec spec;
-        Adapter adapter;
+        var opened = Open(path, key, limits, ApproximatorKind.Continuous);
+        return LoadContinuous(opened, limits, out metadata);
+    }
+
+    private static ContinuousApproximator LoadContinuous(OpenedFile opened, ModelFileLimits limits,
+        out IReadOnlyDictionary<string, string> metadata)
+    {
+        string path = opened.Path;
+        var (spec, adapter) = ReadSpec(opened, SpecJsonContext.Default.ApproximatorSpec);
+        var approximator = BuildBounded(spec, adapter, opened.Contents.Tensors, limits, path);
         try
         {
-            spec = root.GetProperty("spec").Deserialize(SpecJsonContext.Default.ApproximatorSpec)
-                ?? throw new InvalidDataException($"Model file '{path}': the spec is null.");
-            adapter = Adapter.FromJson(root.GetProperty("adapter").GetRawText());
-        }
-        catch (Exception ex)
-            when (ex is JsonException or KeyNotFoundException or ArgumentException or InvalidOperationException
-                      or FormatException)
-        {
-            throw new InvalidDataException($"Model file '{path}': the manifest could not be read: {ex.Message}", ex);
-        }
-        var approximator = BuildBounded(spec, adapter, contents.Tensors, limits, path);
-        try
-        {
-            ImportTensors(contents.Tensors, approximator.Store, approximator.ImportState);
-            if (contents.Tensors.TryGetValue(ReferenceTensor, out var reference))
+            ImportTensors(opened.Contents.Tensors, approximator.Store, approximator.ImportState);
+            if (opened.Contents.Tensors.TryGetValue(ReferenceTensor, out var reference))
                 ImportReference(reference, approximator);
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
         {
             throw new InvalidDataException($"Model file '{path}': {ex.Message}", ex);
         }
-        var meta = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (root.TryGetProperty("metadata", out var m) && m.ValueKind == JsonValueKind.Object)
-            foreach (var p in m.EnumerateObject()) meta[p.Name] = p.Value.ToString();
-        metadata = meta;
+        metadata = opened.Metadata;
         return approximator;
     }
 
@@ -112,6 +101,17 @@ public static class ApproximatorFile
         IReadOnlyDictionary<string, TensorEntry> tensors, ModelFileLimits limits, string path)
     {
         SpecBounds.Check(spec, limits, path);
+        return BuildWithin(tensors, limits, path, store => ContinuousApproximator.Build(spec, adapter, store));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="build"/> in a store that refuses to grow beyond the parameter values the file stores
+    /// (once that count is itself within <paramref name="limits"/>), turning a refusal or a spec that cannot be built
+    /// into <see cref="InvalidDataException"/>.
+    /// </summary>
+    private static T BuildWithin<T>(IReadOnlyDictionary<string, TensorEntry> tensors, ModelFileLimits limits,
+        string path, Func<Networks.ParameterStore, T> build)
+    {
         long stored = 0;
         foreach (var (name, entry) in tensors)
             if (name.StartsWith("param/", StringComparison.Ordinal)) stored += entry.Values.LongLength;
@@ -120,7 +120,7 @@ public static class ApproximatorFile
                 $"{limits.MaxParameters} (ModelFileLimits.MaxParameters)");
         try
         {
-            return ContinuousApproximator.Build(spec, adapter, new Networks.ParameterStore { MaxParameters = stored });
+            return build(new Networks.ParameterStore { MaxParameters = stored });
         }
         catch (Networks.ParameterLimitException e)
         {
@@ -135,15 +135,21 @@ public static class ApproximatorFile
     }
 
     private static string Manifest(ApproximatorSpec spec, Adapter adapter,
+        IReadOnlyDictionary<string, string>? metadata) =>
+        Manifest(Kind, w => JsonSerializer.Serialize(w, spec, SpecJsonContext.Default.ApproximatorSpec), adapter,
+            metadata);
+
+    /// <summary>The manifest: {"kind", "spec", "adapter", "metadata"}.</summary>
+    private static string Manifest(string kind, Action<Utf8JsonWriter> writeSpec, Adapter adapter,
         IReadOnlyDictionary<string, string>? metadata)
     {
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
-            w.WriteString("kind", Kind);
+            w.WriteString("kind", kind);
             w.WritePropertyName("spec");
-            JsonSerializer.Serialize(w, spec, SpecJsonContext.Default.ApproximatorSpec);
+            writeSpec(w);
             w.WritePropertyName("adapter");
             w.WriteRawValue(adapter.ToJson());
             if (metadata is not null)

@@ -45,4 +45,13 @@ public sealed record ModelFileLimits
 
     /// <summary>The most tensors a file's header may list.</summary>
     public int MaxTensors { get; init; } = 1 << 16;
+
+    /// <summary>Scoring rules of a point approximator (each adds one head).</summary>
+    public int MaxScoringRules { get; init; } = 64;
+
+    /// <summary>Quantile levels of one quantile rule.</summary>
+    public int MaxQuantileLevels { get; init; } = 1024;
+
+    /// <summary>Models K of a model-comparison approximator.</summary>
+    public int MaxModels { get; init; } = 4096;
 }

@@ -10,7 +10,7 @@ namespace Amortized.Inference.Serialization;
 /// Only the options of the networks the spec selects are checked (the others are never built). Field names are
 /// the manifest's JSON paths (e.g. <c>spec.coupling_flow.subnet_widths[1]</c>).
 /// </summary>
-internal sealed class SpecBounds(ModelFileLimits limits, string source)
+internal sealed partial class SpecBounds(ModelFileLimits limits, string source)
 {
     /// <exception cref="InvalidDataException">The first field out of bounds, naming the file, field, value and bound.
     /// </exception>

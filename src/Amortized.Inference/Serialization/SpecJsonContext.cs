@@ -10,6 +10,8 @@ namespace Amortized.Inference.Serialization;
 [JsonSourceGenerationOptions(UseStringEnumConverter = true, PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ApproximatorSpec))]
+[JsonSerializable(typeof(PointApproximatorSpec))]
+[JsonSerializable(typeof(ModelComparisonSpec))]
 internal sealed partial class SpecJsonContext : JsonSerializerContext
 {
 }

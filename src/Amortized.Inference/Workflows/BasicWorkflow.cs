@@ -12,9 +12,19 @@ namespace Amortized.Inference.Workflows;
 /// a trained posterior out. Network sizes are read off the adapted data, so the spec only needs kinds and
 /// options; the approximator is built on the first fit.
 /// </summary>
+/// <remarks>
+/// A workflow holds one approximator of the <see cref="Kind"/> its spec chose: an <see cref="ApproximatorSpec"/>
+/// makes a continuous approximator (sampling, log densities, posterior diagnostics), a
+/// <see cref="PointApproximatorSpec"/> a point approximator (<see cref="EstimatePoints"/>,
+/// <see cref="ComputePointDiagnostics"/>) and a <see cref="ModelComparisonSpec"/> a model-comparison approximator
+/// (<see cref="PredictModelProbabilities"/>, <see cref="ComputeModelComparisonDiagnostics"/>). Fitting, resuming,
+/// <see cref="Save"/> and <see cref="Load(string, ISimulator)"/> work for every kind; a method of another kind throws
+/// <see cref="InvalidOperationException"/> naming the workflow's kind.
+/// </remarks>
 public sealed partial class BasicWorkflow
 {
-    private ApproximatorSpec _spec;
+    private ApproximatorSpec? _spec;   // null unless Kind is Continuous
+    private Approximators.Approximator? _built;   // any kind, once built
     private TrainerState? _resumeState;   // from Resume, imported by the next fit's trainer
 
     /// <summary>Creates the workflow; <paramref name="simulator"/> is needed for online training only.</summary>
@@ -25,17 +35,19 @@ public sealed partial class BasicWorkflow
         Adapter = adapter;
         _spec = spec;
         Simulator = simulator;
+        Kind = ApproximatorKind.Continuous;
     }
 
     /// <summary>Creates a workflow around an existing approximator built from a spec (e.g. a loaded model).</summary>
     public BasicWorkflow(ContinuousApproximator approximator, ISimulator? simulator = null)
     {
         ArgumentNullException.ThrowIfNull(approximator);
-        Approximator = approximator;
+        _built = approximator;
         Adapter = approximator.Adapter;
         _spec = approximator.Spec ?? throw new ArgumentException("BasicWorkflow: the approximator was not built from " +
             "a spec (use ContinuousApproximator.Build).", nameof(approximator));
         Simulator = simulator;
+        Kind = ApproximatorKind.Continuous;
     }
 
     /// <summary>The adapter.</summary>
@@ -44,11 +56,18 @@ public sealed partial class BasicWorkflow
     /// <summary>The simulator, if any.</summary>
     public ISimulator? Simulator { get; }
 
-    /// <summary>The approximator, once built.</summary>
-    public ContinuousApproximator? Approximator { get; private set; }
+    /// <summary>Which approximator this workflow trains and holds.</summary>
+    public ApproximatorKind Kind { get; }
+
+    /// <summary>The continuous approximator, once built; null for a workflow of another <see cref="Kind"/>.</summary>
+    public ContinuousApproximator? Approximator => _built as ContinuousApproximator;
 
     /// <summary>The spec with sizes filled in once the approximator is built.</summary>
-    public ApproximatorSpec Spec => _spec;
+    /// <exception cref="InvalidOperationException">The workflow is not continuous (see <see cref="PointSpec"/> and
+    /// <see cref="ModelComparisonSpec"/>).</exception>
+    public ApproximatorSpec Spec => _spec ?? throw new InvalidOperationException(
+        $"BasicWorkflow.Spec: this workflow holds a {KindText} approximator, which has no ApproximatorSpec; see " +
+        $"{(Kind == ApproximatorKind.Point ? "PointSpec" : "ModelComparisonSpec")}.");
 
     /// <summary>History of the last fit.</summary>
     public TrainingHistory? History { get; private set; }
@@ -61,7 +80,7 @@ public sealed partial class BasicWorkflow
             "BasicWorkflow.FitOnline needs a simulator; pass one to the constructor.");
         EnsureBuilt(() => simulator.Sample(Math.Min(4, options.BatchSize), options.Seed ^ StreamRegistry.ShapeProbeSalt,
             new SampleOptions { BatchIndex = StreamRegistry.ShapeProbeBatch.First }));
-        Built.ClearMisspecificationReference();   // training moves the summary space the reference lives in
+        Approximator?.ClearMisspecificationReference();   // training moves the summary space the reference lives in
         return History = NewTrainer(options).FitOnline(simulator);
     }
 
@@ -71,7 +90,7 @@ public sealed partial class BasicWorkflow
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(options);
         EnsureBuilt(() => data.Slice(0, Math.Min(4, data.BatchSize)));
-        Built.ClearMisspecificationReference();
+        Approximator?.ClearMisspecificationReference();
         return History = NewTrainer(options).FitOffline(data);
     }
 
@@ -81,7 +100,7 @@ public sealed partial class BasicWorkflow
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentNullException.ThrowIfNull(options);
         EnsureBuilt(() => dataset.ReadShard(0).Slice(0, Math.Min(4, dataset.ShardRows(0))));
-        Built.ClearMisspecificationReference();
+        Approximator?.ClearMisspecificationReference();
         return History = NewTrainer(options).FitDisk(dataset, validation);
     }
 
@@ -147,15 +166,53 @@ public sealed partial class BasicWorkflow
     /// Writes the trained model (spec, adapter, weights, statistics) to one file, atomically; with
     /// <paramref name="key"/> the file is signed (HMAC-SHA-256, see <see cref="ModelFileKey"/>).
     /// </summary>
-    public void Save(string path, IReadOnlyDictionary<string, string>? metadata = null, ModelFileKey? key = null) =>
-        ApproximatorFile.Save(path, Built, metadata, key);
+    public void Save(string path, IReadOnlyDictionary<string, string>? metadata = null, ModelFileKey? key = null)
+    {
+        switch (Trainable)
+        {
+            case PointApproximator point: ApproximatorFile.Save(path, point, metadata, key); break;
+            case ModelComparisonApproximator classifier: ApproximatorFile.Save(path, classifier, metadata, key); break;
+            default: ApproximatorFile.Save(path, Built, metadata, key); break;
+        }
+    }
 
-    /// <summary>Loads a model written by <see cref="Save"/>; pass a simulator to keep training online.</summary>
+    /// <summary>
+    /// Loads a model written by <see cref="Save"/>, of any kind (the file's manifest says which; see
+    /// <see cref="Kind"/>); pass a simulator to keep training online.
+    /// </summary>
     public static BasicWorkflow Load(string path, ISimulator? simulator = null) =>
-        new(ApproximatorFile.Load(path), simulator);
+        Load(path, out _, simulator: simulator);
 
-    private ContinuousApproximator Built =>
-        Approximator ?? throw new InvalidOperationException("BasicWorkflow: train or load a model first.");
+    /// <summary>
+    /// Loads a model written by <see cref="Save"/>, of any kind, with its metadata; with <paramref name="key"/> the
+    /// file must be signed with it, and <paramref name="limits"/> bound its header and spec.
+    /// </summary>
+    public static BasicWorkflow Load(string path, out IReadOnlyDictionary<string, string> metadata,
+        ModelFileKey? key = null, ModelFileLimits? limits = null, ISimulator? simulator = null) =>
+        ApproximatorFile.LoadAny(path, out metadata, key, limits) switch
+        {
+            PointApproximator point => new BasicWorkflow(point, simulator),
+            ModelComparisonApproximator classifier => new BasicWorkflow(classifier, simulator),
+            var continuous => new BasicWorkflow((ContinuousApproximator)continuous, simulator),
+        };
+
+    /// <summary>The continuous approximator; throws for a workflow of another kind or before it is built.</summary>
+    private ContinuousApproximator Built => Kind == ApproximatorKind.Continuous
+        ? Approximator ?? throw new InvalidOperationException("BasicWorkflow: train or load a model first.")
+        : throw new InvalidOperationException($"BasicWorkflow: this workflow holds a {KindText} approximator; " +
+            "sampling, log densities, posterior diagnostics and misspecification checks need a continuous one " +
+            $"(use {(Kind == ApproximatorKind.Point ? "EstimatePoints and ComputePointDiagnostics" : "PredictModelProbabilities and ComputeModelComparisonDiagnostics")}).");
+
+    /// <summary>The approximator of any kind; throws before it is built.</summary>
+    private Approximators.Approximator Trainable =>
+        _built ?? throw new InvalidOperationException("BasicWorkflow: train or load a model first.");
+
+    private string KindText => Kind switch
+    {
+        ApproximatorKind.Point => "point",
+        ApproximatorKind.ModelComparison => "model-comparison",
+        _ => "continuous",
+    };
 
     /// <summary>
     /// Builds the approximator now (the fit methods otherwise build it on first use), with the network sizes read
@@ -165,8 +222,22 @@ public sealed partial class BasicWorkflow
     public ContinuousApproximator Build(SimulationBatch probe)
     {
         ArgumentNullException.ThrowIfNull(probe);
+        if (Kind != ApproximatorKind.Continuous)
+            throw new InvalidOperationException($"BasicWorkflow.Build: this workflow holds a {KindText} approximator; " +
+                "use BuildApproximator.");
         EnsureBuilt(() => probe);
         return Built;
+    }
+
+    /// <summary>
+    /// Builds the approximator of any <see cref="Kind"/> now, with the network sizes read off
+    /// <paramref name="probe"/> (see <see cref="Build"/>).
+    /// </summary>
+    public Approximators.Approximator BuildApproximator(SimulationBatch probe)
+    {
+        ArgumentNullException.ThrowIfNull(probe);
+        EnsureBuilt(() => probe);
+        return Trainable;
     }
 
     /// <summary>
@@ -179,13 +250,13 @@ public sealed partial class BasicWorkflow
     public int Resume(string checkpointPath)
     {
         ArgumentException.ThrowIfNullOrEmpty(checkpointPath);
-        _resumeState = Checkpoint.Restore(checkpointPath, Built);
+        _resumeState = Checkpoint.Restore(checkpointPath, Trainable);
         return _resumeState.Epochs.Count;
     }
 
     private Trainer NewTrainer(TrainingOptions options)
     {
-        var trainer = new Trainer(Built, options);
+        var trainer = new Trainer(Trainable, options);
         if (_resumeState is { } state) trainer.ImportState(state);
         _resumeState = null;
         return trainer;
@@ -196,8 +267,21 @@ public sealed partial class BasicWorkflow
     /// </summary>
     private void EnsureBuilt(Func<SimulationBatch> probe)
     {
-        if (Approximator is not null) return;
-        Approximator = ContinuousApproximator.Build(_spec, Adapter, probe());
-        _spec = Approximator.Spec!;
+        if (_built is not null) return;
+        switch (Kind)
+        {
+            case ApproximatorKind.Point:
+                var point = PointApproximator.Build(PointSpec!, Adapter, probe());
+                (_built, PointSpec) = (point, point.Spec);
+                break;
+            case ApproximatorKind.ModelComparison:
+                var classifier = ModelComparisonApproximator.Build(ModelComparisonSpec!, Adapter, probe());
+                (_built, ModelComparisonSpec) = (classifier, classifier.Spec);
+                break;
+            default:
+                var continuous = ContinuousApproximator.Build(_spec!, Adapter, probe());
+                (_built, _spec) = (continuous, continuous.Spec!);
+                break;
+        }
     }
 }
