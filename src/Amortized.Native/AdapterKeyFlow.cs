@@ -11,7 +11,7 @@ namespace Amortized.Native;
 /// </summary>
 /// <remarks>
 /// The trace starts from what sampling consumes: <c>inference_conditions</c> (C,) when the spec has direct
-/// conditions, <c>summary_variables</c> (N, F) with a summary network, and <c>summary_mask</c> (N,) if some
+/// conditions, <c>summary_variables</c> (N, F) with a summary network (one pair per member of a fusion summary, <see cref="ApproximatorSpec.NetworkInputs"/>), and <c>summary_mask</c> (N,) if some
 /// transform produces it (a mask that no transform produces is optional: the encoder uses it only if present).
 /// The result is checked afterwards by pushing zeros through the real adapter and networks, so a gap here shows up
 /// as a load error, never as a wrong layout.
@@ -21,24 +21,6 @@ internal static class AdapterKeyFlow
     /// <summary>
     /// The raw keys in order of first mention in the adapter (keys never mentioned last) with their shapes.
     /// </summary>
-    public static List<KeyValuePair<string, int[]?>> Trace(Adapter adapter, ApproximatorSpec spec)
-    {
-        var outputs = new List<AdapterKeyShape>();
-        if (spec.ConditionDim > 0) outputs.Add(new(Keys.InferenceConditions, [spec.ConditionDim]));
-        if (spec.Summary == SummaryNetworkKind.Fusion)
-        {
-            // A fusion summary reads one (set or series) member per backbone, each with its own optional mask.
-            foreach (var member in spec.Fusion?.Members ?? [])
-            {
-                outputs.Add(new(Keys.GroupMember(Keys.SummaryVariables, member.Name), [-1, member.InputDim]));
-                outputs.Add(new(Keys.GroupMember(Keys.SummaryMask, member.Name), [-1], Optional: true));
-            }
-        }
-        else if (spec.Summary != SummaryNetworkKind.None)
-        {
-            outputs.Add(new(Keys.SummaryVariables, [-1, spec.SummaryInputDim]));
-            outputs.Add(new(Keys.SummaryMask, [-1], Optional: true));
-        }
-        return adapter.RawInputs(outputs);
-    }
+    public static List<KeyValuePair<string, int[]?>> Trace(Adapter adapter, ApproximatorSpec spec) =>
+        adapter.RawInputs(spec.NetworkInputs());
 }

@@ -1,3 +1,4 @@
+using Amortized.Inference.Adapters;
 using Amortized.Networks.Flows;
 using Amortized.Networks.Summaries;
 
@@ -110,6 +111,32 @@ public sealed record ApproximatorSpec
 
     /// <summary>Seed of the networks' construction.</summary>
     public ulong Seed { get; init; }
+
+    /// <summary>
+    /// What the networks read after the adapter, with their per-row shapes (-1 for an open set or series length):
+    /// inference_conditions (C); summary_variables (N, F) and an optional summary_mask (N); for a fusion summary
+    /// one such pair per member of the summary_variables group. <see cref="Adapter.RawInputs"/> traces them back
+    /// to the raw keys a caller must supply.
+    /// </summary>
+    public IReadOnlyList<AdapterKeyShape> NetworkInputs()
+    {
+        var outputs = new List<AdapterKeyShape>();
+        if (ConditionDim > 0) outputs.Add(new(Keys.InferenceConditions, [ConditionDim]));
+        if (Summary == SummaryNetworkKind.Fusion)
+        {
+            foreach (var member in Fusion?.Members ?? [])
+            {
+                outputs.Add(new(Keys.GroupMember(Keys.SummaryVariables, member.Name), [-1, member.InputDim]));
+                outputs.Add(new(Keys.GroupMember(Keys.SummaryMask, member.Name), [-1], Optional: true));
+            }
+        }
+        else if (Summary != SummaryNetworkKind.None)
+        {
+            outputs.Add(new(Keys.SummaryVariables, [-1, SummaryInputDim]));
+            outputs.Add(new(Keys.SummaryMask, [-1], Optional: true));
+        }
+        return outputs;
+    }
 
     /// <summary>Standardisation settings.</summary>
     public ApproximatorOptions Approximator { get; init; } = new();

@@ -62,6 +62,10 @@ internal sealed partial class SpecBounds
             case SummaryNetworkKind.DeepSet: Check(deepSet ?? new()); break;
             case SummaryNetworkKind.SetTransformer: Check(setTransformer ?? new()); break;
             case SummaryNetworkKind.TimeSeries: Check(timeSeries ?? new()); break;
+            // Point and model-comparison specs hold one summary network; a fusion summary is the continuous spec's.
+            case SummaryNetworkKind.Fusion:
+                throw Invalid("spec.summary", nameof(SummaryNetworkKind.Fusion),
+                    "None, DeepSet, SetTransformer or TimeSeries (Fusion is for the continuous approximator)");
         }
     }
 

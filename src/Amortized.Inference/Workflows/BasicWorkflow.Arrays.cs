@@ -17,7 +17,7 @@ public sealed partial class BasicWorkflow
     {
         ArgumentNullException.ThrowIfNull(data);
         var expected = new Dictionary<string, int[]?>(StringComparer.Ordinal);
-        foreach (var (key, shape) in Adapter.RawInputs(NetworkInputs(Built.Spec ?? _spec)))
+        foreach (var (key, shape) in Adapter.RawInputs((Built.Spec ?? Spec).NetworkInputs()))
             expected[key] = shape;
         var batch = new SimulationBatch(1);
         foreach (var (key, values) in data)
@@ -28,22 +28,6 @@ public sealed partial class BasicWorkflow
             batch.Set(key, values, [1, .. shape]);
         }
         return batch;
-    }
-
-    /// <summary>
-    /// What sampling feeds the networks, with shapes after the adapter: the direct conditions (C), the summary
-    /// inputs (N, F) of open N and an optional mask (N).
-    /// </summary>
-    private static List<AdapterKeyShape> NetworkInputs(ApproximatorSpec spec)
-    {
-        var outputs = new List<AdapterKeyShape>();
-        if (spec.ConditionDim > 0) outputs.Add(new(Keys.InferenceConditions, [spec.ConditionDim]));
-        if (spec.Summary != SummaryNetworkKind.None)
-        {
-            outputs.Add(new(Keys.SummaryVariables, [-1, spec.SummaryInputDim]));
-            outputs.Add(new(Keys.SummaryMask, [-1], Optional: true));
-        }
-        return outputs;
     }
 
     /// <summary>The per-data-set shape of <paramref name="length"/> values for a model shape with -1 for open axes.</summary>
