@@ -60,13 +60,42 @@ public static class WorkflowReport
     /// Checks the workflow's posterior on held-out data (<see cref="WorkflowReportOptions"/>; by default 300 fresh
     /// simulations x 1000 draws) and writes <c>figures/</c>, <c>metrics.json</c> and <c>report.html</c> into
     /// <paramref name="folder"/>, each file atomically. Parameters are named after their keys (<c>beta[0]</c>,
-    /// <c>sigma</c>).
+    /// <c>sigma</c>). A point-estimation workflow gets recovery and quantile coverage, a model-comparison workflow
+    /// accuracy, confusion and calibration (<see cref="EstimatorReports"/>), on <see cref="WorkflowReportOptions.Datasets"/>
+    /// fresh simulations.
     /// </summary>
     /// <returns>The path of <c>report.html</c>.</returns>
     public static string WriteReport(this BasicWorkflow workflow, string folder, WorkflowReportOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(folder);
-        return PosteriorReport.Write(folder, workflow.ReportContent(options));
+        ArgumentNullException.ThrowIfNull(workflow);
+        return workflow.Kind switch
+        {
+            // Point estimates and model comparison have their own checks (recovery and quantile coverage;
+            // accuracy, confusion and calibration), the same reports `amortized fit --method ...` writes.
+            ApproximatorKind.Point => EstimatorReports.WritePoint(folder,
+                workflow.ComputePointDiagnostics(options?.Datasets ?? 300, options?.Seed ?? 0),
+                EstimatorContext(workflow, options, "amortized: point estimates report")),
+            ApproximatorKind.ModelComparison => EstimatorReports.WriteModelComparison(folder,
+                workflow.ComputeModelComparisonDiagnostics(options?.Datasets ?? 1000, options?.Seed ?? 0),
+                EstimatorContext(workflow, options, "amortized: model comparison report")),
+            _ => PosteriorReport.Write(folder, workflow.ReportContent(options)),
+        };
+    }
+
+    private static EstimatorReportContext EstimatorContext(BasicWorkflow workflow, WorkflowReportOptions? options,
+        string title)
+    {
+        var history = options?.History ?? workflow.History;
+        bool hasHistory = history is { Epochs.Count: > 0 };
+        return new EstimatorReportContext
+        {
+            Title = options?.Title ?? title,
+            TrainLoss = hasHistory ? [.. history!.Epochs.Select(e => e.TrainLoss)] : null,
+            ValidationLoss = hasHistory ? [.. history!.Epochs.Select(e => e.ValidationLoss)] : null,
+            Run = options?.Run ?? [],
+            Notes = options?.Notes ?? [],
+        };
     }
 
     /// <summary>

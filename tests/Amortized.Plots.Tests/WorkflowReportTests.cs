@@ -69,6 +69,34 @@ public sealed class WorkflowReportTests(RegressionWorkflowFixture fixture) : ICl
     }
 
     [Fact]
+    public void WriteReport_OfAPointWorkflow_ChecksEveryKeysEstimates()
+    {
+        // The same two-key regression with mean and quantile estimates instead of a posterior.
+        var adapter = new Adapter().Concatenate(["beta", "sigma"], Keys.InferenceVariables)
+            .Concatenate(["y"], Keys.InferenceConditions);
+        var workflow = new BasicWorkflow(adapter, new PointApproximatorSpec { Seed = 6 }, fixture.Simulator);
+        workflow.FitOnline(new TrainingOptions { Epochs = 4, BatchesPerEpoch = 40, BatchSize = 64, LearningRate = 1e-3f, Seed = 7 });
+
+        var report = workflow.ComputePointDiagnostics(numDatasets: 400, seed: 8);
+        Assert.Equal(["beta[0]", "beta[1]", "sigma"], report.Names);
+        var mean = Assert.Single(report.Recovery, r => r.Estimate == "mean");
+        // beta is well identified by 8 points (prior sd 1, noise sd at most 1): its mean estimates track the truths.
+        Assert.All(mean.Correlation[..2], r => Assert.True(r > 0.8, $"recovery r of beta {r:F3}"));
+        var coverage = Assert.Single(report.Coverage);
+        for (int l = 0; l < coverage.Nominal.Length; l++)
+            for (int p = 0; p < 3; p++)
+                Assert.True(Math.Abs(coverage.At(l, p) - coverage.Nominal[l]) < 0.12,
+                    $"interval {l} of {report.Names[p]}: coverage {coverage.At(l, p):F3}, nominal {coverage.Nominal[l]:F3}");
+
+        string html = workflow.WriteReport(_directory, new WorkflowReportOptions { Datasets = 400, Seed = 8 });
+        string page = File.ReadAllText(html);
+        Assert.Contains("beta[1]", page);
+        var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(_directory, PosteriorReport.MetricsFile)))!;
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(report.ToJson()), metrics["diagnostics"]),
+            metrics.ToJsonString());
+    }
+
+    [Fact]
     public void ReportContent_TakesTheLossHistoryDrawsAndPrior()
     {
         var content = fixture.Workflow.ReportContent(new WorkflowReportOptions { Datasets = 30, Samples = 50, Seed = 2 });

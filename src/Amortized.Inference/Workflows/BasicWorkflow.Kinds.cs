@@ -89,21 +89,20 @@ public sealed partial class BasicWorkflow
 
     /// <summary>
     /// Recovery of every point estimate and coverage of every quantile rule's central intervals on
-    /// <paramref name="numDatasets"/> fresh simulations (<see cref="HeldOutEstimates.Point"/>).
+    /// <paramref name="numDatasets"/> fresh simulations (<see cref="HeldOutEstimates.Point(PointApproximator, ISimulator, IReadOnlyList{string}, int, ulong, IReadOnlyList{string})"/>).
     /// </summary>
     /// <param name="numDatasets">N, held-out data sets (simulated from a batch index training never uses).</param>
     /// <param name="seed">Seed of the simulations.</param>
-    /// <param name="parameterKey">The simulator key of the parameters; a benchmark task's own key when omitted.</param>
+    /// <param name="parameterKey">One parameter key to check; all keys of inference_variables when omitted.</param>
     public PointDiagnosticsReport ComputePointDiagnostics(int numDatasets = 300, ulong seed = 0,
         string? parameterKey = null)
     {
         var point = BuiltPoint(nameof(ComputePointDiagnostics));
         var simulator = Simulator ?? throw new InvalidOperationException(
             "BasicWorkflow.ComputePointDiagnostics needs a simulator; pass one to the constructor.");
-        string key = parameterKey ?? (simulator as IPrior)?.ParameterKey
-            ?? throw new ArgumentException("BasicWorkflow.ComputePointDiagnostics: name the simulator's parameter " +
-                "key (parameterKey); only simulators with a prior (IPrior) know theirs.", nameof(parameterKey));
-        return HeldOutEstimates.Point(point, simulator, key, numDatasets, seed);
+        // Every key of inference_variables (named beta[0], beta[1], sigma), or the one key asked for.
+        IReadOnlyList<string> keys = parameterKey is null ? ParameterKeys : [parameterKey];
+        return HeldOutEstimates.Point(point, simulator, keys, numDatasets, seed);
     }
 
     /// <summary>
