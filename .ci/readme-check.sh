@@ -2,7 +2,8 @@
 # Runs the README as a new user would, on a tiny budget (about a minute):
 #   1. every ```bash block preceded by the line <!-- ci: run --> is run in order in one scratch folder, with
 #      `amortized` meaning the command given here and a tiny training budget appended to each `fit`;
-#   2. every ```csharp block preceded by <!-- ci: same-as PATH --> must be exactly the file PATH;
+#   2. every ```csharp block preceded by <!-- ci: same-as PATH --> must be exactly the file PATH (PATH#NAME: the
+#      lines of its `#region NAME`), and every ```csharp block must have such a line, so every snippet compiles;
 #   3. samples/QuickStart (the README's C# quick start) is run with 1 epoch.
 #
 #   .ci/readme-check.sh AMORTIZED_COMMAND QUICKSTART_DLL [LOG]
@@ -68,24 +69,34 @@ else
   fi
 fi
 
-# 2. C# blocks that stand for a file must be that file, line for line.
+# 2. C# blocks (README.md and the packages' README) stand for a sample file or region, line for line.
 if python3 - <<'PY'
 import sys
-lines = open("README.md", encoding="utf-8").read().split("\n")
 bad, found = 0, 0
-for i, line in enumerate(lines):
-    s = line.strip()
-    if s.startswith("<!-- ci: same-as ") and s.endswith("-->"):
-        path = s[len("<!-- ci: same-as "):-3].strip()
-        k = i + 2
-        while not lines[k].startswith("```"):
-            k += 1
-        shown = "\n".join(lines[i + 2:k]).strip("\n")
-        actual = open(path, encoding="utf-8").read().strip("\n")
-        found += 1
-        if shown != actual:
-            bad += 1
-            print(f"README.md line {i + 1}: the block differs from {path}")
+for readme in ["README.md", "docs/package-readme.md"]:
+  lines = open(readme, encoding="utf-8").read().split("\n")
+  for i, line in enumerate(lines):
+      s = line.strip()
+      if s.startswith("<!-- ci: same-as ") and s.endswith("-->"):
+          path = s[len("<!-- ci: same-as "):-3].strip()
+          k = i + 2
+          while not lines[k].startswith("```"):
+              k += 1
+          shown = "\n".join(lines[i + 2:k]).strip("\n")
+          # PATH#NAME: only the lines between "#region NAME" and the next "#endregion" of the file.
+          path, _, region = path.partition("#")
+          actual = open(path, encoding="utf-8").read()
+          if region:
+              start = actual.index(f"#region {region}\n") + len(f"#region {region}\n")
+              actual = actual[start:actual.index("#endregion", start)]
+          actual = actual.strip("\n")
+          found += 1
+          if shown != actual:
+              bad += 1
+              print(f"{readme} line {i + 1}: the block differs from {path}")
+      elif line.startswith("```csharp") and not lines[i - 1].strip().startswith("<!-- ci: same-as "):
+          bad += 1
+          print(f"{readme} line {i + 1}: a C# block without <!-- ci: same-as PATH --> (make it part of a sample)")
 sys.exit(1 if bad or not found else 0)
 PY
 then pass CSharpBlocksAreTheSamples; else fail CSharpBlocksAreTheSamples "see above"; fi

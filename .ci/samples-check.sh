@@ -32,6 +32,8 @@ run_sample() {
 
 run_sample Starter --quick "report: "
 run_sample LinearRegression 2 "posterior means: beta\[0\]"
+run_sample ModelComparison 2 "report: "
+run_sample Hierarchical 2 "report: "
 
 [[ $status -eq 0 && -z "${KEEP:-}" ]] && rm -rf "$work"
 exit $status
