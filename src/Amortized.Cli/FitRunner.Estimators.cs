@@ -114,44 +114,21 @@ internal static partial class FitRunner
                 Seed = s.Seed,
             }, setup.Simulator);
         var approximator = workflow.BuildApproximator(setup.Probe);
-        if (backend is not Tensors.Backends.CpuBackend)
-        {
-            approximator.Store.MoveTo(backend);
-            ctx.Log($"device: {CliChoices.Devices.Word(s.Device)} " +
-                $"({(backend as Gpu.GpuBackend)?.Name ?? backend.Device.ToString()})");
-        }
-        int batchSize = s.BatchSize ?? (setup.Training is null ? DefaultOnlineBatchSize : TrainingDefaults.BatchSize);
-        int epochs = s.Epochs ?? (setup.Training is null ? DefaultOnlineEpochs
-            : TrainingDefaults.OfflineEpochs(setup.Training.BatchSize, batchSize));
         string method = CliChoices.Methods.Word(s.Method);
-        var options = new TrainingOptions
+        var settings = new Dictionary<string, string>
         {
-            Epochs = epochs,
-            BatchSize = batchSize,
-            BatchesPerEpoch = s.BatchesPerEpoch,
-            LearningRate = TrainingDefaults.LearningRate,
-            Seed = s.Seed,
-            TimeBudget = s.TimeBudget,
-            ValidationData = setup.Validation,
-            EarlyStoppingPatience = null,
-            CheckpointPath = folder.Checkpoint,
-            RunSettings = new Dictionary<string, string>
-            {
-                ["task"] = s.Task is null ? "none" : TaskNames.Normalize(s.Task),
-                ["models"] = string.Join(",", s.Models.Select(TaskNames.Normalize)),
-                ["simulations"] = s.Simulations?.ToString(CultureInfo.InvariantCulture) ?? "online",
-                ["method"] = method,
-                ["quantile_levels"] = point
-                    ? string.Join(",", levels.Select(l => l.ToString(CultureInfo.InvariantCulture))) : "none",
-                ["summary_network"] = CliChoices.SummaryNetworks.Word(setup.Summary),
-                ["threads"] = s.Threads.ToString(CultureInfo.InvariantCulture),
-                ["device"] = CliChoices.Devices.Word(s.Device),
-            },
+            ["task"] = s.Task is null ? "none" : TaskNames.Normalize(s.Task),
+            ["models"] = string.Join(",", s.Models.Select(TaskNames.Normalize)),
+            ["simulations"] = s.Simulations?.ToString(CultureInfo.InvariantCulture) ?? "online",
+            ["method"] = method,
+            ["quantile_levels"] = point
+                ? string.Join(",", levels.Select(l => l.ToString(CultureInfo.InvariantCulture))) : "none",
+            ["summary_network"] = CliChoices.SummaryNetworks.Word(setup.Summary),
+            ["threads"] = s.Threads.ToString(CultureInfo.InvariantCulture),
+            ["device"] = CliChoices.Devices.Word(s.Device),
         };
-        ctx.Log($"fit {setup.Description}: {approximator.Store.Count:N0} parameters, {(setup.Training is null
-            ? $"online, {epochs} epochs x {s.BatchesPerEpoch} batches of {batchSize}"
-            : $"offline on {setup.Training.BatchSize:N0} simulations, {epochs} epochs of batches of {batchSize}")}, " +
-            $"{s.Threads} thread(s), seed {s.Seed}");
+        var (options, epochs, batchSize) = PrepareTraining(ctx, s, approximator.Store, backend, setup.Training,
+            setup.Validation, setup.Description, folder.Checkpoint, settings);
         ctx.Log($"history while training: {staged.History}");
         if (s.Resume && File.Exists(folder.Checkpoint))
             ctx.Log($"resumed from {folder.Checkpoint} after epoch {workflow.Resume(folder.Checkpoint)}");

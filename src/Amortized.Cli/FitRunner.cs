@@ -103,34 +103,8 @@ internal static partial class FitRunner
         var setup = s.Task is not null ? TaskSetup(s, likelihood) : DataSetup(s, likelihood);
         var workflow = new BasicWorkflow(setup.Adapter, setup.Spec, setup.Simulator);
         var approximator = workflow.Build(setup.Probe);
-        if (backend is not Tensors.Backends.CpuBackend)
-        {
-            // Built and initialised on the CPU from the seed, then moved: the same start on every device.
-            approximator.Store.MoveTo(backend);
-            ctx.Log($"device: {CliChoices.Devices.Word(s.Device)} " +
-                $"({(backend as Gpu.GpuBackend)?.Name ?? backend.Device.ToString()})");
-        }
-        int batchSize = s.BatchSize ?? (setup.Training is null ? DefaultOnlineBatchSize : TrainingDefaults.BatchSize);
-        int epochs = s.Epochs ?? (setup.Training is null ? DefaultOnlineEpochs
-            : TrainingDefaults.OfflineEpochs(setup.Training.BatchSize, batchSize));
-        // Offline: the whole schedule runs and the best validation epoch is kept (TrainingDefaults.Offline).
-        var options = new TrainingOptions
-        {
-            Epochs = epochs,
-            BatchSize = batchSize,
-            BatchesPerEpoch = s.BatchesPerEpoch,
-            LearningRate = TrainingDefaults.LearningRate,
-            Seed = s.Seed,
-            TimeBudget = s.TimeBudget,
-            ValidationData = setup.Validation,
-            EarlyStoppingPatience = null,
-            CheckpointPath = folder.Checkpoint,
-            RunSettings = ResumeSettings(s, setup),
-        };
-        ctx.Log($"fit {setup.Description}: {approximator.Store.Count:N0} parameters, {(setup.Training is null
-            ? $"online, {epochs} epochs x {s.BatchesPerEpoch} batches of {batchSize}"
-            : $"offline on {setup.Training.BatchSize:N0} simulations, {epochs} epochs of batches of {batchSize}")}, " +
-            $"{s.Threads} thread(s), seed {s.Seed}");
+        var (options, epochs, batchSize) = PrepareTraining(ctx, s, approximator.Store, backend, setup.Training,
+            setup.Validation, setup.Description, folder.Checkpoint, ResumeSettings(s, setup));
         if (setup.Shards is not null)
             ctx.Log("note: streaming from disk trains on every shard; validation and diagnostics use a tenth of " +
                 "shard 0, which training also sees, so they are optimistic");
@@ -360,6 +334,45 @@ internal static partial class FitRunner
     /// the file at a known moment of a run (null in normal use).
     /// </summary>
     internal static Action<string, TrainingHistory>? AfterHistoryWritten;
+
+    /// <summary>
+    /// What every method's fit shares once its approximator is built: the move to the device (built and initialised
+    /// on the CPU from the seed first, so every device starts the same), the epoch and batch-size rules (online:
+    /// <see cref="DefaultOnlineEpochs"/>; offline: <see cref="TrainingDefaults"/>, whose whole schedule runs and whose
+    /// best validation epoch is kept), the training options and the line that says what is trained.
+    /// </summary>
+    private static (TrainingOptions Options, int Epochs, int BatchSize) PrepareTraining(CliContext ctx, FitSettings s,
+        Networks.ParameterStore store, Tensors.Backends.IBackend backend, SimulationBatch? training,
+        SimulationBatch? validation, string description, string checkpoint, IReadOnlyDictionary<string, string> settings)
+    {
+        if (backend is not Tensors.Backends.CpuBackend)
+        {
+            store.MoveTo(backend);
+            ctx.Log($"device: {CliChoices.Devices.Word(s.Device)} " +
+                $"({(backend as Gpu.GpuBackend)?.Name ?? backend.Device.ToString()})");
+        }
+        int batchSize = s.BatchSize ?? (training is null ? DefaultOnlineBatchSize : TrainingDefaults.BatchSize);
+        int epochs = s.Epochs ?? (training is null ? DefaultOnlineEpochs
+            : TrainingDefaults.OfflineEpochs(training.BatchSize, batchSize));
+        var options = new TrainingOptions
+        {
+            Epochs = epochs,
+            BatchSize = batchSize,
+            BatchesPerEpoch = s.BatchesPerEpoch,
+            LearningRate = TrainingDefaults.LearningRate,
+            Seed = s.Seed,
+            TimeBudget = s.TimeBudget,
+            ValidationData = validation,
+            EarlyStoppingPatience = null,
+            CheckpointPath = checkpoint,
+            RunSettings = settings,
+        };
+        ctx.Log($"fit {description}: {store.Count:N0} parameters, {(training is null
+            ? $"online, {epochs} epochs x {s.BatchesPerEpoch} batches of {batchSize}"
+            : $"offline on {training.BatchSize:N0} simulations, {epochs} epochs of batches of {batchSize}")}, " +
+            $"{s.Threads} thread(s), seed {s.Seed}");
+        return (options, epochs, batchSize);
+    }
 
     /// <summary>
     /// Trains, logging each epoch (or drawing a progress bar on a terminal) and rewriting

@@ -80,16 +80,7 @@ internal static partial class RunReporter
                 $"{string.Join(", ", (run.QuantileLevels ?? []).Select(l => l.ToString(CultureInfo.InvariantCulture)))})"
             : "model comparison (posterior model probabilities, equal prior probabilities)"),
         new("summary network", run.SummaryNetwork),
-        new("training", run.Simulations is int n ? $"offline on {n:N0} simulations"
-            : $"online, {run.Epochs} epochs x {run.BatchesPerEpoch} batches"),
-        new("batch size", run.BatchSize.ToString(CultureInfo.InvariantCulture)),
-        new("seed", run.Seed.ToString(CultureInfo.InvariantCulture)),
-        new("trainable parameters", run.ParameterCount.ToString("N0", CultureInfo.InvariantCulture)),
-        new("optimizer steps", run.Steps.ToString("N0", CultureInfo.InvariantCulture)),
-        new("training time", $"{run.TrainingSeconds:F1} s ({run.StopReason})"),
-        new("threads", run.Threads.ToString(CultureInfo.InvariantCulture)),
-        new("machine", run.Machine),
-        new("finished", run.Created),
+        .. TrainingRows(run),
         new("diagnostics", $"{datasets} held-out data sets, {diagnosticsTime.TotalSeconds:F1} s"),
     ];
 }

@@ -112,15 +112,9 @@ internal static partial class RunReporter
         return (data, truths, prior);
     }
 
-    private static KeyValuePair<string, string>[] RunTable(RunInfo run, string subject, int datasets,
-        int samples, TimeSpan diagnosticsTime) =>
+    /// <summary>The rows of the run table every method shares: how and where it was trained.</summary>
+    private static KeyValuePair<string, string>[] TrainingRows(RunInfo run) =>
     [
-        new("task / data", subject),
-        new("method", run.MethodKind == FitMethod.Likelihood
-            ? "likelihood (NLE; posterior by MCMC)" : "posterior (NPE)"),
-        new("inference network", run.InferenceNetwork),
-        new("summary network", run.SummaryNetwork),
-        new("parameters", string.Join(", ", run.ParameterNames)),
         new("training", run.Simulations is int n ? $"offline on {n:N0} simulations"
             : $"online, {run.Epochs} epochs x {run.BatchesPerEpoch} batches"),
         new("batch size", run.BatchSize.ToString(CultureInfo.InvariantCulture)),
@@ -131,6 +125,18 @@ internal static partial class RunReporter
         new("threads", run.Threads.ToString(CultureInfo.InvariantCulture)),
         new("machine", run.Machine),
         new("finished", run.Created),
+    ];
+
+    private static KeyValuePair<string, string>[] RunTable(RunInfo run, string subject, int datasets,
+        int samples, TimeSpan diagnosticsTime) =>
+    [
+        new("task / data", subject),
+        new("method", run.MethodKind == FitMethod.Likelihood
+            ? "likelihood (NLE; posterior by MCMC)" : "posterior (NPE)"),
+        new("inference network", run.InferenceNetwork),
+        new("summary network", run.SummaryNetwork),
+        new("parameters", string.Join(", ", run.ParameterNames)),
+        .. TrainingRows(run),
         new("diagnostics", $"{datasets} held-out data sets x {samples} draws, {diagnosticsTime.TotalSeconds:F1} s"),
     ];
 }
