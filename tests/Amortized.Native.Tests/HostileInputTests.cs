@@ -27,6 +27,28 @@ public sealed class HostileInputTests : IDisposable
         return GC.GetAllocatedBytesForCurrentThread() - before;
     }
 
+    // ---- model files of another kind ----
+
+    [Fact]
+    public void Load_PointEstimatorModelFile_IsFormatErrorSayingWhatItHolds()
+    {
+        // A point estimator has no density to sample: the C library serves posterior and likelihood models only.
+        var workflow = new Inference.Workflows.BasicWorkflow(
+            new Inference.Adapters.Adapter().Concatenate(["theta"], Inference.Adapters.Keys.InferenceVariables)
+                .Concatenate(["x"], Inference.Adapters.Keys.InferenceConditions),
+            new Inference.Approximators.PointApproximatorSpec { Seed = 1 }, new Inference.Tasks.TwoMoons());
+        workflow.FitOnline(new Inference.Workflows.TrainingOptions { Epochs = 1, BatchesPerEpoch = 2, BatchSize = 16, Seed = 2 });
+        string path = Path.Combine(_dir.FullName, "point.amz");
+        workflow.Save(path);
+
+        Assert.Equal(Api.Format, Api.Load(path, out nint model));
+        Assert.Equal(0, model);
+        string message = Api.LastError();
+        Assert.Contains(path, message);
+        Assert.Contains("it holds a point approximator (point estimates)", message);
+        Assert.Contains("not a continuous approximator (posterior or likelihood)", message);
+    }
+
     // ---- observation shapes ----
 
     [Theory]
