@@ -25,7 +25,7 @@ var workflow = new BasicWorkflow(adapter, new ApproximatorSpec
     Summary = SummaryNetworkKind.DeepSet,
     DeepSet = new DeepSetOptions { SummaryDim = 8 },
 }, simulator);
-workflow.FitOnline(new TrainingOptions { Epochs = quick ? 3 : 10, BatchesPerEpoch = quick ? 30 : 100, Seed = 1 }.WithConsoleProgress());
+workflow.FitOnline(new TrainingOptions { Epochs = quick ? 3 : 40, BatchesPerEpoch = quick ? 30 : 100, Seed = 1 }.WithConsoleProgress());
 
 float[] x = [.. Enumerable.Range(0, 40).Select(i => 0.8f + 0.5f * MathF.Sin(i))];
 var draws = workflow.Sample(new Dictionary<string, float[]> { ["x"] = x, ["n"] = [x.Length] }, numSamples: 2000, seed: 2);
