@@ -10,12 +10,13 @@ namespace Amortized.Cli;
 internal static class Observations
 {
     /// <summary>
-    /// Reads <paramref name="path"/> into a batch holding exactly the model's <paramref name="inputs"/>. CSV
-    /// columns may be named like the keys (<c>x[0]</c>, <c>x[1]</c>, ...) or anything else, in which case they
-    /// are taken in order as the concatenation of the inputs.
+    /// Reads <paramref name="path"/> into a batch holding exactly the inputs of <paramref name="run"/>'s model. CSV
+    /// columns are matched by name, in any order (<see cref="CsvColumns"/>): <c>x[0]</c>, <c>x[1]</c>, ... or a
+    /// built-in task's <c>x_1</c>, <c>x_2</c>; parameter columns are skipped; any other name is an error.
     /// </summary>
-    public static SimulationBatch Read(string path, IReadOnlyList<InputKey> inputs)
+    public static SimulationBatch Read(string path, RunInfo run)
     {
+        IReadOnlyList<InputKey> inputs = run.Inputs;
         if (!File.Exists(path)) throw new UsageException($"observation file '{path}' does not exist.");
         PosixFiles.EnsureRegularFile(path, "observation file");
         string ext = Path.GetExtension(path).ToLowerInvariant();
@@ -25,7 +26,7 @@ internal static class Observations
         {
             batch = ext switch
             {
-                ".csv" => FromCsv(path, inputs, total),
+                ".csv" => FromCsv(path, run, total),
                 ".npy" => FromFlat(path, Npy.Read(path), inputs, total),
                 ".npz" => Npy.ReadBatch(path),
                 _ => throw new UsageException(
@@ -57,25 +58,18 @@ internal static class Observations
         return result;
     }
 
-    private static SimulationBatch FromCsv(string path, IReadOnlyList<InputKey> inputs, int total)
+    private static SimulationBatch FromCsv(string path, RunInfo run, int total)
     {
         CsvTable table = Csv.ReadTable(path);
-        var named = table.ToBatch();
-        if (inputs.All(k => named.Contains(k.Name))) return named;
-        if (table.ColumnCount != total)
-        {
-            string expected = string.Join(", ", inputs.Select(k =>
-                k.RowLength == 1 && k.RowShape.Length == 0 ? k.Name : $"{k.Name}[0]..{k.Name}[{k.RowLength - 1}]"));
-            throw new UsageException($"observation file '{path}' has {table.ColumnCount} columns; the model expects " +
-                $"{total} per data set ({expected}).");
-        }
+        // A model comparison of tasks with one data shape reads the data under the first task's names.
+        string? task = run.Task ?? run.Models?.FirstOrDefault();
+        var expected = CsvColumns.Of(run.Inputs, CsvColumns.TaskNames(task, run.Inputs, parameters: false));
+        var parameters = CsvColumns.Of(run.Parameters, CsvColumns.TaskNames(task, run.Parameters, parameters: true));
+        float[][] columns = CsvColumns.Match(table, path, "observation file", expected, parameters);
         var flat = new float[table.RowCount * total];
         for (int c = 0; c < total; c++)
-        {
-            float[] column = table.Values(c);
-            for (int r = 0; r < table.RowCount; r++) flat[r * total + c] = column[r];
-        }
-        return Split(flat, table.RowCount, inputs, total);
+            for (int r = 0; r < table.RowCount; r++) flat[r * total + c] = columns[c][r];
+        return Split(flat, table.RowCount, run.Inputs, total);
     }
 
     private static SimulationBatch FromFlat(string path, NpyArray array, IReadOnlyList<InputKey> inputs, int total)

@@ -113,7 +113,7 @@ public sealed class CommandTests(TrainedRunFixture run) : IClassFixture<TrainedR
     {
         string dir = CliRunner.TempDir();
         string csv = Path.Combine(dir, "obs.csv"), npy = Path.Combine(dir, "obs.npy");
-        File.WriteAllText(csv, "a,b\n0.25,-0.5\n");
+        File.WriteAllText(csv, "x_1,x_2\n0.25,-0.5\n");
         Npy.Write(npy, NpyArray.FromFloats([0.25f, -0.5f], 1, 2));
         string o1 = Path.Combine(dir, "1.csv"), o2 = Path.Combine(dir, "2.csv");
         Assert.Equal(0, CliRunner.Run("sample", run.RunDir, "--observation", csv, "--samples", "20", "--out", o1).ExitCode);
@@ -257,10 +257,10 @@ public sealed class CommandTests(TrainedRunFixture run) : IClassFixture<TrainedR
     {
         string dir = CliRunner.TempDir();
         string obs = Path.Combine(dir, "obs.csv");
-        File.WriteAllText(obs, "a,b,c\n0.1,0.2,0.3\n");
+        File.WriteAllText(obs, "x_1,x_2,x_3\n0.1,0.2,0.3\n");
         var result = CliRunner.Run("sample", run.RunDir, "--observation", obs, "--samples", "10", "--out", Path.Combine(dir, "o.csv"));
-        AssertBadInput(result, "3 columns");
-        Assert.Contains("expects 2", result.Error);
+        AssertBadInput(result, "column 'x_3' is not read by the model; it reads x_1, x_2");
+        Assert.Contains("(or x[0], x[1])", result.Error);
     }
 
     [Fact]

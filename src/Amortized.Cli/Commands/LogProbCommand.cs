@@ -28,7 +28,7 @@ internal static class LogProbCommand
     {
         OutputPaths.EnsureFile(outPath);
         var (_, run, approximator) = RunFolder.Load(dir, ctx.ModelKey());
-        var observations = Observations.Read(observationPath, run.Inputs);
+        var observations = Observations.Read(observationPath, run);
         var theta = ReadParameters(parametersPath, run);
         int p = theta.BatchSize, b = observations.BatchSize;
         if (b != 1 && b != p)
@@ -46,7 +46,7 @@ internal static class LogProbCommand
         return CliErrors.Ok;
     }
 
-    /// <summary>Parameter rows: columns named like the parameter names (or <c>key[i]</c>), else positional.</summary>
+    /// <summary>Parameter rows: columns named like the parameter names (or <c>key[i]</c>), in any order.</summary>
     private static SimulationBatch ReadParameters(string path, RunInfo run)
     {
         if (!File.Exists(path)) throw new UsageException($"parameter file '{path}' does not exist.");
@@ -56,13 +56,11 @@ internal static class LogProbCommand
         {
             throw new UsageException($"cannot read parameter file '{path}': {e.Message}");
         }
-        int d = run.ParameterNames.Length;
-        float[][] columns;
-        if (run.ParameterNames.All(table.Contains)) columns = [.. run.ParameterNames.Select(table.Values)];
-        else if (table.ColumnCount == d) columns = [.. Enumerable.Range(0, d).Select(table.Values)];
-        else throw new UsageException(
-            $"parameter file '{path}' has {table.ColumnCount} columns ({string.Join(", ", table.ColumnNames)}); the " +
-            $"model expects {d}: {string.Join(", ", run.ParameterNames)}.");
+        // Named like run.json's parameter names (theta_1) or the keys' elements (theta[0]), in any order; the data
+        // columns of a file written by simulate are skipped.
+        var names = run.ParameterNames.Length == run.Parameters.Sum(k => k.RowLength) ? run.ParameterNames : null;
+        float[][] columns = CsvColumns.Match(table, path, "parameter file", CsvColumns.Of(run.Parameters, names),
+            CsvColumns.Of(run.Inputs, CsvColumns.TaskNames(run.Task, run.Inputs, parameters: false)));
         int rows = table.RowCount;
         if (rows == 0) throw new UsageException($"parameter file '{path}' has no rows.");
         var batch = new SimulationBatch(rows);

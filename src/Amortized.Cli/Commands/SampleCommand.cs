@@ -49,7 +49,7 @@ internal static class SampleCommand
             if (plotPath is not null)
                 throw new UsageException($"--plot draws posterior samples; this is a {run.Method} run, which has none.");
             if (device != DeviceChoice.Cpu) model.Store.MoveTo(DeviceSelection.Open(device));
-            return EstimateSampling.Write(ctx, run, model, Observations.Read(observationPath, run.Inputs), outPath);
+            return EstimateSampling.Write(ctx, run, model, Observations.Read(observationPath, run), outPath);
         }
         if (device != DeviceChoice.Cpu)
         {
@@ -63,7 +63,7 @@ internal static class SampleCommand
                     "host code); use --device cpu.");
             approximator.Store.MoveTo(DeviceSelection.Open(device));
         }
-        var observations = Observations.Read(observationPath, run.Inputs);
+        var observations = Observations.Read(observationPath, run);
         var draws = PosteriorDrawing.Draw(run, approximator, observations, numSamples, seed);
         if (MisspecificationWarnings.Test(run, approximator, observations) is { } test)
         {
