@@ -9,7 +9,7 @@ using Amortized.Inference.Workflows;
 using Amortized.Networks.Summaries;
 using Amortized.Tensors;
 
-int epochs = args.Length > 0 ? int.Parse(args[0]) : 20;
+int epochs = args.Length > 0 ? int.Parse(args[0]) : 50;
 const int n = 25;
 
 var simulator = Simulator.Build()
@@ -59,5 +59,5 @@ double Mean(float[] v, int offset, int stride) =>
 Console.WriteLine($"posterior means: beta[0] {Mean(beta, 0, 2):F2} (true 1), beta[1] {Mean(beta, 1, 2):F2} " +
     $"(true -0.5), sigma {Mean(sigmas, 0, 1):F2} (true 0.3), after {history.Steps} steps");
 
-var report = workflow.ComputeDiagnostics(numDatasets: 100, numSamples: 200);
-Console.WriteLine(report);   // parameters named beta[0], beta[1], sigma
+var report = workflow.ComputeDiagnostics(numDatasets: 300, numSamples: 500);   // named beta[0], beta[1], sigma
+Console.WriteLine(string.Join('\n', report.Rows.Select(r => $"{r.Metric,-24} {r.Parameter,-8} {r.Value,8:G3}  {r.Verdict}")));

@@ -28,8 +28,14 @@ public sealed record AttentionBlockOptions
     /// <summary>Kernel initialiser of all projections and MLP layers.</summary>
     public Initializer KernelInitializer { get; init; } = Initializer.HeNormal;
 
-    /// <summary>Dropout after each hidden layer of the feed-forward MLP (training only).</summary>
-    public float Dropout { get; init; } = 0.05f;
+    /// <summary>
+    /// Dropout after each hidden layer of the feed-forward MLP (training only). 0 by default, unlike BayesFlow's 0.05: dropout randomises the summaries the
+    /// inference network learns from, but not the ones it is later given, so the posterior comes out too wide. On the
+    /// two-key linear regression of samples/LinearRegression (DeepSet, 5,000 steps) 0.05 gave calibration errors 0.104
+    /// and 0.078 for beta (intervals cover too much), a TARP KS p of 8e-4 and SBC bands failed for all three
+    /// parameters; with 0 every check passed (calibration errors 0.016, 0.010, 0.018; TARP 0.051).
+    /// </summary>
+    public float Dropout { get; init; }
 
     /// <summary>Post-LN: layer norm after the attention residual and after the MLP residual.</summary>
     public bool LayerNorm { get; init; } = true;
