@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Amortized.Inference.FileFormats;
 using Amortized.Inference.Serialization;
+using Amortized.Inference.Simulators;
 using Xunit;
 
 namespace Amortized.Cli.Tests;
@@ -58,6 +59,39 @@ public sealed class FitVariantsTests
         var history = Csv.ReadTable(Path.Combine(dir, "history.csv"));
         Assert.All(history.Values("validation_loss"), v => Assert.True(float.IsFinite(v)));
         Assert.Contains("\"simulations\": 400", File.ReadAllText(Path.Combine(dir, "run.json")));
+    }
+
+    [Fact]
+    public void SeveralDataFiles_SameKeysStackByRows_DisjointKeysMerge_OtherwiseExitTwo()
+    {
+        string root = CliRunner.TempDir();
+        string a = Path.Combine(root, "a.npz"), b = Path.Combine(root, "b.npz");
+        Assert.Equal(0, CliRunner.Run("simulate", "two_moons", "--n", "300", "--out", a, "--seed", "2").ExitCode);
+        Assert.Equal(0, CliRunner.Run("simulate", "two_moons", "--n", "300", "--out", b, "--seed", "3").ExitCode);
+        // Shards of one data set: 600 rows, of which a tenth is held out.
+        string stacked = Path.Combine(root, "stacked");
+        var fit = Fit("--data", a, b, "--inference-variables", "theta", "--inference-conditions", "x", "--out", stacked);
+        Assert.True(fit.ExitCode == 0, fit.ToString());
+        Assert.Contains("\"simulations\": 540", File.ReadAllText(Path.Combine(stacked, "run.json")));
+
+        // The same rows split by key into two CSV files: merged side by side.
+        var sims = Npy.ReadBatch(a);
+        string theta = Path.Combine(root, "theta.csv"), x = Path.Combine(root, "x.csv");
+        Csv.Write(theta, new SimulationBatch(300).Set("theta", sims.Get("theta"), 300, 2));
+        Csv.Write(x, new SimulationBatch(300).Set("x", sims.Get("x"), 300, 2));
+        string merged = Path.Combine(root, "merged");
+        fit = Fit("--data", theta, x, "--inference-variables", "theta", "--inference-conditions", "x", "--out", merged);
+        Assert.True(fit.ExitCode == 0, fit.ToString());
+        Assert.Contains("\"simulations\": 270", File.ReadAllText(Path.Combine(merged, "run.json")));
+
+        // Same keys, another per-row shape; keys shared but not all; disjoint keys with other row counts.
+        string wide = Path.Combine(root, "wide.csv"), thetaMore = Path.Combine(root, "theta-more.csv");
+        Csv.Write(wide, new SimulationBatch(2).Set("theta", [1, 2, 3, 4, 5, 6], 2, 3).Set("x", [1, 2, 3, 4], 2, 2));
+        Csv.Write(thetaMore, new SimulationBatch(5).Set("theta", new float[10], 5, 2));
+        string[] keys = ["--inference-variables", "theta", "--inference-conditions", "x", "--out", Path.Combine(root, "r")];
+        CommandTests.AssertBadInput(Fit(["--data", a, wide, .. keys]), "key 'theta' has shape (3,) per row");
+        CommandTests.AssertBadInput(Fit(["--data", a, theta, .. keys]), "shares key 'theta' with the files before it");
+        CommandTests.AssertBadInput(Fit(["--data", thetaMore, x, .. keys]), "has 300 rows; the files before it have 5");
     }
 
     [Fact]
