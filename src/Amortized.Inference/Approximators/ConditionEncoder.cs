@@ -81,7 +81,6 @@ internal sealed class ConditionEncoder
         if (shape.Length != 3 || shape[2] != net.InputDim)
             throw new ArgumentException($"{_owner}: '{Keys.SummaryVariables}' has shape " +
                 $"{ShapeText.Format(shape.ToArray())}; expected (B, N, {net.InputDim}).");
-        var values = adapted.Get(Keys.SummaryVariables);
         var (x, mask) = SummaryInput(adapted, Keys.SummaryVariables, Keys.SummaryMask, shape, _summaryInputs,
             updateStatistics);
         return net.Forward(x, mask);
@@ -147,21 +146,20 @@ internal sealed class ConditionEncoder
             SummaryNetworkKind.None => null,
             SummaryNetworkKind.Fusion => BuildFusion(spec.Fusion, store, rng),
             _ => BuildBackbone(spec.Summary, "summary", spec.SummaryInputDim, spec.DeepSet, spec.SetTransformer,
-                spec.TimeSeries, store, rng, "ApproximatorSpec.Summary"),
+                spec.TimeSeries, store, rng, "ApproximatorSpec.Summary",
+                "DeepSet, SetTransformer, TimeSeries, None or Fusion"),
         };
 
-    /// <summary>One summary network of a single kind (not None or Fusion); <paramref name="field"/> names the spec
-    /// field in the error.</summary>
+    /// <summary>One summary network of a single kind (not None or Fusion); an error names <paramref name="field"/>
+    /// and the kinds it <paramref name="accepts"/>.</summary>
     internal static SummaryNetwork BuildBackbone(SummaryNetworkKind kind, string name, int inputDim,
         DeepSetOptions? deepSet, SetTransformerOptions? setTransformer, TimeSeriesNetworkOptions? timeSeries,
-        ParameterStore store, Rng rng, string field) => kind switch
+        ParameterStore store, Rng rng, string field, string accepts) => kind switch
     {
         SummaryNetworkKind.DeepSet => new DeepSet(store, name, inputDim, deepSet, rng),
         SummaryNetworkKind.SetTransformer => new SetTransformer(store, name, inputDim, setTransformer, rng),
         SummaryNetworkKind.TimeSeries => new TimeSeriesNetwork(store, name, inputDim, timeSeries, rng),
-        _ => throw new ArgumentException($"{field} is {kind}; expected DeepSet, SetTransformer or TimeSeries" +
-            (field == "ApproximatorSpec.Summary" ? ", None or Fusion." : " (a fusion member is one summary network)."),
-            nameof(kind)),
+        _ => throw new ArgumentException($"{field} is {kind}; expected {accepts}.", nameof(kind)),
     };
 
     private static FusionNetwork BuildFusion(FusionSummarySpec? fusion, ParameterStore store, Rng rng)
@@ -177,7 +175,8 @@ internal sealed class ConditionEncoder
                     "build from a probe batch (ContinuousApproximator.Build(spec, adapter, probe)) to read it off the " +
                     "adapted data, or set it.", nameof(fusion));
             backbones.Add(new(m.Name, BuildBackbone(m.Kind, $"summary.{m.Name}", m.InputDim, m.DeepSet,
-                m.SetTransformer, m.TimeSeries, store, rng, $"ApproximatorSpec.Fusion member '{m.Name}' Kind")));
+                m.SetTransformer, m.TimeSeries, store, rng, $"ApproximatorSpec.Fusion member '{m.Name}' Kind",
+                "DeepSet, SetTransformer or TimeSeries (a fusion member is one summary network)")));
         }
         return new FusionNetwork(store, "summary", backbones, fusion.Head, rng);
     }

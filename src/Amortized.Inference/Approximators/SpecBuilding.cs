@@ -17,7 +17,8 @@ internal static class SpecBuilding
         SetTransformerOptions? setTransformer, TimeSeriesNetworkOptions? timeSeries, ParameterStore store, Rng rng) =>
         kind == SummaryNetworkKind.None ? null
             : ConditionEncoder.BuildBackbone(kind, "summary", inputDim, deepSet, setTransformer, timeSeries, store, rng,
-                "the spec's Summary");
+                "the spec's Summary", "DeepSet, SetTransformer, TimeSeries or None (Fusion is for the continuous " +
+                "approximator)");
 
     /// <summary>
     /// The probe after the adapter (strict), with a function giving a key's last-axis width (1 for a (B) key, 0 when
