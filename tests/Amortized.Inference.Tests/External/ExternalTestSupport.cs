@@ -60,6 +60,24 @@ internal static class ExternalTestSupport
         catch (IOException) { return true; }
     }
 
+    /// <summary>A C compiler on PATH (cc, else gcc), or null.</summary>
+    public static string? CCompiler { get; } = new[] { "cc", "gcc" }.FirstOrDefault(c =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
+            .Any(dir => dir.Length > 0 && File.Exists(Path.Combine(dir, c))));
+
+    /// <summary>Compiles one C file into <paramref name="binary"/>, failing with the compiler's output.</summary>
+    public static void CompileC(string source, string binary)
+    {
+        using var p = Process.Start(new ProcessStartInfo(CCompiler!, ["-O2", "-o", binary, source, "-lm"])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        })!;
+        string errors = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, $"{CCompiler} {source} failed: {errors}");
+    }
+
     private static string? FindPython()
     {
         string? configured = Environment.GetEnvironmentVariable("AMORTIZED_PYTHON");
@@ -99,5 +117,15 @@ public sealed class PythonFactAttribute : FactAttribute
     {
         if (ExternalTestSupport.Python is null)
             Skip = "no Python with NumPy: set AMORTIZED_PYTHON, or install python3-numpy for /usr/bin/python3";
+    }
+}
+
+/// <summary>A test that compiles a C sample: skipped, with the reason, when neither cc nor gcc is on PATH.</summary>
+public sealed class CompilerFactAttribute : FactAttribute
+{
+    /// <summary>Sets Skip when no compiler is available.</summary>
+    public CompilerFactAttribute()
+    {
+        if (ExternalTestSupport.CCompiler is null) Skip = "no C compiler (cc or gcc) on PATH; install gcc to run this test";
     }
 }
