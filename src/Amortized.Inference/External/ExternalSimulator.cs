@@ -13,7 +13,8 @@ namespace Amortized.Inference.External;
 /// </summary>
 /// <remarks>
 /// <para>Pipelining: <see cref="Sample"/> for training batch i (an index in
-/// <see cref="StreamRegistry.TrainingBatches"/>) also asks for batches i+1 .. i+Workers-1 with the same size and
+/// <see cref="StreamRegistry.TrainingBatches"/>, or a misspecification reference data set in
+/// <see cref="StreamRegistry.ReferenceBatches"/>) also asks for batches i+1 .. i+Workers-1 with the same size and
 /// seed, so the workers simulate ahead while the network trains; the trainer asks for them in that order.</para>
 /// <para>Faults (a worker that exits, hangs past the timeout, writes a malformed frame, reports an error, or sends
 /// other keys, per-row shapes or row counts than the first batch) are reported through <see cref="Fault"/> and
@@ -131,7 +132,7 @@ public sealed class ExternalSimulator : ISimulator, IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             var key = (batchSize, seed, options.BatchIndex);
             if (!_jobs.Remove(key, out job!)) job = Enqueue(key, keep: false);
-            if (StreamRegistry.TrainingBatches.Contains(options.BatchIndex)) Pipeline(key);
+            if (PipelinedRange(options.BatchIndex) is { } range) Pipeline(key, range);
         }
         SimulationBatch batch = job.Result.Task.GetAwaiter().GetResult();
         return options.NonFinite == NonFiniteHandling.Keep ? batch : ApplyNonFinite(batch, options.NonFinite);
@@ -141,19 +142,28 @@ public sealed class ExternalSimulator : ISimulator, IDisposable
     /// Schedules the next Workers-1 training batches after <paramref name="key"/>, and forgets scheduled batches of
     /// the same size and seed that fall outside that window (a caller that jumped ahead or back).
     /// </summary>
-    private void Pipeline((int Size, ulong Seed, ulong Index) key)
+    private void Pipeline((int Size, ulong Seed, ulong Index) key, ReservedRange range)
     {
-        ulong last = key.Index + (ulong)(_options.Workers - 1);
+        ulong last = key.Index + Math.Min((ulong)(_options.Workers - 1), range.Last - key.Index);
         foreach (var (k, stale) in _jobs.ToArray())
-            if (k.Size == key.Size && k.Seed == key.Seed && StreamRegistry.TrainingBatches.Contains(k.Index)
+            if (k.Size == key.Size && k.Seed == key.Seed && range.Contains(k.Index)
                 && (k.Index < key.Index || k.Index > last))
             {
                 stale.Abandoned = true;
                 _jobs.Remove(k);
             }
-        for (ulong i = key.Index + 1; i <= last && StreamRegistry.TrainingBatches.Contains(i); i++)
+        for (ulong i = key.Index + 1; i <= last; i++)
             if (!_jobs.ContainsKey((key.Size, key.Seed, i))) Enqueue((key.Size, key.Seed, i), keep: true);
     }
+
+    /// <summary>
+    /// The reserved range of batch indices asked for in increasing order (training batches, misspecification
+    /// reference data sets) that <paramref name="index"/> lies in, or null.
+    /// </summary>
+    private static ReservedRange? PipelinedRange(ulong index) =>
+        StreamRegistry.TrainingBatches.Contains(index) ? StreamRegistry.TrainingBatches
+        : StreamRegistry.ReferenceBatches.Contains(index) ? StreamRegistry.ReferenceBatches
+        : null;
 
     private Job Enqueue((int Size, ulong Seed, ulong Index) key, bool keep)
     {
