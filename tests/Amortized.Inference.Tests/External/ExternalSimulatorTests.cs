@@ -131,6 +131,29 @@ public sealed class ExternalSimulatorTests : IDisposable
     }
 
     [PythonFact]
+    public void PerRowFunction_IsVectorisedByTheHelper_IntoReproducibleBatches()
+    {
+        string script = Path.Combine(_dir, "rows.py");
+        File.WriteAllText(script, $$"""
+            import sys
+            sys.path.insert(0, {{PyString(SampleDirectory)}})
+            from amortized_simulator import serve, per_row
+            def simulate_row(rng):
+                mu = rng.normal()
+                return {"mu": mu, "y": mu + rng.normal(size=5)}
+            serve(per_row(simulate_row))
+            """);
+        using var one = Start(PythonCommand(script), new ExternalSimulatorOptions { Workers = 1 });
+        using var two = Start(PythonCommand(script), new ExternalSimulatorOptions { Workers = 2 });
+        var a = Batch(one, 3, size: 7);
+        Assert.Equal([7], a.Shape("mu").ToArray());
+        Assert.Equal([7, 5], a.Shape("y").ToArray());
+        Assert.Equal(7, a.Get("mu").Distinct().Count()); // rows draw from streams of their own
+        Batch(two, 2, size: 7);
+        Assert.Equal(a.Get("y"), Batch(two, 3, size: 7).Get("y"));
+    }
+
+    [PythonFact]
     public void CrashMidRun_IsReported_TheWorkerRestarts_AndTheBatchIsTheSame()
     {
         string script = OnceAt("crash.py", 3, "sys.stderr.write('about to crash\\n'); sys.stderr.flush(); os._exit(3)");
