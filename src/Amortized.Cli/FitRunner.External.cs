@@ -48,6 +48,9 @@ internal static partial class FitRunner
         {
             Workers = s.SimulatorWorkers ?? Environment.ProcessorCount,
             Timeout = s.SimulatorTimeout ?? TimeSpan.FromSeconds(DefaultSimulatorTimeoutSeconds),
+            // A start may take longer than a batch (imports, a JIT), never less than the default.
+            StartTimeout = TimeSpan.FromSeconds(Math.Max(DefaultSimulatorTimeoutSeconds,
+                (s.SimulatorTimeout ?? TimeSpan.Zero).TotalSeconds)),
             Log = ctx.Error,
         };
         var simulator = new ExternalSimulator(s.Simulator!, options);

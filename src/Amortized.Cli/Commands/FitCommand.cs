@@ -27,7 +27,8 @@ internal static class FitCommand
         var simulatorWorkers = Options.OptionalInt("--simulator-workers",
             "Worker processes of --simulator (default: the number of cores)", 1, 1024);
         var simulatorTimeout = Options.Duration("--simulator-timeout",
-            $"Longest a --simulator worker may take to start or answer a batch (default {FitRunner.DefaultSimulatorTimeoutSeconds}s)");
+            $"Longest a --simulator worker may take to answer a batch (default {FitRunner.DefaultSimulatorTimeoutSeconds}s; " +
+            "starting may take this or the default, whichever is longer)");
         var iv = Options.Keys("--inference-variables", "Keys of the parameters to infer (with --data)");
         var ic = Options.Keys("--inference-conditions", "Keys conditioned on directly (with --data)");
         var sv = Options.Keys("--summary-variables", "Keys fed through the summary network (with --data)");

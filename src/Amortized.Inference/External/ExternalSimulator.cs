@@ -196,7 +196,7 @@ public sealed class ExternalSimulator : ISimulator, IDisposable
                     try
                     {
                         process = Worker(w, scratch);
-                        if (!process.Ready) process.Handshake(_options.Timeout);
+                        if (!process.Ready) process.Handshake(_options.StartTimeout);
                         SimulationBatch batch = process.Request(job.Size, job.Seed, job.Index, _options.Timeout);
                         if (process.Killed) Restart(w);
                         Check(batch, job.Size);
@@ -304,8 +304,16 @@ public sealed class ExternalSimulator : ISimulator, IDisposable
                 _fatal = fatal;
             }
         }
-        lock (_logGate) _log.WriteLine(fault.ToString());
-        Fault?.Invoke(this, fault);
+        // A failing log or handler must neither kill this worker thread nor hide the fault from the caller.
+        try
+        {
+            lock (_logGate) _log.WriteLine(fault.ToString());
+            Fault?.Invoke(this, fault);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            System.Diagnostics.Trace.WriteLine($"ExternalSimulator: reporting a fault failed: {e.Message}");
+        }
         if (fatal is not null) FailPending(fatal);
     }
 

@@ -8,7 +8,10 @@ public enum ExternalFaultKind
 {
     /// <summary>The worker's process exited (or closed its stdout) before answering.</summary>
     Crash,
-    /// <summary>The worker did not say hello or answer a request within <see cref="ExternalSimulatorOptions.Timeout"/>.</summary>
+    /// <summary>
+    /// The worker did not say hello within <see cref="ExternalSimulatorOptions.StartTimeout"/> or answer a request within
+    /// <see cref="ExternalSimulatorOptions.Timeout"/>.
+    /// </summary>
     Timeout,
     /// <summary>The worker wrote something other than a well-formed frame, or an oversized one.</summary>
     ProtocolError,

@@ -17,14 +17,23 @@ public sealed record ExternalSimulatorOptions
     } = System.Environment.ProcessorCount;
 
     /// <summary>
-    /// Longest a worker may take to say hello after it starts, and to answer one request (default 60 s); past it the
-    /// worker's process tree is killed and the request counts as a fault.
+    /// Longest a worker may take to answer one request (default 60 s); past it the worker's process tree is killed and
+    /// the request counts as a fault.
     /// </summary>
     public TimeSpan Timeout
     {
         get;
-        init => field = value > TimeSpan.Zero && value.TotalMilliseconds < int.MaxValue ? value
-            : throw new ArgumentOutOfRangeException(nameof(Timeout), value, "must be positive and under 24 days.");
+        init => field = Checked(value);
+    } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Longest a worker may take to say hello after it starts (default 60 s): apart from <see cref="Timeout"/>, since an
+    /// interpreter may take far longer to start (imports, a JIT) than to simulate a batch.
+    /// </summary>
+    public TimeSpan StartTimeout
+    {
+        get;
+        init => field = Checked(value);
     } = TimeSpan.FromSeconds(60);
 
     /// <summary>
@@ -77,4 +86,9 @@ public sealed record ExternalSimulatorOptions
     /// <see cref="ExternalSimulator.Fault"/> events.
     /// </summary>
     public TextWriter? Log { get; init; }
+
+    private static TimeSpan Checked(TimeSpan value,
+        [System.Runtime.CompilerServices.CallerMemberName] string name = "") =>
+        value > TimeSpan.Zero && value.TotalMilliseconds < int.MaxValue ? value
+            : throw new ArgumentOutOfRangeException(name, value, "must be positive and under 24 days.");
 }

@@ -188,6 +188,18 @@ public sealed class ExternalSimulatorTests : IDisposable
         Assert.Equal(Batch(clean, 1).Get("x"), batch.Get("x"));
     }
 
+    [Fact]
+    public void NoHelloWithinTheStartTimeout_IsATimeout()
+    {
+        using var simulator = Start("sleep 60", new ExternalSimulatorOptions
+        {
+            Workers = 1, MaxRetries = 0, StartTimeout = TimeSpan.FromSeconds(1),
+        });
+        var e = Assert.Throws<ExternalSimulatorException>(() => Batch(simulator, 0));
+        Assert.Equal(ExternalFaultKind.Timeout, e.LastFault.Kind);
+        Assert.Contains("the worker did not say hello within 1 s (the timeout); its processes were killed", e.Message);
+    }
+
     [PythonFact]
     public void WrongShape_EveryTime_EndsAfterMaxRetries_NamingWorkerKeyAndShapes()
     {
