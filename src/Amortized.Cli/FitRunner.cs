@@ -83,7 +83,7 @@ internal static partial class FitRunner
                 "--conditional-affine is a layer of the coupling and spline flows; flow matching has none.");
         var backend = DeviceSelection.Open(s.Device);
         if (s.Simulator is null && (s.Task is null) == (s.Data.Length == 0))
-            throw new UsageException(s.Task is null ? "fit needs a TASK or --data PATH."
+            throw new UsageException(s.Task is null ? "fit needs a TASK, --data PATH or --simulator CMD."
                 : "fit takes a TASK or --data, not both.");
         bool likelihood = s.Method == FitMethod.Likelihood;
         KernelThreading.MaxThreads = s.Threads;
