@@ -19,6 +19,10 @@ internal sealed record FitSettings
 {
     public string? Task { get; init; }
     public string[] Data { get; init; } = [];
+    /// <summary>External simulator command (<c>--simulator</c>); see FitRunner.External.cs.</summary>
+    public string? Simulator { get; init; }
+    public int? SimulatorWorkers { get; init; }
+    public TimeSpan? SimulatorTimeout { get; init; }
     public string[] InferenceVariables { get; init; } = [];
     public string[] InferenceConditions { get; init; } = [];
     public string[] SummaryVariables { get; init; } = [];
@@ -62,6 +66,8 @@ internal static partial class FitRunner
 
     public static int Run(CliContext ctx, FitSettings s)
     {
+        if (s.Simulator is not null || s.SimulatorWorkers is not null || s.SimulatorTimeout is not null)
+            CheckExternalUsage(s);
         if (!CliChoices.IsDensity(s.Method)) return RunEstimator(ctx, s);
         string word = CliChoices.Methods.Word(s.Method);
         if (s.Models.Length > 0)
@@ -76,8 +82,8 @@ internal static partial class FitRunner
             throw new UsageException(
                 "--conditional-affine is a layer of the coupling and spline flows; flow matching has none.");
         var backend = DeviceSelection.Open(s.Device);
-        if ((s.Task is null) == (s.Data.Length == 0))
-            throw new UsageException(s.Task is null ? "fit needs a TASK or --data PATH."
+        if (s.Simulator is null && (s.Task is null) == (s.Data.Length == 0))
+            throw new UsageException(s.Task is null ? "fit needs a TASK, --data PATH or --simulator CMD."
                 : "fit takes a TASK or --data, not both.");
         bool likelihood = s.Method == FitMethod.Likelihood;
         KernelThreading.MaxThreads = s.Threads;
@@ -100,7 +106,9 @@ internal static partial class FitRunner
         RunFolder folder = writer.Folder, staged = writer.Staged;
         // Read before training, so a bad key file costs nothing and is the user's error (exit 2), not a failed save.
         var key = ctx.ModelKey();
-        var setup = s.Task is not null ? TaskSetup(s, likelihood) : DataSetup(s, likelihood);
+        var setup = s.Simulator is not null ? ExternalSetup(ctx, s, likelihood)
+            : s.Task is not null ? TaskSetup(s, likelihood) : DataSetup(s, likelihood);
+        using var external = setup.Simulator as Amortized.Inference.External.ExternalSimulator;
         var workflow = new BasicWorkflow(setup.Adapter, setup.Spec, setup.Simulator);
         var approximator = workflow.Build(setup.Probe);
         var (options, epochs, batchSize) = PrepareTraining(ctx, s, approximator.Store, backend, setup.Training,
@@ -156,7 +164,8 @@ internal static partial class FitRunner
         var run = new RunInfo
         {
             Task = s.Task is null ? null : TaskNames.Normalize(s.Task),
-            DataSource = s.Data.Length == 0 ? null : string.Join(",", s.Data.Select(Path.GetFullPath)),
+            DataSource = s.Simulator is not null ? ExternalDataSource(s)
+                : s.Data.Length == 0 ? null : string.Join(",", s.Data.Select(Path.GetFullPath)),
             Method = CliChoices.Methods.Word(s.Method),
             InferenceNetwork = CliChoices.InferenceNetworks.Word(setup.Inference),
             SummaryNetwork = CliChoices.SummaryNetworks.Word(setup.Spec.Summary),
@@ -199,7 +208,8 @@ internal static partial class FitRunner
     private static Dictionary<string, string> ResumeSettings(FitSettings s, Setup setup) => new()
     {
         ["task"] = s.Task is null ? "none" : TaskNames.Normalize(s.Task),
-        ["data"] = s.Data.Length == 0 ? "none" : string.Join(",", s.Data.Select(Path.GetFullPath)),
+        ["data"] = s.Simulator is not null ? ExternalDataSource(s)
+            : s.Data.Length == 0 ? "none" : string.Join(",", s.Data.Select(Path.GetFullPath)),
         ["inference_variables"] = string.Join(",", s.InferenceVariables),
         ["inference_conditions"] = string.Join(",", s.InferenceConditions),
         ["summary_variables"] = string.Join(",", s.SummaryVariables),
@@ -260,13 +270,7 @@ internal static partial class FitRunner
 
     private static Setup DataSetup(FitSettings s, bool likelihood)
     {
-        if (s.InferenceVariables.Length == 0)
-            throw new UsageException("fit --data needs --inference-variables KEY[,KEY...].");
-        if (s.InferenceConditions.Length == 0 && s.SummaryVariables.Length == 0)
-            throw new UsageException("fit --data needs --inference-conditions or --summary-variables (what the " +
-                "posterior is conditioned on).");
-        if (likelihood) throw new UsageException("--method likelihood is for built-in tasks (it needs the prior " +
-            "density); with --data swap the roles of the keys instead.");
+        CheckKeyOptions(s, likelihood, "--data");
         SimulationBatch all;
         ShardedDataset? shards = null;
         if (s.Data.Length == 1 && Directory.Exists(s.Data[0]))
@@ -275,11 +279,51 @@ internal static partial class FitRunner
             all = shards.ReadShard(0);
         }
         else all = DataFiles.ReadBatch(s.Data);
-        foreach (string key in s.InferenceVariables.Concat(s.InferenceConditions).Concat(s.SummaryVariables))
-            if (!all.Contains(key))
-                throw new UsageException($"the data have no key '{key}'; they have {string.Join(", ", all.Keys)}.");
+        var layout = KeyedLayout(s, all, "the data", Math.Max(1, all.BatchSize - all.BatchSize / 10));
         if (all.BatchSize < 10) throw new UsageException(
             $"the data hold {all.BatchSize} simulations; at least 10 are needed to train and validate.");
+        string description =
+            $"{string.Join(",", s.Data.Select(Path.GetFileName))} ({Networks(layout.Inference, layout.Summary)})";
+        if (shards is not null)
+        {
+            // The first shard's last tenth is held out for validation and diagnostics; the rest stream from disk.
+            var (_, heldOut) = TrainingDefaults.Split(all, s.Seed);
+            return new Setup(description, layout.Adapter, layout.Spec, all.Slice(0, Math.Min(4, all.BatchSize)), null,
+                null, heldOut, heldOut, shards,
+                layout.Parameters, layout.Names, layout.Inputs, layout.Inference);
+        }
+        var (train, validation) = TrainingDefaults.Split(all, s.Seed);
+        return new Setup(description, layout.Adapter, layout.Spec, train.Slice(0, Math.Min(4, train.BatchSize)), null,
+            train, validation, validation, null,
+            layout.Parameters, layout.Names, layout.Inputs, layout.Inference);
+    }
+
+    /// <summary>The key options a run on keyed arrays (--data or --simulator, named by <paramref name="flag"/>) needs.</summary>
+    private static void CheckKeyOptions(FitSettings s, bool likelihood, string flag)
+    {
+        if (s.InferenceVariables.Length == 0)
+            throw new UsageException($"fit {flag} needs --inference-variables KEY[,KEY...].");
+        if (s.InferenceConditions.Length == 0 && s.SummaryVariables.Length == 0)
+            throw new UsageException($"fit {flag} needs --inference-conditions or --summary-variables (what the " +
+                "posterior is conditioned on).");
+        if (likelihood) throw new UsageException($"--method likelihood is for built-in tasks (it needs the prior " +
+            $"density); with {flag} swap the roles of the keys instead.");
+    }
+
+    /// <summary>The adapter, networks and key layout of a run on keyed arrays, read off a sample of them.</summary>
+    private sealed record Layout(Adapter Adapter, ApproximatorSpec Spec, InferenceChoice Inference,
+        SummaryNetworkKind Summary, InputKey[] Inputs, InputKey[] Parameters, string[] Names);
+
+    /// <summary>
+    /// The layout of a run on keyed arrays (--data, --simulator): <paramref name="sample"/> must hold every key named
+    /// (<paramref name="source"/> names it in the error); <paramref name="budget"/> is the simulations training will
+    /// see, for the default inference network.
+    /// </summary>
+    private static Layout KeyedLayout(FitSettings s, SimulationBatch sample, string source, long budget)
+    {
+        foreach (string key in s.InferenceVariables.Concat(s.InferenceConditions).Concat(s.SummaryVariables))
+            if (!sample.Contains(key))
+                throw new UsageException($"{source} have no key '{key}'; they have {string.Join(", ", sample.Keys)}.");
         var summaryKind = s.SummaryVariables.Length == 0
             ? SummaryNetworkKind.None : s.SummaryNetwork ?? SummaryNetworkKind.DeepSet;
         if (s.SummaryVariables.Length > 0 && summaryKind == SummaryNetworkKind.None)
@@ -287,33 +331,20 @@ internal static partial class FitRunner
         var adapter = new Adapter().Concatenate(s.InferenceVariables, Keys.InferenceVariables);
         if (s.InferenceConditions.Length > 0) adapter.Concatenate(s.InferenceConditions, Keys.InferenceConditions);
         if (s.SummaryVariables.Length > 0) adapter.Concatenate(s.SummaryVariables, Keys.SummaryVariables);
-        var inference = s.InferenceNetwork ?? DefaultInference(Math.Max(1, all.BatchSize - all.BatchSize / 10));
+        var inference = s.InferenceNetwork ?? DefaultInference(budget);
         var spec = NetworkChoices.Spec(inference, summaryKind, s.Seed,
             s.ConditionalAffine ?? inference != InferenceChoice.FlowMatching);
         var inputs = s.InferenceConditions.Concat(s.SummaryVariables).Select(k =>
-            new InputKey(k, all.Shape(k)[1..].ToArray())).ToArray();
-        var parameters = s.InferenceVariables.Select(k => new InputKey(k, all.Shape(k)[1..].ToArray())).ToArray();
+            new InputKey(k, sample.Shape(k)[1..].ToArray())).ToArray();
+        var parameters = s.InferenceVariables.Select(k => new InputKey(k, sample.Shape(k)[1..].ToArray())).ToArray();
         var names = new List<string>();
         foreach (string key in s.InferenceVariables)
         {
-            int len = all.RowLength(key);
-            if (all.Shape(key).Length == 1) names.Add(key);
+            int len = sample.RowLength(key);
+            if (sample.Shape(key).Length == 1) names.Add(key);
             else for (int i = 0; i < len; i++) names.Add($"{key}[{i}]");
         }
-        string description =
-            $"{string.Join(",", s.Data.Select(Path.GetFileName))} ({Networks(inference, summaryKind)})";
-        if (shards is not null)
-        {
-            // The first shard's last tenth is held out for validation and diagnostics; the rest stream from disk.
-            var (_, heldOut) = TrainingDefaults.Split(all, s.Seed);
-            return new Setup(description, adapter, spec, all.Slice(0, Math.Min(4, all.BatchSize)), null,
-                null, heldOut, heldOut, shards,
-                parameters, [.. names], inputs, inference);
-        }
-        var (train, validation) = TrainingDefaults.Split(all, s.Seed);
-        return new Setup(description, adapter, spec, train.Slice(0, Math.Min(4, train.BatchSize)), null,
-            train, validation, validation, null,
-            parameters, [.. names], inputs, inference);
+        return new Layout(adapter, spec, inference, summaryKind, inputs, parameters, [.. names]);
     }
 
     /// <summary>

@@ -19,6 +19,16 @@ internal static class FitCommand
             Description = "Train on simulations in .npz/.npy/CSV files (repeat for several) or a sharded folder",
             AllowMultipleArgumentsPerToken = true,
         };
+        var simulator = new Option<string?>("--simulator")
+        {
+            Description = "Train online on an external simulator: a command run as N worker processes that speak the " +
+                "simulator protocol (docs/simulator-protocol.md), e.g. \"python3 sim.py\"; no TASK or --data",
+        };
+        var simulatorWorkers = Options.OptionalInt("--simulator-workers",
+            "Worker processes of --simulator (default: the number of cores)", 1, 1024);
+        var simulatorTimeout = Options.Duration("--simulator-timeout",
+            $"Longest a --simulator worker may take to answer a batch (default {FitRunner.DefaultSimulatorTimeoutSeconds}s; " +
+            "starting may take this or the default, whichever is longer)");
         var iv = Options.Keys("--inference-variables", "Keys of the parameters to infer (with --data)");
         var ic = Options.Keys("--inference-conditions", "Keys conditioned on directly (with --data)");
         var sv = Options.Keys("--summary-variables", "Keys fed through the summary network (with --data)");
@@ -72,7 +82,7 @@ internal static class FitCommand
         var command = new Command("fit", "Train an amortized posterior (or likelihood, point estimator or model " +
             "comparison) and write a report")
         {
-            task, data, iv, ic, sv, output, simulations, epochs, batchSize, batches, seed, inference, conditionalAffine, noConditionalAffine,
+            task, data, simulator, simulatorWorkers, simulatorTimeout, iv, ic, sv, output, simulations, epochs, batchSize, batches, seed, inference, conditionalAffine, noConditionalAffine,
                 summary, method, models, quantileLevels, threads, device,
             budget, resume, datasets, samples, noReport, varianceContraction,
         };
@@ -80,6 +90,9 @@ internal static class FitCommand
         {
             Task = r.GetValue(task),
             Data = r.GetValue(data) ?? [],
+            Simulator = r.GetValue(simulator),
+            SimulatorWorkers = r.GetValue(simulatorWorkers),
+            SimulatorTimeout = r.GetValue(simulatorTimeout),
             InferenceVariables = r.GetValue(iv) ?? [],
             InferenceConditions = r.GetValue(ic) ?? [],
             SummaryVariables = r.GetValue(sv) ?? [],

@@ -20,6 +20,7 @@ public class LayeringTests
         "Amortized.Inference.Distributions",
         "Amortized.Inference.Adapters",
         "Amortized.Inference.FileFormats",
+        "Amortized.Inference.External",
         "Amortized.Inference.Diagnostics",
         "Amortized.Inference.Approximators",
         "Amortized.Inference.Tasks",
