@@ -25,7 +25,7 @@ internal static class ParquetFooter
     {
         long length = stream.Length;
         if (length < 12)
-            throw new InvalidDataException($"Parquet file '{path}' has {length} bytes; a Parquet file has at least 12 " +
+            throw ParquetShardFormat.Fail($"Parquet file '{path}' has {length} bytes; a Parquet file has at least 12 " +
                 "(magic PAR1, footer length, magic PAR1).");
         Span<byte> head = stackalloc byte[4];
         Span<byte> tail = stackalloc byte[8];
@@ -34,15 +34,15 @@ internal static class ParquetFooter
         stream.Position = length - 8;
         stream.ReadExactly(tail);
         if (!head.SequenceEqual(Magic) || !tail[4..].SequenceEqual(Magic))
-            throw new InvalidDataException($"'{path}' is not a Parquet file: it does not start and end with the " +
+            throw ParquetShardFormat.Fail($"'{path}' is not a Parquet file: it does not start and end with the " +
                 "magic bytes PAR1 (an encrypted footer, PARE, is not supported either).");
         long footer = BinaryPrimitives.ReadUInt32LittleEndian(tail);
         long room = length - 12;
         if (footer == 0 || footer > room)
-            throw new InvalidDataException($"Parquet file '{path}' declares a footer of {footer} bytes; the file has " +
+            throw ParquetShardFormat.Fail($"Parquet file '{path}' declares a footer of {footer} bytes; the file has " +
                 $"room for {room} (it is truncated or corrupt).");
         if (footer > limits.MaxArrayBytes)
-            throw new InvalidDataException($"Parquet file '{path}' declares a footer of {footer} bytes; the limit is " +
+            throw ParquetShardFormat.Fail($"Parquet file '{path}' declares a footer of {footer} bytes; the limit is " +
                 $"{limits.MaxArrayBytes} bytes (ReadLimits.MaxArrayBytes).");
         var bytes = new byte[footer];
         stream.Position = length - 8 - footer;
@@ -55,7 +55,7 @@ internal static class ParquetFooter
         }
         catch (InvalidDataException e)
         {
-            throw new InvalidDataException($"Parquet file '{path}' has a corrupt footer: {e.Message}", e);
+            throw ParquetShardFormat.Fail($"Parquet file '{path}' has a corrupt footer: {e.Message}", e);
         }
         return length;
     }

@@ -56,13 +56,13 @@ internal sealed class ParquetLayout
                         depth++;
                     }
                     if (item is not DataField leaf || leaf.IsArray)
-                        throw new InvalidDataException($"Parquet file '{path}': column '{list.Name}' is a list of " +
+                        throw ParquetShardFormat.Fail($"Parquet file '{path}': column '{list.Name}' is a list of " +
                             $"{item.SchemaType}; expected a list of numbers (or of lists of numbers).");
                     entries.Add((order++, new KeyColumns(list.Name, [leaf], depth, Dtype(path, leaf, list.Name)), null));
                     break;
                 }
                 default:
-                    throw new InvalidDataException($"Parquet file '{path}': column '{field.Name}' is a " +
+                    throw ParquetShardFormat.Fail($"Parquet file '{path}': column '{field.Name}' is a " +
                         $"{field.SchemaType}; expected numeric columns or lists of numbers.");
             }
         }
@@ -87,7 +87,7 @@ internal sealed class ParquetLayout
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var k in keys)
             if (!seen.Add(k.Name))
-                throw new InvalidDataException($"Parquet file '{path}': key '{k.Name}' is given twice (a list column " +
+                throw ParquetShardFormat.Fail($"Parquet file '{path}': key '{k.Name}' is given twice (a list column " +
                     $"and {k.Name}[i] columns, or two columns of that name).");
         return new ParquetLayout(keys);
     }
@@ -100,7 +100,8 @@ internal sealed class ParquetLayout
         if (t == typeof(double)) return NpyDType.Float64;
         if (t == typeof(int)) return NpyDType.Int32;
         if (t == typeof(long)) return NpyDType.Int64;
-        throw new InvalidDataException($"Parquet file '{path}': column '{column}' holds {t.Name}; expected float, " +
+        string held = t == typeof(string) || t == typeof(ReadOnlyMemory<char>) ? "text" : t.Name;
+        throw ParquetShardFormat.Fail($"Parquet file '{path}': column '{column}' holds {held}; expected float, " +
             "double, int32 or int64.");
     }
 

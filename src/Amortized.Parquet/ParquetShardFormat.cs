@@ -151,7 +151,7 @@ public sealed class ParquetShardFormat : IShardFormat
             foreach (DataField leaf in layout.Keys[k].Leaves)
             {
                 long values = reader.RowGroups[g].GetMetadata(leaf)!.MetaData!.NumValues;
-                total += values * ItemSize(keys[k].DType) + (leaf.MaxRepetitionLevel > 0 ? 8 : 4) * values;
+                total += values * (ItemSize(keys[k].DType) + 8); // values, definition and repetition levels
             }
         }
         if (total > limits.MaxTotalBytes)
@@ -223,7 +223,8 @@ public sealed class ParquetShardFormat : IShardFormat
             var data = new float[(long)rows * rowLength];
             if (key.ListDepth == 0)
                 for (int j = 0; j < key.Leaves.Length; j++)
-                    await ReadScalarColumn(path, part, group, key.Leaves[j], key.DType, rows, data, j, rowLength)
+                    await ReadScalarColumn(path, part, group, key.Leaves[j],
+                            ParquetLayout.Dtype(path, key.Leaves[j], key.Leaves[j].Name), rows, data, j, rowLength)
                         .ConfigureAwait(false);
             else
                 await ReadListColumn(path, part, group, key, rowShape, rows, data).ConfigureAwait(false);
@@ -259,7 +260,7 @@ public sealed class ParquetShardFormat : IShardFormat
         int[]? def = leaf.MaxDefinitionLevel > 0 ? new int[rows] : null;
         if (dtype == NpyDType.Float32 && stride == 1)
         {
-            await group.ReadRawAsync<float>(leaf, data, def, null).ConfigureAwait(false);
+            await ReadInto<float>(group, leaf, data, def, null, rows).ConfigureAwait(false);
             CheckNoNulls(path, part, Column(leaf), def, rows, leaf.MaxDefinitionLevel);
             return;
         }
@@ -277,7 +278,7 @@ public sealed class ParquetShardFormat : IShardFormat
         var rep = new int[n];
         Array? values = null;
         if (key.DType == NpyDType.Float32 && n == data.Length)
-            await group.ReadRawAsync<float>(leaf, data, def, rep).ConfigureAwait(false);
+            await ReadInto<float>(group, leaf, data, def, rep, (int)n).ConfigureAwait(false);
         else values = await ReadLeafValues(group, leaf, key.DType, (int)n, def, rep).ConfigureAwait(false);
         // Checks every row's lengths against the shape (and finds nulls) before any value is used.
         ListRows.Check(path, part, key.Name, def, rep, (int)n, leaf.MaxDefinitionLevel, key.ListDepth,
@@ -294,29 +295,39 @@ public sealed class ParquetShardFormat : IShardFormat
             case NpyDType.Float32:
             {
                 var v = new float[n];
-                await group.ReadRawAsync<float>(leaf, v, def, rep).ConfigureAwait(false);
+                await ReadInto<float>(group, leaf, v, def, rep, n).ConfigureAwait(false);
                 return v;
             }
             case NpyDType.Float64:
             {
                 var v = new double[n];
-                await group.ReadRawAsync<double>(leaf, v, def, rep).ConfigureAwait(false);
+                await ReadInto<double>(group, leaf, v, def, rep, n).ConfigureAwait(false);
                 return v;
             }
             case NpyDType.Int32:
             {
                 var v = new int[n];
-                await group.ReadRawAsync<int>(leaf, v, def, rep).ConfigureAwait(false);
+                await ReadInto<int>(group, leaf, v, def, rep, n).ConfigureAwait(false);
                 return v;
             }
             default:
             {
                 var v = new long[n];
-                await group.ReadRawAsync<long>(leaf, v, def, rep).ConfigureAwait(false);
+                await ReadInto<long>(group, leaf, v, def, rep, n).ConfigureAwait(false);
                 return v;
             }
         }
     }
+
+    /// <summary>
+    /// Reads a leaf's values; with levels (a nullable or repeated column) through Parquet.Net's raw read, which wants
+    /// both level buffers (of the chunk's value count, already checked against the limits).
+    /// </summary>
+    private static ValueTask ReadInto<T>(ParquetRowGroupReader group, DataField leaf, Memory<T> values, int[]? def,
+        int[]? rep, int n) where T : struct =>
+        leaf.MaxDefinitionLevel == 0 && leaf.MaxRepetitionLevel == 0
+            ? group.ReadAsync<T>(leaf, values, null)
+            : group.ReadRawAsync<T>(leaf, values, def ?? new int[n], rep ?? new int[n]);
 
     /// <summary>Writes <paramref name="count"/> values to data[offset + i * stride] as float32.</summary>
     private static void Convert(Array values, NpyDType dtype, int count, float[] data, int offset, int stride)
@@ -355,9 +366,9 @@ public sealed class ParquetShardFormat : IShardFormat
     private static string Column(DataField leaf) => leaf.Path.FirstPart ?? leaf.Name;
 
     /// <summary>An <see cref="InvalidDataException"/> that already names the file (not wrapped again).</summary>
-    internal static InvalidDataException Fail(string message)
+    internal static InvalidDataException Fail(string message, Exception? inner = null)
     {
-        var e = new InvalidDataException(message);
+        var e = new InvalidDataException(message, inner);
         e.Data[OwnError] = true;
         return e;
     }
