@@ -61,13 +61,110 @@ internal static class ParquetFooter
     }
 
     /// <summary>
+    /// Checks the page headers of one column chunk (bytes <paramref name="start"/> to start + compressedSize of the
+    /// file) before Parquet.Net reads them: it allocates each page's declared compressed and uncompressed size and
+    /// decodes its declared value count. Each page must lie in the chunk, hold at most the chunk's
+    /// <paramref name="values"/>, and decompress to at most <paramref name="maxUncompressed"/> bytes (what that
+    /// many values and their levels can take).
+    /// </summary>
+    public static void CheckPages(string path, Stream stream, int rowGroup, string column, long start,
+        long compressedSize, long values, long maxUncompressed)
+    {
+        long end = start + compressedSize, position = start;
+        var buffer = new byte[4096];
+        while (position < end)
+        {
+            int available = (int)Math.Min(buffer.Length, end - position);
+            stream.Position = position;
+            stream.ReadExactly(buffer, 0, available);
+            (long Uncompressed, long Compressed, long Values) page;
+            int headerLength;
+            try
+            {
+                var walker = new ThriftWalker(buffer.AsSpan(0, available));
+                page = walker.PageHeader();
+                headerLength = walker.Position;
+            }
+            catch (InvalidDataException) when (available == buffer.Length && buffer.Length < MaxPageHeaderBytes)
+            {
+                buffer = new byte[MaxPageHeaderBytes]; // a page header with long statistics: read more of it
+                continue;
+            }
+            catch (InvalidDataException e)
+            {
+                throw ParquetShardFormat.Fail($"Parquet file '{path}': row group {rowGroup} column '{column}' has a " +
+                    $"corrupt page header at byte {position}: {e.Message}", e);
+            }
+            long room = end - position - headerLength;
+            if (page.Compressed < 0 || page.Compressed > room || page.Uncompressed < 0
+                || page.Uncompressed > maxUncompressed || page.Values > values)
+                throw ParquetShardFormat.Fail($"Parquet file '{path}': row group {rowGroup} column '{column}' has a " +
+                    $"page at byte {position} declaring {page.Compressed} bytes ({room} remain in the column chunk), " +
+                    $"{page.Uncompressed} bytes uncompressed (at most {maxUncompressed} for the chunk's {values} " +
+                    $"values) and {page.Values} values (the chunk has {values}).");
+            position += headerLength + page.Compressed;
+        }
+    }
+
+    /// <summary>Largest page header read (numeric columns' headers take tens of bytes).</summary>
+    private const int MaxPageHeaderBytes = 1 << 16;
+
+    /// <summary>
     /// Walks Thrift compact-protocol data without building anything, checking that every declared length or element
     /// count fits in the bytes that remain (every element takes at least one byte).
     /// </summary>
-    private ref struct ThriftWalker(ReadOnlySpan<byte> data)
+    internal ref struct ThriftWalker(ReadOnlySpan<byte> data)
     {
         private readonly ReadOnlySpan<byte> _data = data;
         private int _pos;
+
+        /// <summary>Bytes consumed so far.</summary>
+        public readonly int Position => _pos;
+
+        /// <summary>
+        /// Reads a Thrift PageHeader: uncompressed_page_size (field 2), compressed_page_size (3) and num_values of
+        /// its data, dictionary or data v2 header (fields 5, 7, 8; each its field 1); -1 for what is absent.
+        /// </summary>
+        public (long Uncompressed, long Compressed, long Values) PageHeader()
+        {
+            long uncompressed = -1, compressed = -1, values = -1;
+            int last = 0;
+            while (true)
+            {
+                byte header = ReadByte();
+                if (header == 0) return (uncompressed, compressed, values);
+                int type = header & 0x0F, delta = header >> 4;
+                int id = delta != 0 ? last + delta : (int)ZigZag(ReadVarint());
+                last = id;
+                if (id is 2 or 3 && type == 5)
+                {
+                    long v = ZigZag(ReadVarint());
+                    if (id == 2) uncompressed = v;
+                    else compressed = v;
+                }
+                else if (id is 5 or 7 or 8 && type == 12) values = FirstI32Field();
+                else SkipValue(type, 1);
+            }
+        }
+
+        /// <summary>Field 1 (i32) of the struct that starts here (the struct is consumed); -1 when absent.</summary>
+        private long FirstI32Field()
+        {
+            long value = -1;
+            int last = 0;
+            while (true)
+            {
+                byte header = ReadByte();
+                if (header == 0) return value;
+                int type = header & 0x0F, delta = header >> 4;
+                int id = delta != 0 ? last + delta : (int)ZigZag(ReadVarint());
+                last = id;
+                if (id == 1 && type == 5) value = ZigZag(ReadVarint());
+                else SkipValue(type, 2);
+            }
+        }
+
+        private static long ZigZag(long n) => (long)((ulong)n >> 1) ^ -(n & 1);
 
         private readonly int Remaining => _data.Length - _pos;
 
@@ -118,14 +215,14 @@ internal static class ParquetFooter
                     return;
                 }
                 case 12: SkipStruct(depth + 1); return;
-                default: throw new InvalidDataException($"unknown Thrift type {type} at footer byte {_pos}.");
+                default: throw new InvalidDataException($"unknown Thrift type {type} at byte {_pos}.");
             }
         }
 
         private readonly long Count(long count, string what) =>
             count >= 0 && count <= Remaining ? count
                 : throw new InvalidDataException(
-                    $"a {what} of {count} at footer byte {_pos} exceeds the {Remaining} bytes that remain.");
+                    $"a {what} of {count} at byte {_pos} exceeds the {Remaining} bytes that remain.");
 
         private byte ReadByte() => _pos < _data.Length ? _data[_pos++]
             : throw new InvalidDataException($"the footer ends inside a value ({_data.Length} bytes).");
@@ -145,7 +242,7 @@ internal static class ParquetFooter
                 result |= (ulong)(b & 0x7F) << shift;
                 if ((b & 0x80) == 0) return (long)result;
             }
-            throw new InvalidDataException($"a varint longer than 10 bytes at footer byte {_pos}.");
+            throw new InvalidDataException($"a varint longer than 10 bytes at byte {_pos}.");
         }
     }
 }

@@ -137,6 +137,25 @@ public sealed class ParquetShardFormat : IShardFormat
     }
 
     /// <summary>
+    /// Checks the page headers of every column chunk of row group <paramref name="g"/> that <paramref name="keys"/>
+    /// reads (see <see cref="ParquetFooter.CheckPages"/>).
+    /// </summary>
+    private static void CheckPages(string path, ParquetReader reader, int g, IEnumerable<ParquetLayout.KeyColumns> keys)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096);
+        foreach (var key in keys)
+            foreach (DataField leaf in key.Leaves)
+            {
+                ColumnMetaData m = reader.RowGroups[g].GetMetadata(leaf)!.MetaData!;
+                long start = m.DictionaryPageOffset is > 0 and var d ? Math.Min(d, m.DataPageOffset) : m.DataPageOffset;
+                // Plain values, or dictionary indices of at most 4 bytes, plus two levels of at most 4 bytes each.
+                long maxUncompressed = m.NumValues * (ItemSize(key.DType) + 8) + 4096;
+                ParquetFooter.CheckPages(path, stream, g, Column(leaf), start, m.TotalCompressedSize, m.NumValues,
+                    maxUncompressed);
+            }
+    }
+
+    /// <summary>
     /// Bytes a part needs (stored values, levels, float32 output) against MaxTotalBytes and the compression ratio.
     /// </summary>
     private static void CheckPartBytes(string path, int g, int rows, IReadOnlyList<ShardKey> keys,
@@ -191,6 +210,7 @@ public sealed class ParquetShardFormat : IShardFormat
         int g = Array.FindIndex(partRows, r => r > 0);
         if (g < 0) return new int[key.ListDepth];
         DataField leaf = key.Leaves[0];
+        CheckPages(path, reader, g, [key]);
         long n = reader.RowGroups[g].GetMetadata(leaf)!.MetaData!.NumValues;
         var def = new int[n];
         var rep = new int[n];
@@ -212,6 +232,7 @@ public sealed class ParquetShardFormat : IShardFormat
             throw Fail($"Parquet file '{path}': row group {part} has {rows} rows; {schema.PartRows[part]} were expected " +
                 "(the file changed since it was inspected).");
         CheckPartBytes(path, part, rows, schema.Keys, reader, layout, fileLength, limits);
+        CheckPages(path, reader, part, layout.Keys);
 
         ParquetRowGroupReader group = reader.RowGroups[part];
         var batch = new SimulationBatch(rows);

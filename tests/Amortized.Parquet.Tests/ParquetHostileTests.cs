@@ -124,14 +124,51 @@ public class ParquetHostileTests
             ReadFails(path, ReadLimits.Default with { MaxArrayBytes = 1 << 20 }).Message);
     }
 
+    /// <summary>
+    /// A page header declaring 2^31 - 1 uncompressed bytes: Parquet.Net would allocate that much to decompress the
+    /// page; the page walk refuses it from the header.
+    /// </summary>
     [Fact]
-    public void Corrupt_PageHeader_IsWrappedNamingTheFile()
+    public void PageHeader_UncompressedSize_Absurd_RefusedBeforeAllocation()
+    {
+        using var dir = new TempFolder();
+        string path = dir.File("page.parquet");
+        ParquetFiles.Write(path, new SimulationBatch(100).Set("a", new float[100], 100));
+        byte[] bytes = File.ReadAllBytes(path);
+        // The first data page header follows the magic: type (field 1, i32 0x15, DATA_PAGE = 0), then
+        // uncompressed_page_size (field 2, i32 0x15) as a zigzag varint.
+        Assert.Equal([0x15, 0x00, 0x15], bytes[4..7]);
+        int end = 7;
+        while ((bytes[end] & 0x80) != 0) end++;
+        File.WriteAllBytes(path, [.. bytes[..7], .. Varint((ulong)int.MaxValue << 1), .. bytes[(end + 1)..]]);
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        string message = ReadFails(path).Message;
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        Mentions(message, "2147483647 bytes uncompressed");
+        Mentions(message, "column 'a'");
+        Assert.True(allocated < 16 << 20, $"{allocated} bytes allocated for a refused file");
+    }
+
+    [Fact]
+    public void Corrupt_PageHeader_NamesFileColumnAndByte()
     {
         using var dir = new TempFolder();
         string path = Valid(dir);
         byte[] bytes = File.ReadAllBytes(path);
         bytes.AsSpan(4, 16).Fill(0xFF);
         File.WriteAllBytes(path, bytes);
+        Mentions(ReadFails(path).Message, "column 'theta' has a corrupt page header at byte 4");
+    }
+
+    /// <summary>
+    /// A well-formed but empty footer (no schema, no row groups): Parquet.Net's own error is rethrown naming the file.
+    /// </summary>
+    [Fact]
+    public void EmptyFooter_ParquetNetError_IsWrappedNamingTheFile()
+    {
+        using var dir = new TempFolder();
+        string path = dir.File("empty-footer.parquet");
+        File.WriteAllBytes(path, [.. "PAR1"u8, 0x00, 1, 0, 0, 0, .. "PAR1"u8]);
         Mentions(ReadFails(path).Message, "cannot be read");
     }
 
