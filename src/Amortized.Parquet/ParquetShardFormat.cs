@@ -27,8 +27,11 @@ namespace Amortized.Parquet;
 /// element counts against the file (<see cref="ParquetFooter"/>), each row group's rows and each column chunk's
 /// value count against <see cref="ReadLimits.MaxArrayBytes"/>, <see cref="ReadLimits.MaxTotalBytes"/> (one row group)
 /// and <see cref="ReadLimits.MaxCompressionRatio"/> (decoded bytes against the file's length, above
-/// <see cref="ReadLimits.CompressionRatioExemptBytes"/>). Errors from Parquet.Net are rethrown as
-/// <see cref="InvalidDataException"/> naming the file.
+/// <see cref="ReadLimits.CompressionRatioExemptBytes"/>), and, before a row group is read, every page header of its
+/// column chunks (Parquet.Net allocates a page's declared sizes): in the chunk, at most the chunk's values, at most
+/// what they can take uncompressed. Errors from Parquet.Net are rethrown as <see cref="InvalidDataException"/> naming
+/// the file. <see cref="Inspect"/> reads the footer only, except for a list of lists, whose inner length the footer
+/// does not give: it is taken from the levels of the first row group's column.
 /// </remarks>
 public sealed class ParquetShardFormat : IShardFormat
 {
