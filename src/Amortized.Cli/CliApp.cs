@@ -16,6 +16,7 @@ public static class CliApp
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(context);
+        Amortized.Parquet.ParquetFormat.Register(); // folders of .parquet files read as datasets (explicit: no reflection under AOT)
         var verbose =
             new Option<bool>("--verbose") { Description = "Print stack traces with errors", Recursive = true };
         var root = new RootCommand(

@@ -1,5 +1,6 @@
 using Amortized.Inference.FileFormats;
 using Amortized.Inference.Simulators;
+using Amortized.Parquet;
 
 namespace Amortized.Cli;
 
@@ -8,7 +9,7 @@ internal static class DataFiles
 {
     /// <summary>
     /// Reads a batch from <c>.npz</c> (one key per array), <c>.npy</c> (one key named after the file), or CSV
-    /// (columns <c>key[i]</c> regroup into arrays). Several files with the same keys are stacked by rows (shards of
+    /// (columns <c>key[i]</c> regroup into arrays), or Parquet (plain, <c>key[i]</c> or list columns, every row group). Several files with the same keys are stacked by rows (shards of
     /// one data set; each key's per-row shape must agree); files with disjoint keys are merged key by key (their row
     /// counts must agree); anything between is an error naming the keys.
     /// </summary>
@@ -73,8 +74,11 @@ internal static class DataFiles
                 }
                 case ".csv":
                     return Csv.Read(path);
+                case ".parquet":
+                    return ParquetFiles.Read(path);
                 default:
-                    throw new UsageException($"data file '{path}' has extension '{ext}'; expected .npz, .npy or .csv.");
+                    throw new UsageException(
+                        $"data file '{path}' has extension '{ext}'; expected .npz, .npy, .csv or .parquet.");
             }
         }
         catch (Exception e) when (e is not UsageException && (e is InvalidDataException or FormatException

@@ -1,11 +1,13 @@
 using Amortized.Inference.FileFormats;
 using Amortized.Inference.Simulators;
+using Amortized.Parquet;
 
 namespace Amortized.Cli;
 
 /// <summary>
 /// Reads observed data sets for <c>sample</c> and <c>log-prob</c>: a CSV with a header row and one data set per row,
-/// a <c>.npy</c> array (data sets on the first axis) or a <c>.npz</c> archive with the model's input keys.
+/// a <c>.npy</c> array (data sets on the first axis), or a <c>.npz</c> archive or <c>.parquet</c> file with the model's
+/// input keys.
 /// </summary>
 internal static class Observations
 {
@@ -29,8 +31,9 @@ internal static class Observations
                 ".csv" => FromCsv(path, run, total),
                 ".npy" => FromFlat(path, Npy.Read(path), inputs, total),
                 ".npz" => Npy.ReadBatch(path),
+                ".parquet" => ParquetFiles.Read(path),
                 _ => throw new UsageException(
-                    $"observation file '{path}' has extension '{ext}'; expected .csv, .npy or .npz."),
+                    $"observation file '{path}' has extension '{ext}'; expected .csv, .npy, .npz or .parquet."),
             };
         }
         catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException)
