@@ -80,6 +80,27 @@ run diagnose diagnose run --datasets 20 --samples 50
 if [[ $rc -eq 0 && -s "$work/run/report.html" && -s "$work/run/metrics.json" ]]; then pass Diagnose
 else fail Diagnose "$(why diagnose)"; fi
 
+# Parquet through Parquet.Net in the native binary (its per-assembly trim warning is silenced in the csproj, so this
+# run is what guards it): simulate writes Parquet, fit trains on it.
+run simpq simulate two_moons --n 200 --out sims.parquet
+if [[ $rc -eq 0 && "$(head -c 4 "$work/sims.parquet")" == PAR1 ]]; then pass SimulateParquet; else fail SimulateParquet "$(why simpq)"; fi
+run fitpq fit --data sims.parquet --inference-variables theta --inference-conditions x --out runpq --epochs 1 \
+  --batches-per-epoch 5 --diagnostic-datasets 10 --diagnostic-samples 20
+if [[ $rc -eq 0 && -s "$work/runpq/model.amz" ]]; then pass FitParquet; else fail FitParquet "$(why fitpq)"; fi
+
+# An external simulator over the process protocol (a POSIX shell worker would need npz bytes; the Python sample does
+# it with numpy) trains in the native binary too.
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+py=${AMORTIZED_PYTHON:-/usr/bin/python3}
+if "$py" -c "import numpy" 2>/dev/null; then
+  run fitext fit --simulator "$py $repo/samples/ExternalSimulator/gaussian_sim.py" --inference-variables theta \
+    --summary-variables x --simulator-workers 2 --out runext --epochs 1 --batches-per-epoch 5 \
+    --diagnostic-datasets 10 --diagnostic-samples 20
+  if [[ $rc -eq 0 && -s "$work/runext/model.amz" ]]; then pass FitExternalSimulator; else fail FitExternalSimulator "$(why fitext)"; fi
+else
+  fail FitExternalSimulator "no Python with numpy at $py (set AMORTIZED_PYTHON)"
+fi
+
 # Usage errors: exit 2 with exactly one line on stderr.
 run cuda fit two_moons --device cuda --out run2
 if [[ $rc -eq 2 && $(lines "$work/cuda.err") -eq 1 ]] && grep -q 'native (AOT) build' "$work/cuda.err"; then pass DeviceCuda

@@ -41,7 +41,7 @@ pkgs="$work/packages"
 
 # --- pack: exactly the user-facing packages, each with its symbols, no warning -----------------------------------------
 step pack dotnet pack Engine.sln -c Release "${build_arg[@]}" -o "$pkgs"
-expected="amortized Amortized.Gpu Amortized.Inference Amortized.Kernels.Cpu Amortized.Kernels.Gpu Amortized.Networks Amortized.Plots Amortized.Tensors"
+expected="amortized Amortized.Gpu Amortized.Inference Amortized.Kernels.Cpu Amortized.Kernels.Gpu Amortized.Networks Amortized.Parquet Amortized.Plots Amortized.Tensors"
 want=$(for p in $expected; do echo "$p.$version.nupkg"; echo "$p.$version.snupkg"; done | sort)
 got=$(ls "$pkgs" 2>/dev/null | sort)
 if [[ $rc -eq 0 && -n "$version" && "$got" == "$want" ]] && ! grep -qE "warning [A-Z]+[0-9]+" "$work/pack.log"; then pass Pack
