@@ -20,15 +20,13 @@ internal sealed class ShardManifest
     public const string FormatName = "amortized-sharded-dataset";
     public const int CurrentVersion = 1;
 
-    internal sealed record KeySpec(string Name, int[] RowShape, NpyDType DType);
-
     internal sealed record ShardSpec(string File, int Rows);
 
-    private readonly List<KeySpec> _keys = [];
-    private readonly Dictionary<string, KeySpec> _keyByName = new(StringComparer.Ordinal);
+    private readonly List<ShardKey> _keys = [];
+    private readonly Dictionary<string, ShardKey> _keyByName = new(StringComparer.Ordinal);
 
     /// <summary>Keys in stored order (add with <see cref="AddKey"/>).</summary>
-    public IReadOnlyList<KeySpec> Keys => _keys;
+    public IReadOnlyList<ShardKey> Keys => _keys;
 
     public List<ShardSpec> Shards { get; } = [];
 
@@ -37,7 +35,7 @@ internal sealed class ShardManifest
     public List<string> KeyNames() => _keys.ConvertAll(k => k.Name);
 
     /// <summary>Appends a key; false (nothing added) when the name is already taken.</summary>
-    public bool AddKey(KeySpec key)
+    public bool AddKey(ShardKey key)
     {
         if (!_keyByName.TryAdd(key.Name, key)) return false;
         _keys.Add(key);
@@ -57,13 +55,13 @@ internal sealed class ShardManifest
     public long ShardBytes(int rows)
     {
         long total = 0;
-        foreach (KeySpec k in _keys)
+        foreach (ShardKey k in _keys)
             total = checked(total + rows * (long)ShapeText.Product(k.RowShape) * NpyArray.ItemSize(k.DType));
         return total;
     }
 
     /// <summary>The key named <paramref name="name"/>, found by hash: manifests may list many keys.</summary>
-    public KeySpec? FindKey(string name) => _keyByName.GetValueOrDefault(name);
+    public ShardKey? FindKey(string name) => _keyByName.GetValueOrDefault(name);
 
     public byte[] ToJson()
     {
@@ -75,7 +73,7 @@ internal sealed class ShardManifest
             w.WriteNumber("version", CurrentVersion);
             w.WriteNumber("total_rows", TotalRows);
             w.WriteStartArray("keys");
-            foreach (KeySpec k in Keys)
+            foreach (ShardKey k in Keys)
             {
                 w.WriteStartObject();
                 w.WriteString("name", k.Name);
@@ -160,7 +158,7 @@ internal sealed class ShardManifest
 
         var manifest = new ShardManifest();
         // The widest rows (in bytes and in elements) bound every shard's arrays; their sum bounds a whole shard.
-        (KeySpec Key, long Size) widest = default, longest = default;
+        (ShardKey Key, long Size) widest = default, longest = default;
         Int128 rowBytesOfAllKeys = 0;
         foreach (JsonElement k in Property(root, "keys", JsonValueKind.Array).EnumerateArray())
         {
@@ -179,7 +177,7 @@ internal sealed class ShardManifest
                 shape.Add(dim);
             }
             string dtype = Property(k, "dtype", JsonValueKind.String).GetString()!;
-            var spec = new KeySpec(name, [.. shape], ParseDType(dtype, quoted));
+            var spec = new ShardKey(name, [.. shape], ParseDType(dtype, quoted));
             if (name.Length == 0 || !manifest.AddKey(spec))
                 throw new ManifestException($"key name '{quoted}' is empty or listed twice.");
             int itemSize = NpyArray.ItemSize(spec.DType);
@@ -197,7 +195,7 @@ internal sealed class ShardManifest
                     $"shard file '{InputText.Sanitize(file)}' must be a plain file name inside the dataset folder.");
             int rows = Int(Property(s, "rows", JsonValueKind.Number), $"shard '{InputText.Sanitize(file)}' rows");
             if (rows < 0) throw new ManifestException($"shard '{InputText.Sanitize(file)}' has {rows} rows.");
-            foreach (KeySpec? k in (KeySpec?[])[widest.Key, longest.Key])
+            foreach (ShardKey? k in (ShardKey?[])[widest.Key, longest.Key])
                 if (k is not null)
                     limits.CheckArrayBytes([rows, .. Array.ConvertAll(k.RowShape, d => (long)d)],
                         NpyArray.ItemSize(k.DType), $"shard '{InputText.Sanitize(file)}', key " +
@@ -258,27 +256,6 @@ internal sealed class ShardManifest
     /// <summary>
     /// Checks that a shard's arrays match the manifest: the same keys, dtypes, row count and row shapes.
     /// </summary>
-    public void CheckShard(string path, int expectedRows, Dictionary<string, NpyArray> arrays)
-    {
-        foreach (KeySpec k in Keys)
-        {
-            if (!arrays.TryGetValue(k.Name, out NpyArray? a))
-                throw new InvalidDataException(
-                    $"{path}: key '{k.Name}' of the manifest is missing; the shard holds " +
-                    $"{ShapeText.Keys(arrays.Keys)}.");
-            int[] expected = [expectedRows, .. k.RowShape];
-            if (!ShapeText.Equal(a.Shape, expected))
-                throw new InvalidDataException(
-                    $"{path}: key '{k.Name}' has shape {ShapeText.Format(a.Shape)}; the manifest says "
-                    + $"{ShapeText.Format(expected)} ({expectedRows} rows of {ShapeText.Format(k.RowShape)}).");
-            if (a.DType != k.DType)
-                throw new InvalidDataException(
-                    $"{path}: key '{k.Name}' is {DTypeName(a.DType)}; the manifest says {DTypeName(k.DType)}.");
-        }
-        foreach (string name in arrays.Keys)
-            if (FindKey(name) is null)
-                throw new InvalidDataException(
-                    $"{path}: key '{InputText.Sanitize(name)}' is not in the manifest, which lists " +
-                    $"{ShapeText.Keys(KeyNames())}.");
-    }
+    public void CheckShard(string path, int expectedRows, Dictionary<string, NpyArray> arrays) =>
+        ShardArrays.Check(path, expectedRows, _keys, arrays, "the manifest");
 }

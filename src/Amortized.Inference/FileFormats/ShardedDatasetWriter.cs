@@ -104,13 +104,13 @@ public sealed class ShardedDatasetWriter : IDisposable
         foreach (string key in batch.Keys)
         {
             NpyDType dtype = batch.IsInteger(key) ? NpyDType.Int32 : NpyDType.Float32;
-            _manifest.AddKey(new ShardManifest.KeySpec(key, batch.Shape(key)[1..].ToArray(), dtype));
+            _manifest.AddKey(new ShardKey(key, batch.Shape(key)[1..].ToArray(), dtype));
         }
     }
 
     private void CheckSchema(SimulationBatch batch, int index)
     {
-        foreach (ShardManifest.KeySpec k in _manifest.Keys)
+        foreach (ShardKey k in _manifest.Keys)
         {
             if (!batch.Contains(k.Name))
                 throw new ArgumentException(
@@ -142,7 +142,7 @@ public sealed class ShardedDatasetWriter : IDisposable
     private void WriteShard(SimulationBatch shard)
     {
         var arrays = new List<KeyValuePair<string, NpyArray>>(_manifest.Keys.Count);
-        foreach (ShardManifest.KeySpec k in _manifest.Keys)
+        foreach (ShardKey k in _manifest.Keys)
         {
             int[] shape = [shard.BatchSize, .. k.RowShape];
             NpyArray array = k.DType == NpyDType.Int32
