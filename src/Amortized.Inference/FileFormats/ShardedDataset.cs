@@ -297,7 +297,7 @@ public sealed class ShardedDataset
 
     /// <summary>
     /// Batches of <paramref name="batchSize"/> rows from the shards of <paramref name="shards"/>, in that order
-    /// (a shard may come again; the sequence may be endless), <paramref name="bufferShards"/> at a time with their
+    /// (a shard may come again, never twice in one buffer; the sequence may be endless), <paramref name="bufferShards"/> at a time with their
     /// rows permuted by <paramref name="rng"/>. <paramref name="read"/> loads a shard (it may drop rows, e.g. held-out
     /// ones); <paramref name="served"/> hears of the shards whose every row was in a batch the consumer took (it
     /// asked for the next one). The last batch may be smaller when the sequence ends.
@@ -314,10 +314,21 @@ public sealed class ShardedDataset
         int[]? awaiting = null;   // a window whose last rows are in pending: served once those are taken
         using IEnumerator<int> next = shards.GetEnumerator();
         var indices = new List<int>(bufferShards);
+        int? lookahead = null;   // a shard that would have come twice in one window: it starts the next one
         while (true)
         {
             indices.Clear();
-            while (indices.Count < bufferShards && next.MoveNext()) indices.Add(next.Current);
+            if (lookahead is int first) indices.Add(first);
+            lookahead = null;
+            while (indices.Count < bufferShards && next.MoveNext())
+            {
+                if (indices.Contains(next.Current))
+                {
+                    lookahead = next.Current;
+                    break;
+                }
+                indices.Add(next.Current);
+            }
             if (indices.Count == 0) break;
             int count = indices.Count;
             var window = new SimulationBatch[count];
