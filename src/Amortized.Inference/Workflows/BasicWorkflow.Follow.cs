@@ -127,16 +127,23 @@ public sealed record FollowOptions
 public sealed record FollowEpoch(int Epoch, int Shards, long Rows, int NewShards, int TrainedShards, bool Complete);
 
 /// <summary>
-/// A folder being followed: scans it, remembers when a shard last arrived, and waits for rows.
+/// A manifest-free folder being followed (see <see cref="BasicWorkflow.FitFollow(ShardedDataset, TrainingOptions,
+/// FollowOptions?)"/>): scans it, remembers when a shard last arrived, and waits for rows.
 /// </summary>
-internal sealed class FolderFollower(ShardedDataset dataset, FollowOptions options)
+/// <param name="dataset">The folder, opened with <see cref="ShardedDataset.OpenGrowing"/>.</param>
+/// <param name="options">Poll interval, idle timeout and log.</param>
+public sealed class FolderFollower(ShardedDataset dataset, FollowOptions options)
 {
+    /// <summary>The file a producer writes once every shard is written (as Spark and Hadoop do).</summary>
     public const string SuccessMarker = ShardFolder.SuccessMarker;
+
+    /// <summary>The followed dataset.</summary>
 
     private readonly Stopwatch _sinceNewShard = Stopwatch.StartNew();
 
     public ShardedDataset Dataset => dataset;
 
+    /// <summary>The options it follows with.</summary>
     public FollowOptions Options => options;
 
     /// <summary>Whether the producer marked the folder complete.</summary>
