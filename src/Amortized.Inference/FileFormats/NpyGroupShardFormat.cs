@@ -36,7 +36,7 @@ public sealed class NpyGroupShardFormat : IShardFormat
     {
         ArgumentNullException.ThrowIfNull(limits);
         var arrays = Read(path, limits, maxTotal: limits.MaxTotalBytes, "ReadLimits.MaxTotalBytes");
-        var (keys, rows) = ShardArrays.Schema(path, arrays);
+        var (keys, rows) = ShardArrays.Schema(path, arrays.Select(a => (a.Key, a.Value.Shape, a.Value.DType)));
         return new ShardSchema(keys, [rows]);
     }
 

@@ -11,16 +11,18 @@ namespace Amortized.Inference.FileFormats;
 internal static class ShardArrays
 {
     /// <summary>
-    /// The keys (in stored order) and row count of arrays read from one part of a shard: every array needs a row
-    /// axis, all the same length.
+    /// The keys (in stored order) and row count of the arrays of one part of a shard, from their names, shapes and
+    /// dtypes (read from headers, or from arrays read whole): every array needs a row axis, all the same length.
     /// </summary>
-    public static (List<ShardKey> Keys, int Rows) Schema(string path, IEnumerable<KeyValuePair<string, NpyArray>> arrays)
+    public static (List<ShardKey> Keys, int Rows) Schema(string path,
+        IEnumerable<(string Name, int[] Shape, NpyDType DType)> arrays)
     {
         var keys = new List<ShardKey>();
         int rows = -1;
         string? first = null;
-        foreach (var (name, a) in arrays)
+        foreach (var (name, shape, dtype) in arrays)
         {
+            var a = (Shape: shape, DType: dtype);
             if (a.Shape.Length == 0)
                 throw new InvalidDataException($"{path}: key '{InputText.Sanitize(name)}' is a scalar (shape ()); a " +
                     "shard's arrays have the row axis first.");

@@ -9,9 +9,11 @@ namespace Amortized.Inference.FileFormats;
 /// <code>
 /// { "format": "amortized-sharded-dataset", "version": 1, "total_rows": 250,
 ///   "keys": [ { "name": "theta", "shape": [2], "dtype": "float32" }, ... ],
-///   "shards": [ { "file": "shard-00000.npz", "rows": 100 }, ... ] }
+///   "shards": [ { "file": "shard-00000.npz", "rows": 100, "sha256": "9f86d0...", }, ... ] }
 /// </code>
-/// "shape" is the per-row shape (no batch axis); dtype is float32, float64, int32, int64 or bool.
+/// "shape" is the per-row shape (no batch axis); dtype is float32, float64, int32, int64 or bool. "sha256" (64 hex
+/// digits, optional: manifests written before it existed lack it) is the shard file's SHA-256, checked when the shard
+/// is read.
 /// Written and read by hand with Utf8JsonWriter / JsonDocument (no reflection, so AOT-safe).
 /// </summary>
 internal sealed class ShardManifest
@@ -20,7 +22,7 @@ internal sealed class ShardManifest
     public const string FormatName = "amortized-sharded-dataset";
     public const int CurrentVersion = 1;
 
-    internal sealed record ShardSpec(string File, int Rows);
+    internal sealed record ShardSpec(string File, int Rows, string? Sha256);
 
     private readonly List<ShardKey> _keys = [];
     private readonly Dictionary<string, ShardKey> _keyByName = new(StringComparer.Ordinal);
@@ -42,9 +44,9 @@ internal sealed class ShardManifest
         return true;
     }
 
-    public void AddShard(string file, int rows)
+    public void AddShard(string file, int rows, string? sha256)
     {
-        Shards.Add(new ShardSpec(file, rows));
+        Shards.Add(new ShardSpec(file, rows, sha256));
         TotalRows = checked(TotalRows + rows);
     }
 
@@ -90,6 +92,7 @@ internal sealed class ShardManifest
                 w.WriteStartObject();
                 w.WriteString("file", s.File);
                 w.WriteNumber("rows", s.Rows);
+                if (s.Sha256 is not null) w.WriteString("sha256", s.Sha256);
                 w.WriteEndObject();
             }
             w.WriteEndArray();
@@ -204,7 +207,15 @@ internal sealed class ShardManifest
                 throw new ManifestException($"shard '{InputText.Sanitize(file)}' declares {rows} rows of " +
                     $"{rowBytesOfAllKeys} bytes ({rows * rowBytesOfAllKeys} bytes); the limit is " +
                     $"{limits.MaxTotalBytes} (ReadLimits.MaxTotalBytes).");
-            manifest.AddShard(file, rows);
+            string? sha256 = null;
+            if (s.TryGetProperty("sha256", out JsonElement hash))
+            {
+                sha256 = hash.ValueKind == JsonValueKind.String ? hash.GetString()! : "";
+                if (sha256.Length != 64 || !sha256.All(char.IsAsciiHexDigitLower))
+                    throw new ManifestException($"shard '{InputText.Sanitize(file)}' has sha256 {Text(hash)}; " +
+                        "expected 64 lower-case hex digits.");
+            }
+            manifest.AddShard(file, rows, sha256);
         }
         JsonElement total = Property(root, "total_rows", JsonValueKind.Number);
         if (!total.TryGetInt64(out long totalRows) || totalRows != manifest.TotalRows)
@@ -258,4 +269,24 @@ internal sealed class ShardManifest
     /// </summary>
     public void CheckShard(string path, int expectedRows, Dictionary<string, NpyArray> arrays) =>
         ShardArrays.Check(path, expectedRows, _keys, arrays, "the manifest");
+
+    /// <summary>The SHA-256 of a file as 64 lower-case hex digits (read in one pass, nothing held).</summary>
+    public static string Sha256(string path)
+    {
+        using FileStream f = File.OpenRead(path);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(f));
+    }
+
+    /// <summary>
+    /// Checks shard <paramref name="path"/> against the SHA-256 its manifest entry records, if any: a shard changed
+    /// in place or corrupted on disk (with shapes still valid) is refused naming the file.
+    /// </summary>
+    public static void CheckChecksum(string path, ShardSpec shard)
+    {
+        if (shard.Sha256 is null) return;
+        string actual = Sha256(path);
+        if (actual != shard.Sha256)
+            throw new InvalidDataException($"{path}: its SHA-256 is {actual}; {FileName} says {shard.Sha256}. The " +
+                "shard was changed or corrupted after it was written.");
+    }
 }

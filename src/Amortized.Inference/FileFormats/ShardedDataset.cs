@@ -28,7 +28,8 @@ namespace Amortized.Inference.FileFormats;
 /// Shuffled order: the shard order is permuted; shards are then taken <c>bufferShards</c> at a time and the rows
 /// of those shards are permuted together. Rows left over at the end of one buffer (fewer than a batch) are
 /// copied out and start the next batch, so batches have the requested size except possibly the last.
-/// Loaded shards are checked against the manifest or the scanned schema (keys, dtypes, shapes, row count).
+/// Loaded shards are checked against the manifest or the scanned schema (keys, dtypes, shapes, row count), and
+/// against the SHA-256 the manifest records for them, when it does.
 /// </para>
 /// </remarks>
 public sealed class ShardedDataset
@@ -250,6 +251,7 @@ public sealed class ShardedDataset
             Dictionary<string, NpyArray> arrays = Npy.ReadNpz(file, _limits,
                 (expected, $"{p.Rows} rows as {ShardManifest.FileName} declares, with their npy headers"));
             _manifest.CheckShard(file, p.Rows, arrays);
+            ShardManifest.CheckChecksum(file, _manifest.Shards[index]);
             return ShardArrays.ToBatch(p.Rows, _keys, arrays);
         }
         string path = p.Entry == FolderItself ? DirectoryPath : Path.Combine(DirectoryPath, p.Entry);

@@ -5,7 +5,8 @@ namespace Amortized.Inference.FileFormats;
 
 /// <summary>
 /// Writes a sharded dataset incrementally: a folder of <c>.npz</c> shards of <see cref="RowsPerShard"/> rows
-/// (the last may be shorter) plus <c>manifest.json</c> (see <see cref="ShardedDataset"/>). Appended rows are
+/// (the last may be shorter) plus <c>manifest.json</c> (see <see cref="ShardedDataset"/>), which records each shard's
+/// rows and SHA-256 (checked when the shard is read). Appended rows are
 /// buffered until a shard is full; each shard, then the manifest listing it, is written atomically (temporary
 /// file, then rename), so after a crash the folder still reads as the shards completed so far.
 /// The first appended batch fixes the keys, their per-row shapes and whether they are integer-valued
@@ -152,7 +153,8 @@ public sealed class ShardedDatasetWriter : IDisposable
         }
         string file = string.Create(CultureInfo.InvariantCulture, $"shard-{ShardCount:D5}.npz");
         AtomicFile.Write(Path.Combine(DirectoryPath, file), stream => Npy.WriteNpz(stream, arrays, Compress));
-        _manifest.AddShard(file, shard.BatchSize);
+        // Hashed from the file just written (in the page cache), so the checksum is of exactly the bytes on disk.
+        _manifest.AddShard(file, shard.BatchSize, ShardManifest.Sha256(Path.Combine(DirectoryPath, file)));
         WriteManifest();
     }
 
