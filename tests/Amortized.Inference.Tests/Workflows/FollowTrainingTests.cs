@@ -128,6 +128,42 @@ public sealed class FollowTrainingTests : IDisposable
     }
 
     [Fact]
+    public void CompleteFolder_SameSeedSameRun_AndAResumeContinuesFromTheCheckpoint()
+    {
+        for (int k = 0; k < 3; k++) WriteShard(k);
+        File.WriteAllText(Path.Combine(_dir, "_SUCCESS"), "");
+        string checkpoint = Path.Combine(_dir, "_checkpoint.amzc");   // '_': not a shard
+        TrainingOptions Options(int epochs) => new()
+        {
+            Epochs = epochs, BatchesPerEpoch = 8, BatchSize = 64, Seed = 5, CheckpointPath = checkpoint,
+        };
+        var first = Workflow();
+        var a = first.FitFollow(_dir, Options(4));
+        var b = Workflow().FitFollow(_dir, Options(4));
+        Assert.Equal(a.Epochs.Select(e => e.TrainLoss), b.Epochs.Select(e => e.TrainLoss));
+        Assert.Equal(a.Epochs.Select(e => e.ValidationLoss), b.Epochs.Select(e => e.ValidationLoss));
+
+        // Cancelled after 2 of 4 epochs, then resumed: the weights, optimizer and history continue (the data order
+        // is the documented exception), and the run ends after epoch 4.
+        using var cancel = new CancellationTokenSource();
+        var stopped = Workflow().FitFollow(_dir, Options(4) with
+        {
+            Cancellation = cancel.Token,
+            OnEpochEnd = t => { if (t.History.Epochs.Count == 2) cancel.Cancel(); },
+        });
+        Assert.Equal("cancelled", stopped.StopReason);
+        var resumed = Workflow();
+        var probe = new SimulationBatch(1).Set("theta", [0f, 0f], 1, 2).Set("x", [0f, 0f], 1, 2);
+        resumed.Build(probe);
+        Assert.Equal(2, resumed.Resume(checkpoint));
+        var c = resumed.FitFollow(_dir, Options(4));
+        Assert.Equal(4, c.Epochs.Count);
+        Assert.Equal(a.Epochs.Take(2).Select(e => e.TrainLoss), c.Epochs.Take(2).Select(e => e.TrainLoss));
+        Assert.Equal(a.Steps, c.Steps);
+        Assert.All(c.Epochs, e => Assert.True(double.IsFinite(e.ValidationLoss!.Value)));
+    }
+
+    [Fact]
     public void ProducerStops_IdleTimeoutEndsTraining_OrFailsBeforeAnyRow()
     {
         WriteShard(0);
