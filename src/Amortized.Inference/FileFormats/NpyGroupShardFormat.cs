@@ -79,7 +79,8 @@ public sealed class NpyGroupShardFormat : IShardFormat
             string name = Path.GetFileName(path);
             if (!ShardFolder.IsSkipped(name) && !(name.EndsWith(".npy", StringComparison.Ordinal) && File.Exists(path)))
                 throw new InvalidDataException($"{path}: an npy group shard holds only KEY.npy files; " +
-                    $"'{InputText.Sanitize(name)}' is not one (start its name with '_' or '.' to have readers skip it).");
+                    $"'{InputText.Sanitize(name)}' is not one (start its name with '_' or '.' to have readers skip " +
+                    "it).");
         }
         List<(string Key, string File)> files = Files(folder);
         if (files.Count == 0) throw new InvalidDataException($"{folder}: the npy group holds no .npy files.");

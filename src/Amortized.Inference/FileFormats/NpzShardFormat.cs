@@ -30,7 +30,8 @@ public sealed class NpzShardFormat : IShardFormat
     public ShardSchema Inspect(string path, ReadLimits limits)
     {
         ArgumentNullException.ThrowIfNull(limits);
-        var (keys, rows) = ShardArrays.Schema(path, Npy.ReadNpz(path, limits).Select(a => (a.Key, a.Value.Shape, a.Value.DType)));
+        var (keys, rows) = ShardArrays.Schema(path,
+            Npy.ReadNpz(path, limits).Select(a => (a.Key, a.Value.Shape, a.Value.DType)));
         return new ShardSchema(keys, [rows]);
     }
 

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Amortized.Inference.FileFormats;
 
 /// <summary>
@@ -96,8 +94,4 @@ internal static class ShardFolder
         int rest = (a.Length - i).CompareTo(b.Length - j);
         return rest != 0 ? rest : string.CompareOrdinal(a, b);
     }
-
-    /// <summary>"3 rows" style counts for messages.</summary>
-    public static string Count(long n, string noun) =>
-        string.Create(CultureInfo.InvariantCulture, $"{n} {noun}{(n == 1 ? "" : "s")}");
 }

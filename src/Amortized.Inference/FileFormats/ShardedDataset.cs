@@ -43,7 +43,7 @@ public sealed class ShardedDataset
     private long _count;
     private int _shardsHeld;
 
-    /// <summary>One unit read at once: part <c>Index</c> of the folder entry <c>Entry</c> ("." for the folder).</summary>
+    /// <summary>A unit read at once: part <c>Index</c> of the folder entry <c>Entry</c> ("." for the folder).</summary>
     private sealed record Part(string Entry, IShardFormat Format, ShardSchema? Schema, int Index, int Rows);
 
     /// <summary>The entry name of a folder whose loose <c>.npy</c> files form its only shard.</summary>
@@ -116,7 +116,8 @@ public sealed class ShardedDataset
     /// Whether a manifest-free folder holds <c>_SUCCESS</c>, the marker a producer writes once every shard is
     /// written (as Spark and Hadoop do).
     /// </summary>
-    public bool IsComplete => _manifest is not null || File.Exists(Path.Combine(DirectoryPath, ShardFolder.SuccessMarker));
+    public bool IsComplete =>
+        _manifest is not null || File.Exists(Path.Combine(DirectoryPath, ShardFolder.SuccessMarker));
 
     /// <summary>Total number of rows.</summary>
     public long Count => _count;
@@ -136,11 +137,11 @@ public sealed class ShardedDataset
     /// <summary>Rows in shard <paramref name="index"/>.</summary>
     public int ShardRows(int index) => _parts[index].Rows;
 
-    /// <summary>Shard <paramref name="index"/> for messages: its file name, with the part when a file has several.</summary>
+    /// <summary>Shard <paramref name="index"/> for messages: its file name, and part if the file has several.</summary>
     public string ShardName(int index)
     {
         Part p = _parts[index];
-        string entry = p.Entry == FolderItself ? Path.GetFileName(Path.TrimEndingDirectorySeparator(DirectoryPath)) : p.Entry;
+        string entry = p.Entry == FolderItself ? FolderName : p.Entry;
         return p.Schema is { PartRows.Count: > 1 } ? $"{entry} part {p.Index}" : entry;
     }
 
@@ -172,7 +173,8 @@ public sealed class ShardedDataset
             string? other = names.FirstOrDefault(n => !loose.Contains(n))
                 ?? _entries.FirstOrDefault(e => e != FolderItself);
             if (other is not null)
-                throw new InvalidDataException($"{DirectoryPath}: holds loose .npy files ('{InputText.Sanitize(loose[0])}') " +
+                throw new InvalidDataException($"{DirectoryPath}: holds loose .npy files " +
+                    $"('{InputText.Sanitize(loose[0])}') " +
                     $"beside the shard '{InputText.Sanitize(other)}'; put each group of KEY.npy files in a folder of " +
                     "its own (one folder per shard), or read the files directly.");
             if (!_entries.Contains(FolderItself)) AddShard(FolderItself, DirectoryPath, NpyGroupShardFormat.Instance);
@@ -191,7 +193,7 @@ public sealed class ShardedDataset
         return _parts.Count - before;
     }
 
-    /// <summary>Inspects a new shard, checks it against the dataset's keys and the limits, and adds its parts.</summary>
+    /// <summary>Inspects a new shard, checks it against the dataset's keys and the limits, adds its parts.</summary>
     private void AddShard(string entry, string path, IShardFormat format)
     {
         ShardSchema schema;
@@ -213,7 +215,7 @@ public sealed class ShardedDataset
                     $"{path}: key '{InputText.Sanitize(k.Name)}' with rows of shape {ShapeText.Format(k.RowShape)}");
             }
             _keys.AddRange(schema.Keys);
-            _firstShard = entry == FolderItself ? Path.GetFileName(Path.TrimEndingDirectorySeparator(DirectoryPath)) : entry;
+            _firstShard = entry == FolderItself ? FolderName : entry;
         }
         else ShardArrays.CheckSameKeys(path, schema.Keys, _keys, _firstShard!);
         long rowBytes = ShardArrays.RowBytes(_keys);
@@ -223,12 +225,16 @@ public sealed class ShardedDataset
             if (rows < 0) throw new InvalidDataException($"{path}: part {i} declares {rows} rows.");
             if ((Int128)rows * rowBytes > _limits.MaxTotalBytes)
                 throw new InvalidDataException($"{path}: part {i} declares {rows} rows of {rowBytes} bytes " +
-                    $"({(Int128)rows * rowBytes} bytes); the limit is {_limits.MaxTotalBytes} (ReadLimits.MaxTotalBytes).");
+                    $"({(Int128)rows * rowBytes} bytes); the limit is {_limits.MaxTotalBytes} " +
+                    "(ReadLimits.MaxTotalBytes).");
         }
         _entries.Add(entry);
         for (int i = 0; i < schema.PartRows.Count; i++)
             if (schema.PartRows[i] > 0) AddPart(new Part(entry, format, schema, i, schema.PartRows[i]));
     }
+
+    /// <summary>The dataset folder's own name, for loose .npy files read as its one shard.</summary>
+    private string FolderName => Path.GetFileName(Path.TrimEndingDirectorySeparator(DirectoryPath));
 
     private void AddPart(Part part)
     {
@@ -299,7 +305,8 @@ public sealed class ShardedDataset
 
     /// <summary>
     /// Batches of <paramref name="batchSize"/> rows from the shards of <paramref name="shards"/>, in that order
-    /// (a shard may come again, never twice in one buffer; the sequence may be endless), <paramref name="bufferShards"/> at a time with their
+    /// (a shard may come again, never twice in one buffer; the sequence may be endless),
+    /// <paramref name="bufferShards"/> at a time with their
     /// rows permuted by <paramref name="rng"/>. <paramref name="read"/> loads a shard (it may drop rows, e.g. held-out
     /// ones); <paramref name="served"/> hears of the shards whose every row was in a batch the consumer took (it
     /// asked for the next one). The last batch may be smaller when the sequence ends.

@@ -54,7 +54,8 @@ public sealed partial class BasicWorkflow
     /// complete is reproducible.
     /// </para>
     /// </remarks>
-    /// <exception cref="ArgumentException">The dataset has a manifest (it is fixed: use <see cref="FitDisk"/>).</exception>
+    /// <exception cref="ArgumentException">The dataset has a manifest (it is fixed: use <see cref="FitDisk"/>).
+    /// </exception>
     /// <exception cref="TimeoutException">No batch of rows arrived within the idle timeout.</exception>
     /// <exception cref="InvalidDataException">A shard is corrupt or disagrees with the first one, or the folder was
     /// marked complete with fewer rows than one batch.</exception>
@@ -64,8 +65,8 @@ public sealed partial class BasicWorkflow
         ArgumentNullException.ThrowIfNull(options);
         follow ??= new FollowOptions();
         if (dataset.HasManifest)
-            throw new ArgumentException($"BasicWorkflow.FitFollow: {dataset.DirectoryPath} has a manifest, so it does " +
-                "not grow; train on it with FitDisk.", nameof(dataset));
+            throw new ArgumentException($"BasicWorkflow.FitFollow: {dataset.DirectoryPath} has a manifest, so it " +
+                "does not grow; train on it with FitDisk.", nameof(dataset));
         var folder = new FolderFollower(dataset, follow);
         folder.WaitForRows(1, options.Cancellation);
         SimulationBatch first = dataset.ReadShard(0);

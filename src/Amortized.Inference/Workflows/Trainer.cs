@@ -123,16 +123,17 @@ public sealed class Trainer
     }
 
     /// <summary>
-    /// Trains on a folder that a producer is still filling (see <see cref="BasicWorkflow.FitFollow(FileFormats.ShardedDataset,
-    /// TrainingOptions, FollowOptions?)"/>): epochs of <see cref="TrainingOptions.BatchesPerEpoch"/> steps, like online
-    /// training, so the schedule's length is known; before each epoch the folder is scanned again and new shards join
-    /// the pool. Batches come from one seeded stream over the run: shards new to the pool first, otherwise shuffled
+    /// Trains on a folder that a producer is still filling (see
+    /// <see cref="BasicWorkflow.FitFollow(FileFormats.ShardedDataset, TrainingOptions, FollowOptions?)"/>): epochs of
+    /// <see cref="TrainingOptions.BatchesPerEpoch"/> steps, like online training, so the schedule's length is known;
+    /// before each epoch the folder is scanned again and new shards join the pool. Batches come from one seeded
+    /// stream over the run: shards new to the pool first, otherwise shuffled
     /// passes over the whole pool (re-using rows), with the rows of <see cref="FollowOptions.BufferShards"/> shards
     /// mixed at a time.
     /// </summary>
     /// <param name="folder">The followed folder, holding at least one shard.</param>
     /// <param name="validation">Held-out rows scored after each epoch, or null.</param>
-    /// <param name="firstShardTraining">The rows of shard 0 trained on (the rest held out), or null for all of them.</param>
+    /// <param name="firstShardTraining">The rows of shard 0 trained on (the rest held out), or null for all.</param>
     internal TrainingHistory FitFollow(FolderFollower folder, SimulationBatch? validation,
         SimulationBatch? firstShardTraining)
     {
