@@ -50,6 +50,9 @@ internal sealed record FitSettings
     public string[] Models { get; init; } = [];
     /// <summary>Point estimation: the quantile levels (null: the default).</summary>
     public float[]? QuantileLevels { get; init; }
+    /// <summary>--follow: train while a producer writes shards into the --data folder (FitRunner.Follow.cs).</summary>
+    public bool Follow { get; init; }
+    public TimeSpan? FollowTimeout { get; init; }
 }
 
 /// <summary>Trains a model as <c>fit</c> describes and writes the run folder.</summary>
@@ -68,6 +71,7 @@ internal static partial class FitRunner
     {
         if (s.Simulator is not null || s.SimulatorWorkers is not null || s.SimulatorTimeout is not null)
             CheckExternalUsage(s);
+        WaitForFirstShard(ctx, s);
         if (!CliChoices.IsDensity(s.Method)) return RunEstimator(ctx, s);
         string word = CliChoices.Methods.Word(s.Method);
         if (s.Models.Length > 0)
@@ -113,14 +117,14 @@ internal static partial class FitRunner
         var approximator = workflow.Build(setup.Probe);
         var (options, epochs, batchSize) = PrepareTraining(ctx, s, approximator.Store, backend, setup.Training,
             setup.Validation, setup.Description, folder.Checkpoint, ResumeSettings(s, setup));
-        if (setup.Shards is not null)
+        if (setup.Shards is not null && !s.Follow)
             ctx.Log("note: streaming from disk trains on every shard; validation and diagnostics use a tenth of " +
                 "shard 0, which training also sees, so they are optimistic");
         // The folder keeps the previous run until this one commits; its history grows in the staging folder.
         ctx.Log($"history while training: {staged.History}");
         if (s.Resume && File.Exists(folder.Checkpoint))
             ctx.Log($"resumed from {folder.Checkpoint} after epoch {workflow.Resume(folder.Checkpoint)}");
-        var history = Train(ctx, workflow, options, setup.Training, setup.Shards, setup.Validation, staged.History);
+        var history = Train(ctx, workflow, options, setup.Training, setup.Shards, setup.Validation, staged.History, s);
 
         // Summary-space vectors of fresh simulations (or held-out data) against which 'sample' checks observations.
         if (!likelihood && approximator.SummarySpaceDim > 0)
@@ -273,13 +277,17 @@ internal static partial class FitRunner
         CheckKeyOptions(s, likelihood, "--data");
         SimulationBatch all;
         ShardedDataset? shards = null;
-        if (s.Data.Length == 1 && Directory.Exists(s.Data[0]))
+        if (s.Follow) (shards, all) = OpenFollowed(s);
+        else if (s.Data.Length == 1 && Directory.Exists(s.Data[0]))
         {
             shards = ShardedDataset.Open(s.Data[0]);
             all = shards.ReadShard(0);
         }
         else all = DataFiles.ReadBatch(s.Data);
-        var layout = KeyedLayout(s, all, "the data", Math.Max(1, all.BatchSize - all.BatchSize / 10));
+        // The budget the default network is chosen for: every row of a sharded folder (the first shard is only a
+        // sample of it), else the rows left after the validation split.
+        var layout = KeyedLayout(s, all, "the data", shards is not null && !s.Follow
+            ? shards.Count : Math.Max(1, all.BatchSize - all.BatchSize / 10));
         if (all.BatchSize < 10) throw new UsageException(
             $"the data hold {all.BatchSize} simulations; at least 10 are needed to train and validate.");
         string description =
@@ -410,12 +418,14 @@ internal static partial class FitRunner
     /// <paramref name="historyPath"/> after every epoch, atomically, so a long run can be watched while it trains.
     /// </summary>
     private static TrainingHistory Train(CliContext ctx, BasicWorkflow workflow, TrainingOptions options,
-        SimulationBatch? training, ShardedDataset? shards, SimulationBatch? validation, string historyPath)
+        SimulationBatch? training, ShardedDataset? shards, SimulationBatch? validation, string historyPath,
+        FitSettings? s = null)
     {
         var clock = Stopwatch.StartNew();
         TrainingHistory Fit(TrainingOptions o) =>
             training is not null ? workflow.FitOffline(training, o)
-            : shards is not null ? workflow.FitDisk(shards, o, validation)
+            : shards is not null ? (s is { Follow: true } ? FitFollow(ctx, s, workflow, shards, o)
+                : workflow.FitDisk(shards, o, validation))
             : workflow.FitOnline(o);
 
         void LogEpoch(Trainer t)

@@ -79,12 +79,13 @@ internal static class FitCommand
         var samples = Options.Int("--diagnostic-samples", "Posterior draws per held-out data set", 1000, 10, 1_000_000);
         var noReport = new Option<bool>("--no-report") { Description = "Skip diagnostics and the report" };
         var varianceContraction = Options.VarianceContraction();
+        var (follow, followTimeout) = FitRunner.FollowCommandOptions();
         var command = new Command("fit", "Train an amortized posterior (or likelihood, point estimator or model " +
             "comparison) and write a report")
         {
             task, data, simulator, simulatorWorkers, simulatorTimeout, iv, ic, sv, output, simulations, epochs, batchSize, batches, seed, inference, conditionalAffine, noConditionalAffine,
                 summary, method, models, quantileLevels, threads, device,
-            budget, resume, datasets, samples, noReport, varianceContraction,
+            budget, resume, datasets, samples, noReport, varianceContraction, follow, followTimeout,
         };
         command.SetAction(r => CliErrors.Guard(ctx, () => FitRunner.Run(ctx, new FitSettings
         {
@@ -119,6 +120,8 @@ internal static class FitCommand
             VarianceContraction = r.GetValue(varianceContraction),
             Models = r.GetValue(models) ?? [],
             QuantileLevels = ParseLevels(r.GetValue(quantileLevels)),
+            Follow = r.GetValue(follow),
+            FollowTimeout = r.GetValue(followTimeout),
         })));
         return command;
     }

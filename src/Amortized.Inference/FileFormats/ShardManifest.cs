@@ -9,9 +9,11 @@ namespace Amortized.Inference.FileFormats;
 /// <code>
 /// { "format": "amortized-sharded-dataset", "version": 1, "total_rows": 250,
 ///   "keys": [ { "name": "theta", "shape": [2], "dtype": "float32" }, ... ],
-///   "shards": [ { "file": "shard-00000.npz", "rows": 100 }, ... ] }
+///   "shards": [ { "file": "shard-00000.npz", "rows": 100, "sha256": "9f86d0...", }, ... ] }
 /// </code>
-/// "shape" is the per-row shape (no batch axis); dtype is float32, float64, int32, int64 or bool.
+/// "shape" is the per-row shape (no batch axis); dtype is float32, float64, int32, int64 or bool. "sha256" (64 hex
+/// digits, optional: manifests written before it existed lack it) is the shard file's SHA-256, checked when the shard
+/// is read.
 /// Written and read by hand with Utf8JsonWriter / JsonDocument (no reflection, so AOT-safe).
 /// </summary>
 internal sealed class ShardManifest
@@ -20,15 +22,13 @@ internal sealed class ShardManifest
     public const string FormatName = "amortized-sharded-dataset";
     public const int CurrentVersion = 1;
 
-    internal sealed record KeySpec(string Name, int[] RowShape, NpyDType DType);
+    internal sealed record ShardSpec(string File, int Rows, string? Sha256);
 
-    internal sealed record ShardSpec(string File, int Rows);
-
-    private readonly List<KeySpec> _keys = [];
-    private readonly Dictionary<string, KeySpec> _keyByName = new(StringComparer.Ordinal);
+    private readonly List<ShardKey> _keys = [];
+    private readonly Dictionary<string, ShardKey> _keyByName = new(StringComparer.Ordinal);
 
     /// <summary>Keys in stored order (add with <see cref="AddKey"/>).</summary>
-    public IReadOnlyList<KeySpec> Keys => _keys;
+    public IReadOnlyList<ShardKey> Keys => _keys;
 
     public List<ShardSpec> Shards { get; } = [];
 
@@ -37,16 +37,16 @@ internal sealed class ShardManifest
     public List<string> KeyNames() => _keys.ConvertAll(k => k.Name);
 
     /// <summary>Appends a key; false (nothing added) when the name is already taken.</summary>
-    public bool AddKey(KeySpec key)
+    public bool AddKey(ShardKey key)
     {
         if (!_keyByName.TryAdd(key.Name, key)) return false;
         _keys.Add(key);
         return true;
     }
 
-    public void AddShard(string file, int rows)
+    public void AddShard(string file, int rows, string? sha256)
     {
-        Shards.Add(new ShardSpec(file, rows));
+        Shards.Add(new ShardSpec(file, rows, sha256));
         TotalRows = checked(TotalRows + rows);
     }
 
@@ -57,13 +57,13 @@ internal sealed class ShardManifest
     public long ShardBytes(int rows)
     {
         long total = 0;
-        foreach (KeySpec k in _keys)
+        foreach (ShardKey k in _keys)
             total = checked(total + rows * (long)ShapeText.Product(k.RowShape) * NpyArray.ItemSize(k.DType));
         return total;
     }
 
     /// <summary>The key named <paramref name="name"/>, found by hash: manifests may list many keys.</summary>
-    public KeySpec? FindKey(string name) => _keyByName.GetValueOrDefault(name);
+    public ShardKey? FindKey(string name) => _keyByName.GetValueOrDefault(name);
 
     public byte[] ToJson()
     {
@@ -75,7 +75,7 @@ internal sealed class ShardManifest
             w.WriteNumber("version", CurrentVersion);
             w.WriteNumber("total_rows", TotalRows);
             w.WriteStartArray("keys");
-            foreach (KeySpec k in Keys)
+            foreach (ShardKey k in Keys)
             {
                 w.WriteStartObject();
                 w.WriteString("name", k.Name);
@@ -92,6 +92,7 @@ internal sealed class ShardManifest
                 w.WriteStartObject();
                 w.WriteString("file", s.File);
                 w.WriteNumber("rows", s.Rows);
+                if (s.Sha256 is not null) w.WriteString("sha256", s.Sha256);
                 w.WriteEndObject();
             }
             w.WriteEndArray();
@@ -160,7 +161,7 @@ internal sealed class ShardManifest
 
         var manifest = new ShardManifest();
         // The widest rows (in bytes and in elements) bound every shard's arrays; their sum bounds a whole shard.
-        (KeySpec Key, long Size) widest = default, longest = default;
+        (ShardKey Key, long Size) widest = default, longest = default;
         Int128 rowBytesOfAllKeys = 0;
         foreach (JsonElement k in Property(root, "keys", JsonValueKind.Array).EnumerateArray())
         {
@@ -179,7 +180,7 @@ internal sealed class ShardManifest
                 shape.Add(dim);
             }
             string dtype = Property(k, "dtype", JsonValueKind.String).GetString()!;
-            var spec = new KeySpec(name, [.. shape], ParseDType(dtype, quoted));
+            var spec = new ShardKey(name, [.. shape], ParseDType(dtype, quoted));
             if (name.Length == 0 || !manifest.AddKey(spec))
                 throw new ManifestException($"key name '{quoted}' is empty or listed twice.");
             int itemSize = NpyArray.ItemSize(spec.DType);
@@ -197,7 +198,7 @@ internal sealed class ShardManifest
                     $"shard file '{InputText.Sanitize(file)}' must be a plain file name inside the dataset folder.");
             int rows = Int(Property(s, "rows", JsonValueKind.Number), $"shard '{InputText.Sanitize(file)}' rows");
             if (rows < 0) throw new ManifestException($"shard '{InputText.Sanitize(file)}' has {rows} rows.");
-            foreach (KeySpec? k in (KeySpec?[])[widest.Key, longest.Key])
+            foreach (ShardKey? k in (ShardKey?[])[widest.Key, longest.Key])
                 if (k is not null)
                     limits.CheckArrayBytes([rows, .. Array.ConvertAll(k.RowShape, d => (long)d)],
                         NpyArray.ItemSize(k.DType), $"shard '{InputText.Sanitize(file)}', key " +
@@ -206,7 +207,15 @@ internal sealed class ShardManifest
                 throw new ManifestException($"shard '{InputText.Sanitize(file)}' declares {rows} rows of " +
                     $"{rowBytesOfAllKeys} bytes ({rows * rowBytesOfAllKeys} bytes); the limit is " +
                     $"{limits.MaxTotalBytes} (ReadLimits.MaxTotalBytes).");
-            manifest.AddShard(file, rows);
+            string? sha256 = null;
+            if (s.TryGetProperty("sha256", out JsonElement hash))
+            {
+                sha256 = hash.ValueKind == JsonValueKind.String ? hash.GetString()! : "";
+                if (sha256.Length != 64 || !sha256.All(char.IsAsciiHexDigitLower))
+                    throw new ManifestException($"shard '{InputText.Sanitize(file)}' has sha256 {Text(hash)}; " +
+                        "expected 64 lower-case hex digits.");
+            }
+            manifest.AddShard(file, rows, sha256);
         }
         JsonElement total = Property(root, "total_rows", JsonValueKind.Number);
         if (!total.TryGetInt64(out long totalRows) || totalRows != manifest.TotalRows)
@@ -258,27 +267,26 @@ internal sealed class ShardManifest
     /// <summary>
     /// Checks that a shard's arrays match the manifest: the same keys, dtypes, row count and row shapes.
     /// </summary>
-    public void CheckShard(string path, int expectedRows, Dictionary<string, NpyArray> arrays)
+    public void CheckShard(string path, int expectedRows, Dictionary<string, NpyArray> arrays) =>
+        ShardArrays.Check(path, expectedRows, _keys, arrays, "the manifest");
+
+    /// <summary>The SHA-256 of a file as 64 lower-case hex digits (read in one pass, nothing held).</summary>
+    public static string Sha256(string path)
     {
-        foreach (KeySpec k in Keys)
-        {
-            if (!arrays.TryGetValue(k.Name, out NpyArray? a))
-                throw new InvalidDataException(
-                    $"{path}: key '{k.Name}' of the manifest is missing; the shard holds " +
-                    $"{ShapeText.Keys(arrays.Keys)}.");
-            int[] expected = [expectedRows, .. k.RowShape];
-            if (!ShapeText.Equal(a.Shape, expected))
-                throw new InvalidDataException(
-                    $"{path}: key '{k.Name}' has shape {ShapeText.Format(a.Shape)}; the manifest says "
-                    + $"{ShapeText.Format(expected)} ({expectedRows} rows of {ShapeText.Format(k.RowShape)}).");
-            if (a.DType != k.DType)
-                throw new InvalidDataException(
-                    $"{path}: key '{k.Name}' is {DTypeName(a.DType)}; the manifest says {DTypeName(k.DType)}.");
-        }
-        foreach (string name in arrays.Keys)
-            if (FindKey(name) is null)
-                throw new InvalidDataException(
-                    $"{path}: key '{InputText.Sanitize(name)}' is not in the manifest, which lists " +
-                    $"{ShapeText.Keys(KeyNames())}.");
+        using FileStream f = File.OpenRead(path);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(f));
+    }
+
+    /// <summary>
+    /// Checks shard <paramref name="path"/> against the SHA-256 its manifest entry records, if any: a shard changed
+    /// in place or corrupted on disk (with shapes still valid) is refused naming the file.
+    /// </summary>
+    public static void CheckChecksum(string path, ShardSpec shard)
+    {
+        if (shard.Sha256 is null) return;
+        string actual = Sha256(path);
+        if (actual != shard.Sha256)
+            throw new InvalidDataException($"{path}: its SHA-256 is {actual}; {FileName} says {shard.Sha256}. The " +
+                "shard was changed or corrupted after it was written.");
     }
 }

@@ -5,7 +5,8 @@ namespace Amortized.Inference.FileFormats;
 
 /// <summary>
 /// Writes a sharded dataset incrementally: a folder of <c>.npz</c> shards of <see cref="RowsPerShard"/> rows
-/// (the last may be shorter) plus <c>manifest.json</c> (see <see cref="ShardedDataset"/>). Appended rows are
+/// (the last may be shorter) plus <c>manifest.json</c> (see <see cref="ShardedDataset"/>), which records each shard's
+/// rows and SHA-256 (checked when the shard is read). Appended rows are
 /// buffered until a shard is full; each shard, then the manifest listing it, is written atomically (temporary
 /// file, then rename), so after a crash the folder still reads as the shards completed so far.
 /// The first appended batch fixes the keys, their per-row shapes and whether they are integer-valued
@@ -104,13 +105,13 @@ public sealed class ShardedDatasetWriter : IDisposable
         foreach (string key in batch.Keys)
         {
             NpyDType dtype = batch.IsInteger(key) ? NpyDType.Int32 : NpyDType.Float32;
-            _manifest.AddKey(new ShardManifest.KeySpec(key, batch.Shape(key)[1..].ToArray(), dtype));
+            _manifest.AddKey(new ShardKey(key, batch.Shape(key)[1..].ToArray(), dtype));
         }
     }
 
     private void CheckSchema(SimulationBatch batch, int index)
     {
-        foreach (ShardManifest.KeySpec k in _manifest.Keys)
+        foreach (ShardKey k in _manifest.Keys)
         {
             if (!batch.Contains(k.Name))
                 throw new ArgumentException(
@@ -142,7 +143,7 @@ public sealed class ShardedDatasetWriter : IDisposable
     private void WriteShard(SimulationBatch shard)
     {
         var arrays = new List<KeyValuePair<string, NpyArray>>(_manifest.Keys.Count);
-        foreach (ShardManifest.KeySpec k in _manifest.Keys)
+        foreach (ShardKey k in _manifest.Keys)
         {
             int[] shape = [shard.BatchSize, .. k.RowShape];
             NpyArray array = k.DType == NpyDType.Int32
@@ -152,7 +153,8 @@ public sealed class ShardedDatasetWriter : IDisposable
         }
         string file = string.Create(CultureInfo.InvariantCulture, $"shard-{ShardCount:D5}.npz");
         AtomicFile.Write(Path.Combine(DirectoryPath, file), stream => Npy.WriteNpz(stream, arrays, Compress));
-        _manifest.AddShard(file, shard.BatchSize);
+        // Hashed from the file just written (in the page cache), so the checksum is of exactly the bytes on disk.
+        _manifest.AddShard(file, shard.BatchSize, ShardManifest.Sha256(Path.Combine(DirectoryPath, file)));
         WriteManifest();
     }
 

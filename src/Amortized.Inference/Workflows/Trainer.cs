@@ -10,7 +10,8 @@ namespace Amortized.Inference.Workflows;
 
 /// <summary>
 /// Trains an approximator online (simulator in the loop, next batch simulated on a worker thread while the
-/// current one trains) or offline (arrays in memory, reshuffled each epoch). Every random choice comes from
+/// current one trains), offline (arrays in memory, reshuffled each epoch), from a sharded folder on disk, or from a
+/// folder that a producer is still filling (follow mode). Every random choice comes from
 /// <see cref="TrainingOptions.Seed"/> and the step number, so the same seed gives the same model on the CPU.
 /// </summary>
 public sealed class Trainer
@@ -32,7 +33,7 @@ public sealed class Trainer
     private TrainerState? _pendingOptimizerState;   // applied when the optimizer is created
     private EpochPosition? _position;   // inside the epoch after the last completed one; null at a boundary
     private TrainerState? _imported;    // checked against this run's settings when it starts
-    private string _mode = "";          // online, offline or disk: part of the settings
+    private string _mode = "";          // online, offline, disk or follow: part of the settings
 
     /// <summary>Creates a trainer for <paramref name="approximator"/>.</summary>
     public Trainer(ITrainableApproximator approximator, TrainingOptions? options = null)
@@ -122,6 +123,129 @@ public sealed class Trainer
     }
 
     /// <summary>
+    /// Trains on a folder that a producer is still filling (see
+    /// <see cref="BasicWorkflow.FitFollow(FileFormats.ShardedDataset, TrainingOptions, FollowOptions?)"/>): epochs of
+    /// <see cref="TrainingOptions.BatchesPerEpoch"/> steps, like online training, so the schedule's length is known;
+    /// before each epoch the folder is scanned again and new shards join the pool. Batches come from one seeded
+    /// stream over the run: shards new to the pool first, otherwise shuffled
+    /// passes over the whole pool (re-using rows), with the rows of <see cref="FollowOptions.BufferShards"/> shards
+    /// mixed at a time.
+    /// </summary>
+    /// <param name="folder">The followed folder, holding at least one shard.</param>
+    /// <param name="validation">Held-out rows scored after each epoch, or null.</param>
+    /// <param name="firstShardTraining">The rows of shard 0 trained on (the rest held out), or null for all.</param>
+    internal TrainingHistory FitFollow(FolderFollower folder, SimulationBatch? validation,
+        SimulationBatch? firstShardTraining)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        var dataset = folder.Dataset;
+        FollowOptions follow = folder.Options;
+        int perEpoch = _options.BatchesPerEpoch;
+        var trained = new HashSet<int>();   // shards whose every row was in a step: not restored by a resume
+        int pool = 0;                        // the pool is shards [0, pool): those that arrived within the budget
+        bool capped = false;
+        validation ??= _options.ValidationData;
+        SimulationBatch Read(int shard) =>
+            shard == 0 && firstShardTraining is not null ? firstShardTraining : dataset.ReadShard(shard);
+
+        // Shards of the pool arrived within the simulation budget: the first ones whose rows reach it.
+        void Grow()
+        {
+            folder.Refresh();
+            long rows = 0;
+            for (int i = 0; i < pool; i++) rows += dataset.ShardRows(i);
+            while (pool < dataset.ShardCount && !(follow.Simulations is { } budget && rows >= budget))
+                rows += dataset.ShardRows(pool++);
+            if (pool < dataset.ShardCount && !capped)
+            {
+                capped = true;
+                follow.Log?.Invoke($"{follow.Simulations} simulations reached with {pool} shards; later shards " +
+                    "are not used.");
+            }
+        }
+
+        int reported = 0;   // the pool at the last report
+        string? BeforeEpoch(int epoch)
+        {
+            Grow();
+            long rows = 0;
+            for (int i = 0; i < pool; i++) rows += dataset.ShardRows(i);
+            if (follow.Simulations is { } budget && rows >= budget && trained.Count == pool)
+                return $"simulation budget ({rows} rows delivered, every one trained on)";
+            if (folder.Idle)
+            {
+                follow.Log?.Invoke($"no new shard in {dataset.DirectoryPath} for {folder.SinceNewShard:g} and no " +
+                    $"{FolderFollower.SuccessMarker}: the producer seems to have stopped; training stops here " +
+                    "(raise FollowOptions.IdleTimeout, --follow-timeout, to wait longer).");
+                return "follow timeout";
+            }
+            follow.OnEpochStart?.Invoke(new FollowEpoch(epoch, pool, rows, pool - reported, trained.Count,
+                folder.Complete));
+            reported = pool;
+            return null;
+        }
+
+        // One endless stream of batches for the whole run, so no rows are dropped at an epoch's end: shards that
+        // joined the pool and were never scheduled come first (in a seeded order), otherwise shuffled passes over the
+        // whole pool. Read lazily, so shards that join before an epoch are scheduled at the next window.
+        var scheduled = new HashSet<int>();
+        IEnumerable<int> Order(Rng rng)
+        {
+            var pass = new Queue<int>();
+            while (true)
+            {
+                int[] fresh = [.. Enumerable.Range(0, pool).Where(i => !scheduled.Contains(i))];
+                if (fresh.Length > 0)
+                {
+                    Shuffle(fresh, rng);
+                    foreach (int i in fresh)
+                    {
+                        scheduled.Add(i);
+                        yield return i;
+                    }
+                    continue;
+                }
+                if (pass.Count == 0)
+                {
+                    var all = new int[pool];
+                    rng.Permutation(all);
+                    foreach (int i in all) pass.Enqueue(i);
+                }
+                yield return pass.Dequeue();
+            }
+        }
+        var orderRng = Rng.Derive(_options.Seed, 0, StreamRegistry.EpochOrderTag);
+        using IEnumerator<SimulationBatch> stream = dataset.ReadInOrder(_options.BatchSize, Order(orderRng),
+            follow.BufferShards, orderRng, Read, shards => trained.UnionWith(shards)).GetEnumerator();
+
+        IEnumerable<SimulationBatch> Epoch(int epoch, int firstBatch)
+        {
+            // A resumed epoch only takes the batches it still owes (the data order is not replayed).
+            for (int b = firstBatch; b < perEpoch && stream.MoveNext(); b++) yield return stream.Current;
+        }
+
+        folder.WaitForRows(_options.BatchSize, _options.Cancellation);
+        Grow();
+        // The initialisation reads the pool present now once, in an order of its own, as disk mode does.
+        var initializationRng = new Rng(_options.Seed ^ StreamRegistry.DiskInitializationSalt);
+        var initializationOrder = new int[pool];
+        initializationRng.Permutation(initializationOrder);
+        var initialization = dataset.ReadInOrder(_options.BatchSize, initializationOrder, follow.BufferShards,
+            initializationRng, Read, _ => { });
+        _mode = "follow";
+        return Run(perEpoch, defaultWeightDecay: 0f, initialization, validation, Epoch, BeforeEpoch);
+    }
+
+    private static void Shuffle(int[] values, Rng rng)
+    {
+        if (values.Length < 2) return;
+        var order = new int[values.Length];
+        rng.Permutation(order);
+        int[] copy = [.. values];
+        for (int i = 0; i < values.Length; i++) values[i] = copy[order[i]];
+    }
+
+    /// <summary>
     /// The one epoch loop of every training mode: creates the optimizer, runs the data-dependent initialisation of a
     /// fresh run, then takes a step per batch of <paramref name="epochBatches"/>(epoch) from the epoch after the
     /// last one recorded (a resumed run) until the last epoch, early stopping, the time budget or cancellation.
@@ -134,8 +258,13 @@ public sealed class Trainer
     /// The raw batches of one epoch in training order, from the given batch index on (0, or where a resumed run
     /// stopped inside the epoch).
     /// </param>
+    /// <param name="beforeEpoch">
+    /// Called before each epoch starts (follow mode scans its folder here); a non-null result ends training before
+    /// that epoch, with that text as <see cref="TrainingHistory.StopReason"/>.
+    /// </param>
     private TrainingHistory Run(int perEpoch, float defaultWeightDecay, IEnumerable<SimulationBatch> initialization,
-        SimulationBatch? validation, Func<int, int, IEnumerable<SimulationBatch>> epochBatches)
+        SimulationBatch? validation, Func<int, int, IEnumerable<SimulationBatch>> epochBatches,
+        Func<int, string?>? beforeEpoch = null)
     {
         _imported?.EnsureSameSettings(Settings());
         _imported = null;
@@ -144,6 +273,11 @@ public sealed class Trainer
         _clock = Stopwatch.StartNew();
         for (int epoch = History.Epochs.Count; epoch < _options.Epochs; epoch++)
         {
+            if (beforeEpoch?.Invoke(epoch) is { } reason)
+            {
+                History.StopReason = reason;
+                break;
+            }
             var start = _position ?? new EpochPosition(0, 0, 0, 0, 0, 0);
             _position = null;
             var epochClock = Stopwatch.StartNew();

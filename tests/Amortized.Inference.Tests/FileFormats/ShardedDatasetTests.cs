@@ -257,6 +257,32 @@ public sealed class ShardedDatasetTests : IDisposable
     }
 
     [Fact]
+    public void Checksums_RecordedPerShard_ValueChangedInPlaceIsRefused()
+    {
+        string dir = WriteDataset();
+        string manifest = File.ReadAllText(Path.Combine(dir, "manifest.json"));
+        Assert.Contains($"\"sha256\": \"{ShardManifest.Sha256(Path.Combine(dir, "shard-00002.npz"))}\"", manifest);
+        ShardedDataset ds = ShardedDataset.Open(dir);
+        Assert.Equal(TotalRows, Ids(ds.ReadSequential(7)).Count);
+
+        // Same keys and shapes, one value changed: only the checksum can tell.
+        SimulationBatch changed = Rows(32, 16);
+        changed.Get("theta")[5] += 1;
+        WriteShard(Path.Combine(dir, "shard-00002.npz"), changed);
+        var e = Assert.Throws<InvalidDataException>(() => ds.ReadShard(2));
+        Assert.StartsWith(Path.Combine(dir, "shard-00002.npz") + ": its SHA-256 is ", e.Message);
+        Assert.Contains("manifest.json says", e.Message);
+
+        // A manifest without checksums (written before they existed) still reads; a malformed one is refused.
+        File.WriteAllText(Path.Combine(dir, "manifest.json"),
+            System.Text.RegularExpressions.Regex.Replace(manifest, ",\\s*\"sha256\": \"[0-9a-f]+\"", ""));
+        Assert.Equal(16, ShardedDataset.Open(dir).ReadShard(2).BatchSize);
+        File.WriteAllText(Path.Combine(dir, "manifest.json"), manifest.Replace("\"sha256\": \"", "\"sha256\": \"XY"));
+        Assert.Contains("expected 64 lower-case hex digits",
+            Assert.Throws<InvalidDataException>(() => ShardedDataset.Open(dir)).Message);
+    }
+
+    [Fact]
     public void Writer_NothingAppended_EmptyDataset()
     {
         string dir = Path.Combine(_root, "empty");
