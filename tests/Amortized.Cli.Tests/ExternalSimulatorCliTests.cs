@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Amortized.Inference.FileFormats;
+using Amortized.Testing;
 using Xunit;
 using static Amortized.Cli.Tests.ExternalSimulatorTestSupport;
 
@@ -25,7 +26,7 @@ public sealed class ExternalSimulatorCliTests : IDisposable
         "coupling", "--out", Path.Combine(_dir, "run"), .. extra,
     ];
 
-    [ExternalSimulatorPythonFact]
+    [PythonFact]
     public void Fit_TrainsOnThePythonSample_AndReportsFromItsSimulations()
     {
         var r = CliRunner.Run(Fit(Gaussian, "--epochs", "4", "--diagnostic-datasets", "60",
@@ -83,7 +84,7 @@ public sealed class ExternalSimulatorCliTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_dir, "run", "model.amz")));
     }
 
-    [ExternalSimulatorPythonFact]
+    [PythonFact]
     public void SimulatorThatPrintsToStdout_ExitsTwo_SayingToLogToStderr()
     {
         string script = Path.Combine(_dir, "chatty.py");
@@ -99,7 +100,7 @@ public sealed class ExternalSimulatorCliTests : IDisposable
         Assert.Contains("log to stderr", r.Error);
     }
 
-    [ExternalSimulatorPythonFact]
+    [PythonFact]
     public void SimulatorThatBreaksDuringTraining_ExitsOne_KeepsTheCheckpoint_AndResumes()
     {
         string broken = Path.Combine(_dir, "broken");

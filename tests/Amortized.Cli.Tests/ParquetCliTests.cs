@@ -65,11 +65,8 @@ public sealed class ParquetCliTests
         Assert.Contains("\"simulations\": 271", File.ReadAllText(Path.Combine(run, "run.json")));
     }
 
-    /// <summary>
-    /// A folder of Parquet shards without a manifest, read as one dataset. Needs the manifest-free folder reader
-    /// (issue 19, another item): remove the Skip once <c>fit --data FOLDER</c> reads registered formats.
-    /// </summary>
-    [Fact(Skip = "needs the manifest-free dataset folder reader (issue 19, another item)")]
+    /// <summary>A folder of Parquet shards without a manifest, read as one dataset (the registered Parquet format).</summary>
+    [Fact]
     public void Simulate_ParquetShards_FolderTrainsWithoutManifest()
     {
         string root = CliRunner.TempDir();

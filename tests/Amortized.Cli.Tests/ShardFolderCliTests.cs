@@ -2,24 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using Amortized.Inference.FileFormats;
 using Amortized.Tensors;
+using Amortized.Testing;
 using Xunit;
 
 namespace Amortized.Cli.Tests;
-
-/// <summary>
-/// Runs only where Python with NumPy is available: always when AMORTIZED_PYTHON is set (CI sets it; the test then
-/// fails rather than skips if it does not work), otherwise when /usr/bin/python3 imports numpy.
-/// </summary>
-public sealed class PythonFactAttribute : FactAttribute
-{
-    public PythonFactAttribute()
-    {
-        if (Environment.GetEnvironmentVariable("AMORTIZED_PYTHON") is { Length: > 0 }) return;
-        if (!ShardFolderCliTests.Run(ShardFolderCliTests.Python, "-c \"import numpy\"", out _))
-            Skip = "AMORTIZED_PYTHON is unset and /usr/bin/python3 cannot import numpy; set AMORTIZED_PYTHON to a " +
-                "Python with NumPy to run this test.";
-    }
-}
 
 /// <summary>
 /// <c>amortized fit --data FOLDER</c> on manifest-free folders (npz written by NumPy, npy groups, hostile ones) and
@@ -30,8 +16,7 @@ public sealed class ShardFolderCliTests
     private static readonly string[] Tiny = ["--epochs", "2", "--batches-per-epoch", "10", "--batch-size", "32",
         "--threads", "1", "--diagnostic-datasets", "12", "--diagnostic-samples", "40"];
 
-    internal static string Python =>
-        Environment.GetEnvironmentVariable("AMORTIZED_PYTHON") is { Length: > 0 } p ? p : "/usr/bin/python3";
+    internal static string Python => ExternalTools.Python ?? "/usr/bin/python3";
 
     internal static bool Run(string file, string arguments, out string output)
     {

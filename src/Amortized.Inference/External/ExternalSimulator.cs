@@ -35,7 +35,6 @@ public sealed class ExternalSimulator : ISimulator, IDisposable
     private readonly List<ExternalSimulatorFault> _faults = [];
     private readonly WorkerProcess?[] _workers;
     private readonly Thread[] _threads;
-    private readonly string _scratch;
     private readonly Lock _gate = new();
     private readonly Lock _logGate = new();
     private Dictionary<string, int[]>? _schema;
@@ -53,7 +52,6 @@ public sealed class ExternalSimulator : ISimulator, IDisposable
         _log = _options.Log ?? Console.Error;
         if (_options.ExpectedSchema is { } expected)
             _schema = expected.ToDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.Ordinal);
-        _scratch = Directory.CreateTempSubdirectory("amortized-external-").FullName;
         _workers = new WorkerProcess?[_options.Workers];
         _threads = new Thread[_options.Workers];
         for (int w = 0; w < _threads.Length; w++)
@@ -176,7 +174,6 @@ public sealed class ExternalSimulator : ISimulator, IDisposable
     /// <summary>One worker thread: takes requests in order, restarting its process after a fault.</summary>
     private void Serve(int w)
     {
-        string scratch = Path.Combine(_scratch, $"worker-{w}.npz");
         try
         {
             foreach (Job job in _queue.GetConsumingEnumerable())
@@ -195,7 +192,7 @@ public sealed class ExternalSimulator : ISimulator, IDisposable
                     WorkerProcess? process = null;
                     try
                     {
-                        process = Worker(w, scratch);
+                        process = Worker(w);
                         if (!process.Ready) process.Handshake(_options.StartTimeout);
                         SimulationBatch batch = process.Request(job.Size, job.Seed, job.Index, _options.Timeout);
                         if (process.Killed) Restart(w);
@@ -210,7 +207,7 @@ public sealed class ExternalSimulator : ISimulator, IDisposable
                     }
                     catch (Exception e) when (e is not WorkerFault)
                     {
-                        // A bug or an I/O failure of the host itself (e.g. the scratch folder is gone): not the
+                        // A bug or a failure of the host itself (out of memory, say): not the
                         // worker's fault, and not retried; the caller sees it rather than the thread dying.
                         job.Result.TrySetException(e);
                         break;
@@ -230,12 +227,12 @@ public sealed class ExternalSimulator : ISimulator, IDisposable
         finally { Restart(w); }
     }
 
-    private WorkerProcess Worker(int w, string scratch)
+    private WorkerProcess Worker(int w)
     {
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            return _workers[w] ??= new WorkerProcess(w, Command, _options, scratch);
+            return _workers[w] ??= new WorkerProcess(w, Command, _options);
         }
     }
 
@@ -354,9 +351,6 @@ public sealed class ExternalSimulator : ISimulator, IDisposable
         lock (_gate) foreach (var p in _workers) p?.Kill();
         foreach (Thread t in _threads) t.Join(TimeSpan.FromSeconds(10));
         for (int w = 0; w < _workers.Length; w++) Restart(w); // any worker of a thread that did not end in time
-        try { Directory.Delete(_scratch, recursive: true); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
     }
 
     private sealed class Job(int size, ulong seed, ulong index)

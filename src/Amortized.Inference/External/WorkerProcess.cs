@@ -31,15 +31,13 @@ internal sealed class WorkerProcess : IDisposable
     private readonly Process _process;
     private readonly Stream _stdout;
     private readonly Stream _stdin;
-    private readonly string _scratch;
     private readonly ReadLimits _limits;
     private readonly Task _stderrReader;
     private int _state;
 
-    public WorkerProcess(int index, string command, ExternalSimulatorOptions options, string scratchFile)
+    public WorkerProcess(int index, string command, ExternalSimulatorOptions options)
     {
         Index = index;
-        _scratch = scratchFile;
         _limits = options.Limits;
         var start = new ProcessStartInfo("/bin/sh")
         {
@@ -213,25 +211,24 @@ internal sealed class WorkerProcess : IDisposable
         if (length > max)
             throw new WorkerFault(ExternalFaultKind.ProtocolError, $"the result frame declares {length} bytes; the " +
                 $"limit is {max} (ReadLimits.MaxTotalBytes = {_limits.MaxTotalBytes} plus 1 MiB of archive overhead).");
-        // The bytes go to a scratch file in chunks, so memory follows the bytes that really arrive, and the npz is then
-        // read by the same reader (and zip-bomb checks) as any .npz file.
-        using (var file = new FileStream(_scratch, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+        // The bytes are gathered in chunks, so memory follows the bytes that really arrive (not the declared length),
+        // and the npz is then read by the same reader (and zip-bomb checks) as any .npz file.
+        using var archive = new MemoryStream();
+        var buffer = new byte[(int)Math.Min(length, 1UL << 16)];
+        ulong left = length;
+        while (left > 0)
         {
-            var buffer = new byte[(int)Math.Min(length, 1UL << 16)];
-            ulong left = length;
-            while (left > 0)
-            {
-                int n = _stdout.Read(buffer, 0, (int)Math.Min(left, (ulong)buffer.Length));
-                if (n == 0) throw Exited($"after {length - left} of the {length} bytes its result frame declares");
-                file.Write(buffer, 0, n);
-                left -= (ulong)n;
-            }
+            int n = _stdout.Read(buffer, 0, (int)Math.Min(left, (ulong)buffer.Length));
+            if (n == 0) throw Exited($"after {length - left} of the {length} bytes its result frame declares");
+            archive.Write(buffer, 0, n);
+            left -= (ulong)n;
         }
-        try { return Npy.ReadBatch(_scratch, _limits); }
+        archive.Position = 0;
+        try { return Npy.ReadBatch(archive, "npz", _limits); }
         catch (InvalidDataException e)
         {
             throw new WorkerFault(ExternalFaultKind.ProtocolError,
-                "the result frame is not a valid npz archive of batch arrays: " + e.Message.Replace(_scratch, "npz"));
+                "the result frame is not a valid npz archive of batch arrays: " + e.Message);
         }
     }
 

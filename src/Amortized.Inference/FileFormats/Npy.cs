@@ -47,6 +47,26 @@ public static class Npy
     /// <param name="limits">Resource limits.</param>
     private static NpyArray Read(Stream stream, long? available, bool exact, ReadLimits limits)
     {
+        var (dtype, shape, count) = ReadHeader(stream, available, exact, limits);
+        Array data = ReadData(stream, dtype, count, lengthKnown: available is not null);
+        if (data is bool[] flags)
+        {
+            ReadOnlySpan<byte> raw = MemoryMarshal.AsBytes(flags.AsSpan());
+            int bad = raw.IndexOfAnyExcept((byte)0, (byte)1);
+            if (bad >= 0)
+                throw new InvalidDataException($"npy: bool element {bad} is byte {raw[bad]}; expected 0 or 1.");
+        }
+        return new NpyArray(dtype, shape, data);
+    }
+
+    /// <summary>
+    /// Reads the magic, version and header of an array and checks its shape against <paramref name="limits"/> and
+    /// <paramref name="available"/> (as <see cref="Read(Stream, long?, bool, ReadLimits)"/> describes), leaving the
+    /// stream at the data; returns the dtype, shape and element count.
+    /// </summary>
+    private static (NpyDType DType, int[] Shape, int Count) ReadHeader(Stream stream, long? available, bool exact,
+        ReadLimits limits)
+    {
         Span<byte> prefix = stackalloc byte[12];
         ReadExactly(stream, prefix[..8], "the 8-byte magic and version");
         if (!prefix[..6].SequenceEqual(s_magic))
@@ -87,15 +107,7 @@ public static class Npy
 
         int[] shape = Array.ConvertAll(dims, d => (int)d); // each at most the element count, checked above
         int count = (int)(bytes / NpyArray.ItemSize(dtype)); // at most Array.MaxLength, checked above
-        Array data = ReadData(stream, dtype, count, lengthKnown: available is not null);
-        if (data is bool[] flags)
-        {
-            ReadOnlySpan<byte> raw = MemoryMarshal.AsBytes(flags.AsSpan());
-            int bad = raw.IndexOfAnyExcept((byte)0, (byte)1);
-            if (bad >= 0)
-                throw new InvalidDataException($"npy: bool element {bad} is byte {raw[bad]}; expected 0 or 1.");
-        }
-        return new NpyArray(dtype, shape, data);
+        return (dtype, shape, count);
     }
 
     /// <summary>Elements per read or write call: a span of bytes is int-indexed, an array may hold more.</summary>
@@ -207,8 +219,52 @@ public static class Npy
     internal static Dictionary<string, NpyArray> ReadNpz(string path, ReadLimits limits,
         (long Bytes, string Source) maxTotal)
     {
-        var result = new Dictionary<string, NpyArray>(StringComparer.Ordinal);
         using FileStream file = File.OpenRead(path);
+        return ReadNpz(file, path, limits, maxTotal);
+    }
+
+    /// <summary>
+    /// <see cref="ReadNpz(string, ReadLimits)"/> of an archive held in a seekable <paramref name="archive"/> (bytes
+    /// received from a process, say), named <paramref name="source"/> in errors.
+    /// </summary>
+    internal static Dictionary<string, NpyArray> ReadNpz(Stream archive, string source, ReadLimits limits,
+        (long Bytes, string Source) maxTotal)
+    {
+        var result = new Dictionary<string, NpyArray>(StringComparer.Ordinal);
+        ForEachEntry(archive, source, limits, maxTotal, (name, s, length) =>
+        {
+            result[name] = Read(s, length, exact: true, limits);
+            s.CheckAtEnd();
+        }, result.ContainsKey);
+        return result;
+    }
+
+    /// <summary>
+    /// The name, shape and dtype of every array of a .npz archive, in stored order, from the npy headers alone: the
+    /// archive passes the checks of <see cref="ReadNpz(string, ReadLimits)"/> on its declared sizes, each header is
+    /// checked as when reading and against its entry's declared size, and only the first bytes of each entry are
+    /// inflated (the data never are).
+    /// </summary>
+    internal static List<(string Name, int[] Shape, NpyDType DType)> ReadNpzHeaders(string path, ReadLimits limits)
+    {
+        var result = new List<(string Name, int[] Shape, NpyDType DType)>();
+        using FileStream file = File.OpenRead(path);
+        ForEachEntry(file, path, limits, (limits.MaxTotalBytes, "ReadLimits.MaxTotalBytes"), (name, s, length) =>
+        {
+            var (dtype, shape, _) = ReadHeader(s, length, exact: true, limits);
+            result.Add((name, shape, dtype));
+        }, name => result.Exists(r => r.Name == name));
+        return result;
+    }
+
+    /// <summary>
+    /// Opens the .npz archive in <paramref name="file"/> (seekable; left open), checks its declared sizes
+    /// (<see cref="CheckDeclaredSizes"/>) and calls <paramref name="read"/> with each entry's array name, its stream
+    /// (no longer than its declared size) and that size; errors name <paramref name="path"/> and the entry.
+    /// </summary>
+    private static void ForEachEntry(Stream file, string path, ReadLimits limits, (long Bytes, string Source) maxTotal,
+        Action<string, DeclaredLengthStream, long> read, Func<string, bool> seen)
+    {
         ZipArchive zip;
         IReadOnlyCollection<ZipArchiveEntry> entries;
         try
@@ -229,18 +285,16 @@ public static class Npy
                 string name = entry.FullName.EndsWith(".npy", StringComparison.Ordinal)
                     ? entry.FullName[..^4] : entry.FullName;
                 string where = $"{path}, entry '{InputText.Sanitize(entry.FullName)}'";
-                if (result.ContainsKey(name))
+                if (seen(name))
                     throw new InvalidDataException($"{where}: a second array named '{InputText.Sanitize(name)}'.");
                 try
                 {
                     using var s = new DeclaredLengthStream(entry.Open(), entry.Length);
-                    result[name] = Read(s, entry.Length, exact: true, limits);
-                    s.CheckAtEnd();
+                    read(name, s, entry.Length);
                 }
                 catch (InvalidDataException e) { throw new InvalidDataException($"{where}: {e.Message}", e); }
             }
         }
-        return result;
     }
 
     /// <summary>
@@ -309,7 +363,22 @@ public static class Npy
     /// </summary>
     public static SimulationBatch ReadBatch(string path, ReadLimits? limits = null)
     {
-        Dictionary<string, NpyArray> arrays = ReadNpz(path, limits);
+        limits ??= ReadLimits.Default;
+        using FileStream file = File.OpenRead(path);
+        return ReadBatch(file, path, limits);
+    }
+
+    /// <summary>
+    /// <see cref="ReadBatch(string, ReadLimits)"/> of an npz archive held in a seekable <paramref name="archive"/>
+    /// (left open), named <paramref name="source"/> in errors.
+    /// </summary>
+    public static SimulationBatch ReadBatch(Stream archive, string source, ReadLimits? limits = null)
+    {
+        ArgumentNullException.ThrowIfNull(archive);
+        limits ??= ReadLimits.Default;
+        string path = source;
+        Dictionary<string, NpyArray> arrays =
+            ReadNpz(archive, source, limits, (limits.MaxTotalBytes, "ReadLimits.MaxTotalBytes"));
         int rows = -1;
         foreach (var (name, a) in arrays)
         {

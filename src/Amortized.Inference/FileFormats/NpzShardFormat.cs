@@ -24,14 +24,13 @@ public sealed class NpzShardFormat : IShardFormat
     /// <inheritdoc/>
     /// <remarks>
     /// The archive's entries are checked against <paramref name="limits"/> before anything is inflated (as
-    /// <see cref="Npy.ReadNpz(string, ReadLimits)"/> does); the arrays are then read to learn their shapes, since
-    /// the npy header reader is not exposed on its own, so scanning a folder reads each shard once.
+    /// <see cref="Npy.ReadNpz(string, ReadLimits)"/> does); then only each entry's npy header is read (a deflated
+    /// entry inflates its first bytes), so scanning a folder costs about one small read per shard.
     /// </remarks>
     public ShardSchema Inspect(string path, ReadLimits limits)
     {
         ArgumentNullException.ThrowIfNull(limits);
-        var (keys, rows) = ShardArrays.Schema(path,
-            Npy.ReadNpz(path, limits).Select(a => (a.Key, a.Value.Shape, a.Value.DType)));
+        var (keys, rows) = ShardArrays.Schema(path, Npy.ReadNpzHeaders(path, limits));
         return new ShardSchema(keys, [rows]);
     }
 

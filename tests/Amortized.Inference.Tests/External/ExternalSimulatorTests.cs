@@ -6,6 +6,7 @@ using Amortized.Inference.Simulators;
 using Amortized.Inference.Workflows;
 using Amortized.Networks.Flows;
 using Amortized.Networks.Summaries;
+using Amortized.Testing;
 using Xunit;
 using static Amortized.Inference.Tests.External.ExternalTestSupport;
 
@@ -52,7 +53,7 @@ public sealed class ExternalSimulatorTests : IDisposable
     public void CSample_GivesValidBatches_AndTrainsToo()
     {
         string binary = Path.Combine(_dir, "gaussian_sim");
-        CompileC(Path.Combine(SampleDirectory, "c", "gaussian_sim.c"), binary);
+        ExternalTools.CompileC(Path.Combine(SampleDirectory, "c", "gaussian_sim.c"), binary);
         using var simulator = Start($"'{binary}'");
         var batch = Batch(simulator, 5, size: 4000);
         Assert.Equal([4000, 2], batch.Shape("theta").ToArray());

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Xunit;
+using Amortized.Testing;
 
 namespace Amortized.Inference.Tests.External;
 
@@ -9,13 +9,12 @@ namespace Amortized.Inference.Tests.External;
 /// </summary>
 internal static class ExternalTestSupport
 {
-    private static readonly Lazy<string?> s_python = new(FindPython);
-
-    /// <summary>The interpreter, or null when none with NumPy exists and AMORTIZED_PYTHON is unset.</summary>
-    public static string? Python => s_python.Value;
+    /// <summary>The interpreter (<see cref="ExternalTools.Python"/>).</summary>
+    public static string? Python => ExternalTools.Python;
 
     /// <summary>samples/ExternalSimulator of this checkout.</summary>
-    public static string SampleDirectory { get; } = Path.Combine(RepositoryRoot(), "samples", "ExternalSimulator");
+    public static string SampleDirectory { get; } =
+        Path.Combine(ExternalTools.RepositoryRoot, "samples", "ExternalSimulator");
 
     /// <summary>A shell-quoted command running <paramref name="script"/> with <see cref="Python"/>.</summary>
     public static string PythonCommand(string script) =>
@@ -58,74 +57,5 @@ internal static class ExternalTestSupport
             return fields[0] == "Z" && int.Parse(fields[1]) != Environment.ProcessId;
         }
         catch (IOException) { return true; }
-    }
-
-    /// <summary>A C compiler on PATH (cc, else gcc), or null.</summary>
-    public static string? CCompiler { get; } = new[] { "cc", "gcc" }.FirstOrDefault(c =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
-            .Any(dir => dir.Length > 0 && File.Exists(Path.Combine(dir, c))));
-
-    /// <summary>Compiles one C file into <paramref name="binary"/>, failing with the compiler's output.</summary>
-    public static void CompileC(string source, string binary)
-    {
-        using var p = Process.Start(new ProcessStartInfo(CCompiler!, ["-O2", "-o", binary, source, "-lm"])
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        })!;
-        string errors = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"{CCompiler} {source} failed: {errors}");
-    }
-
-    private static string? FindPython()
-    {
-        string? configured = Environment.GetEnvironmentVariable("AMORTIZED_PYTHON");
-        if (!string.IsNullOrEmpty(configured)) return configured;
-        return File.Exists("/usr/bin/python3") && HasNumpy("/usr/bin/python3") ? "/usr/bin/python3" : null;
-    }
-
-    private static bool HasNumpy(string python)
-    {
-        try
-        {
-            using var p = Process.Start(new ProcessStartInfo(python, ["-c", "import numpy"])
-            {
-                RedirectStandardError = true,
-                RedirectStandardOutput = true,
-            })!;
-            p.WaitForExit(30_000);
-            return p.HasExited && p.ExitCode == 0;
-        }
-        catch (System.ComponentModel.Win32Exception) { return false; }
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Engine.sln"))) return dir.FullName;
-        throw new InvalidOperationException($"no Engine.sln above {AppContext.BaseDirectory}");
-    }
-}
-
-/// <summary>A test that needs Python with NumPy: skipped, with the reason, only when there is none and
-/// AMORTIZED_PYTHON is unset.</summary>
-public sealed class PythonFactAttribute : FactAttribute
-{
-    /// <summary>Sets Skip when no interpreter is available.</summary>
-    public PythonFactAttribute()
-    {
-        if (ExternalTestSupport.Python is null)
-            Skip = "no Python with NumPy: set AMORTIZED_PYTHON, or install python3-numpy for /usr/bin/python3";
-    }
-}
-
-/// <summary>A test that compiles a C sample: skipped, with the reason, when neither cc nor gcc is on PATH.</summary>
-public sealed class CompilerFactAttribute : FactAttribute
-{
-    /// <summary>Sets Skip when no compiler is available.</summary>
-    public CompilerFactAttribute()
-    {
-        if (ExternalTestSupport.CCompiler is null) Skip = "no C compiler (cc or gcc) on PATH; install gcc to run this test";
     }
 }

@@ -168,6 +168,26 @@ public sealed class ShardFolderTests : IDisposable
     }
 
     [Fact]
+    public void Scan_ReadsOnlyHeaders_CorruptDataFoundWhenTheShardIsRead()
+    {
+        Npz("part-0.npz", 0, 1000, compress: true);
+        // Garble the deflated x array past its header: the header still inflates and describes the shard.
+        string path = Path.Combine(_dir, "part-0.npz");
+        byte[] bytes = File.ReadAllBytes(path);
+        int start = bytes.AsSpan().IndexOf("x.npy"u8), end = bytes.AsSpan().LastIndexOf("x.npy"u8);
+        int at = (start + end) / 2;
+        for (int i = 0; i < 64; i++) bytes[at + i] ^= 0x5A;
+        File.WriteAllBytes(path, bytes);
+        ShardedDataset ds = ShardedDataset.Open(_dir);
+        Assert.Equal(1000, ds.Count);
+        Npz("part-1.npz", 1000, 3, compress: true);
+        Assert.Equal(1, ds.Refresh());
+        Assert.Equal(1003, ds.Count);
+        var e = Assert.Throws<InvalidDataException>(() => ds.ReadShard(0));
+        Assert.Contains("part-0.npz", e.Message);
+    }
+
+    [Fact]
     public void ShardReplacedAfterScan_ByLargerOne_RefusedBeforeInflating()
     {
         Npz("part-0.npz", 0, 4);
