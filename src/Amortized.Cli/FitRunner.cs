@@ -53,6 +53,8 @@ internal sealed record FitSettings
     /// <summary>--follow: train while a producer writes shards into the --data folder (FitRunner.Follow.cs).</summary>
     public bool Follow { get; init; }
     public TimeSpan? FollowTimeout { get; init; }
+    /// <summary>--stream: read the --data files part by part from disk (ShardedDataset.OpenFiles).</summary>
+    public bool Stream { get; init; }
 }
 
 /// <summary>Trains a model as <c>fit</c> describes and writes the run folder.</summary>
@@ -72,6 +74,9 @@ internal static partial class FitRunner
         if (s.Simulator is not null || s.SimulatorWorkers is not null || s.SimulatorTimeout is not null)
             CheckExternalUsage(s);
         WaitForFirstShard(ctx, s);
+        if (s.Stream && (s.Data.Length == 0 || s.Follow))
+            throw new UsageException(s.Follow ? "--follow streams its folder already; --stream is for --data files."
+                : "--stream reads --data files part by part; give --data FILE...");
         if (!CliChoices.IsDensity(s.Method)) return RunEstimator(ctx, s);
         string word = CliChoices.Methods.Word(s.Method);
         if (s.Models.Length > 0)
@@ -281,6 +286,16 @@ internal static partial class FitRunner
         else if (s.Data.Length == 1 && Directory.Exists(s.Data[0]))
         {
             shards = ShardedDataset.Open(s.Data[0]);
+            all = shards.ReadShard(0);
+        }
+        else if (s.Stream)
+        {
+            if (s.Data.FirstOrDefault(Directory.Exists) is { } folder)
+                throw new UsageException($"--stream reads --data files; '{folder}' is a folder (a folder streams " +
+                    "without --stream; give it alone).");
+            if (s.Data.FirstOrDefault(f => !File.Exists(f)) is { } missing)
+                throw new UsageException($"data file '{missing}' does not exist.");
+            shards = ShardedDataset.OpenFiles(s.Data);
             all = shards.ReadShard(0);
         }
         else all = DataFiles.ReadBatch(s.Data);

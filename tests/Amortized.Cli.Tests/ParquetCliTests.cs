@@ -78,6 +78,32 @@ public sealed class ParquetCliTests
         Assert.True(File.Exists(Path.Combine(run, "model.amz")));
     }
 
+    /// <summary>
+    /// <c>fit --data FILE.parquet --stream</c>: the file's row groups stream from disk as shards (a data set larger
+    /// than memory trains the same way); --stream without files or with a folder is a usage error.
+    /// </summary>
+    [Fact]
+    public void Stream_ParquetFile_TrainsRowGroupByRowGroup()
+    {
+        string root = CliRunner.TempDir();
+        string npz = Path.Combine(root, "sims.npz"), parquet = Path.Combine(root, "sims.parquet");
+        Assert.Equal(0, CliRunner.Run("simulate", "two_moons", "--n", "600", "--out", npz, "--seed", "4").ExitCode);
+        ParquetFiles.Write(parquet, Npy.ReadBatch(npz), rowGroupSize: 100);
+
+        string run = Path.Combine(root, "run");
+        var fit = Fit("--data", parquet, "--stream", "--out", run);
+        Assert.True(fit.ExitCode == 0, fit.ToString());
+        Assert.Contains("streaming from disk", fit.ToString());
+        Assert.True(File.Exists(Path.Combine(run, "model.amz")));
+
+        var noFiles = CliRunner.Run(["fit", "two_moons", "--stream", "--out", Path.Combine(root, "r2"), .. Tiny]);
+        Assert.Equal(2, noFiles.ExitCode);
+        Assert.Contains("--stream", noFiles.Error);
+        var folder = Fit("--data", root, "--data", parquet, "--stream", "--out", Path.Combine(root, "r3"));
+        Assert.Equal(2, folder.ExitCode);
+        Assert.Contains("is a folder", folder.Error);
+    }
+
     [Fact]
     public void Simulate_NpzShards_WritesAManifestFolder_ThatFitStreams()
     {

@@ -80,12 +80,17 @@ internal static class FitCommand
         var noReport = new Option<bool>("--no-report") { Description = "Skip diagnostics and the report" };
         var varianceContraction = Options.VarianceContraction();
         var (follow, followTimeout) = FitRunner.FollowCommandOptions();
+        var stream = new Option<bool>("--stream")
+        {
+            Description = "With --data files (.npz, .parquet): read them part by part (a Parquet file row group by " +
+                "row group) instead of loading them, for data larger than memory; a tenth of the first part validates",
+        };
         var command = new Command("fit", "Train an amortized posterior (or likelihood, point estimator or model " +
             "comparison) and write a report")
         {
             task, data, simulator, simulatorWorkers, simulatorTimeout, iv, ic, sv, output, simulations, epochs, batchSize, batches, seed, inference, conditionalAffine, noConditionalAffine,
                 summary, method, models, quantileLevels, threads, device,
-            budget, resume, datasets, samples, noReport, varianceContraction, follow, followTimeout,
+            budget, resume, datasets, samples, noReport, varianceContraction, follow, followTimeout, stream,
         };
         command.SetAction(r => CliErrors.Guard(ctx, () => FitRunner.Run(ctx, new FitSettings
         {
@@ -121,6 +126,7 @@ internal static class FitCommand
             Models = r.GetValue(models) ?? [],
             QuantileLevels = ParseLevels(r.GetValue(quantileLevels)),
             Follow = r.GetValue(follow),
+            Stream = r.GetValue(stream),
             FollowTimeout = r.GetValue(followTimeout),
         })));
         return command;

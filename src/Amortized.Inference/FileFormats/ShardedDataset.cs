@@ -48,6 +48,7 @@ public sealed class ShardedDataset
 
     /// <summary>The entry name of a folder whose loose <c>.npy</c> files form its only shard.</summary>
     private const string FolderItself = ".";
+    private bool _fixedFiles;   // OpenFiles: the files given, never rescanned
 
     private ShardedDataset(string directory, ShardManifest? manifest, ReadLimits limits)
     {
@@ -106,7 +107,38 @@ public sealed class ShardedDataset
         return dataset;
     }
 
-    /// <summary>The dataset folder.</summary>
+    /// <summary>
+    /// Opens the given shard files as one data set, stacked by rows in the order given: each file is read by the
+    /// built-in or registered format that claims it (a Parquet file streams row group by row group), and every file
+    /// is checked against the first's keys, shapes and dtypes from its headers, as in a folder. For data larger than
+    /// memory held in a few large files. Throws <see cref="FileNotFoundException"/> for a missing file,
+    /// <see cref="ArgumentException"/> for none or a file given twice, and <see cref="InvalidDataException"/> as
+    /// <see cref="Open"/> does.
+    /// </summary>
+    public static ShardedDataset OpenFiles(IReadOnlyList<string> files, ReadLimits? limits = null)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        if (files.Count == 0) throw new ArgumentException("Sharded dataset: no shard files given.", nameof(files));
+        string first = Path.GetFullPath(files[0]);
+        var dataset = new ShardedDataset(Path.GetDirectoryName(first)!, null, limits ?? ReadLimits.Default)
+        {
+            _fixedFiles = true,
+        };
+        IReadOnlyList<IShardFormat> formats = ShardFolder.Formats();
+        foreach (string file in files)
+        {
+            // Full paths as entries: Path.Combine(DirectoryPath, entry) is the entry itself, wherever the file lies.
+            string path = Path.GetFullPath(file);
+            if (!File.Exists(path))
+                throw new FileNotFoundException($"Sharded dataset: the shard file {file} does not exist.", path);
+            if (dataset._entries.Contains(path))
+                throw new ArgumentException($"Sharded dataset: the shard file {file} is given twice.", nameof(files));
+            dataset.AddShard(path, path, ShardFolder.FormatOf(path, formats));
+        }
+        return dataset;
+    }
+
+    /// <summary>The dataset folder (of the first file, for <see cref="OpenFiles"/>).</summary>
     public string DirectoryPath { get; }
 
     /// <summary>Whether the shards are listed by a <c>manifest.json</c> (fixed) rather than scanned.</summary>
@@ -117,7 +149,7 @@ public sealed class ShardedDataset
     /// written (as Spark and Hadoop do).
     /// </summary>
     public bool IsComplete =>
-        _manifest is not null || File.Exists(Path.Combine(DirectoryPath, ShardFolder.SuccessMarker));
+        _manifest is not null || _fixedFiles || File.Exists(Path.Combine(DirectoryPath, ShardFolder.SuccessMarker));
 
     /// <summary>Total number of rows.</summary>
     public long Count => _count;
@@ -164,6 +196,9 @@ public sealed class ShardedDataset
         if (_manifest is not null)
             throw new InvalidOperationException($"Sharded dataset {DirectoryPath}: its shards are listed by " +
                 $"{ShardManifest.FileName}; only a folder without one is scanned again.");
+        if (_fixedFiles)
+            throw new InvalidOperationException($"Sharded dataset {DirectoryPath}: opened from a list of files, " +
+                "which is not scanned again; open the folder to follow it.");
         int before = _parts.Count;
         List<string> names = ShardFolder.Entries(DirectoryPath);
         var loose = names.Where(n => n.EndsWith(".npy", StringComparison.Ordinal)
