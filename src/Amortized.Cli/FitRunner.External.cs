@@ -1,12 +1,13 @@
 using Amortized.Inference;
 using Amortized.Inference.External;
 using Amortized.Inference.Simulators;
+using Amortized.Inference.Workflows;
 
 namespace Amortized.Cli;
 
 /// <summary>
 /// <c>amortized fit --simulator "CMD" --inference-variables K --summary-variables K ...</c>: online training on an
-/// external simulator (<see cref="ExternalSimulator"/>, docs/simulator-protocol.md), like a built-in TASK: validation
+/// external simulator (or, with --simulations N, offline on a budget simulated through it first) (<see cref="ExternalSimulator"/>, docs/simulator-protocol.md), like a built-in TASK: validation
 /// and diagnostics data are simulated, and a resumed run asks the simulator for the same batches.
 /// </summary>
 internal static partial class FitRunner
@@ -27,10 +28,13 @@ internal static partial class FitRunner
         if (s.Data.Length > 0) throw new UsageException("fit takes --data or --simulator, not both.");
         if (s.Method != FitMethod.Posterior)
             throw new UsageException($"--simulator trains a posterior; got --method {CliChoices.Methods.Word(s.Method)}.");
-        if (s.Simulations is not null)
-            throw new UsageException("--simulator trains online on fresh batches; --simulations (a fixed offline " +
-                "budget) does not go with it.");
     }
+
+    /// <summary>
+    /// Rows per request when --simulations simulates a fixed budget: the budget is asked as batches 0, 1, 2, ... of
+    /// this many rows, so the workers simulate them in parallel and the same seed gives the same budget.
+    /// </summary>
+    public const int OfflineSimulationChunk = 1024;
 
     /// <summary>How the run records its data source (run.json, the checkpoint's settings).</summary>
     private static string ExternalDataSource(FitSettings s) => "simulator: " + s.Simulator;
@@ -59,7 +63,8 @@ internal static partial class FitRunner
             int batchSize = s.BatchSize ?? DefaultOnlineBatchSize;
             var probe = simulator.Sample(4, s.Seed ^ StreamRegistry.ShapeProbeSalt,
                 new SampleOptions { BatchIndex = StreamRegistry.ShapeProbeBatch.First });
-            long budget = (long)(s.Epochs ?? DefaultOnlineEpochs) * s.BatchesPerEpoch * batchSize;
+            long budget = s.Simulations
+                ?? (long)(s.Epochs ?? DefaultOnlineEpochs) * s.BatchesPerEpoch * batchSize;
             var layout = KeyedLayout(s, probe, "the simulator's batches", budget);
             var validation = simulator.Sample(Math.Max(256, batchSize * 4), s.Seed,
                 new SampleOptions { BatchIndex = StreamRegistry.ValidationBatch.First });
@@ -67,6 +72,19 @@ internal static partial class FitRunner
                 new SampleOptions { BatchIndex = StreamRegistry.HeldOutBatch.First });
             string description = $"simulator '{s.Simulator}' ({Networks(layout.Inference, layout.Summary)}, " +
                 $"{options.Workers} worker(s))";
+            if (s.Simulations is int n)
+            {
+                // A fixed budget, as sbi users train: simulated once (in parallel chunks), then trained offline with
+                // the validation split and best-epoch rule of TrainingDefaults, like a TASK with --simulations.
+                var chunks = new List<SimulationBatch>();
+                for (int start = 0, index = 0; start < n; start += OfflineSimulationChunk, index++)
+                    chunks.Add(simulator.Sample(Math.Min(OfflineSimulationChunk, n - start), s.Seed,
+                        new SampleOptions { BatchIndex = (ulong)index }));
+                var (train, validationSplit) = TrainingDefaults.Split(SimulationBatch.Concatenate(chunks), s.Seed);
+                ctx.Log($"simulated {n:N0} data sets through the simulator for offline training");
+                return new Setup(description, layout.Adapter, layout.Spec, probe, simulator, train, validationSplit,
+                    heldOut, null, layout.Parameters, layout.Names, layout.Inputs, layout.Inference);
+            }
             return new Setup(description, layout.Adapter, layout.Spec, probe, simulator, null, validation, heldOut,
                 null, layout.Parameters, layout.Names, layout.Inputs, layout.Inference);
         }
