@@ -47,8 +47,7 @@ public sealed class NpyGroupShardFormat : IShardFormat
         ArgumentNullException.ThrowIfNull(limits);
         ArgumentOutOfRangeException.ThrowIfNotEqual(part, 0);
         int rows = schema.PartRows[0];
-        long expected = checked(rows * ShardArrays.RowBytes(schema.Keys)
-            + (long)schema.Keys.Count * (limits.MaxNpyHeaderBytes + 12));
+        long expected = ShardArrays.NpyBytes(rows, schema.Keys, limits);
         var arrays = Read(path, limits, expected, "its headers when the folder was scanned");
         var byName = new Dictionary<string, NpyArray>(StringComparer.Ordinal);
         foreach (var (name, a) in arrays) byName[name] = a;

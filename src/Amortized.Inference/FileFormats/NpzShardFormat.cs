@@ -43,8 +43,7 @@ public sealed class NpzShardFormat : IShardFormat
         int rows = schema.PartRows[0];
         // The schema says what the archive holds, so an archive replaced by a larger one is refused before it is
         // inflated, even within the general limits.
-        long expected = checked(rows * ShardArrays.RowBytes(schema.Keys)
-            + (long)schema.Keys.Count * (limits.MaxNpyHeaderBytes + 12));
+        long expected = ShardArrays.NpyBytes(rows, schema.Keys, limits);
         Dictionary<string, NpyArray> arrays = Npy.ReadNpz(path, limits,
             (expected, $"{rows} rows as its headers declared when the folder was scanned, with their npy headers"));
         ShardArrays.Check(path, rows, schema.Keys, arrays, "the schema scanned from its headers");

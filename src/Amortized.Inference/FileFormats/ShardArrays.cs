@@ -92,6 +92,14 @@ internal static class ShardArrays
                     $"lacks; it holds {ShapeText.Keys(dataset.Select(x => x.Name))}.");
     }
 
+    /// <summary>
+    /// The most bytes a shard of <paramref name="rows"/> rows of <paramref name="keys"/> may hold in npy form: the data
+    /// plus the largest npy header (and its preamble) per key. A shard whose files declare more was replaced since
+    /// its headers were scanned, and is refused before it is read.
+    /// </summary>
+    public static long NpyBytes(int rows, IReadOnlyList<ShardKey> keys, ReadLimits limits) =>
+        checked(rows * RowBytes(keys) + (long)keys.Count * (limits.MaxNpyHeaderBytes + 12));
+
     /// <summary>Bytes of one row of all <paramref name="keys"/> together.</summary>
     public static long RowBytes(IReadOnlyList<ShardKey> keys)
     {
