@@ -62,25 +62,35 @@ public sealed class Time2Vec : Module
     internal static Tensor Sin(Tensor a)
     {
         ArgumentNullException.ThrowIfNull(a);
-        bool onHost = a.IsOnHost;
-        float[]? values = onHost ? null : a.ToArray();
-        ReadOnlySpan<float> x = onHost ? a.Span : values;
         bool record = Tape.Current is not null && a.RequiresGrad;
-        float[]? sinHost = onHost ? null : new float[x.Length], cosHost = onHost || !record ? null : new float[x.Length];
-        var sin = onHost ? Tensor.ZerosLike(a, a.Shape) : null;
-        var cos = onHost && record ? Tensor.ZerosLike(a, a.Shape) : null;
-        Span<float> s = onHost ? sin!.Span : sinHost, c = cos is not null ? cos.Span : cosHost;
+        if (a.IsOnHost)
+        {
+            var sin = Tensor.ZerosLike(a, a.Shape);
+            var cos = record ? Tensor.ZerosLike(a, a.Shape) : null;
+            SinCos(a.Span, sin.Span, cos is null ? [] : cos.Span);
+            return cos is null ? sin : WithDerivative(sin, a, cos);
+        }
+        float[] x = a.ToArray(), s = new float[x.Length], c = record ? new float[x.Length] : [];
+        SinCos(x, s, c);
+        var sinOnDevice = Tensor.Upload(s, a.Shape);
+        return record ? WithDerivative(sinOnDevice, a, Tensor.Upload(c, a.Shape)) : sinOnDevice;
+    }
+
+    /// <summary>sin and (unless <paramref name="cos"/> is empty) cos of every x.</summary>
+    private static void SinCos(ReadOnlySpan<float> x, Span<float> sin, Span<float> cos)
+    {
         for (int i = 0; i < x.Length; i++)
         {
-            (s[i], float cosine) = MathF.SinCos(x[i]);
-            if (record) c[i] = cosine;
+            (sin[i], float cosine) = MathF.SinCos(x[i]);
+            if (!cos.IsEmpty) cos[i] = cosine;
         }
-        sin ??= Tensor.Upload(sinHost, a.Shape);
-        if (!record) return sin;
-        cos ??= Tensor.Upload(cosHost, a.Shape);
-        // (a - stop(a)) is exactly zero, so the value is sin(a) to the last bit; its gradient is cos(a).
-        return sin + (a - a.Detach()) * cos;
     }
+
+    /// <summary>
+    /// sin + (a - stop(a)) cos: (a - stop(a)) is exactly zero, so the value is sin to the last bit, and the tape
+    /// carries d/da = cos.
+    /// </summary>
+    private static Tensor WithDerivative(Tensor sin, Tensor a, Tensor cos) => sin + (a - a.Detach()) * cos;
 
     /// <inheritdoc />
     protected override string Describe() => $"Time2Vec(1 trend + {PeriodicFeatures} periodic)";

@@ -14,8 +14,13 @@ namespace Amortized.Networks.Summaries;
 /// steps are never attended to (they are masked out as keys) and take no part in the pooling, and the default time
 /// is the step index, so a padded batch gives the same summaries as the unpadded series (BayesFlow's transformer
 /// has no padding mask, its issue #713). Steps masked inside a series are skipped the same way.</para>
-/// <para>Cost: attention is O(T^2) per block in time and memory; for long series prefer
-/// <see cref="TimeSeriesNetwork"/> (O(T)).</para>
+/// <para>When to prefer <see cref="TimeSeriesNetwork"/>: attention is O(T^2) per block in time and memory (the
+/// recurrent network O(T)), and the mean of attention outputs has no direct view of neighbouring steps. Measured with
+/// equal budgets (400 steps of 64, networks of about 10k parameters, 30 steps per series): on a noisy sine of unknown
+/// amplitude and phase the posterior-mean RMSE against the conjugate posterior was 0.101 here and 0.070 for the
+/// recurrent network; on an AR(1) coefficient, whose statistic is the lag-1 product, 0.204 here and 0.029 there.
+/// What the transformer offers beyond it is a time feature with uneven or series-specific spacing (<see
+/// cref="TimeSeriesTransformerOptions.TimeAxis"/>), embedded by Time2Vec.</para>
 /// </remarks>
 public sealed class TimeSeriesTransformer : SummaryNetwork
 {
