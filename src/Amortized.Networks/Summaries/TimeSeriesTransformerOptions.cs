@@ -74,7 +74,11 @@ public sealed record TimeSeriesTransformerOptions
     /// The input feature that holds each step's time (negative counts from the end, -1 the last), taken out of the
     /// features and fed to the time embedding; null uses the step index 0, 1, ..., T - 1, which does not depend on
     /// the padding, so padded and unpadded series get the same summaries. Give a time feature when the steps are
-    /// unevenly spaced or differ between series.
+    /// unevenly spaced or differ between series. The time is embedded in the units it arrives in: an approximator
+    /// standardises summary inputs per feature by default (ApproximatorOptions.StandardizeSummaryInputs), which
+    /// rescales the time to standard deviations, and Time2Vec's initial frequencies (up to about 0.65 per unit) then
+    /// sit far from a period of a few steps. Measured on a sine of period 10 observed at 30 uneven times in [0, 30]:
+    /// posterior-mean RMSE 0.70 with standardised inputs, 0.26 without (prior 0.91; the step index alone 0.69).
     /// </summary>
     public int? TimeAxis { get; init; }
 
