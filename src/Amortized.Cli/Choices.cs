@@ -90,7 +90,8 @@ internal static class CliChoices
 
     public static readonly Choices<SummaryNetworkKind> SummaryNetworks = new(
         ("none", SummaryNetworkKind.None), ("deepset", SummaryNetworkKind.DeepSet),
-        ("set-transformer", SummaryNetworkKind.SetTransformer), ("time-series", SummaryNetworkKind.TimeSeries));
+        ("set-transformer", SummaryNetworkKind.SetTransformer), ("time-series", SummaryNetworkKind.TimeSeries),
+        ("time-series-transformer", SummaryNetworkKind.TimeSeriesTransformer));
 
     public static readonly Choices<DeviceChoice> Devices = new(
         ("cpu", DeviceChoice.Cpu), ("cuda", DeviceChoice.Cuda), ("opencl", DeviceChoice.OpenCL),

@@ -22,6 +22,10 @@ internal static class NetworkChoices
                     { Transform = CouplingTransformKind.Spline, ConditionalAffine = conditionalAffine } },
             _ => spec with { Inference = InferenceNetworkKind.FlowMatching, FlowMatching = new FlowMatchingOptions() },
         };
-        return TrainingDefaults.WithSummaryOptions(spec);
+        spec = TrainingDefaults.WithSummaryOptions(spec);
+        // Written into the model file, so a later change of the defaults cannot change what a saved model rebuilds.
+        return summary == SummaryNetworkKind.TimeSeriesTransformer && spec.TimeSeriesTransformer is null
+            ? spec with { TimeSeriesTransformer = new TimeSeriesTransformerOptions() }
+            : spec;
     }
 }

@@ -29,6 +29,8 @@ public enum SummaryNetworkKind
     /// (<see cref="Adapters.Adapter.Group"/>), options in <see cref="ApproximatorSpec.Fusion"/>.
     /// </summary>
     Fusion,
+    /// <summary>A <see cref="Networks.Summaries.TimeSeriesTransformer"/> (attention over time with Time2Vec).</summary>
+    TimeSeriesTransformer,
 }
 
 /// <summary>
@@ -40,7 +42,7 @@ public sealed record FusionMemberSpec
     /// <summary>The member name (the key grouped into <c>summary_variables</c>, without the adapter's prefix).</summary>
     public string Name { get; init; } = "";
 
-    /// <summary>The backbone: DeepSet, SetTransformer or TimeSeries.</summary>
+    /// <summary>The backbone: DeepSet, SetTransformer, TimeSeries or TimeSeriesTransformer.</summary>
     public SummaryNetworkKind Kind { get; init; } = SummaryNetworkKind.DeepSet;
 
     /// <summary>Options when <see cref="Kind"/> is DeepSet.</summary>
@@ -51,6 +53,9 @@ public sealed record FusionMemberSpec
 
     /// <summary>Options when <see cref="Kind"/> is TimeSeries.</summary>
     public TimeSeriesNetworkOptions? TimeSeries { get; init; }
+
+    /// <summary>Options when <see cref="Kind"/> is TimeSeriesTransformer.</summary>
+    public TimeSeriesTransformerOptions? TimeSeriesTransformer { get; init; }
 
     /// <summary>
     /// F_i: the member's feature width (0 until known; building from a probe batch reads it off the adapted data).
@@ -94,6 +99,9 @@ public sealed record ApproximatorSpec
 
     /// <summary>Options when <see cref="Summary"/> is TimeSeries.</summary>
     public TimeSeriesNetworkOptions? TimeSeries { get; init; }
+
+    /// <summary>Options when <see cref="Summary"/> is TimeSeriesTransformer.</summary>
+    public TimeSeriesTransformerOptions? TimeSeriesTransformer { get; init; }
 
     /// <summary>Options when <see cref="Summary"/> is Fusion.</summary>
     public FusionSummarySpec? Fusion { get; init; }

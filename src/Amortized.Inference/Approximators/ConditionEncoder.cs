@@ -146,19 +146,22 @@ internal sealed class ConditionEncoder
             SummaryNetworkKind.None => null,
             SummaryNetworkKind.Fusion => BuildFusion(spec.Fusion, store, rng),
             _ => BuildBackbone(spec.Summary, "summary", spec.SummaryInputDim, spec.DeepSet, spec.SetTransformer,
-                spec.TimeSeries, store, rng, "ApproximatorSpec.Summary",
-                "DeepSet, SetTransformer, TimeSeries, None or Fusion"),
+                spec.TimeSeries, spec.TimeSeriesTransformer, store, rng, "ApproximatorSpec.Summary",
+                "DeepSet, SetTransformer, TimeSeries, TimeSeriesTransformer, None or Fusion"),
         };
 
     /// <summary>One summary network of a single kind (not None or Fusion); an error names <paramref name="field"/>
     /// and the kinds it <paramref name="accepts"/>.</summary>
     internal static SummaryNetwork BuildBackbone(SummaryNetworkKind kind, string name, int inputDim,
         DeepSetOptions? deepSet, SetTransformerOptions? setTransformer, TimeSeriesNetworkOptions? timeSeries,
-        ParameterStore store, Rng rng, string field, string accepts) => kind switch
+        TimeSeriesTransformerOptions? timeSeriesTransformer, ParameterStore store, Rng rng, string field,
+        string accepts) => kind switch
     {
         SummaryNetworkKind.DeepSet => new DeepSet(store, name, inputDim, deepSet, rng),
         SummaryNetworkKind.SetTransformer => new SetTransformer(store, name, inputDim, setTransformer, rng),
         SummaryNetworkKind.TimeSeries => new TimeSeriesNetwork(store, name, inputDim, timeSeries, rng),
+        SummaryNetworkKind.TimeSeriesTransformer =>
+            new TimeSeriesTransformer(store, name, inputDim, timeSeriesTransformer, rng),
         _ => throw new ArgumentException($"{field} is {kind}; expected {accepts}.", nameof(kind)),
     };
 
@@ -175,8 +178,9 @@ internal sealed class ConditionEncoder
                     "build from a probe batch (ContinuousApproximator.Build(spec, adapter, probe)) to read it off the " +
                     "adapted data, or set it.", nameof(fusion));
             backbones.Add(new(m.Name, BuildBackbone(m.Kind, $"summary.{m.Name}", m.InputDim, m.DeepSet,
-                m.SetTransformer, m.TimeSeries, store, rng, $"ApproximatorSpec.Fusion member '{m.Name}' Kind",
-                "DeepSet, SetTransformer or TimeSeries (a fusion member is one summary network)")));
+                m.SetTransformer, m.TimeSeries, m.TimeSeriesTransformer, store, rng,
+                $"ApproximatorSpec.Fusion member '{m.Name}' Kind", "DeepSet, SetTransformer, TimeSeries or " +
+                "TimeSeriesTransformer (a fusion member is one summary network)")));
         }
         return new FusionNetwork(store, "summary", backbones, fusion.Head, rng);
     }

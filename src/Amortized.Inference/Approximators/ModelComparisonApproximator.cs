@@ -63,7 +63,7 @@ public sealed class ModelComparisonApproximator : Approximator
                 $"{spec.ModelCount} models.", nameof(spec));
         var rng = new Rng(spec.Seed);
         var summary = SpecBuilding.Summary(spec.Summary, spec.SummaryInputDim, spec.DeepSet, spec.SetTransformer,
-            spec.TimeSeries, store, rng);
+            spec.TimeSeries, spec.TimeSeriesTransformer, store, rng);
         return new ModelComparisonApproximator(adapter, spec.ModelCount, spec.ConditionDim, summary, store, rng,
             spec.Approximator) { Spec = spec };
     }

@@ -91,7 +91,7 @@ public sealed class PointApproximator : Approximator
         // The same draw order as ContinuousApproximator.Build: summary network first, then the head networks.
         var rng = new Rng(spec.Seed);
         var summary = SpecBuilding.Summary(spec.Summary, spec.SummaryInputDim, spec.DeepSet, spec.SetTransformer,
-            spec.TimeSeries, store, rng);
+            spec.TimeSeries, spec.TimeSeriesTransformer, store, rng);
         return new PointApproximator(adapter, spec.VariableDim, spec.ConditionDim, rules, summary, store, rng,
             spec.Approximator) { Spec = spec };
     }

@@ -26,6 +26,9 @@ public sealed record PointApproximatorSpec
     /// <summary>Options when <see cref="Summary"/> is TimeSeries.</summary>
     public TimeSeriesNetworkOptions? TimeSeries { get; init; }
 
+    /// <summary>Options when <see cref="Summary"/> is TimeSeriesTransformer.</summary>
+    public TimeSeriesTransformerOptions? TimeSeriesTransformer { get; init; }
+
     /// <summary>D: width of inference_variables.</summary>
     public int VariableDim { get; init; }
 
@@ -66,6 +69,9 @@ public sealed record ModelComparisonSpec
 
     /// <summary>Options when <see cref="Summary"/> is TimeSeries.</summary>
     public TimeSeriesNetworkOptions? TimeSeries { get; init; }
+
+    /// <summary>Options when <see cref="Summary"/> is TimeSeriesTransformer.</summary>
+    public TimeSeriesTransformerOptions? TimeSeriesTransformer { get; init; }
 
     /// <summary>C: width of inference_conditions (0 for none).</summary>
     public int ConditionDim { get; init; }

@@ -14,11 +14,12 @@ internal static class SpecBuilding
     /// in <paramref name="store"/>, or null for <see cref="SummaryNetworkKind.None"/>.
     /// </summary>
     public static SummaryNetwork? Summary(SummaryNetworkKind kind, int inputDim, DeepSetOptions? deepSet,
-        SetTransformerOptions? setTransformer, TimeSeriesNetworkOptions? timeSeries, ParameterStore store, Rng rng) =>
+        SetTransformerOptions? setTransformer, TimeSeriesNetworkOptions? timeSeries,
+        TimeSeriesTransformerOptions? timeSeriesTransformer, ParameterStore store, Rng rng) =>
         kind == SummaryNetworkKind.None ? null
-            : ConditionEncoder.BuildBackbone(kind, "summary", inputDim, deepSet, setTransformer, timeSeries, store, rng,
-                "the spec's Summary", "DeepSet, SetTransformer, TimeSeries or None (Fusion is for the continuous " +
-                "approximator)");
+            : ConditionEncoder.BuildBackbone(kind, "summary", inputDim, deepSet, setTransformer, timeSeries,
+                timeSeriesTransformer, store, rng, "the spec's Summary", "DeepSet, SetTransformer, TimeSeries, " +
+                "TimeSeriesTransformer or None (Fusion is for the continuous approximator)");
 
     /// <summary>
     /// The probe after the adapter (strict), with a function giving a key's last-axis width (1 for a (B) key, 0 when

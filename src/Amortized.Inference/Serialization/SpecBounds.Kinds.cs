@@ -21,7 +21,8 @@ internal sealed partial class SpecBounds
         bounds.NotNull(spec.Approximator, "spec.approximator");
         bounds.NotNull(spec.Approximator.ConditionsKey, "spec.approximator.conditions_key");
         bounds.Mlp(spec.Approximator.Subnet, "spec.approximator.subnet");
-        bounds.SummaryOptions(spec.Summary, spec.DeepSet, spec.SetTransformer, spec.TimeSeries);
+        bounds.SummaryOptions(spec.Summary, spec.DeepSet, spec.SetTransformer, spec.TimeSeries,
+            spec.TimeSeriesTransformer);
     }
 
     /// <exception cref="InvalidDataException">The first field out of bounds, naming the file, field, value and bound.
@@ -42,7 +43,8 @@ internal sealed partial class SpecBounds
         bounds.NotNull(spec.Approximator.ConditionsKey, "spec.approximator.conditions_key");
         bounds.NotNull(spec.Approximator.ModelIndicesKey, "spec.approximator.model_indices_key");
         bounds.Mlp(spec.Approximator.Classifier, "spec.approximator.classifier");
-        bounds.SummaryOptions(spec.Summary, spec.DeepSet, spec.SetTransformer, spec.TimeSeries);
+        bounds.SummaryOptions(spec.Summary, spec.DeepSet, spec.SetTransformer, spec.TimeSeries,
+            spec.TimeSeriesTransformer);
     }
 
     /// <summary>The summary kind and the input widths C and F.</summary>
@@ -55,17 +57,20 @@ internal sealed partial class SpecBounds
     }
 
     private void SummaryOptions(SummaryNetworkKind summary, DeepSetOptions? deepSet,
-        SetTransformerOptions? setTransformer, TimeSeriesNetworkOptions? timeSeries)
+        SetTransformerOptions? setTransformer, TimeSeriesNetworkOptions? timeSeries,
+        TimeSeriesTransformerOptions? timeSeriesTransformer)
     {
         switch (summary)
         {
             case SummaryNetworkKind.DeepSet: Check(deepSet ?? new()); break;
             case SummaryNetworkKind.SetTransformer: Check(setTransformer ?? new()); break;
             case SummaryNetworkKind.TimeSeries: Check(timeSeries ?? new()); break;
+            case SummaryNetworkKind.TimeSeriesTransformer: Check(timeSeriesTransformer ?? new()); break;
             // Point and model-comparison specs hold one summary network; a fusion summary is the continuous spec's.
             case SummaryNetworkKind.Fusion:
                 throw Invalid("spec.summary", nameof(SummaryNetworkKind.Fusion),
-                    "None, DeepSet, SetTransformer or TimeSeries (Fusion is for the continuous approximator)");
+                    "None, DeepSet, SetTransformer, TimeSeries or TimeSeriesTransformer (Fusion is for the continuous " +
+                    "approximator)");
         }
     }
 

@@ -34,6 +34,7 @@ internal sealed partial class SpecBounds(ModelFileLimits limits, string source)
             case SummaryNetworkKind.DeepSet: bounds.Check(spec.DeepSet ?? new()); break;
             case SummaryNetworkKind.SetTransformer: bounds.Check(spec.SetTransformer ?? new()); break;
             case SummaryNetworkKind.TimeSeries: bounds.Check(spec.TimeSeries ?? new()); break;
+            case SummaryNetworkKind.TimeSeriesTransformer: bounds.Check(spec.TimeSeriesTransformer ?? new()); break;
             case SummaryNetworkKind.Fusion: bounds.Check(spec.Fusion); break;
         }
     }
@@ -57,7 +58,10 @@ internal sealed partial class SpecBounds(ModelFileLimits limits, string source)
                 case SummaryNetworkKind.SetTransformer:
                     Check(member.SetTransformer ?? new(), $"{m}.set_transformer"); break;
                 case SummaryNetworkKind.TimeSeries: Check(member.TimeSeries ?? new(), $"{m}.time_series"); break;
-                default: throw Invalid($"{m}.kind", member.Kind.ToString(), "one of DeepSet, SetTransformer, TimeSeries");
+                case SummaryNetworkKind.TimeSeriesTransformer:
+                    Check(member.TimeSeriesTransformer ?? new(), $"{m}.time_series_transformer"); break;
+                default: throw Invalid($"{m}.kind", member.Kind.ToString(),
+                    "one of DeepSet, SetTransformer, TimeSeries, TimeSeriesTransformer");
             }
         }
         NotNull(o.Head, $"{F}.head");
@@ -128,6 +132,31 @@ internal sealed partial class SpecBounds(ModelFileLimits limits, string source)
         for (int i = 0; i < o.KernelSizes.Count; i++)
             Range(o.KernelSizes[i], 1, limits.MaxKernelSize, $"{F}.kernel_sizes[{i}]", nameof(limits.MaxKernelSize));
         Width(o.RecurrentDim, $"{F}.recurrent_dim");
+    }
+
+    private void Check(TimeSeriesTransformerOptions o, string F = "spec.time_series_transformer")
+    {
+        Defined(o.Activation, $"{F}.activation");
+        Defined(o.TimeEmbedding, $"{F}.time_embedding");
+        Defined(o.Pooling, $"{F}.pooling");
+        Width(o.SummaryDim, $"{F}.summary_dim");
+        Widths(o.EmbedDims, $"{F}.embed_dims");
+        Widths(o.MlpWidths, $"{F}.mlp_widths");
+        NotNull(o.NumHeads, $"{F}.num_heads");
+        NotNull(o.MlpDepths, $"{F}.mlp_depths");
+        Layers(o.NumHeads.Count, 0, $"{F}.num_heads (its length)");
+        for (int i = 0; i < o.NumHeads.Count; i++)
+            Range(o.NumHeads[i], 1, limits.MaxHeads, $"{F}.num_heads[{i}]", nameof(limits.MaxHeads));
+        Layers(o.MlpDepths.Count, 0, $"{F}.mlp_depths (its length)");
+        for (int i = 0; i < o.MlpDepths.Count; i++) Layers(o.MlpDepths[i], 0, $"{F}.mlp_depths[{i}]");
+        if (o.KeyDim is int keyDim) Width(keyDim, $"{F}.key_dim");
+        Width(o.TimeEmbedDim, $"{F}.time_embed_dim");
+        if (o.TimeAxis is int axis)
+            Range(axis, -limits.MaxDimension, limits.MaxDimension - 1, $"{F}.time_axis", nameof(limits.MaxDimension));
+        Width(o.NumSeeds, $"{F}.num_seeds");
+        if (!(o.Dropout is >= 0f and < 1f))
+            throw Invalid($"{F}.dropout", o.Dropout.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "0 to 1 (exclusive)");
     }
 
     private void NotNull(object? value, string field)

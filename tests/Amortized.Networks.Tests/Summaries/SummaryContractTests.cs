@@ -37,6 +37,12 @@ public class SummaryContractTests
         SummaryDim = 4, Filters = [6, 5], KernelSizes = [3, 2], RecurrentDim = 5, Bidirectional = bidirectional, Dropout = 0.1f,
     };
 
+    private static TimeSeriesTransformerOptions SmallTransformer(TimeSeriesPooling pooling, int? timeAxis) => new()
+    {
+        SummaryDim = 4, EmbedDims = [8, 8], NumHeads = [2, 1], MlpDepths = [1, 1], MlpWidths = [8, 8], KeyDim = 4,
+        TimeEmbedDim = 3, TimeAxis = timeAxis, Pooling = pooling, NumSeeds = 2, Dropout = 0.1f,
+    };
+
     public static TheoryData<Case> Cases() => new()
     {
         new Case("deepset-mean", true, (s, r) => new DeepSet(s, "ds", F, SmallDeepSet(SetPooling.Mean), r)),
@@ -45,6 +51,13 @@ public class SummaryContractTests
         new Case("settransformer-isab", true, (s, r) => new SetTransformer(s, "st", F, SmallSetTransformer(3), r)),
         new Case("timeseries-bidirectional", false, (s, r) => new TimeSeriesNetwork(s, "ts", F, SmallTimeSeries(true), r)),
         new Case("timeseries-forward", false, (s, r) => new TimeSeriesNetwork(s, "ts", F, SmallTimeSeries(false), r)),
+        new Case("timeseries-transformer-mean", false,
+            (s, r) => new TimeSeriesTransformer(s, "tst", F, SmallTransformer(TimeSeriesPooling.Mean, null), r)),
+        // The last feature is the time: Time2Vec of data, with the gradient reaching it through the sine.
+        new Case("timeseries-transformer-attention-time-axis", false,
+            (s, r) => new TimeSeriesTransformer(s, "tst", F, SmallTransformer(TimeSeriesPooling.Attention, -1), r)),
+        new Case("timeseries-transformer-no-time", true, (s, r) => new TimeSeriesTransformer(s, "tst", F,
+            SmallTransformer(TimeSeriesPooling.Mean, null) with { TimeEmbedding = TimeEmbeddingKind.None }, r)),
         // The single-input form of a fusion reads x (B, N, 2 + 1) as its members' features side by side.
         new Case("fusion-sets-head", true, (s, r) => new FusionNetwork(s, "fu",
         [
@@ -55,6 +68,11 @@ public class SummaryContractTests
         [
             new("set", new DeepSet(s, "fu.set", 1, SmallDeepSet(SetPooling.Max), r)),
             new("series", new TimeSeriesNetwork(s, "fu.series", 2, SmallTimeSeries(true), r)),
+        ], null, r)),
+        new Case("fusion-set-transformer-series", false, (s, r) => new FusionNetwork(s, "fu",
+        [
+            new("set", new DeepSet(s, "fu.set", 1, SmallDeepSet(SetPooling.Mean), r)),
+            new("series", new TimeSeriesTransformer(s, "fu.series", 2, SmallTransformer(TimeSeriesPooling.Mean, null), r)),
         ], null, r)),
     };
 
