@@ -100,6 +100,8 @@ internal static partial class FitRunner
                 DeepSet = setup.Summary == SummaryNetworkKind.DeepSet ? new DeepSetOptions() : null,
                 SetTransformer = setup.Summary == SummaryNetworkKind.SetTransformer ? new SetTransformerOptions() : null,
                 TimeSeries = setup.Summary == SummaryNetworkKind.TimeSeries ? new TimeSeriesNetworkOptions() : null,
+                TimeSeriesTransformer = setup.Summary == SummaryNetworkKind.TimeSeriesTransformer
+                    ? new TimeSeriesTransformerOptions() : null,
                 Seed = s.Seed,
                 // The least-squares start the point tests measured: the network then learns only the remainder.
                 Approximator = new PointApproximatorOptions { LinearBaseline = true },
@@ -111,6 +113,8 @@ internal static partial class FitRunner
                 DeepSet = setup.Summary == SummaryNetworkKind.DeepSet ? new DeepSetOptions() : null,
                 SetTransformer = setup.Summary == SummaryNetworkKind.SetTransformer ? new SetTransformerOptions() : null,
                 TimeSeries = setup.Summary == SummaryNetworkKind.TimeSeries ? new TimeSeriesNetworkOptions() : null,
+                TimeSeriesTransformer = setup.Summary == SummaryNetworkKind.TimeSeriesTransformer
+                    ? new TimeSeriesTransformerOptions() : null,
                 Seed = s.Seed,
             }, setup.Simulator);
         var approximator = workflow.BuildApproximator(setup.Probe);

@@ -22,10 +22,8 @@ internal static class NetworkChoices
                     { Transform = CouplingTransformKind.Spline, ConditionalAffine = conditionalAffine } },
             _ => spec with { Inference = InferenceNetworkKind.FlowMatching, FlowMatching = new FlowMatchingOptions() },
         };
-        spec = TrainingDefaults.WithSummaryOptions(spec);
-        // Written into the model file, so a later change of the defaults cannot change what a saved model rebuilds.
-        return summary == SummaryNetworkKind.TimeSeriesTransformer && spec.TimeSeriesTransformer is null
-            ? spec with { TimeSeriesTransformer = new TimeSeriesTransformerOptions() }
-            : spec;
+        // The summary options are written into the model file, so a later change of the defaults cannot change what a
+        // saved model rebuilds.
+        return TrainingDefaults.WithSummaryOptions(spec);
     }
 }

@@ -40,7 +40,7 @@ public sealed record RunInfo
     [JsonIgnore]
     internal InferenceChoice InferenceKind =>
         CliChoices.InferenceNetworks.ParseField(InferenceNetwork, "run.json", "inference_network");
-    /// <summary>none, deepset, set-transformer or time-series.</summary>
+    /// <summary>none, deepset, set-transformer, time-series or time-series-transformer.</summary>
     public string SummaryNetwork { get; init; } = "none";
     /// <summary>
     /// Parameter keys whose posterior is learned (the task's parameters, also for NLE), with per-data-set shapes.

@@ -97,6 +97,8 @@ public static class TrainingDefaults
             SummaryNetworkKind.DeepSet => spec with { DeepSet = new DeepSetOptions() },
             SummaryNetworkKind.SetTransformer => spec with { SetTransformer = new SetTransformerOptions() },
             SummaryNetworkKind.TimeSeries => spec with { TimeSeries = new TimeSeriesNetworkOptions() },
+            SummaryNetworkKind.TimeSeriesTransformer =>
+                spec with { TimeSeriesTransformer = new TimeSeriesTransformerOptions() },
             _ => spec,
         };
     }
