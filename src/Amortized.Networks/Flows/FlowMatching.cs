@@ -52,8 +52,14 @@ public sealed record FlowMatchingOptions
     /// Weight w of the condition distance w |c_i - c_j|^2 added to the transport cost, so noise is re-paired
     /// mostly among rows of similar conditions; see <see cref="FlowMatchingTraining.PairByOptimalTransport"/>.
     /// 0 is plain (unconditional) minibatch OT, which biases a conditional posterior towards the marginal.
+    /// Null (the default) is <see cref="DefaultOptimalTransportConditionWeight"/>. (The tuning options are nullable
+    /// rather than initialised so that a model file that leaves them out reads back as the default: the
+    /// source-generated JSON reader gives a missing init-only property its type's default, not its initialiser.)
     /// </summary>
-    public double OptimalTransportConditionWeight { get; init; } = 100;
+    public double? OptimalTransportConditionWeight { get; init; }
+
+    /// <summary>The condition weight when <see cref="OptimalTransportConditionWeight"/> is null.</summary>
+    public const double DefaultOptimalTransportConditionWeight = 100;
 
     /// <summary>
     /// Frequencies of the Fourier time embedding: the vector field sees [t, sin(pi 2^k t), cos(pi 2^k t)] for
@@ -75,9 +81,9 @@ public sealed record FlowMatchingOptions
     /// </summary>
     public double LogitNormalMean { get; init; }
 
-    /// <summary>Scale s (&gt; 0) of <see cref="FlowMatchingTimeDistribution.LogitNormal"/> (Esser et al. 2024).
-    /// </summary>
-    public double LogitNormalStd { get; init; } = 1.0;
+    /// <summary>Scale s (&gt; 0) of <see cref="FlowMatchingTimeDistribution.LogitNormal"/> (Esser et al. 2024);
+    /// null (the default) is 1.</summary>
+    public double? LogitNormalStd { get; init; }
 
     /// <summary>The most Fourier frequencies (pi 2^15 t already oscillates far faster than float time resolves).
     /// </summary>
@@ -96,12 +102,12 @@ public sealed record FlowMatchingOptions
         if (!(TimePowerLawAlpha > -1) || !double.IsFinite(TimePowerLawAlpha))
             throw new ArgumentException(
                 $"FlowMatchingOptions.TimePowerLawAlpha is {TimePowerLawAlpha}; expected a finite value above -1.");
-        if (!(OptimalTransportConditionWeight >= 0) || !double.IsFinite(OptimalTransportConditionWeight))
+        if (OptimalTransportConditionWeight is double w && (!(w >= 0) || !double.IsFinite(w)))
             throw new ArgumentException($"FlowMatchingOptions.OptimalTransportConditionWeight is " +
                 $"{OptimalTransportConditionWeight}; expected a finite value of at least 0.");
         if (!double.IsFinite(LogitNormalMean))
             throw new ArgumentException($"FlowMatchingOptions.LogitNormalMean is {LogitNormalMean}; expected finite.");
-        if (!(LogitNormalStd > 0) || !double.IsFinite(LogitNormalStd))
+        if (LogitNormalStd is double s && (!(s > 0) || !double.IsFinite(s)))
             throw new ArgumentException(
                 $"FlowMatchingOptions.LogitNormalStd is {LogitNormalStd}; expected a finite value above 0.");
     }
@@ -177,7 +183,8 @@ public sealed class FlowMatching : InferenceNetwork
         var x0 = Tensor.RandomNormal(x.Shape, NoiseRng);
         // The (x1, c) rows keep their pairing, so the conditional target is unchanged; only the noise is re-paired.
         if (Options.OptimalTransport)
-            x0 = FlowMatchingTraining.PairByOptimalTransport(x0, x, conditions, Options.OptimalTransportConditionWeight);
+            x0 = FlowMatchingTraining.PairByOptimalTransport(x0, x, conditions,
+                Options.OptimalTransportConditionWeight ?? FlowMatchingOptions.DefaultOptimalTransportConditionWeight);
         var t = FlowMatchingTraining.SampleTimes(b, Options, NoiseRng);
         var xt = x0 * (1f - t) + x * t;
         var target = x - x0;

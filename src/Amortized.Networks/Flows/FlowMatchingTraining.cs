@@ -36,7 +36,10 @@ public static class FlowMatchingTraining
             {
                 var n = Tensor.RandomNormal(shape, rng).ToArray();
                 for (int i = 0; i < n.Length; i++)
-                    n[i] = (float)(1.0 / (1.0 + Math.Exp(-(options.LogitNormalMean + options.LogitNormalStd * n[i]))));
+                {
+                    double logit = options.LogitNormalMean + (options.LogitNormalStd ?? 1.0) * n[i];
+                    n[i] = (float)(1.0 / (1.0 + Math.Exp(-logit)));
+                }
                 return Tensor.FromArray(n, shape);
             }
             default:
