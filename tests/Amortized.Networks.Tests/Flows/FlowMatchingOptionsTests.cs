@@ -118,7 +118,8 @@ public class FlowMatchingOptionsTests
         Assert.True(Math.Abs(m1 - 0.5) < 0.06 && Math.Abs(m2 + 0.25) < 0.06,
             $"{kind}, w {w}: mean ({m1:F3}, {m2:F3}), expected (0.5, -0.25)");
         Assert.True(Math.Abs(s11 - 0.5) < 0.08 && Math.Abs(s12 - 0.3) < 0.08 && Math.Abs(s22 - 0.4) < 0.08,
-            $"{kind}, w {w}: covariance [[{s11:F3}, {s12:F3}], [{s12:F3}, {s22:F3}]], expected [[0.5, 0.3], [0.3, 0.4]]");
+            $"{kind}, w {w}: covariance [[{s11:F3}, {s12:F3}], [{s12:F3}, {s22:F3}]], " +
+            "expected [[0.5, 0.3], [0.3, 0.4]]");
     }
 
     [Fact]
