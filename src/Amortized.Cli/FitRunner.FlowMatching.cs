@@ -39,6 +39,16 @@ internal static partial class FitRunner
         return setup with { Spec = setup.Spec with { FlowMatching = options } };
     }
 
+    /// <summary><paramref name="s"/>, for the point and model-comparison methods, which train no flow: the
+    /// flow-matching options exit 2 there, as the other posterior-flow options do.</summary>
+    private static FitSettings RefuseFlowMatchingOptions(FitSettings s)
+    {
+        if (s.FlowMatchingOt || s.TimeEmbedding is not null)
+            throw new UsageException($"{(s.FlowMatchingOt ? "--flow-matching-ot" : "--time-embedding")} is an " +
+                $"option of the flow-matching posterior; --method {CliChoices.Methods.Word(s.Method)} trains no flow.");
+        return s;
+    }
+
     /// <summary>The flow-matching settings a resume must share; none when left at their defaults, so checkpoints
     /// written before these options existed still resume.</summary>
     private static void AddFlowMatchingResumeSettings(FitSettings s, Dictionary<string, string> settings)

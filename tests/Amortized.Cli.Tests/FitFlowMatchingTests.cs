@@ -50,6 +50,16 @@ public sealed class FitFlowMatchingTests
     }
 
     [Fact]
+    public void Options_WithThePointMethod_ExitTwo()
+    {
+        var fit = Fit("two_moons", "--out", Path.Combine(CliRunner.TempDir(), "run"), "--method", "point",
+            "--flow-matching-ot");
+        Assert.Equal(2, fit.ExitCode);
+        Assert.Contains("--flow-matching-ot", fit.Error);
+        Assert.Contains("--method point", fit.Error);
+    }
+
+    [Fact]
     public void TimeEmbedding_OutOfRange_ExitTwo()
     {
         var fit = Fit("two_moons", "--out", Path.Combine(CliRunner.TempDir(), "run"), "--inference-network",
