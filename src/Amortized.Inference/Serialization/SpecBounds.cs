@@ -97,6 +97,7 @@ internal sealed partial class SpecBounds(ModelFileLimits limits, string source)
                 $"0 to {maxFrequencies} (FlowMatchingOptions.MaxTimeEmbeddingFrequencies)");
         if (o.OptimalTransportConditionWeight is double weight)
             Above(weight, 0, $"{F}.optimal_transport_condition_weight", orEqual: true);
+        if (o.SinkhornRegularization is double eps) Above(eps, 0, $"{F}.sinkhorn_regularization");
         Above(o.TimePowerLawAlpha, -1, $"{F}.time_power_law_alpha");
         Above(o.LogitNormalMean, double.NegativeInfinity, $"{F}.logit_normal_mean");
         if (o.LogitNormalStd is double std) Above(std, 0, $"{F}.logit_normal_std");

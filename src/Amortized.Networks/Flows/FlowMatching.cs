@@ -62,6 +62,14 @@ public sealed record FlowMatchingOptions
     public const double DefaultOptimalTransportConditionWeight = 100;
 
     /// <summary>
+    /// Null (the default): <see cref="OptimalTransport"/> pairs by the exact assignment. A value eps &gt; 0:
+    /// entropic OT instead, as BayesFlow's default <c>log_sinkhorn</c> (regularization 0.1 there): the Sinkhorn
+    /// plan with regularization eps times the batch's mean pairing cost (so eps is scale-free), from which each
+    /// batch row draws its noise partner; see <see cref="FlowMatchingTraining.PairBySinkhorn"/>.
+    /// </summary>
+    public double? SinkhornRegularization { get; init; }
+
+    /// <summary>
     /// Frequencies of the Fourier time embedding: the vector field sees [t, sin(pi 2^k t), cos(pi 2^k t)] for
     /// k = 0..K-1 instead of t alone. 0 (the default, as in BayesFlow 2.0.6) feeds raw t only.
     /// </summary>
@@ -105,6 +113,9 @@ public sealed record FlowMatchingOptions
         if (OptimalTransportConditionWeight is double w && (!(w >= 0) || !double.IsFinite(w)))
             throw new ArgumentException($"FlowMatchingOptions.OptimalTransportConditionWeight is " +
                 $"{OptimalTransportConditionWeight}; expected a finite value of at least 0.");
+        if (SinkhornRegularization is double eps && (!(eps > 0) || !double.IsFinite(eps)))
+            throw new ArgumentException($"FlowMatchingOptions.SinkhornRegularization is {eps}; expected a finite " +
+                "value above 0 (or null for the exact assignment).");
         if (!double.IsFinite(LogitNormalMean))
             throw new ArgumentException($"FlowMatchingOptions.LogitNormalMean is {LogitNormalMean}; expected finite.");
         if (LogitNormalStd is double s && (!(s > 0) || !double.IsFinite(s)))
@@ -183,8 +194,13 @@ public sealed class FlowMatching : InferenceNetwork
         var x0 = Tensor.RandomNormal(x.Shape, NoiseRng);
         // The (x1, c) rows keep their pairing, so the conditional target is unchanged; only the noise is re-paired.
         if (Options.OptimalTransport)
-            x0 = FlowMatchingTraining.PairByOptimalTransport(x0, x, conditions,
-                Options.OptimalTransportConditionWeight ?? FlowMatchingOptions.DefaultOptimalTransportConditionWeight);
+        {
+            double w = Options.OptimalTransportConditionWeight
+                ?? FlowMatchingOptions.DefaultOptimalTransportConditionWeight;
+            x0 = Options.SinkhornRegularization is double eps
+                ? FlowMatchingTraining.PairBySinkhorn(x0, x, conditions, w, eps, NoiseRng)
+                : FlowMatchingTraining.PairByOptimalTransport(x0, x, conditions, w);
+        }
         var t = FlowMatchingTraining.SampleTimes(b, Options, NoiseRng);
         var xt = x0 * (1f - t) + x * t;
         var target = x - x0;
@@ -326,7 +342,7 @@ public sealed class FlowMatching : InferenceNetwork
 
     /// <inheritdoc />
     protected override string Describe() => $"FlowMatching(D={Dimension}, C={ConditionDim}, {Options.Method}" +
-        (Options.OptimalTransport ? ", OT" : "") +
+        (Options.OptimalTransport ? Options.SinkhornRegularization is null ? ", OT" : ", Sinkhorn OT" : "") +
         (Options.TimeEmbeddingFrequencies > 0 ? $", Fourier time x{Options.TimeEmbeddingFrequencies}" : "") +
         (Options.TimeDistribution != FlowMatchingTimeDistribution.Uniform ? $", t ~ {Options.TimeDistribution}" : "") +
         ")";

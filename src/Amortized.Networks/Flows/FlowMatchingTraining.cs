@@ -94,29 +94,125 @@ public static class FlowMatchingTraining
     public static Tensor PairByOptimalTransport(Tensor noise, Tensor targets, Tensor? conditions = null,
         double conditionWeight = 0)
     {
-        ArgumentNullException.ThrowIfNull(noise);
-        ArgumentNullException.ThrowIfNull(targets);
-        if (noise.Shape.Rank != 2 || noise.Shape != targets.Shape)
-            throw new ArgumentException($"PairByOptimalTransport: noise and targets must both be (B, D); got " +
-                $"{noise.Shape} and {targets.Shape}.");
+        var (z, cost) = PairingCost(noise, targets, conditions, conditionWeight);
         int b = noise.Shape[0], d = noise.Shape[1];
-        var z = noise.ToArray();
-        var x = targets.ToArray();
-        var cost = SquaredDistances(z, x, b, d);
-        if (conditions is not null && conditionWeight > 0 && conditions.Size > 0)
-        {
-            if (conditions.Shape.Rank != 2 || conditions.Shape[0] != b)
-                throw new ArgumentException($"PairByOptimalTransport: conditions must be ({b}, C); got " +
-                    $"{conditions.Shape}.", nameof(conditions));
-            var c = conditions.ToArray();
-            var conditionCost = SquaredDistances(c, c, b, conditions.Shape[1]);
-            for (int i = 0; i < cost.Length; i++) cost[i] += conditionWeight * conditionCost[i];
-        }
         // assignment[i]: the batch row that noise row i goes to.
         var assignment = LinearAssignment.Solve(cost, b);
         var paired = new float[z.Length];
         for (int i = 0; i < b; i++) Array.Copy(z, i * d, paired, assignment[i] * d, d);
         return Tensor.FromArray(paired, noise.Shape);
+    }
+
+    /// <summary>
+    /// Entropic minibatch OT (BayesFlow's default <c>log_sinkhorn</c>): the Sinkhorn plan P (B x B, uniform
+    /// marginals) for the cost of <see cref="PairByOptimalTransport"/> with regularization
+    /// <paramref name="regularization"/> times the mean cost, and each batch row j draws its noise row from column
+    /// j of P (with replacement, from <paramref name="rng"/>). Small regularization approaches the exact
+    /// assignment, large regularization independent pairing. Returns the noise for each batch row (B, D).
+    /// </summary>
+    public static Tensor PairBySinkhorn(Tensor noise, Tensor targets, Tensor? conditions, double conditionWeight,
+        double regularization, Rng rng)
+    {
+        ArgumentNullException.ThrowIfNull(rng);
+        if (!(regularization > 0) || !double.IsFinite(regularization))
+            throw new ArgumentOutOfRangeException(nameof(regularization), regularization,
+                "expected a finite value above 0.");
+        var (z, cost) = PairingCost(noise, targets, conditions, conditionWeight);
+        int b = noise.Shape[0], d = noise.Shape[1];
+        var logPlan = SinkhornLogPlan(cost, b, regularization);
+        var paired = new float[z.Length];
+        var column = new double[b];
+        for (int j = 0; j < b; j++)
+        {
+            // Column j of P sums to 1/B; draw i with probability B P[i, j] by inverting its running sum.
+            double total = 0;
+            for (int i = 0; i < b; i++) total += column[i] = Math.Exp(logPlan[i * b + j]);
+            double u = rng.NextDouble() * total, running = 0;
+            int pick = b - 1;
+            for (int i = 0; i < b; i++)
+            {
+                running += column[i];
+                if (u < running) { pick = i; break; }
+            }
+            Array.Copy(z, pick * d, paired, j * d, d);
+        }
+        return Tensor.FromArray(paired, noise.Shape);
+    }
+
+    /// <summary>
+    /// log P of the entropic OT plan between two uniform measures on n points with cost C (n x n): log-domain
+    /// Sinkhorn iterations on the dual potentials with eps = <paramref name="regularization"/> x mean(C), at most
+    /// 100 sweeps (BayesFlow's max_steps), stopping once every row sum is within a relative 1e-4 of 1/n (its
+    /// rtol; the columns are exact after each sweep).
+    /// </summary>
+    internal static double[] SinkhornLogPlan(ReadOnlySpan<double> cost, int n, double regularization)
+    {
+        double mean = 0;
+        for (int i = 0; i < cost.Length; i++) mean += cost[i];
+        mean = cost.Length == 0 ? 1 : mean / cost.Length;
+        double eps = regularization * (mean > 0 ? mean : 1), logMarginal = -Math.Log(n);
+        var f = new double[n];
+        var g = new double[n];
+        var terms = new double[n];
+        for (int sweep = 0; sweep < 100; sweep++)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                for (int j = 0; j < n; j++) terms[j] = (g[j] - cost[i * n + j]) / eps;
+                f[i] = eps * (logMarginal - LogSumExp(terms));
+            }
+            for (int j = 0; j < n; j++)
+            {
+                for (int i = 0; i < n; i++) terms[i] = (f[i] - cost[i * n + j]) / eps;
+                g[j] = eps * (logMarginal - LogSumExp(terms));
+            }
+            double worst = 0;
+            for (int i = 0; i < n; i++)
+            {
+                for (int j = 0; j < n; j++) terms[j] = (f[i] + g[j] - cost[i * n + j]) / eps;
+                worst = Math.Max(worst, Math.Abs(Math.Exp(LogSumExp(terms)) * n - 1));
+            }
+            if (worst < 1e-4) break;
+        }
+        var logPlan = new double[n * n];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++) logPlan[i * n + j] = (f[i] + g[j] - cost[i * n + j]) / eps;
+        return logPlan;
+    }
+
+    private static double LogSumExp(ReadOnlySpan<double> values)
+    {
+        double max = double.NegativeInfinity;
+        foreach (double v in values) max = Math.Max(max, v);
+        if (double.IsNegativeInfinity(max)) return max;
+        double sum = 0;
+        foreach (double v in values) sum += Math.Exp(v - max);
+        return max + Math.Log(sum);
+    }
+
+    /// <summary>The host noise and the B x B pairing cost |z_i - x_j|^2 + w |c_i - c_j|^2, checking the shapes.
+    /// </summary>
+    private static (float[] Noise, double[] Cost) PairingCost(Tensor noise, Tensor targets, Tensor? conditions,
+        double conditionWeight)
+    {
+        ArgumentNullException.ThrowIfNull(noise);
+        ArgumentNullException.ThrowIfNull(targets);
+        if (noise.Shape.Rank != 2 || noise.Shape != targets.Shape)
+            throw new ArgumentException($"Flow-matching OT pairing: noise and targets must both be (B, D); got " +
+                $"{noise.Shape} and {targets.Shape}.");
+        int b = noise.Shape[0], d = noise.Shape[1];
+        var z = noise.ToArray();
+        var cost = SquaredDistances(z, targets.ToArray(), b, d);
+        if (conditions is not null && conditionWeight > 0 && conditions.Size > 0)
+        {
+            if (conditions.Shape.Rank != 2 || conditions.Shape[0] != b)
+                throw new ArgumentException($"Flow-matching OT pairing: conditions must be ({b}, C); got " +
+                    $"{conditions.Shape}.", nameof(conditions));
+            var c = conditions.ToArray();
+            var conditionCost = SquaredDistances(c, c, b, conditions.Shape[1]);
+            for (int i = 0; i < cost.Length; i++) cost[i] += conditionWeight * conditionCost[i];
+        }
+        return (z, cost);
     }
 
     /// <summary>The B x B matrix of |a_i - b_j|^2 for row-major a, b (B, D), in double.</summary>

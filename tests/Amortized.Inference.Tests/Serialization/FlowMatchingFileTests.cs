@@ -20,7 +20,7 @@ public sealed class FlowMatchingFileTests : IDisposable
     {
         Widths = [8, 8], Steps = 4, OptimalTransport = true, OptimalTransportConditionWeight = 25,
         TimeEmbeddingFrequencies = 3, TimeDistribution = FlowMatchingTimeDistribution.LogitNormal,
-        LogitNormalMean = -0.5, LogitNormalStd = 1.5, TimePowerLawAlpha = 0.75,
+        LogitNormalMean = -0.5, LogitNormalStd = 1.5, TimePowerLawAlpha = 0.75, SinkhornRegularization = 0.2,
     };
 
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("amortized-fm-file-");
@@ -68,6 +68,7 @@ public sealed class FlowMatchingFileTests : IDisposable
         Assert.Equal(-0.5, options.LogitNormalMean);
         Assert.Equal(1.5, options.LogitNormalStd);
         Assert.Equal(0.75, options.TimePowerLawAlpha);
+        Assert.Equal(0.2, options.SinkhornRegularization);
         var data = Observations();
         Assert.Equal(original.Sample(data, 20, seed: 7).Get("theta"), loaded.Sample(data, 20, seed: 7).Get("theta"));
         // The embedding widens the field's first layer: 2 (x) + 1 + 2 x 3 (time) + 2 (conditions) inputs.
@@ -79,7 +80,7 @@ public sealed class FlowMatchingFileTests : IDisposable
     {
         var original = Build(new FlowMatchingOptions { Widths = [8], Steps = 4 });
         byte[] bytes = File.ReadAllBytes(Save(original));
-        // The nullable options (condition weight, logit-normal scale) are not written when left at their defaults.
+        // The nullable options (condition weight, logit-normal scale, Sinkhorn) are not written at their defaults.
         string[] added = ["optimal_transport", "time_embedding_frequencies", "time_distribution",
             "time_power_law_alpha", "logit_normal_mean"];
         string path = Path.Combine(_dir.FullName, "old.amz");
@@ -111,6 +112,7 @@ public sealed class FlowMatchingFileTests : IDisposable
         { "logit_normal_std", 0.0, "0", "a finite number above 0" },
         { "optimal_transport_condition_weight", -2.5, "-2.5", "a finite number of at least 0" },
         { "relative_tolerance", -1e-3, "-0.001", "a finite number above 0" },
+        { "sinkhorn_regularization", 0.0, "0", "a finite number above 0" },
     };
 
     [Theory]

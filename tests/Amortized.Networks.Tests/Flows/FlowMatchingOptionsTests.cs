@@ -1,5 +1,6 @@
 using Amortized.Kernels.Cpu;
 using Amortized.Networks.Flows;
+using Amortized.Networks.Numerics;
 using Amortized.Networks.Optim;
 using Amortized.Tensors;
 using Amortized.Tensors.Autodiff;
@@ -38,6 +39,50 @@ public class FlowMatchingOptionsTests
             }
         // Deterministic.
         Assert.Equal(paired.ToArray(), FlowMatchingTraining.PairByOptimalTransport(noise, targets).ToArray());
+    }
+
+    [Fact]
+    public void SinkhornPlan_HasUniformMarginals_AndSharpensTowardsTheExactAssignment()
+    {
+        var rng = new Rng(6);
+        const int b = 32, d = 2;
+        var noise = Tensor.RandomNormal(new Shape(b, d), rng);
+        var targets = Tensor.RandomNormal(new Shape(b, d), rng, mean: 1f, std: 2f);
+        var cost = FlowMatchingTraining.SquaredDistances(noise.ToArray(), targets.ToArray(), b, d);
+        double exact = LinearAssignment.Cost(cost, b, LinearAssignment.Solve(cost, b)) / b;
+        double previous = double.PositiveInfinity;
+        foreach (double eps in new[] { 1.0, 0.3, 0.1 })
+        {
+            var logPlan = FlowMatchingTraining.SinkhornLogPlan(cost, b, eps);
+            double expected = 0;
+            for (int i = 0; i < b; i++)
+            {
+                double row = 0, column = 0;
+                for (int j = 0; j < b; j++)
+                {
+                    row += Math.Exp(logPlan[i * b + j]);
+                    column += Math.Exp(logPlan[j * b + i]);
+                    expected += Math.Exp(logPlan[i * b + j]) * cost[i * b + j];
+                }
+                // Converged within the 100 sweeps (far smaller eps would need more: BayesFlow's max_steps = 100
+                // leaves the rows approximate there too).
+                Assert.Equal(1.0 / b, row, 1e-4 / b * 1.01);
+                Assert.Equal(1.0 / b, column, 1e-9);
+            }
+            // The plan's expected cost falls with eps towards the exact optimum (and never below it).
+            Assert.True(expected < previous && expected >= exact - 1e-9, $"eps {eps}: {expected} (exact {exact})");
+            previous = expected;
+        }
+        // At eps 0.1 most of the gap between independent pairing (the mean cost) and the optimum is closed.
+        double independent = cost.Average();
+        Assert.True(previous - exact < 0.25 * (independent - exact),
+            $"eps 0.1: {previous}, exact {exact}, independent {independent}");
+        // Drawing from the plan pairs far better than the identity, deterministically under the seed.
+        var paired = FlowMatchingTraining.PairBySinkhorn(noise, targets, null, 0, 0.05, new Rng(3));
+        Assert.True(MeanCost(paired.ToArray(), targets.ToArray(), d) < 0.8 * MeanCost(noise.ToArray(),
+            targets.ToArray(), d));
+        Assert.Equal(paired.ToArray(),
+            FlowMatchingTraining.PairBySinkhorn(noise, targets, null, 0, 0.05, new Rng(3)).ToArray());
     }
 
     [Fact]
@@ -90,6 +135,7 @@ public class FlowMatchingOptionsTests
             (new() { TimePowerLawAlpha = -1 }, "TimePowerLawAlpha"),
             (new() { TimePowerLawAlpha = double.NaN }, "TimePowerLawAlpha"),
             (new() { LogitNormalStd = 0 }, "LogitNormalStd"),
+            (new() { SinkhornRegularization = -0.1 }, "SinkhornRegularization"),
             (new() { LogitNormalMean = double.PositiveInfinity }, "LogitNormalMean"),
             (new() { TimeDistribution = (FlowMatchingTimeDistribution)9 }, "TimeDistribution"),
         })
@@ -102,23 +148,26 @@ public class FlowMatchingOptionsTests
     [Theory]
     [InlineData(FlowMatchingTimeDistribution.Uniform, 10.0)]
     [InlineData(FlowMatchingTimeDistribution.Uniform, 100.0)]
+    [InlineData(FlowMatchingTimeDistribution.Uniform, 100.0, 0.1)]
     [InlineData(FlowMatchingTimeDistribution.PowerLaw, 100.0)]
     [InlineData(FlowMatchingTimeDistribution.LogitNormal, 100.0)]
-    public void Trained_WithOtAndFourierTime_SamplesTheConditionalGaussian(FlowMatchingTimeDistribution kind, double w)
+    public void Trained_WithOtAndFourierTime_SamplesTheConditionalGaussian(FlowMatchingTimeDistribution kind, double w,
+        double? sinkhorn = null)
     {
         // x | c ~ N(mu(c), Sigma), mu(c) = (c, -c / 2), Sigma = [[0.5, 0.3], [0.3, 0.4]], as in FlowMatchingTests.
         var options = new FlowMatchingOptions
         {
             Widths = [64, 64], Dropout = 0f, Steps = 30, OptimalTransport = true, TimeEmbeddingFrequencies = 4,
             TimeDistribution = kind, TimePowerLawAlpha = 0.5, OptimalTransportConditionWeight = w,
+            SinkhornRegularization = sinkhorn,
         };
         var (fm, _) = Train(options, seed: 31, steps: 1500);
         var draws = fm.Sample(4000, Tensor.FromArray([0.5f], 1), new Rng(77)).ToArray();
         var (m1, m2, s11, s12, s22) = Moments(draws);
         Assert.True(Math.Abs(m1 - 0.5) < 0.06 && Math.Abs(m2 + 0.25) < 0.06,
-            $"{kind}, w {w}: mean ({m1:F3}, {m2:F3}), expected (0.5, -0.25)");
+            $"{kind}, w {w}, sinkhorn {sinkhorn}: mean ({m1:F3}, {m2:F3}), expected (0.5, -0.25)");
         Assert.True(Math.Abs(s11 - 0.5) < 0.08 && Math.Abs(s12 - 0.3) < 0.08 && Math.Abs(s22 - 0.4) < 0.08,
-            $"{kind}, w {w}: covariance [[{s11:F3}, {s12:F3}], [{s12:F3}, {s22:F3}]], " +
+            $"{kind}, w {w}, sinkhorn {sinkhorn}: covariance [[{s11:F3}, {s12:F3}], [{s12:F3}, {s22:F3}]], " +
             "expected [[0.5, 0.3], [0.3, 0.4]]");
     }
 
