@@ -146,7 +146,6 @@ public class FlowMatchingOptionsTests
     }
 
     [Theory]
-    [InlineData(FlowMatchingTimeDistribution.Uniform, 10.0)]
     [InlineData(FlowMatchingTimeDistribution.Uniform, 100.0)]
     [InlineData(FlowMatchingTimeDistribution.Uniform, 100.0, 0.1)]
     [InlineData(FlowMatchingTimeDistribution.PowerLaw, 100.0)]
