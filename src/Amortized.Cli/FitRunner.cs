@@ -55,6 +55,9 @@ internal sealed record FitSettings
     public TimeSpan? FollowTimeout { get; init; }
     /// <summary>--stream: read the --data files part by part from disk (ShardedDataset.OpenFiles).</summary>
     public bool Stream { get; init; }
+    /// <summary>--flow-matching-ot, --time-embedding N (FitRunner.FlowMatching.cs).</summary>
+    public bool FlowMatchingOt { get; init; }
+    public int? TimeEmbedding { get; init; }
 }
 
 /// <summary>Trains a model as <c>fit</c> describes and writes the run folder.</summary>
@@ -77,7 +80,7 @@ internal static partial class FitRunner
         if (s.Stream && (s.Data.Length == 0 || s.Follow))
             throw new UsageException(s.Follow ? "--follow streams its folder already; --stream is for --data files."
                 : "--stream reads --data files part by part; give --data FILE...");
-        if (!CliChoices.IsDensity(s.Method)) return RunEstimator(ctx, s);
+        if (!CliChoices.IsDensity(s.Method)) return RunEstimator(ctx, RefuseFlowMatchingOptions(s));
         string word = CliChoices.Methods.Word(s.Method);
         if (s.Models.Length > 0)
             throw new UsageException($"--models names the tasks of --method model-comparison; got --method {word}.");
@@ -117,6 +120,7 @@ internal static partial class FitRunner
         var key = ctx.ModelKey();
         var setup = s.Simulator is not null ? ExternalSetup(ctx, s, likelihood)
             : s.Task is not null ? TaskSetup(s, likelihood) : DataSetup(s, likelihood);
+        setup = WithFlowMatchingOptions(s, setup);
         using var external = setup.Simulator as Amortized.Inference.External.ExternalSimulator;
         var workflow = new BasicWorkflow(setup.Adapter, setup.Spec, setup.Simulator);
         var approximator = workflow.Build(setup.Probe);
@@ -214,7 +218,14 @@ internal static partial class FitRunner
     /// The settings of <c>fit</c> besides the trainer's own that decide the result: a <c>--resume</c> with any other
     /// value is refused, naming it (the checkpoint records them).
     /// </summary>
-    private static Dictionary<string, string> ResumeSettings(FitSettings s, Setup setup) => new()
+    private static Dictionary<string, string> ResumeSettings(FitSettings s, Setup setup)
+    {
+        var settings = BaseResumeSettings(s, setup);
+        AddFlowMatchingResumeSettings(s, settings);
+        return settings;
+    }
+
+    private static Dictionary<string, string> BaseResumeSettings(FitSettings s, Setup setup) => new()
     {
         ["task"] = s.Task is null ? "none" : TaskNames.Normalize(s.Task),
         ["data"] = s.Simulator is not null ? ExternalDataSource(s)

@@ -85,12 +85,14 @@ internal static class FitCommand
             Description = "With --data files (.npz, .parquet): read them part by part (a Parquet file row group by " +
                 "row group) instead of loading them, for data larger than memory; a tenth of the first part validates",
         };
+        var (flowMatchingOt, timeEmbedding) = FitRunner.FlowMatchingCommandOptions();
         var command = new Command("fit", "Train an amortized posterior (or likelihood, point estimator or model " +
             "comparison) and write a report")
         {
             task, data, simulator, simulatorWorkers, simulatorTimeout, iv, ic, sv, output, simulations, epochs, batchSize, batches, seed, inference, conditionalAffine, noConditionalAffine,
                 summary, method, models, quantileLevels, threads, device,
             budget, resume, datasets, samples, noReport, varianceContraction, follow, followTimeout, stream,
+            flowMatchingOt, timeEmbedding,
         };
         command.SetAction(r => CliErrors.Guard(ctx, () => FitRunner.Run(ctx, new FitSettings
         {
@@ -128,6 +130,8 @@ internal static class FitCommand
             Follow = r.GetValue(follow),
             Stream = r.GetValue(stream),
             FollowTimeout = r.GetValue(followTimeout),
+            FlowMatchingOt = r.GetValue(flowMatchingOt),
+            TimeEmbedding = r.GetValue(timeEmbedding),
         })));
         return command;
     }

@@ -90,6 +90,31 @@ internal sealed partial class SpecBounds(ModelFileLimits limits, string source)
         Defined(o.Activation, $"{F}.activation");
         Widths(o.Widths, $"{F}.widths");
         Range(o.Steps, 1, limits.MaxOdeSteps, $"{F}.steps", nameof(limits.MaxOdeSteps));
+        Above(o.RelativeTolerance, 0, $"{F}.relative_tolerance");
+        Above(o.AbsoluteTolerance, 0, $"{F}.absolute_tolerance");
+        // Files written before these options existed leave them out and get the defaults (the earlier behaviour).
+        Defined(o.TimeDistribution, $"{F}.time_distribution");
+        const int maxFrequencies = FlowMatchingOptions.MaxTimeEmbeddingFrequencies;
+        if (o.TimeEmbeddingFrequencies is < 0 or > maxFrequencies)
+            throw Invalid($"{F}.time_embedding_frequencies", o.TimeEmbeddingFrequencies.ToString(
+                System.Globalization.CultureInfo.InvariantCulture),
+                $"0 to {maxFrequencies} (FlowMatchingOptions.MaxTimeEmbeddingFrequencies)");
+        if (o.OptimalTransportConditionWeight is double weight)
+            Above(weight, 0, $"{F}.optimal_transport_condition_weight", orEqual: true);
+        if (o.SinkhornRegularization is double eps) Above(eps, 0, $"{F}.sinkhorn_regularization");
+        Above(o.TimePowerLawAlpha, -1, $"{F}.time_power_law_alpha");
+        Above(o.LogitNormalMean, double.NegativeInfinity, $"{F}.logit_normal_mean");
+        if (o.LogitNormalStd is double std) Above(std, 0, $"{F}.logit_normal_std");
+    }
+
+    /// <summary>A finite number above <paramref name="min"/> (or equal to it when <paramref name="orEqual"/>).
+    /// </summary>
+    private void Above(double value, double min, string field, bool orEqual = false)
+    {
+        if (double.IsFinite(value) && (value > min || (orEqual && value == min))) return;
+        string bound = double.IsNegativeInfinity(min) ? "a finite number" : $"a finite number " +
+            $"{(orEqual ? "of at least" : "above")} {min.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+        throw Invalid(field, value.ToString("R", System.Globalization.CultureInfo.InvariantCulture), bound);
     }
 
     private void Check(DeepSetOptions o, string F = "spec.deep_set")
