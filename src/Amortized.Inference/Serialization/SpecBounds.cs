@@ -132,19 +132,26 @@ internal sealed partial class SpecBounds(ModelFileLimits limits, string source)
     {
         Defined(o.Activation, $"{F}.activation");
         Width(o.SummaryDim, $"{F}.summary_dim");
-        Widths(o.EmbedDims, $"{F}.embed_dims");
-        Widths(o.MlpWidths, $"{F}.mlp_widths");
-        NotNull(o.NumHeads, $"{F}.num_heads");
-        NotNull(o.MlpDepths, $"{F}.mlp_depths");
-        Layers(o.NumHeads.Count, 0, $"{F}.num_heads (its length)");
-        for (int i = 0; i < o.NumHeads.Count; i++)
-            Range(o.NumHeads[i], 1, limits.MaxHeads, $"{F}.num_heads[{i}]", nameof(limits.MaxHeads));
-        Layers(o.MlpDepths.Count, 0, $"{F}.mlp_depths (its length)");
-        for (int i = 0; i < o.MlpDepths.Count; i++) Layers(o.MlpDepths[i], 0, $"{F}.mlp_depths[{i}]");
-        if (o.KeyDim is int keyDim) Width(keyDim, $"{F}.key_dim");
+        AttentionBlocks(o.EmbedDims, o.MlpWidths, o.NumHeads, o.MlpDepths, o.KeyDim, F);
         if (o.NumInducingPoints is int points) Width(points, $"{F}.num_inducing_points");
         Width(o.NumSeeds, $"{F}.num_seeds");
         if (o.SeedDim is int seedDim) Width(seedDim, $"{F}.seed_dim");
+    }
+
+    /// <summary>The attention blocks' lists (one entry per block) shared by the set and time-series transformers.</summary>
+    private void AttentionBlocks(IReadOnlyList<int> embedDims, IReadOnlyList<int> mlpWidths, IReadOnlyList<int> numHeads,
+        IReadOnlyList<int> mlpDepths, int? keyDim, string F)
+    {
+        Widths(embedDims, $"{F}.embed_dims");
+        Widths(mlpWidths, $"{F}.mlp_widths");
+        NotNull(numHeads, $"{F}.num_heads");
+        NotNull(mlpDepths, $"{F}.mlp_depths");
+        Layers(numHeads.Count, 0, $"{F}.num_heads (its length)");
+        for (int i = 0; i < numHeads.Count; i++)
+            Range(numHeads[i], 1, limits.MaxHeads, $"{F}.num_heads[{i}]", nameof(limits.MaxHeads));
+        Layers(mlpDepths.Count, 0, $"{F}.mlp_depths (its length)");
+        for (int i = 0; i < mlpDepths.Count; i++) Layers(mlpDepths[i], 0, $"{F}.mlp_depths[{i}]");
+        if (keyDim is int key) Width(key, $"{F}.key_dim");
     }
 
     private void Check(TimeSeriesNetworkOptions o, string F = "spec.time_series")
@@ -165,16 +172,7 @@ internal sealed partial class SpecBounds(ModelFileLimits limits, string source)
         Defined(o.TimeEmbedding, $"{F}.time_embedding");
         Defined(o.Pooling, $"{F}.pooling");
         Width(o.SummaryDim, $"{F}.summary_dim");
-        Widths(o.EmbedDims, $"{F}.embed_dims");
-        Widths(o.MlpWidths, $"{F}.mlp_widths");
-        NotNull(o.NumHeads, $"{F}.num_heads");
-        NotNull(o.MlpDepths, $"{F}.mlp_depths");
-        Layers(o.NumHeads.Count, 0, $"{F}.num_heads (its length)");
-        for (int i = 0; i < o.NumHeads.Count; i++)
-            Range(o.NumHeads[i], 1, limits.MaxHeads, $"{F}.num_heads[{i}]", nameof(limits.MaxHeads));
-        Layers(o.MlpDepths.Count, 0, $"{F}.mlp_depths (its length)");
-        for (int i = 0; i < o.MlpDepths.Count; i++) Layers(o.MlpDepths[i], 0, $"{F}.mlp_depths[{i}]");
-        if (o.KeyDim is int keyDim) Width(keyDim, $"{F}.key_dim");
+        AttentionBlocks(o.EmbedDims, o.MlpWidths, o.NumHeads, o.MlpDepths, o.KeyDim, F);
         Width(o.TimeEmbedDim, $"{F}.time_embed_dim");
         if (o.TimeAxis is int axis)
             Range(axis, -limits.MaxDimension, limits.MaxDimension - 1, $"{F}.time_axis", nameof(limits.MaxDimension));

@@ -31,31 +31,8 @@ public class FlowMatchingTests
     public void Trained_ConditionalGaussian_SamplesMatchMeanAndCovariance()
     {
         // Target: x | c ~ N(mu(c), Sigma) with mu(c) = (c, -c / 2) and Sigma = [[0.5, 0.3], [0.3, 0.4]].
-        var store = new ParameterStore();
-        var rng = new Rng(31);
-        var fm = new FlowMatching(store, "fm", 2, 1, new FlowMatchingOptions { Widths = [64, 64], Dropout = 0f, Steps = 30 }, rng);
-        double l11 = Math.Sqrt(0.5), l21 = 0.3 / l11, l22 = Math.Sqrt(0.4 - l21 * l21);
-        const int steps = 2500, batch = 256;
-        var adam = new Adam(store, new AdamOptions { LearningRate = LearningRateSchedule.WarmupCosine(3e-3f, 50, steps, 1e-5f) });
-        var workspace = new Workspace();
-        var tape = new Tape();
-        var x = Tensor.Zeros(batch, 2);
-        var c = Tensor.Zeros(batch, 1);
-        for (int s = 0; s < steps; s++)
-        {
-            for (int i = 0; i < batch; i++)
-            {
-                float ci = rng.Uniform(-1f, 1f), z1 = rng.Normal(), z2 = rng.Normal();
-                c.Span[i] = ci;
-                x.Span[2 * i] = ci + (float)(l11 * z1);
-                x.Span[2 * i + 1] = -ci / 2 + (float)(l21 * z1 + l22 * z2);
-            }
-            workspace.Reset();
-            store.ZeroGrad();
-            using (workspace.Activate())
-            using (tape.Record()) tape.Backward(fm.Loss(x, c));
-            adam.Update();
-        }
+        var (fm, _) = FlowMatchingOptionsTests.Train(
+            new FlowMatchingOptions { Widths = [64, 64], Dropout = 0f, Steps = 30 }, seed: 31, steps: 2500, batch: 256);
         var draws = fm.Sample(4000, Tensor.FromArray([0.5f], 1), new Rng(77)).ToArray();
         double m1 = 0, m2 = 0;
         for (int i = 0; i < 4000; i++) { m1 += draws[2 * i]; m2 += draws[2 * i + 1]; }
