@@ -128,8 +128,9 @@ public static class StreamRegistry
     /// <summary>Dropout masks, counter = step.</summary>
     public const ulong DropoutTag = 0xD0;
 
-    /// <summary>Flow matching's noise and times, counter = step.</summary>
-    public const ulong FlowMatchingNoiseTag = 0xF1;
+    /// <summary>The inference network's training noise (flow matching's x0 and t, diffusion noise levels, probe
+    /// vectors), counter = step.</summary>
+    public const ulong TrainingNoiseTag = 0xF1;
 
     /// <summary>MCMC chains, counter = chain.</summary>
     public const ulong McmcChainTag = 0x4D434D43;
@@ -150,7 +151,7 @@ public static class StreamRegistry
         Single("validation split", ValidationSplitTag), Single("adapter step", AdapterStepTag),
         Single("adapter validation", AdapterValidationTag), Single("adapter initialisation", AdapterInitializationTag),
         Single("initialisation order", InitializationOrderTag), Single("dropout", DropoutTag),
-        Single("flow-matching noise", FlowMatchingNoiseTag), Single("MCMC chains", McmcChainTag),
+        Single("training noise", TrainingNoiseTag), Single("MCMC chains", McmcChainTag),
         Single("hold-out split", HoldOutSplitStream), Single("MMD bootstrap", MmdBootstrapStream),
     ];
 

@@ -102,8 +102,7 @@ public sealed class ContinuousApproximator : Approximator
     public override void BeginStep(ulong seed, long step)
     {
         base.BeginStep(seed, step);
-        if (InferenceNetwork is FlowMatching fm)
-            fm.NoiseRng = Rng.Derive(seed, (ulong)step, StreamRegistry.FlowMatchingNoiseTag);
+        InferenceNetwork.NoiseRng = Rng.Derive(seed, (ulong)step, StreamRegistry.TrainingNoiseTag);
     }
 
     /// <summary>

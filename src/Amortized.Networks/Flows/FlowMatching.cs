@@ -5,17 +5,6 @@ using Amortized.Tensors.Autodiff;
 
 namespace Amortized.Networks.Flows;
 
-/// <summary>How <see cref="FlowMatching"/> integrates its ODE.</summary>
-public enum OdeMethod
-{
-    /// <summary>Explicit Euler with a fixed number of steps.</summary>
-    Euler,
-    /// <summary>Classic fourth-order Runge-Kutta with a fixed number of steps.</summary>
-    RungeKutta4,
-    /// <summary>Adaptive Dormand-Prince 5(4) with error control.</summary>
-    DormandPrince,
-}
-
 /// <summary>Options of <see cref="FlowMatching"/>.</summary>
 public sealed record FlowMatchingOptions
 {
@@ -170,9 +159,6 @@ public sealed class FlowMatching : InferenceNetwork
     /// <summary>The options.</summary>
     public FlowMatchingOptions Options { get; }
 
-    /// <summary>Source of the training noise (x0, t); replace it to reseed training.</summary>
-    public Rng NoiseRng { get; set; }
-
     /// <summary>Features the vector field sees of t: t itself and a sine and cosine per Fourier frequency.</summary>
     private int TimeFeatures => 1 + 2 * Options.TimeEmbeddingFrequencies;
 
@@ -226,118 +212,19 @@ public sealed class FlowMatching : InferenceNetwork
     protected override Tensor SampleRows(int rows, Tensor? conditions, Rng rng) =>
         Integrate(_base.Sample(rows, rng), 0.0, 1.0, conditions, null);
 
-    /// <summary>
-    /// The vector field and, when wanted, its Jacobian trace per row, without recording for the caller.
-    /// </summary>
-    private Tensor Field(Tensor x, double time, Tensor? conditions, Span<float> trace)
-    {
-        int b = x.Shape[0];
-        var t = Tensor.Full(new Shape(b, 1), (float)time);
-        if (trace.IsEmpty)
-        {
-            using var noGrad = Tape.NoGrad();
-            return Velocity(x, t, conditions).Detach();
-        }
-        var tape = new Tape();
-        var xr = x.Detach();
-        xr.RequiresGrad = true;
-        Tensor v;
-        var components = new Tensor[Dimension];
-        using (tape.Record())
-        {
-            v = Velocity(xr, t, conditions);
-            for (int i = 0; i < Dimension; i++) components[i] = v.Slice(1, i, 1).Sum();
-        }
-        trace.Clear();
-        for (int i = 0; i < Dimension; i++)
-        {
-            // Row r of v[:, i] depends only on row r of x, so d(sum_r v[r, i]) / dx[r, i] = dv_i/dx_i at row r.
-            var g = tape.Gradient(components[i], xr).Span;
-            for (int r = 0; r < b; r++) trace[r] += g[r * Dimension + i];
-        }
-        return v.Detach();
-    }
-
     private Tensor Integrate(Tensor x, double t0, double t1, Tensor? conditions, float[]? accumulated)
     {
-        bool wantTrace = accumulated is not null;
         var previousTraining = Training;
         Training = false;   // no dropout while integrating
         try
         {
-            return Options.Method switch
-            {
-                OdeMethod.Euler => FixedSteps(x, t0, t1, conditions, accumulated, rk4: false),
-                OdeMethod.RungeKutta4 => FixedSteps(x, t0, t1, conditions, accumulated, rk4: true),
-                _ => Adaptive(x, t0, t1, conditions, accumulated),
-            };
+            return VelocityFieldIntegrator.Integrate((xs, t) => Velocity(xs, t, conditions), x, t0, t1,
+                Options.Method, Options.Steps, Options.RelativeTolerance, Options.AbsoluteTolerance, accumulated);
         }
         finally
         {
             Training = previousTraining;
         }
-    }
-
-    private Tensor FixedSteps(Tensor x, double t0, double t1, Tensor? conditions, float[]? accumulated, bool rk4)
-    {
-        int steps = Options.Steps;
-        double h = (t1 - t0) / steps;
-        int b = x.Shape[0];
-        var tr = accumulated is null ? null : new float[4][];
-        if (tr is not null) for (int s = 0; s < 4; s++) tr[s] = new float[b];
-        using var noGrad = Tape.NoGrad();
-        for (int step = 0; step < steps; step++)
-        {
-            double t = t0 + step * h;
-            if (!rk4)
-            {
-                var k = Field(x, t, conditions, tr is null ? default : tr[0]);
-                x = x + k * (float)h;
-                if (tr is not null) for (int r = 0; r < b; r++) accumulated![r] += (float)h * tr[0][r];
-                continue;
-            }
-            var k1 = Field(x, t, conditions, tr is null ? default : tr[0]);
-            var k2 = Field(x + k1 * (float)(h / 2), t + h / 2, conditions, tr is null ? default : tr[1]);
-            var k3 = Field(x + k2 * (float)(h / 2), t + h / 2, conditions, tr is null ? default : tr[2]);
-            var k4 = Field(x + k3 * (float)h, t + h, conditions, tr is null ? default : tr[3]);
-            x = x + (k1 + k2 * 2f + k3 * 2f + k4) * (float)(h / 6);
-            if (tr is not null)
-                for (int r = 0; r < b; r++)
-                    accumulated![r] += (float)(h / 6) * (tr[0][r] + 2 * tr[1][r] + 2 * tr[2][r] + tr[3][r]);
-        }
-        return x;
-    }
-
-    /// <summary>
-    /// Dormand-Prince 5(4) over the flattened state [x (B * D), A (B)] in double, with error control over the
-    /// whole batch. The solver runs forward in s from 0 to 1, with t = t0 + s (t1 - t0), so dy/ds = (t1 - t0) dy/dt.
-    /// </summary>
-    private Tensor Adaptive(Tensor x, double t0, double t1, Tensor? conditions, float[]? accumulated)
-    {
-        int b = x.Shape[0], n = x.Size;
-        double span = t1 - t0;
-        var y0 = new double[n + (accumulated is null ? 0 : b)];
-        for (int i = 0; i < n; i++) y0[i] = x.Span[i];
-        var trace = accumulated is null ? null : new float[b];
-        var state = Tensor.Zeros(x.Shape);
-        void Derivative(double s, ReadOnlySpan<double> y, Span<double> dyds)
-        {
-            var xs = state.Span;
-            for (int i = 0; i < n; i++) xs[i] = (float)y[i];
-            var v = Field(state, t0 + s * span, conditions, trace is null ? default : trace);
-            var vs = v.Span;
-            for (int i = 0; i < n; i++) dyds[i] = span * vs[i];
-            if (trace is not null) for (int r = 0; r < b; r++) dyds[n + r] = span * trace[r];
-        }
-        using var noGrad = Tape.NoGrad();
-        var solution = DormandPrince.Solve(Derivative, 0.0, 1.0, y0,
-            new OdeOptions { RelativeTolerance = Options.RelativeTolerance,
-                AbsoluteTolerance = Options.AbsoluteTolerance });
-        var end = solution.Evaluate(1.0);
-        var result = Tensor.Zeros(x.Shape);
-        for (int i = 0; i < n; i++) result.Span[i] = (float)end[i];
-        if (accumulated is not null) for (int r = 0; r < b; r++) accumulated[r] += (float)end[n + r];
-        return result;
     }
 
     /// <inheritdoc />

@@ -28,6 +28,14 @@ public abstract class InferenceNetwork : Module
     /// <summary>C.</summary>
     public int ConditionDim { get; }
 
+    /// <summary>
+    /// Source of the training noise of networks whose loss is stochastic (flow matching's x0 and t, a diffusion
+    /// model's noise levels, a free-form flow's probe vectors); flows with an exact likelihood ignore it. The
+    /// approximator replaces it each step with a stream derived from (seed, step), so a resumed run draws the same
+    /// noise as an uninterrupted one.
+    /// </summary>
+    public Rng NoiseRng { get; set; } = new(0);
+
     /// <summary>log q(x | conditions) per row (B).</summary>
     public abstract Tensor LogProb(Tensor x, Tensor? conditions);
 
