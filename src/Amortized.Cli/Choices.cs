@@ -84,6 +84,21 @@ internal static class CliChoices
     /// </summary>
     public static bool IsDensity(FitMethod method) => method is FitMethod.Posterior or FitMethod.Likelihood;
 
+    /// <summary>Whether the choice is a coupling flow (affine or spline), the only kind with a conditional-affine
+    /// layer.</summary>
+    public static bool IsCouplingFlow(InferenceChoice inference) =>
+        inference is InferenceChoice.Coupling or InferenceChoice.Spline;
+
+    /// <summary>Whether the choice runs on the CPU only (its sampler and density are host code).</summary>
+    public static bool IsCpuOnly(InferenceChoice inference) => !IsCouplingFlow(inference);
+
+    /// <summary>The network kind a choice builds.</summary>
+    public static InferenceNetworkKind Kind(InferenceChoice inference) => inference switch
+    {
+        InferenceChoice.Coupling or InferenceChoice.Spline => InferenceNetworkKind.CouplingFlow,
+        _ => InferenceNetworkKind.FlowMatching,
+    };
+
     public static readonly Choices<InferenceChoice> InferenceNetworks = new(
         ("coupling", InferenceChoice.Coupling), ("spline", InferenceChoice.Spline),
         ("flow-matching", InferenceChoice.FlowMatching));

@@ -86,13 +86,14 @@ internal static partial class FitRunner
             throw new UsageException($"--models names the tasks of --method model-comparison; got --method {word}.");
         if (s.QuantileLevels is not null)
             throw new UsageException($"--quantile-levels is for --method point; got --method {word}.");
-        if (s.Device != DeviceChoice.Cpu && s.InferenceNetwork == InferenceChoice.FlowMatching)
+        if (s.Device != DeviceChoice.Cpu && s.InferenceNetwork is { } cpuOnly && CliChoices.IsCpuOnly(cpuOnly))
             throw new UsageException(
-                $"--device {CliChoices.Devices.Word(s.Device)}: flow matching runs on the CPU only (its ODE solver " +
-                "and divergence trace are host code); use --device cpu or a coupling/spline flow.");
-        if (s.ConditionalAffine == true && s.InferenceNetwork == InferenceChoice.FlowMatching)
-            throw new UsageException(
-                "--conditional-affine is a layer of the coupling and spline flows; flow matching has none.");
+                $"--device {CliChoices.Devices.Word(s.Device)}: --inference-network " +
+                $"{CliChoices.InferenceNetworks.Word(cpuOnly)} runs on the CPU only (its sampler and density are " +
+                "host code); use --device cpu or a coupling/spline flow.");
+        if (s.ConditionalAffine == true && s.InferenceNetwork is { } other && !CliChoices.IsCouplingFlow(other))
+            throw new UsageException("--conditional-affine is a layer of the coupling and spline flows; " +
+                $"--inference-network {CliChoices.InferenceNetworks.Word(other)} has none.");
         var backend = DeviceSelection.Open(s.Device);
         if (s.Simulator is null && (s.Task is null) == (s.Data.Length == 0))
             throw new UsageException(s.Task is null ? "fit needs a TASK, --data PATH or --simulator CMD."
@@ -237,7 +238,7 @@ internal static partial class FitRunner
         ["method"] = CliChoices.Methods.Word(s.Method),
         ["inference_network"] = CliChoices.InferenceNetworks.Word(setup.Inference),
         ["summary_network"] = CliChoices.SummaryNetworks.Word(setup.Spec.Summary),
-        ["conditional_affine"] = (s.ConditionalAffine ?? setup.Inference != InferenceChoice.FlowMatching)
+        ["conditional_affine"] = (s.ConditionalAffine ?? CliChoices.IsCouplingFlow(setup.Inference))
             ? "on" : "off",
         // The kernels split sums by thread, so another thread count rounds differently.
         ["threads"] = s.Threads.ToString(CultureInfo.InvariantCulture),
@@ -272,7 +273,7 @@ internal static partial class FitRunner
             * (s.BatchSize ?? DefaultOnlineBatchSize);
         var inference = s.InferenceNetwork ?? DefaultInference(budget);
         var spec = NetworkChoices.Spec(inference, summary, s.Seed,
-            s.ConditionalAffine ?? inference != InferenceChoice.FlowMatching);
+            s.ConditionalAffine ?? CliChoices.IsCouplingFlow(inference));
         string description =
             $"{task.Name} ({CliChoices.Methods.Word(s.Method)}, {Networks(inference, summary)})";
         if (s.Simulations is not int n)
@@ -367,7 +368,7 @@ internal static partial class FitRunner
         if (s.SummaryVariables.Length > 0) adapter.Concatenate(s.SummaryVariables, Keys.SummaryVariables);
         var inference = s.InferenceNetwork ?? DefaultInference(budget);
         var spec = NetworkChoices.Spec(inference, summaryKind, s.Seed,
-            s.ConditionalAffine ?? inference != InferenceChoice.FlowMatching);
+            s.ConditionalAffine ?? CliChoices.IsCouplingFlow(inference));
         var inputs = s.InferenceConditions.Concat(s.SummaryVariables).Select(k =>
             new InputKey(k, sample.Shape(k)[1..].ToArray())).ToArray();
         var parameters = s.InferenceVariables.Select(k => new InputKey(k, sample.Shape(k)[1..].ToArray())).ToArray();

@@ -189,8 +189,7 @@ public sealed record RunInfo
     {
         var spec = model.Spec;
         if (spec is null) return;
-        bool flowMatching = InferenceKind == InferenceChoice.FlowMatching;
-        if (flowMatching != (spec.Inference == Amortized.Inference.Approximators.InferenceNetworkKind.FlowMatching))
+        if (CliChoices.Kind(InferenceKind) != spec.Inference)
             fail("inference_network", $"'{InferenceNetwork}'", $"a {spec.Inference} network");
         if (MethodKind == FitMethod.Posterior && spec.VariableDim != ParameterNames.Length)
             fail("parameter_names", $"{ParameterNames.Length} names",

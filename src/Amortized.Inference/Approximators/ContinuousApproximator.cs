@@ -58,9 +58,12 @@ public sealed class ContinuousApproximator : Approximator
         var rng = new Rng(spec.Seed);
         SummaryNetwork? summary = ConditionEncoder.BuildSummary(spec, store, rng);
         int conditionDim = (summary?.SummaryDim ?? 0) + spec.ConditionDim;
-        InferenceNetwork inference = spec.Inference == InferenceNetworkKind.FlowMatching
-            ? new FlowMatching(store, "inference", spec.VariableDim, conditionDim, spec.FlowMatching, rng)
-            : new CouplingFlow(store, "inference", spec.VariableDim, conditionDim, spec.CouplingFlow, rng);
+        InferenceNetwork inference = spec.Inference switch
+        {
+            InferenceNetworkKind.FlowMatching =>
+                new FlowMatching(store, "inference", spec.VariableDim, conditionDim, spec.FlowMatching, rng),
+            _ => new CouplingFlow(store, "inference", spec.VariableDim, conditionDim, spec.CouplingFlow, rng),
+        };
         return new ContinuousApproximator(adapter, inference, summary, store, spec.Approximator) { Spec = spec };
     }
 

@@ -27,8 +27,11 @@ internal sealed partial class SpecBounds(ModelFileLimits limits, string source)
         bounds.NotNull(spec.Approximator, "spec.approximator");
         bounds.Range(spec.Approximator.SampleChunkRows, 1, limits.MaxSampleChunkRows,
             "spec.approximator.sample_chunk_rows", nameof(limits.MaxSampleChunkRows));
-        if (spec.Inference == InferenceNetworkKind.FlowMatching) bounds.Check(spec.FlowMatching ?? new());
-        else bounds.Check(spec.CouplingFlow ?? new());
+        switch (spec.Inference)
+        {
+            case InferenceNetworkKind.FlowMatching: bounds.Check(spec.FlowMatching ?? new()); break;
+            default: bounds.Check(spec.CouplingFlow ?? new()); break;
+        }
         switch (spec.Summary)
         {
             case SummaryNetworkKind.DeepSet: bounds.Check(spec.DeepSet ?? new()); break;
