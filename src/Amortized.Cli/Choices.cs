@@ -89,9 +89,6 @@ internal static class CliChoices
     public static bool IsCouplingFlow(InferenceChoice inference) =>
         inference is InferenceChoice.Coupling or InferenceChoice.Spline;
 
-    /// <summary>Whether the choice runs on the CPU only (its sampler and density are host code).</summary>
-    public static bool IsCpuOnly(InferenceChoice inference) => !IsCouplingFlow(inference);
-
     /// <summary>The network kind a choice builds.</summary>
     public static InferenceNetworkKind Kind(InferenceChoice inference) => inference switch
     {

@@ -86,11 +86,6 @@ internal static partial class FitRunner
             throw new UsageException($"--models names the tasks of --method model-comparison; got --method {word}.");
         if (s.QuantileLevels is not null)
             throw new UsageException($"--quantile-levels is for --method point; got --method {word}.");
-        if (s.Device != DeviceChoice.Cpu && s.InferenceNetwork is { } cpuOnly && CliChoices.IsCpuOnly(cpuOnly))
-            throw new UsageException(
-                $"--device {CliChoices.Devices.Word(s.Device)}: --inference-network " +
-                $"{CliChoices.InferenceNetworks.Word(cpuOnly)} runs on the CPU only (its sampler and density are " +
-                "host code); use --device cpu or a coupling/spline flow.");
         if (s.ConditionalAffine == true && s.InferenceNetwork is { } other && !CliChoices.IsCouplingFlow(other))
             throw new UsageException("--conditional-affine is a layer of the coupling and spline flows; " +
                 $"--inference-network {CliChoices.InferenceNetworks.Word(other)} has none.");
