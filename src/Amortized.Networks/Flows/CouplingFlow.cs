@@ -121,5 +121,5 @@ public sealed class CouplingFlow : InferenceNetwork, IInvertibleLayer
     protected override string Describe() =>
         $"CouplingFlow(D={Dimension}, C={ConditionDim}, depth {Options.Depth}, " +
         $"{Options.Transform}, {Options.Permutation}" +
-        (Base is GaussianMixture m ? $", mixture base x{m.Components}" : "") + ")";
+        (Base is DiagonalGaussianMixture m ? $", mixture base x{m.Components}" : "") + ")";
 }

@@ -61,7 +61,7 @@ public sealed record CouplingFlowOptions
     public float? StudentTDegreesOfFreedom { get; init; }
 
     /// <summary>
-    /// Latent distribution: K &gt; 1 for a trainable K-component diagonal <see cref="GaussianMixture"/> (its
+    /// Latent distribution: K &gt; 1 for a trainable K-component diagonal <see cref="DiagonalGaussianMixture"/> (its
     /// parameters in the flow's store, see <see cref="GaussianMixtureBase"/>); null or 1 for the standard normal.
     /// Nullable so that a model file written before the option existed reads back as the standard normal. Cannot be
     /// combined with <see cref="StudentTDegreesOfFreedom"/>.

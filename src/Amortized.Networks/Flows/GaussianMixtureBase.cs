@@ -3,7 +3,7 @@ using Amortized.Tensors;
 namespace Amortized.Networks.Flows;
 
 /// <summary>
-/// The trainable parameters of a <see cref="GaussianMixture"/> latent distribution as a module, so they live in
+/// The trainable parameters of a <see cref="DiagonalGaussianMixture"/> latent distribution as a module, so they live in
 /// the flow's <see cref="ParameterStore"/> (trained, saved and loaded with the rest): "{name}.logits" (K),
 /// "{name}.means" (K, D) and "{name}.log_scales" (K, D).
 /// </summary>
@@ -32,11 +32,11 @@ public sealed class GaussianMixtureBase : Module
         // The store is on the host while a model is built (ParameterStore.Add refuses otherwise).
         var spread = means.Span;
         for (int i = 0; i < spread.Length; i++) spread[i] = InitialMeanSpread * rng.Normal();
-        Distribution = new GaussianMixture(logits, means, logScales);
+        Distribution = new DiagonalGaussianMixture(logits, means, logScales);
     }
 
     /// <summary>The distribution over this module's parameters.</summary>
-    public GaussianMixture Distribution { get; }
+    public DiagonalGaussianMixture Distribution { get; }
 
     /// <inheritdoc />
     protected override string Describe() =>

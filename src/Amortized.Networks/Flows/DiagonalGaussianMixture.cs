@@ -14,23 +14,23 @@ namespace Amortized.Networks.Flows;
 /// with steep layers (Izmailov et al. 2020, "Semi-supervised learning with normalizing flows"; BayesFlow's
 /// <c>Mixture</c> base). The log density is a log-sum-exp over components, so no component's underflow matters.
 /// </remarks>
-public sealed class GaussianMixture : BaseDistribution
+public sealed class DiagonalGaussianMixture : BaseDistribution
 {
     private static readonly float s_halfLog2Pi = 0.5f * MathF.Log(2f * MathF.PI);
 
     /// <summary>Creates the mixture over the given parameter tensors (read at each call, so training moves it).</summary>
     /// <exception cref="ArgumentException">The shapes disagree.</exception>
-    public GaussianMixture(Tensor logits, Tensor means, Tensor logScales)
+    public DiagonalGaussianMixture(Tensor logits, Tensor means, Tensor logScales)
         : base(means is { Rank: 2 } ? means.Shape[1] : throw new ArgumentException(
-            $"GaussianMixture: means must be (K, D); got {means?.Shape}.", nameof(means)))
+            $"DiagonalGaussianMixture: means must be (K, D); got {means?.Shape}.", nameof(means)))
     {
         ArgumentNullException.ThrowIfNull(logits);
         ArgumentNullException.ThrowIfNull(logScales);
         int k = means.Shape[0];
         if (logits.Rank != 1 || logits.Shape[0] != k)
-            throw new ArgumentException($"GaussianMixture: logits are {logits.Shape}; expected ({k}).", nameof(logits));
+            throw new ArgumentException($"DiagonalGaussianMixture: logits are {logits.Shape}; expected ({k}).", nameof(logits));
         if (logScales.Shape != means.Shape)
-            throw new ArgumentException($"GaussianMixture: log-scales are {logScales.Shape}; expected {means.Shape}.",
+            throw new ArgumentException($"DiagonalGaussianMixture: log-scales are {logScales.Shape}; expected {means.Shape}.",
                 nameof(logScales));
         Logits = logits;
         Means = means;

@@ -8,10 +8,10 @@ using Xunit.Abstractions;
 
 namespace Amortized.Networks.Tests.Flows;
 
-public class GaussianMixtureTests(ITestOutputHelper output)
+public class DiagonalGaussianMixtureTests(ITestOutputHelper output)
 {
     /// <summary>Three unequal components in D dimensions, well separated in the first coordinate.</summary>
-    private static GaussianMixture Fixed(int d)
+    private static DiagonalGaussianMixture Fixed(int d)
     {
         float[] logits = [0f, 1f, -0.5f];
         var means = new float[3 * d];
@@ -22,7 +22,7 @@ public class GaussianMixtureTests(ITestOutputHelper output)
                 means[k * d + i] = i == 0 ? -3f + 3f * k : 0.5f * k - 0.5f;
                 logScales[k * d + i] = MathF.Log(0.4f + 0.3f * k + 0.2f * i);
             }
-        return new GaussianMixture(Tensor.FromArray(logits, 3), Tensor.FromArray(means, 3, d),
+        return new DiagonalGaussianMixture(Tensor.FromArray(logits, 3), Tensor.FromArray(means, 3, d),
             Tensor.FromArray(logScales, 3, d));
     }
 
@@ -54,7 +54,7 @@ public class GaussianMixtureTests(ITestOutputHelper output)
     [Fact]
     public void LogProb_OneComponent_IsTheNormal_AndFarPointsStayFinite()
     {
-        var mixture = new GaussianMixture(Tensor.FromArray([3f], 1), Tensor.FromArray([1f, -2f], 1, 2),
+        var mixture = new DiagonalGaussianMixture(Tensor.FromArray([3f], 1), Tensor.FromArray([1f, -2f], 1, 2),
             Tensor.FromArray([MathF.Log(0.5f), MathF.Log(2f)], 1, 2));
         var z = Tensor.FromArray([0f, 0f, 1f, -2f], 2, 2);
         var logp = mixture.LogProb(z).ToArray();
@@ -116,8 +116,8 @@ public class GaussianMixtureTests(ITestOutputHelper output)
         var means = Tensor.RandomNormal(new Shape(3, 2), rng);
         var logScales = Tensor.RandomNormal(new Shape(3, 2), rng, std: 0.3f);
         var z = Tensor.RandomNormal(new Shape(5, 2), rng, std: 1.5f);
-        GradCheck.Assert("GaussianMixture.LogProb", inputs =>
-            new GaussianMixture(inputs[0], inputs[1], inputs[2]).LogProb(inputs[3]), logits, means, logScales, z);
+        GradCheck.Assert("DiagonalGaussianMixture.LogProb", inputs =>
+            new DiagonalGaussianMixture(inputs[0], inputs[1], inputs[2]).LogProb(inputs[3]), logits, means, logScales, z);
     }
 
     [Fact]
@@ -152,7 +152,7 @@ public class GaussianMixtureTests(ITestOutputHelper output)
         // A mixture adds its parameters after every layer's, so the layers' values are those of the plain flow.
         var mixed = new ParameterStore();
         var flowMixed = new CouplingFlow(mixed, "f", 2, 1, options with { BaseMixtureComponents = 4 }, new Rng(5));
-        Assert.IsType<GaussianMixture>(flowMixed.Base);
+        Assert.IsType<DiagonalGaussianMixture>(flowMixed.Base);
         Assert.Equal(plain.Parameters.Count + 3, mixed.Parameters.Count);
         Assert.Equal(plain.Values.ToArray(), mixed.Values[..plain.Values.Length].ToArray());
         var e = Assert.Throws<ArgumentException>(() => new CouplingFlow(new ParameterStore(), "f", 2, 1,
@@ -203,7 +203,7 @@ public class GaussianMixtureTests(ITestOutputHelper output)
             adam.Update();
         }
         double nll = -flow.LogProb(Batch(4000), null).ToArray().Average(v => (double)v);
-        if (flow.Base is GaussianMixture m)
+        if (flow.Base is DiagonalGaussianMixture m)
         {
             var logits = m.Logits.ToArray();
             double total = logits.Sum(l => Math.Exp(l));
