@@ -1,6 +1,5 @@
 using Amortized.Kernels.Cpu;
 using Amortized.Networks.Flows;
-using Amortized.Networks.Optim;
 using Amortized.Tensors;
 using Amortized.Tensors.Autodiff;
 using Amortized.Testing;
@@ -135,7 +134,7 @@ public class FreeFormFlowTests(ITestOutputHelper output)
         // Target: x | c ~ N(mu(c), Sigma) with mu(c) = (c, -c / 2) and Sigma = [[0.5, 0.3], [0.3, 0.4]].
         var flow = Train(s_small, seed: 31, steps: 1200, batch: 128);
         var draws = flow.Sample(4000, Tensor.FromArray([0.5f], 1), new Rng(77)).ToArray();
-        var (m1, m2, s11, s12, s22) = Moments(draws);
+        var (m1, m2, s11, s12, s22) = ConditionalGaussianTarget.Moments(draws);
         output.WriteLine($"mean ({m1:F3}, {m2:F3}) vs (0.5, -0.25); cov [[{s11:F3}, {s12:F3}], [{s12:F3}, {s22:F3}]] vs [[0.5, 0.3], [0.3, 0.4]]");
         Assert.True(Math.Abs(m1 - 0.5) < 0.06 && Math.Abs(m2 + 0.25) < 0.06, $"mean ({m1:F3}, {m2:F3}), expected (0.5, -0.25)");
         Assert.True(Math.Abs(s11 - 0.5) < 0.08 && Math.Abs(s12 - 0.3) < 0.08 && Math.Abs(s22 - 0.4) < 0.08,
@@ -234,43 +233,7 @@ public class FreeFormFlowTests(ITestOutputHelper output)
         var store = new ParameterStore();
         var rng = new Rng(seed);
         var flow = new FreeFormFlow(store, "fff", 2, 1, options, rng);
-        double l11 = Math.Sqrt(0.5), l21 = 0.3 / l11, l22 = Math.Sqrt(0.4 - l21 * l21);
-        var adam = new Adam(store, new AdamOptions
-            { LearningRate = LearningRateSchedule.WarmupCosine(2e-3f, Math.Min(50, steps / 2), steps, 1e-5f) });
-        var workspace = new Workspace();
-        var tape = new Tape();
-        var x = Tensor.Zeros(batch, 2);
-        var c = Tensor.Zeros(batch, 1);
-        for (int s = 0; s < steps; s++)
-        {
-            for (int i = 0; i < batch; i++)
-            {
-                float ci = rng.Uniform(-1f, 1f), z1 = rng.Normal(), z2 = rng.Normal();
-                c.Span[i] = ci;
-                x.Span[2 * i] = ci + (float)(l11 * z1);
-                x.Span[2 * i + 1] = -ci / 2 + (float)(l21 * z1 + l22 * z2);
-            }
-            workspace.Reset();
-            store.ZeroGrad();
-            using (workspace.Activate())
-            using (tape.Record()) tape.Backward(flow.Loss(x, c));
-            adam.Update();
-        }
+        ConditionalGaussianTarget.Train(flow, store, rng, steps, batch, learningRate: 2e-3f);
         return flow;
-    }
-
-    private static (double M1, double M2, double S11, double S12, double S22) Moments(float[] draws)
-    {
-        int n = draws.Length / 2;
-        double m1 = 0, m2 = 0;
-        for (int i = 0; i < n; i++) { m1 += draws[2 * i]; m2 += draws[2 * i + 1]; }
-        m1 /= n; m2 /= n;
-        double s11 = 0, s12 = 0, s22 = 0;
-        for (int i = 0; i < n; i++)
-        {
-            double a = draws[2 * i] - m1, b = draws[2 * i + 1] - m2;
-            s11 += a * a; s12 += a * b; s22 += b * b;
-        }
-        return (m1, m2, s11 / (n - 1), s12 / (n - 1), s22 / (n - 1));
     }
 }
