@@ -18,7 +18,8 @@ public sealed class DiagonalGaussianMixture : BaseDistribution
 {
     private static readonly float s_halfLog2Pi = 0.5f * MathF.Log(2f * MathF.PI);
 
-    /// <summary>Creates the mixture over the given parameter tensors (read at each call, so training moves it).</summary>
+    /// <summary>Creates the mixture over the given parameter tensors (read at each call, so training moves it).
+    /// </summary>
     /// <exception cref="ArgumentException">The shapes disagree.</exception>
     public DiagonalGaussianMixture(Tensor logits, Tensor means, Tensor logScales)
         : base(means is { Rank: 2 } ? means.Shape[1] : throw new ArgumentException(
@@ -28,9 +29,11 @@ public sealed class DiagonalGaussianMixture : BaseDistribution
         ArgumentNullException.ThrowIfNull(logScales);
         int k = means.Shape[0];
         if (logits.Rank != 1 || logits.Shape[0] != k)
-            throw new ArgumentException($"DiagonalGaussianMixture: logits are {logits.Shape}; expected ({k}).", nameof(logits));
+            throw new ArgumentException($"DiagonalGaussianMixture: logits are {logits.Shape}; expected ({k}).",
+                nameof(logits));
         if (logScales.Shape != means.Shape)
-            throw new ArgumentException($"DiagonalGaussianMixture: log-scales are {logScales.Shape}; expected {means.Shape}.",
+            throw new ArgumentException(
+                $"DiagonalGaussianMixture: log-scales are {logScales.Shape}; expected {means.Shape}.",
                 nameof(logScales));
         Logits = logits;
         Means = means;
@@ -90,7 +93,10 @@ public sealed class DiagonalGaussianMixture : BaseDistribution
                 if (u < cumulative[j]) { component = j; break; }
             }
             for (int i = 0; i < d; i++)
-                destination[row + i] = means[component * d + i] + MathF.Exp(logScales[component * d + i]) * rng.Normal();
+            {
+                int at = component * d + i;
+                destination[row + i] = means[at] + MathF.Exp(logScales[at]) * rng.Normal();
+            }
         }
     }
 }

@@ -105,7 +105,8 @@ public sealed class FreeFormFlow : InferenceNetwork
         int b = x.Shape[0];
         var step = v * h;
         var rows = Tensor.Concat([x, x + step, x - step], 0);
-        var c3 = conditions is null || ConditionDim == 0 ? null : Tensor.Concat([conditions, conditions, conditions], 0);
+        var c3 = conditions is null || ConditionDim == 0
+            ? null : Tensor.Concat([conditions, conditions, conditions], 0);
         var r = Branch(_encoder, rows, c3);
         var z = x + r.Slice(0, 0, b);
         // d/dx (x + r(x)) v = v + J_r v; the identity part is exact, so only the residual branch carries the O(h^2)

@@ -57,7 +57,8 @@ public sealed record FreeFormFlowOptions
             throw new ArgumentException("FreeFormFlowOptions.Widths is empty; expected at least one hidden width.");
         for (int i = 0; i < Widths.Count; i++)
             if (Widths[i] <= 0)
-                throw new ArgumentException($"FreeFormFlowOptions.Widths[{i}] is {Widths[i]}; expected a positive width.");
+                throw new ArgumentException(
+                    $"FreeFormFlowOptions.Widths[{i}] is {Widths[i]}; expected a positive width.");
         if (!Enum.IsDefined(Activation))
             throw new ArgumentException($"FreeFormFlowOptions.Activation is {Activation}; expected one of " +
                 $"{string.Join(", ", Enum.GetNames<Activation>())}.");
