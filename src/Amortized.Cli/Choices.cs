@@ -20,6 +20,7 @@ internal enum InferenceChoice
     Coupling,
     Spline,
     FlowMatching,
+    FreeFormFlow,
 }
 
 /// <summary>The compute devices <c>--device</c> offers.</summary>
@@ -93,12 +94,13 @@ internal static class CliChoices
     public static InferenceNetworkKind Kind(InferenceChoice inference) => inference switch
     {
         InferenceChoice.Coupling or InferenceChoice.Spline => InferenceNetworkKind.CouplingFlow,
+        InferenceChoice.FreeFormFlow => InferenceNetworkKind.FreeFormFlow,
         _ => InferenceNetworkKind.FlowMatching,
     };
 
     public static readonly Choices<InferenceChoice> InferenceNetworks = new(
         ("coupling", InferenceChoice.Coupling), ("spline", InferenceChoice.Spline),
-        ("flow-matching", InferenceChoice.FlowMatching));
+        ("flow-matching", InferenceChoice.FlowMatching), ("free-form-flow", InferenceChoice.FreeFormFlow));
 
     public static readonly Choices<SummaryNetworkKind> SummaryNetworks = new(
         ("none", SummaryNetworkKind.None), ("deepset", SummaryNetworkKind.DeepSet),

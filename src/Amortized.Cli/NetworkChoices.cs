@@ -20,6 +20,8 @@ internal static class NetworkChoices
             InferenceChoice.Spline => spec with { Inference = InferenceNetworkKind.CouplingFlow,
                 CouplingFlow = new CouplingFlowOptions
                     { Transform = CouplingTransformKind.Spline, ConditionalAffine = conditionalAffine } },
+            InferenceChoice.FreeFormFlow => spec with { Inference = InferenceNetworkKind.FreeFormFlow,
+                FreeFormFlow = new FreeFormFlowOptions() },
             _ => spec with { Inference = InferenceNetworkKind.FlowMatching, FlowMatching = new FlowMatchingOptions() },
         };
         // The summary options are written into the model file, so a later change of the defaults cannot change what a

@@ -68,6 +68,26 @@ public sealed class ApproximatorParityTests(GpuBackendFixture fixture) : IClassF
         AssertTrainingAndSamplingMatch(Fresh, task.Sample(30, seed: 1), task.Sample(2, seed: 9), task.Sample(64, seed: 21), "theta");
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void FreeFormFlowAndMixtureBase_TrainAndSampleMatchCpu(bool freeForm)
+    {
+        // The free-form flow's loss (probes, central-difference JVP, decoder VJP on its own tape) and its host-LU
+        // density; a coupling flow's trainable mixture base (log-sum-exp density, host sampling from device weights).
+        ContinuousApproximator Fresh() => ContinuousApproximator.Build(new ApproximatorSpec
+        {
+            VariableDim = 2,
+            ConditionDim = 2,
+            Seed = 12,
+            Inference = freeForm ? InferenceNetworkKind.FreeFormFlow : InferenceNetworkKind.CouplingFlow,
+            FreeFormFlow = new FreeFormFlowOptions { Widths = [8, 8] },
+            CouplingFlow = new CouplingFlowOptions { Depth = 2, SubnetWidths = [8, 8], UseActNorm = false, BaseMixtureComponents = 3 },
+        }, new Adapter().Concatenate(["theta"], Keys.InferenceVariables).Concatenate(["x"], Keys.InferenceConditions));
+        var task = new TwoMoons();
+        AssertTrainingAndSamplingMatch(Fresh, task.Sample(30, seed: 1), task.Sample(2, seed: 9), task.Sample(64, seed: 21), "theta");
+    }
+
     [Fact]
     public void DeepSetSummary_TrainAndSampleMatchCpu()
     {
