@@ -20,6 +20,9 @@ internal static class NetworkChoices
             InferenceChoice.Spline => spec with { Inference = InferenceNetworkKind.CouplingFlow,
                 CouplingFlow = new CouplingFlowOptions
                     { Transform = CouplingTransformKind.Spline, ConditionalAffine = conditionalAffine } },
+            // TotalSteps left out: the trainer plans the curriculum over the fit's epochs x batches.
+            InferenceChoice.Consistency => spec with { Inference = InferenceNetworkKind.ConsistencyModel,
+                ConsistencyModel = new ConsistencyModelOptions() },
             _ => spec with { Inference = InferenceNetworkKind.FlowMatching, FlowMatching = new FlowMatchingOptions() },
         };
         // The summary options are written into the model file, so a later change of the defaults cannot change what a
