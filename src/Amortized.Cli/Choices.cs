@@ -91,7 +91,8 @@ internal static class CliChoices
         inference is InferenceChoice.Coupling or InferenceChoice.Spline;
 
     /// <summary>Whether the choice runs on the CPU only (its sampler and density are host code).</summary>
-    public static bool IsCpuOnly(InferenceChoice inference) => !IsCouplingFlow(inference);
+    public static bool IsCpuOnly(InferenceChoice inference) =>
+        !IsCouplingFlow(inference) && inference != InferenceChoice.Consistency;   // consistency: tensor ops only
 
     /// <summary>The network kind a choice builds.</summary>
     public static InferenceNetworkKind Kind(InferenceChoice inference) => inference switch

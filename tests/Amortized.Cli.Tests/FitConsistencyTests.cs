@@ -35,6 +35,14 @@ public sealed class FitConsistencyTests
         Assert.True(sample.ExitCode == 0, sample.ToString());
         Assert.Equal(20, Csv.ReadTable(draws).RowCount);
         Assert.All(Csv.ReadTable(draws).Values("theta_1"), v => Assert.True(float.IsFinite(v)));
+        // Its sampler is tensor ops only, so it samples on a device too: ILGPU's CPU emulator draws what the CPU does.
+        string onDevice = Path.Combine(dir, "device.csv");
+        var device = CliRunner.Run("sample", dir, "--observation", obs, "--samples", "20", "--out", onDevice,
+            "--device", "ilgpu-cpu");
+        Assert.True(device.ExitCode == 0, device.ToString());
+        var (x, y) = (Csv.ReadTable(draws).Values("theta_2"), Csv.ReadTable(onDevice).Values("theta_2"));
+        for (int i = 0; i < x.Length; i++)
+            Assert.True(MathF.Abs(x[i] - y[i]) < 1e-3f, $"theta_2[{i}]: {y[i]} on the device, {x[i]} on the CPU");
 
         string parameters = Path.Combine(dir, "theta.csv"), logq = Path.Combine(dir, "logq.csv");
         File.WriteAllText(parameters, "theta_1,theta_2\n0.1,0.2\n");
