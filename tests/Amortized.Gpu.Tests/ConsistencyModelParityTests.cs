@@ -39,16 +39,7 @@ public sealed class ConsistencyModelParityTests(GpuBackendFixture fixture) : ICl
         var history = new Trainer(gpu, options).FitOffline(data);
         Assert.Equal(3, history.Steps);
         Assert.Same(_gpu, gpu.Store.Backend);
-        var report = new List<string>();
-        float worst = 0;
-        foreach (var p in cpu.Store.Parameters)
-        {
-            var (c, g) = (cpu.Store.Find(p.Name!)!.ToArray(), gpu.Store.Find(p.Name!)!.ToArray());
-            float diff = c.Zip(g, (x, y) => MathF.Abs(x - y)).Max();
-            worst = MathF.Max(worst, diff);
-            report.Add($"{p.Name} {diff:G3}");
-        }
-        Assert.True(worst <= 1e-4f, "largest weight difference per parameter: " + string.Join(", ", report));
+        ApproximatorParityTests.AssertWeightsClose(cpu, gpu);
         // Trained: the output layer left zero.
         Assert.Contains(cpu.Store.Find("inference.net.output.kernel")!.ToArray(), v => v != 0f);
         OpParityTests.AssertClose(cpu.Sample(observed, 16, seed: 3).Get("theta"),

@@ -41,7 +41,11 @@ public sealed record ConsistencyModelOptions
     /// <summary>s0, the initial number of discretisation intervals of the curriculum N(k).</summary>
     public int S0 { get; init; } = 10;
 
-    /// <summary>s1, the final number of discretisation intervals of the curriculum N(k) (at least s0).</summary>
+    /// <summary>
+    /// s1, the final number of discretisation intervals of the curriculum N(k) (at least s0). 50 as in BayesFlow;
+    /// iCT uses 1280. A coarse final grid biases multistep sampling: on a 2-D conditional Gaussian after 3000 steps,
+    /// 10-step draws came out about 13% too narrow with 50 and within 3% with 200 or 1280 (ConsistencyModelTests).
+    /// </summary>
     public int S1 { get; init; } = 50;
 
     /// <summary>

@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using Amortized.Inference.Adapters;
 using Amortized.Inference.Approximators;
 using Amortized.Inference.Serialization;
-using Amortized.Inference.Simulators;
 using Amortized.Inference.Tasks;
 using Amortized.Inference.Workflows;
 using Amortized.Networks.Flows;
@@ -50,13 +49,6 @@ public sealed class ConsistencyModelFileTests : IDisposable
         return approximator;
     }
 
-    private static SimulationBatch Observations()
-    {
-        var data = new TwoMoons().Sample(3, seed: 5);
-        data.Remove("theta");
-        return data;
-    }
-
     private string Save(ContinuousApproximator approximator, string name = "cm.amz")
     {
         string path = Path.Combine(_dir.FullName, name);
@@ -82,7 +74,7 @@ public sealed class ConsistencyModelFileTests : IDisposable
         var a = Trained();
         var b = Trained();
         Assert.Equal(a.Store.Values.ToArray(), b.Store.Values.ToArray());
-        var data = Observations();
+        var data = FlowMatchingFileTests.Observations();
         Assert.Equal(a.Sample(data, 20, seed: 7).Get("theta"), b.Sample(data, 20, seed: 7).Get("theta"));
     }
 
@@ -96,7 +88,7 @@ public sealed class ConsistencyModelFileTests : IDisposable
         Assert.Equal(s_options with { Widths = options.Widths }, options);
         Assert.Equal([8, 8], options.Widths);
         Assert.Equal(original.Store.Values.ToArray(), loaded.Store.Values.ToArray());
-        var data = Observations();
+        var data = FlowMatchingFileTests.Observations();
         var draws = original.Sample(data, 20, seed: 7).Get("theta");
         Assert.Equal(draws, loaded.Sample(data, 20, seed: 7).Get("theta"));
         // Trained weights, not the identity-like fresh model: the draws depend on the conditions.

@@ -97,7 +97,7 @@ public class ConsistencyModelTests(ITestOutputHelper output)
         var errors = new Dictionary<int, (double Mean, double Cov)>();
         foreach (var (steps, meanTol, covTol) in new[] { (1, 0.07, 0.06), (2, 0.04, 0.05), (10, 0.035, 0.04) })
         {
-            var (m1, m2, s11, s12, s22) = Moments(cm.Sample(4000, c, new Rng(77), steps).ToArray());
+            var (m1, m2, s11, s12, s22) = FlowMatchingOptionsTests.Moments(cm.Sample(4000, c, new Rng(77), steps).ToArray());
             double meanError = Math.Max(Math.Abs(m1 - 0.5), Math.Abs(m2 + 0.25));
             double covError = Math.Max(Math.Abs(s11 - 0.5), Math.Max(Math.Abs(s12 - 0.3), Math.Abs(s22 - 0.4)));
             errors[steps] = (meanError, covError);
@@ -222,20 +222,5 @@ public class ConsistencyModelTests(ITestOutputHelper output)
         }
         cm.Training = false;
         return (cm, store);
-    }
-
-    private static (double M1, double M2, double S11, double S12, double S22) Moments(float[] draws)
-    {
-        int n = draws.Length / 2;
-        double m1 = 0, m2 = 0;
-        for (int i = 0; i < n; i++) { m1 += draws[2 * i]; m2 += draws[2 * i + 1]; }
-        m1 /= n; m2 /= n;
-        double s11 = 0, s12 = 0, s22 = 0;
-        for (int i = 0; i < n; i++)
-        {
-            double a = draws[2 * i] - m1, b = draws[2 * i + 1] - m2;
-            s11 += a * a; s12 += a * b; s22 += b * b;
-        }
-        return (m1, m2, s11 / (n - 1), s12 / (n - 1), s22 / (n - 1));
     }
 }

@@ -238,7 +238,8 @@ public class FlowMatchingOptionsTests
         return (fm, store);
     }
 
-    private static (double M1, double M2, double S11, double S12, double S22) Moments(float[] draws)
+    /// <summary>Mean and sample covariance of 2-D draws (row-major, (n, 2)).</summary>
+    internal static (double M1, double M2, double S11, double S12, double S22) Moments(float[] draws)
     {
         int n = draws.Length / 2;
         double m1 = 0, m2 = 0;
