@@ -39,14 +39,42 @@ public sealed class ConsistencyModelFileTests : IDisposable
         return approximator;
     }
 
+    private static readonly TrainingOptions s_training = new()
+        { Epochs = 2, BatchesPerEpoch = 5, BatchSize = 32, ValidationSimulations = 32, Seed = 4 };
+
     private static ContinuousApproximator Trained()
     {
         var approximator = Build(s_options);
-        new Trainer(approximator, new TrainingOptions
-        {
-            Epochs = 2, BatchesPerEpoch = 5, BatchSize = 32, ValidationSimulations = 32, Seed = 4,
-        }).FitOnline(new TwoMoons());
+        new Trainer(approximator, s_training).FitOnline(new TwoMoons());
         return approximator;
+    }
+
+    private sealed class Inline(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+
+    [Fact]
+    public void Resume_InsideAnEpoch_EndsBitwiseAsTheUninterruptedRun()
+    {
+        // The curriculum is a function of (step, planned total), both of which the resumed trainer restores.
+        string checkpoint = Path.Combine(_dir.FullName, "checkpoint.amzc");
+        using (var cancel = new CancellationTokenSource())
+        {
+            var stopped = new Trainer(Build(s_options), s_training with
+            {
+                CheckpointPath = checkpoint,
+                Cancellation = cancel.Token,
+                Progress = new Inline(p => { if (p.Epoch == 1 && p.Batch == 2) cancel.Cancel(); }),
+            }).FitOnline(new TwoMoons());
+            Assert.Equal("cancelled", stopped.StopReason);
+        }
+        var resumed = Build(s_options);
+        var trainer = new Trainer(resumed, s_training);
+        trainer.Resume(checkpoint);
+        trainer.FitOnline(new TwoMoons());
+        Assert.Equal(9, ((ConsistencyModel)resumed.InferenceNetwork).TrainingStep);
+        Assert.Equal(Trained().Store.Values.ToArray(), resumed.Store.Values.ToArray());
     }
 
     private string Save(ContinuousApproximator approximator, string name = "cm.amz")
