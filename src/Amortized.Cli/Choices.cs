@@ -21,6 +21,7 @@ internal enum InferenceChoice
     Spline,
     FlowMatching,
     FreeFormFlow,
+    Consistency,
 }
 
 /// <summary>The compute devices <c>--device</c> offers.</summary>
@@ -95,12 +96,14 @@ internal static class CliChoices
     {
         InferenceChoice.Coupling or InferenceChoice.Spline => InferenceNetworkKind.CouplingFlow,
         InferenceChoice.FreeFormFlow => InferenceNetworkKind.FreeFormFlow,
+        InferenceChoice.Consistency => InferenceNetworkKind.ConsistencyModel,
         _ => InferenceNetworkKind.FlowMatching,
     };
 
     public static readonly Choices<InferenceChoice> InferenceNetworks = new(
         ("coupling", InferenceChoice.Coupling), ("spline", InferenceChoice.Spline),
-        ("flow-matching", InferenceChoice.FlowMatching), ("free-form-flow", InferenceChoice.FreeFormFlow));
+        ("flow-matching", InferenceChoice.FlowMatching), ("free-form-flow", InferenceChoice.FreeFormFlow),
+        ("consistency", InferenceChoice.Consistency));
 
     public static readonly Choices<SummaryNetworkKind> SummaryNetworks = new(
         ("none", SummaryNetworkKind.None), ("deepset", SummaryNetworkKind.DeepSet),

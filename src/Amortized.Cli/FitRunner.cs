@@ -60,6 +60,8 @@ internal sealed record FitSettings
     public int? TimeEmbedding { get; init; }
     /// <summary>--base-mixture K (FitRunner.BaseMixture.cs).</summary>
     public int? BaseMixture { get; init; }
+    /// <summary>--consistency-steps N (FitRunner.Consistency.cs).</summary>
+    public int? ConsistencySteps { get; init; }
 }
 
 /// <summary>Trains a model as <c>fit</c> describes and writes the run folder.</summary>
@@ -82,7 +84,9 @@ internal static partial class FitRunner
         if (s.Stream && (s.Data.Length == 0 || s.Follow))
             throw new UsageException(s.Follow ? "--follow streams its folder already; --stream is for --data files."
                 : "--stream reads --data files part by part; give --data FILE...");
-        if (!CliChoices.IsDensity(s.Method)) return RunEstimator(ctx, RefuseBaseMixture(RefuseFlowMatchingOptions(s)));
+        if (!CliChoices.IsDensity(s.Method))
+            return RunEstimator(ctx, RefuseConsistencyOptions(RefuseBaseMixture(RefuseFlowMatchingOptions(s))));
+        CheckConsistencyUsage(s);
         string word = CliChoices.Methods.Word(s.Method);
         if (s.Models.Length > 0)
             throw new UsageException($"--models names the tasks of --method model-comparison; got --method {word}.");
@@ -118,7 +122,7 @@ internal static partial class FitRunner
         var key = ctx.ModelKey();
         var setup = s.Simulator is not null ? ExternalSetup(ctx, s, likelihood)
             : s.Task is not null ? TaskSetup(s, likelihood) : DataSetup(s, likelihood);
-        setup = WithBaseMixture(s, WithFlowMatchingOptions(s, setup));
+        setup = WithConsistencyOptions(s, WithBaseMixture(s, WithFlowMatchingOptions(s, setup)));
         using var external = setup.Simulator as Amortized.Inference.External.ExternalSimulator;
         var workflow = new BasicWorkflow(setup.Adapter, setup.Spec, setup.Simulator);
         var approximator = workflow.Build(setup.Probe);

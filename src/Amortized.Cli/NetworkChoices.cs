@@ -22,6 +22,9 @@ internal static class NetworkChoices
                     { Transform = CouplingTransformKind.Spline, ConditionalAffine = conditionalAffine } },
             InferenceChoice.FreeFormFlow => spec with { Inference = InferenceNetworkKind.FreeFormFlow,
                 FreeFormFlow = new FreeFormFlowOptions() },
+            // TotalSteps left out: the trainer plans the curriculum over the fit's epochs x batches.
+            InferenceChoice.Consistency => spec with { Inference = InferenceNetworkKind.ConsistencyModel,
+                ConsistencyModel = new ConsistencyModelOptions() },
             _ => spec with { Inference = InferenceNetworkKind.FlowMatching, FlowMatching = new FlowMatchingOptions() },
         };
         // The summary options are written into the model file, so a later change of the defaults cannot change what a

@@ -168,6 +168,22 @@ public sealed class ApproximatorParityTests(GpuBackendFixture fixture) : IClassF
             approximator.Loss(approximator.Adapter.Forward(warmup, strict: true), updateStatistics: true);
     }
 
+    /// <summary>Every parameter of <paramref name="gpu"/> within 1e-4 of the same one of <paramref name="cpu"/>.
+    /// </summary>
+    internal static void AssertWeightsClose(ContinuousApproximator cpu, ContinuousApproximator gpu)
+    {
+        var report = new List<string>();
+        float worst = 0;
+        foreach (var p in cpu.Store.Parameters)
+        {
+            var (c, g) = (cpu.Store.Find(p.Name!)!.ToArray(), gpu.Store.Find(p.Name!)!.ToArray());
+            float diff = c.Zip(g, (x, y) => MathF.Abs(x - y)).Max();
+            worst = MathF.Max(worst, diff);
+            report.Add($"{p.Name} {diff:G3}");
+        }
+        Assert.True(worst <= 1e-4f, "largest weight difference per parameter: " + string.Join(", ", report));
+    }
+
     private void AssertTrainingAndSamplingMatch(Func<ContinuousApproximator> fresh, Amortized.Inference.Simulators.SimulationBatch data,
         Amortized.Inference.Simulators.SimulationBatch observed, Amortized.Inference.Simulators.SimulationBatch warmup, string parameterKey)
     {
@@ -181,16 +197,7 @@ public sealed class ApproximatorParityTests(GpuBackendFixture fixture) : IClassF
         var history = new Trainer(gpu, options).FitOffline(data);
         Assert.True(history.Steps > 0);
         Assert.Same(_gpu, gpu.Store.Backend);
-        var report = new List<string>();
-        float worst = 0;
-        foreach (var p in cpu.Store.Parameters)
-        {
-            var (c, g) = (cpu.Store.Find(p.Name!)!.ToArray(), gpu.Store.Find(p.Name!)!.ToArray());
-            float diff = c.Zip(g, (x, y) => MathF.Abs(x - y)).Max();
-            worst = MathF.Max(worst, diff);
-            report.Add($"{p.Name} {diff:G3}");
-        }
-        Assert.True(worst <= 1e-4f, "largest weight difference per parameter: " + string.Join(", ", report));
+        AssertWeightsClose(cpu, gpu);
         var drawsCpu = cpu.Sample(observed, 16, seed: 3).Get(parameterKey);
         var drawsGpu = gpu.Sample(observed, 16, seed: 3).Get(parameterKey);
         OpParityTests.AssertClose(drawsCpu, drawsGpu, "posterior draws", rtol: 1e-3f, atol: 1e-3f);

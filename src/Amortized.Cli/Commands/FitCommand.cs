@@ -87,13 +87,14 @@ internal static class FitCommand
         };
         var (flowMatchingOt, timeEmbedding) = FitRunner.FlowMatchingCommandOptions();
         var baseMixture = FitRunner.BaseMixtureCommandOption();
+        var consistencySteps = FitRunner.ConsistencyCommandOption();
         var command = new Command("fit", "Train an amortized posterior (or likelihood, point estimator or model " +
             "comparison) and write a report")
         {
             task, data, simulator, simulatorWorkers, simulatorTimeout, iv, ic, sv, output, simulations, epochs, batchSize, batches, seed, inference, conditionalAffine, noConditionalAffine,
                 summary, method, models, quantileLevels, threads, device,
             budget, resume, datasets, samples, noReport, varianceContraction, follow, followTimeout, stream,
-            flowMatchingOt, timeEmbedding, baseMixture,
+            flowMatchingOt, timeEmbedding, baseMixture, consistencySteps,
         };
         command.SetAction(r => CliErrors.Guard(ctx, () => FitRunner.Run(ctx, new FitSettings
         {
@@ -134,6 +135,7 @@ internal static class FitCommand
             FlowMatchingOt = r.GetValue(flowMatchingOt),
             TimeEmbedding = r.GetValue(timeEmbedding),
             BaseMixture = r.GetValue(baseMixture),
+            ConsistencySteps = r.GetValue(consistencySteps),
         })));
         return command;
     }

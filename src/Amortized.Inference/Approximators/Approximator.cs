@@ -67,6 +67,9 @@ public abstract class Approximator : ITrainableApproximator
     }
 
     /// <inheritdoc />
+    public virtual void PlanTraining(long totalSteps) { }
+
+    /// <inheritdoc />
     public virtual void BeginStep(ulong seed, long step) =>
         SetDropoutRng(Rng.Derive(seed, (ulong)step, StreamRegistry.DropoutTag));
 

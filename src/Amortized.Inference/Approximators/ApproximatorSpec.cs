@@ -13,6 +13,8 @@ public enum InferenceNetworkKind
     FlowMatching,
     /// <summary>A <see cref="Networks.Flows.FreeFormFlow"/>.</summary>
     FreeFormFlow,
+    /// <summary>A <see cref="ConsistencyModel"/> (a posterior sampler without a density).</summary>
+    ConsistencyModel,
 }
 
 /// <summary>Which summary network an approximator uses.</summary>
@@ -92,6 +94,8 @@ public sealed record ApproximatorSpec
 
     /// <summary>Options when <see cref="Inference"/> is FreeFormFlow.</summary>
     public FreeFormFlowOptions? FreeFormFlow { get; init; }
+    /// <summary>Options when <see cref="Inference"/> is ConsistencyModel.</summary>
+    public ConsistencyModelOptions? ConsistencyModel { get; init; }
 
     /// <summary>Summary network kind.</summary>
     public SummaryNetworkKind Summary { get; init; } = SummaryNetworkKind.None;

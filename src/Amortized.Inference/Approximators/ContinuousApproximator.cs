@@ -64,6 +64,8 @@ public sealed class ContinuousApproximator : Approximator
                 new FlowMatching(store, "inference", spec.VariableDim, conditionDim, spec.FlowMatching, rng),
             InferenceNetworkKind.FreeFormFlow =>
                 new FreeFormFlow(store, "inference", spec.VariableDim, conditionDim, spec.FreeFormFlow, rng),
+            InferenceNetworkKind.ConsistencyModel => new ConsistencyModel(store, "inference", spec.VariableDim,
+                conditionDim, spec.ConsistencyModel, rng),
             _ => new CouplingFlow(store, "inference", spec.VariableDim, conditionDim, spec.CouplingFlow, rng),
         };
         return new ContinuousApproximator(adapter, inference, summary, store, spec.Approximator) { Spec = spec };
@@ -108,7 +110,12 @@ public sealed class ContinuousApproximator : Approximator
     {
         base.BeginStep(seed, step);
         InferenceNetwork.NoiseRng = Rng.Derive(seed, (ulong)step, StreamRegistry.TrainingNoiseTag);
+        // Only training steps advance a curriculum; a validation pass (evaluation mode) keeps the last one.
+        if (Training) InferenceNetwork.BeginStep(step);
     }
+
+    /// <inheritdoc />
+    public override void PlanTraining(long totalSteps) => InferenceNetwork.PlanTraining(totalSteps);
 
     /// <summary>
     /// The training loss on an adapted batch: -weighted mean log q(theta | h(x), c), or the network's own

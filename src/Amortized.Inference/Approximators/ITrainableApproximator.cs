@@ -20,6 +20,12 @@ public interface ITrainableApproximator
     /// <summary>Sets the per-step random streams (dropout, training noise) from (seed, step).</summary>
     void BeginStep(ulong seed, long step);
 
+    /// <summary>
+    /// Tells the approximator the fit's planned number of steps (epochs x batches per epoch) before its first step,
+    /// for networks whose objective follows training progress. The default does nothing.
+    /// </summary>
+    void PlanTraining(long totalSteps) { }
+
     /// <summary>The loss of an adapted batch; updates running statistics when asked.</summary>
     Tensor Loss(SimulationBatch adapted, bool updateStatistics);
 

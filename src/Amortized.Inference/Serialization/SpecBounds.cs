@@ -31,6 +31,7 @@ internal sealed partial class SpecBounds(ModelFileLimits limits, string source)
         {
             case InferenceNetworkKind.FlowMatching: bounds.Check(spec.FlowMatching ?? new()); break;
             case InferenceNetworkKind.FreeFormFlow: bounds.Check(spec.FreeFormFlow ?? new()); break;
+            case InferenceNetworkKind.ConsistencyModel: bounds.Check(spec.ConsistencyModel ?? new()); break;
             default: bounds.Check(spec.CouplingFlow ?? new()); break;
         }
         switch (spec.Summary)

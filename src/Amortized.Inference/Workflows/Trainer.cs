@@ -269,6 +269,7 @@ public sealed class Trainer
         _imported?.EnsureSameSettings(Settings());
         _imported = null;
         CreateOptimizer((long)_options.Epochs * perEpoch, weightDecay: _options.WeightDecay ?? defaultWeightDecay);
+        _approximator.PlanTraining(Math.Max(1L, (long)_options.Epochs * perEpoch));
         InitializeFromData(initialization, validation);
         _clock = Stopwatch.StartNew();
         for (int epoch = History.Epochs.Count; epoch < _options.Epochs; epoch++)

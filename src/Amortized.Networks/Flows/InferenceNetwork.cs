@@ -36,6 +36,19 @@ public abstract class InferenceNetwork : Module
     /// </summary>
     public Rng NoiseRng { get; set; } = new(0);
 
+    /// <summary>
+    /// Called by the approximator before each training step with k, the step's index in the whole run (a resumed run
+    /// continues the count), so networks whose objective follows training progress (the consistency model's
+    /// discretisation curriculum) need not count calls. The default does nothing.
+    /// </summary>
+    public virtual void BeginStep(long step) { }
+
+    /// <summary>
+    /// Called by the trainer before the first step of a fit with K, the planned number of steps (epochs x batches
+    /// per epoch). The default does nothing.
+    /// </summary>
+    public virtual void PlanTraining(long totalSteps) { }
+
     /// <summary>log q(x | conditions) per row (B).</summary>
     public abstract Tensor LogProb(Tensor x, Tensor? conditions);
 

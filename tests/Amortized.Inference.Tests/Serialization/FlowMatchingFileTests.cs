@@ -41,7 +41,8 @@ public sealed class FlowMatchingFileTests : IDisposable
         return approximator;
     }
 
-    private static SimulationBatch Observations()
+    /// <summary>Three two_moons observations without their parameters.</summary>
+    internal static SimulationBatch Observations()
     {
         var data = new TwoMoons().Sample(3, seed: 5);
         data.Remove("theta");
