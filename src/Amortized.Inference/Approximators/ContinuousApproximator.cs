@@ -129,9 +129,8 @@ public sealed class ContinuousApproximator : Approximator
         var theta = Variables(adapted, updateStatistics);
         var conditions = Conditions(adapted, updateStatistics);
         if (!adapted.Contains(Keys.SampleWeight)) return InferenceNetwork.Loss(theta, conditions);
-        var weights = ToTensor(adapted, Keys.SampleWeight, [adapted.BatchSize]);
-        var logq = InferenceNetwork.LogProb(theta, conditions);
-        return -(logq * weights).Sum() / weights.Sum();
+        return InferenceNetwork.WeightedLoss(theta, conditions,
+            ToTensor(adapted, Keys.SampleWeight, [adapted.BatchSize]));
     }
 
     /// <inheritdoc />

@@ -158,13 +158,13 @@ public sealed class ConsistencyModel : InferenceNetwork
     /// <summary>
     /// The consistency-training loss at the current curriculum step (iCT): for each row an interval i drawn from
     /// <see cref="IndexProbabilities"/> over the grid of N(k) levels and noise z ~ N(0, I) shared by teacher and
-    /// student, mean over rows of lambda_i d(f(x + t_{i+1} z, t_{i+1}), sg f(x + t_i z, t_i)) with
+    /// student, per row (B) lambda_i d(f(x + t_{i+1} z, t_{i+1}), sg f(x + t_i z, t_i)) with
     /// lambda_i = 1 / (t_{i+1} - t_i) and the pseudo-Huber distance d(a, b) = sqrt(|a - b|^2 + c^2) - c,
     /// c = 0.00054 sqrt(D). The noise and the indices come from <see cref="InferenceNetwork.NoiseRng"/>.
     /// </summary>
     /// <exception cref="InvalidOperationException">K is unknown: neither <see cref="ConsistencyModelOptions.TotalSteps"/>
     /// nor a trainer's <see cref="PlanTraining"/> set it.</exception>
-    public override Tensor Loss(Tensor x, Tensor? conditions)
+    public override Tensor RowLosses(Tensor x, Tensor? conditions)
     {
         CheckInputs(x, conditions);
         long total = TotalSteps ?? throw new InvalidOperationException(
@@ -196,7 +196,7 @@ public sealed class ConsistencyModel : InferenceNetwork
         var student = Consistency(x + z * tHigh, tHigh, conditions);
         float c = (float)(HuberConstantPerSqrtDim * Math.Sqrt(Dimension));
         var distance = ((student - teacher).Square().Sum(1, keepDims: true) + c * c).Sqrt() - c;
-        return (distance * Tensor.FromArray(weight, b, 1)).Mean();
+        return (distance * Tensor.FromArray(weight, b, 1)).Reshape(b);
     }
 
     /// <summary>Not available: a consistency model has no density.</summary>

@@ -20,7 +20,7 @@ public sealed record ConsistencyModelOptions
     /// <summary>
     /// K, the number of training steps the discretisation curriculum N(k) spreads over (BayesFlow's required
     /// <c>total_steps</c>, epochs x batches per epoch). Null (the default): the trainer's planned number of steps
-    /// (<see cref="InferenceNetwork.PlanTraining"/>); a training loop that calls <see cref="ConsistencyModel.Loss"/>
+    /// (<see cref="InferenceNetwork.PlanTraining"/>); a training loop that calls <see cref="InferenceNetwork.Loss"/>
     /// itself must then either set this or call PlanTraining.
     /// </summary>
     public long? TotalSteps { get; init; }

@@ -172,8 +172,9 @@ public sealed class FlowMatching : InferenceNetwork
         return _field.Forward(input);
     }
 
-    /// <summary>The flow-matching regression loss mean |v(x_t, t, c) - (x1 - x0)|^2 over rows and features.</summary>
-    public override Tensor Loss(Tensor x, Tensor? conditions)
+    /// <summary>The flow-matching regression loss per row (B): mean over features of (v(x_t, t, c) - (x1 - x0))^2.
+    /// </summary>
+    public override Tensor RowLosses(Tensor x, Tensor? conditions)
     {
         CheckInputs(x, conditions);
         int b = x.Shape[0];
@@ -190,7 +191,7 @@ public sealed class FlowMatching : InferenceNetwork
         var t = FlowMatchingTraining.SampleTimes(b, Options, NoiseRng);
         var xt = x0 * (1f - t) + x * t;
         var target = x - x0;
-        return (Velocity(xt, t, conditions) - target).Square().Mean();
+        return (Velocity(xt, t, conditions) - target).Square().Sum(1) * (1f / Dimension);
     }
 
     /// <inheritdoc />

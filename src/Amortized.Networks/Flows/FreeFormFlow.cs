@@ -79,10 +79,10 @@ public sealed class FreeFormFlow : InferenceNetwork
         mlp.Forward(conditions is null || ConditionDim == 0 ? x : Tensor.Concat(x, conditions, 1));
 
     /// <summary>
-    /// The free-form flow loss (see the remarks on the class), averaged over rows; the probes come from
+    /// The free-form flow loss per row (B; see the remarks on the class); the probes come from
     /// <see cref="InferenceNetwork.NoiseRng"/>.
     /// </summary>
-    public override Tensor Loss(Tensor x, Tensor? conditions)
+    public override Tensor RowLosses(Tensor x, Tensor? conditions)
     {
         CheckInputs(x, conditions);
         var v = Probes(x.Shape, NoiseRng);
@@ -92,8 +92,7 @@ public sealed class FreeFormFlow : InferenceNetwork
         // sg(v' J_g) J_f v per row.
         var surrogate = (vjg * jfv).Sum(1);
         var reconstruction = (x - Decode(z, conditions)).Square().Sum(1);
-        var perRow = -_base.LogProb(z) - surrogate + reconstruction * (float)Options.Beta;
-        return perRow.Mean();
+        return -_base.LogProb(z) - surrogate + reconstruction * (float)Options.Beta;
     }
 
     /// <summary>
@@ -143,7 +142,7 @@ public sealed class FreeFormFlow : InferenceNetwork
 
     /// <summary>
     /// The exact log density log N(f(x)) + log|det J_f(x)| per row (B), J_f from D reverse passes and its log
-    /// determinant by a host LU in double. Not differentiable (training uses <see cref="Loss"/>).
+    /// determinant by a host LU in double. Not differentiable (training uses <see cref="RowLosses"/>).
     /// </summary>
     public override Tensor LogProb(Tensor x, Tensor? conditions)
     {

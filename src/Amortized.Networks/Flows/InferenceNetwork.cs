@@ -52,8 +52,21 @@ public abstract class InferenceNetwork : Module
     /// <summary>log q(x | conditions) per row (B).</summary>
     public abstract Tensor LogProb(Tensor x, Tensor? conditions);
 
-    /// <summary>The training loss: mean negative log density (flows) or the network's own objective.</summary>
-    public virtual Tensor Loss(Tensor x, Tensor? conditions) => -LogProb(x, conditions).Mean();
+    /// <summary>
+    /// The training loss per row (B): the negative log density (flows) or the network's own objective. Per row so that
+    /// sample weights apply to every family, including those whose density is not differentiable or does not exist.
+    /// </summary>
+    public virtual Tensor RowLosses(Tensor x, Tensor? conditions) => -LogProb(x, conditions);
+
+    /// <summary>The training loss: the mean of <see cref="RowLosses"/>.</summary>
+    public Tensor Loss(Tensor x, Tensor? conditions) => RowLosses(x, conditions).Mean();
+
+    /// <summary>The weighted training loss sum_i w_i l_i / sum_i w_i; weights (B).</summary>
+    public Tensor WeightedLoss(Tensor x, Tensor? conditions, Tensor weights)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        return (RowLosses(x, conditions) * weights).Sum() / weights.Sum();
+    }
 
     /// <summary>
     /// The network's data-dependent initialisation, or null when it has none: the trainer streams (standardised

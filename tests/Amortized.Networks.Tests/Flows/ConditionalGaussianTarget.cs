@@ -14,10 +14,12 @@ internal static class ConditionalGaussianTarget
     /// <summary>
     /// Trains <paramref name="network"/> (D = 2, C = 1) with Adam under a warm-up cosine schedule peaking at
     /// <paramref name="learningRate"/>; every batch is drawn from <paramref name="rng"/>, which the caller has
-    /// already used to initialise the network.
+    /// already used to initialise the network. A <paramref name="tilt"/> a != 0 weights each row by exp(a x_1)
+    /// through <see cref="InferenceNetwork.WeightedLoss"/>: importance weights that turn the target into the
+    /// exponentially tilted Gaussian N(mu(c) + a Sigma e_1, Sigma), i.e. the mean moves by a (0.5, 0.3).
     /// </summary>
     public static void Train(InferenceNetwork network, ParameterStore store, Rng rng, int steps, int batch,
-        float learningRate)
+        float learningRate, float tilt = 0)
     {
         double l11 = Math.Sqrt(0.5), l21 = 0.3 / l11, l22 = Math.Sqrt(0.4 - l21 * l21);
         var adam = new Adam(store, new AdamOptions
@@ -26,19 +28,23 @@ internal static class ConditionalGaussianTarget
         var tape = new Tape();
         var x = Tensor.Zeros(batch, 2);
         var c = Tensor.Zeros(batch, 1);
+        var w = Tensor.Zeros(batch);
+        network.PlanTraining(steps);   // the step hooks drive a consistency model's curriculum; others ignore them
         for (int s = 0; s < steps; s++)
         {
+            network.BeginStep(s);
             for (int i = 0; i < batch; i++)
             {
                 float ci = rng.Uniform(-1f, 1f), z1 = rng.Normal(), z2 = rng.Normal();
                 c.Span[i] = ci;
                 x.Span[2 * i] = ci + (float)(l11 * z1);
                 x.Span[2 * i + 1] = -ci / 2 + (float)(l21 * z1 + l22 * z2);
+                w.Span[i] = MathF.Exp(tilt * x.Span[2 * i]);
             }
             workspace.Reset();
             store.ZeroGrad();
             using (workspace.Activate())
-            using (tape.Record()) tape.Backward(network.Loss(x, c));
+            using (tape.Record()) tape.Backward(tilt == 0 ? network.Loss(x, c) : network.WeightedLoss(x, c, w));
             adam.Update();
         }
     }
