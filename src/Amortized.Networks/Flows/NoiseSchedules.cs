@@ -25,19 +25,31 @@ public enum DiffusionVariance
 /// <summary>
 /// A diffusion noise schedule on the diffusion time t in [0, 1] (t = 0 the data, t = 1 the noise), written through
 /// the log signal-to-noise ratio lambda = log(alpha^2 / sigma^2) (Kingma et al. 2021, 2023; BayesFlow's
-/// <c>NoiseSchedule</c>). lambda(t) falls from <see cref="LogSnrMax"/> at t = 0 to <see cref="LogSnrMin"/> at t = 1:
-/// both are finite, which is the guard against the singularities of the diffusion at t = 0 (sigma = 0, an infinite
-/// score) and at t = 1 (alpha = 0). Training draws lambda from its own distribution (<see cref="TrainingLogSnr"/>);
-/// the network is conditioned on lambda, not on t, so training and sampling schedules may differ. Everything is in
-/// double on the host: the per-row coefficients are small (B) arrays.
+/// <c>NoiseSchedule</c>). lambda stays in [<see cref="LogSnrMin"/>, <see cref="LogSnrMax"/>], both finite, which is
+/// the guard against the singular ends of the diffusion (sigma = 0 at the data, an infinite score; alpha = 0 at the
+/// noise). A schedule decides what training sees (<see cref="TrainingLogSnr"/>, <see cref="Weight"/>); the network is
+/// conditioned on lambda, not on t, and the probability-flow ODE's path depends only on the lambda range and the
+/// variance type, so the time grid of sampling is free (Karras et al. 2022, section 3). Every schedule samples on
+/// EDM's grid sigma_e(t) = (sigma_max^(1/rho) + (1 - t)(sigma_min^(1/rho) - sigma_max^(1/rho)))^rho over its own range
+/// (sigma_e = exp(-lambda / 2); eq. 5 with t = 1 - i / N), which keeps the ODE smooth in t: the cosine schedule's own
+/// lambda(t) has |d lambda / dt| ~ 2 pi / sin(pi s) at its truncated ends (about 5700 at lambda = +-15), and 25 RK4
+/// steps on it diverged where the EDM grid gives the analytic answer. Everything is in double on the host: the
+/// per-row coefficients are small (B) arrays.
 /// </summary>
 public abstract class NoiseSchedule
 {
-    /// <summary>Creates a schedule with the given variance type and data scale.</summary>
-    protected NoiseSchedule(DiffusionVariance variance, double sigmaData)
+    private readonly double _lowRoot, _highRoot;
+
+    /// <summary>Creates a schedule over [logSnrMin, logSnrMax] whose sampling grid has exponent rho.</summary>
+    protected NoiseSchedule(DiffusionVariance variance, double sigmaData, double logSnrMin, double logSnrMax, double rho)
     {
         Variance = variance;
         SigmaData = sigmaData;
+        LogSnrMin = logSnrMin;
+        LogSnrMax = logSnrMax;
+        Rho = rho;
+        _lowRoot = Math.Exp(-logSnrMax / (2 * rho));    // sigma_min^(1/rho)
+        _highRoot = Math.Exp(-logSnrMin / (2 * rho));   // sigma_max^(1/rho)
     }
 
     /// <summary>Variance preserving or exploding.</summary>
@@ -48,16 +60,20 @@ public abstract class NoiseSchedule
     public double SigmaData { get; }
 
     /// <summary>lambda at t = 1 (the most noise).</summary>
-    public abstract double LogSnrMin { get; }
+    public double LogSnrMin { get; }
 
     /// <summary>lambda at t = 0 (the least noise).</summary>
-    public abstract double LogSnrMax { get; }
+    public double LogSnrMax { get; }
 
-    /// <summary>lambda(t) of the sampling schedule, t in [0, 1].</summary>
-    public abstract double LogSnr(double t);
+    /// <summary>The exponent of the sampling grid (EDM's rho; 7 for the cosine schedule).</summary>
+    public double Rho { get; }
 
-    /// <summary>d lambda / dt of the sampling schedule (negative).</summary>
-    public abstract double LogSnrDerivative(double t);
+    /// <summary>lambda(t) of the sampling grid, t in [0, 1]: LogSnrMax at 0, LogSnrMin at 1.</summary>
+    public double LogSnr(double t) => -2 * Rho * Math.Log(_highRoot + (1 - t) * (_lowRoot - _highRoot));
+
+    /// <summary>d lambda / dt of the sampling grid (negative).</summary>
+    public double LogSnrDerivative(double t) =>
+        2 * Rho * (_lowRoot - _highRoot) / (_highRoot + (1 - t) * (_lowRoot - _highRoot));
 
     /// <summary>The training noise level for a uniform u in [0, 1] (the stratified draw of each row).</summary>
     public abstract double TrainingLogSnr(double u);
@@ -97,8 +113,9 @@ public abstract class NoiseSchedule
         return options.Schedule == NoiseScheduleKind.Cosine
             ? new CosineNoiseSchedule(options.Variance, options.MinLogSnr ?? CosineNoiseSchedule.DefaultMinLogSnr,
                 options.MaxLogSnr ?? CosineNoiseSchedule.DefaultMaxLogSnr, options.Shift ?? 0)
-            : new EdmNoiseSchedule(options.Variance, options.SigmaData ?? 1, options.SigmaMin ?? EdmNoiseSchedule.DefaultSigmaMin,
-                options.SigmaMax ?? EdmNoiseSchedule.DefaultSigmaMax, options.Rho ?? EdmNoiseSchedule.DefaultRho);
+            : new EdmNoiseSchedule(options.Variance, options.SigmaData ?? 1,
+                options.SigmaMin ?? EdmNoiseSchedule.DefaultSigmaMin, options.SigmaMax ?? EdmNoiseSchedule.DefaultSigmaMax,
+                options.Rho ?? EdmNoiseSchedule.DefaultRho);
     }
 
     /// <summary>1 / (1 + e^-x).</summary>
@@ -107,14 +124,14 @@ public abstract class NoiseSchedule
 
 /// <summary>
 /// The EDM schedule (Karras et al. 2022, "Elucidating the design space of diffusion-based generative models"),
-/// through the variance-exploding noise level sigma_e = exp(-lambda / 2). Sampling: sigma_e(t) = (sigma_max^(1/rho) +
-/// (1 - t) (sigma_min^(1/rho) - sigma_max^(1/rho)))^rho (eq. 5 with t = 1 - i / N), so equal steps in t are EDM's time steps (rho = 7 puts
-/// them densely near the data). Training: log sigma_e ~ N(P_mean, P_std^2) with P_mean = -1.2, P_std = 1.2 (Table 1),
-/// i.e. lambda = -2 (P_mean + P_std Phi^-1(u)), clipped to [lambda_min - 1, lambda_max + 1] as BayesFlow does.
-/// Loss weight 1 + e^-lambda / sigma_data^2: EDM's lambda(sigma) = (sigma^2 + sigma_data^2) / (sigma sigma_data)^2 on
-/// the denoiser's error, written on the noise error (|x^ - x|^2 = sigma_e^2 |eps^ - eps|^2).
+/// through the variance-exploding noise level sigma_e = exp(-lambda / 2) in [sigma_min, sigma_max]. Training:
+/// log sigma_e ~ N(P_mean, P_std^2) with P_mean = -1.2, P_std = 1.2 (Table 1), i.e. lambda = -2 (P_mean + P_std
+/// Phi^-1(u)), clipped to [lambda_min - 1, lambda_max + 1] as BayesFlow does. Loss weight 1 + e^-lambda /
+/// sigma_data^2: EDM's lambda(sigma) = (sigma^2 + sigma_data^2) / (sigma sigma_data)^2 on the denoiser's error, written
+/// on the noise error (|x^ - x|^2 = sigma_e^2 |eps^ - eps|^2). Sampling on the rho grid is EDM's own.
 /// </summary>
-public sealed class EdmNoiseSchedule : NoiseSchedule
+public sealed class EdmNoiseSchedule(DiffusionVariance variance, double sigmaData, double sigmaMin, double sigmaMax,
+    double rho) : NoiseSchedule(variance, sigmaData, -2 * Math.Log(sigmaMax), -2 * Math.Log(sigmaMin), rho)
 {
     /// <summary>BayesFlow's sigma_min (EDM uses 0.002 for images; 1e-4 keeps the density smoothing negligible).
     /// </summary>
@@ -127,40 +144,6 @@ public sealed class EdmNoiseSchedule : NoiseSchedule
     public const double DefaultRho = 7;
 
     private const double PMean = -1.2, PStd = 1.2;
-    private readonly double _lowRoot, _highRoot;
-
-    /// <summary>Creates the schedule; sigma_min &lt; sigma_max, both positive; rho &gt; 0.</summary>
-    public EdmNoiseSchedule(DiffusionVariance variance, double sigmaData, double sigmaMin, double sigmaMax, double rho)
-        : base(variance, sigmaData)
-    {
-        SigmaMin = sigmaMin;
-        SigmaMax = sigmaMax;
-        Rho = rho;
-        _lowRoot = Math.Pow(sigmaMin, 1 / rho);
-        _highRoot = Math.Pow(sigmaMax, 1 / rho);
-    }
-
-    /// <summary>sigma_e at t = 0.</summary>
-    public double SigmaMin { get; }
-
-    /// <summary>sigma_e at t = 1.</summary>
-    public double SigmaMax { get; }
-
-    /// <summary>The exponent of the sampling grid.</summary>
-    public double Rho { get; }
-
-    /// <inheritdoc />
-    public override double LogSnrMin => -2 * Math.Log(SigmaMax);
-
-    /// <inheritdoc />
-    public override double LogSnrMax => -2 * Math.Log(SigmaMin);
-
-    /// <inheritdoc />
-    public override double LogSnr(double t) => -2 * Rho * Math.Log(_highRoot + (1 - t) * (_lowRoot - _highRoot));
-
-    /// <inheritdoc />
-    public override double LogSnrDerivative(double t) =>
-        2 * Rho * (_lowRoot - _highRoot) / (_highRoot + (1 - t) * (_lowRoot - _highRoot));
 
     /// <inheritdoc />
     public override double TrainingLogSnr(double u)
@@ -175,11 +158,11 @@ public sealed class EdmNoiseSchedule : NoiseSchedule
 }
 
 /// <summary>
-/// The cosine schedule (Nichol and Dhariwal 2021) as in BayesFlow: lambda = -2 log tan(pi s / 2) + 2 shift on the
-/// truncated time s = s_min + t (s_max - s_min), where s_min and s_max are the times of lambda_max and lambda_min, so
-/// lambda stays in [lambda_min, lambda_max] (the untruncated schedule is infinite at both ends). Training uses the
-/// same lambda(t) at stratified uniform t. Loss weight sigmoid(2 - lambda), the "sigmoid" weighting of Kingma and
-/// Gao 2023 with BayesFlow's bias 2.
+/// The cosine schedule (Nichol and Dhariwal 2021) as in BayesFlow for training: lambda = -2 log tan(pi s / 2) +
+/// 2 shift on the truncated time s = s_min + u (s_max - s_min), where s_min and s_max are the times of lambda_max and
+/// lambda_min, so lambda stays in [lambda_min, lambda_max] (the untruncated schedule is infinite at both ends), at
+/// stratified uniform u. Loss weight sigmoid(2 - lambda), the "sigmoid" weighting of Kingma and Gao 2023 with
+/// BayesFlow's bias 2. Sampling uses the rho = 7 grid over the same lambda range (see <see cref="NoiseSchedule"/>).
 /// </summary>
 public sealed class CosineNoiseSchedule : NoiseSchedule
 {
@@ -193,39 +176,22 @@ public sealed class CosineNoiseSchedule : NoiseSchedule
 
     /// <summary>Creates the schedule; minLogSnr &lt; maxLogSnr.</summary>
     public CosineNoiseSchedule(DiffusionVariance variance, double minLogSnr, double maxLogSnr, double shift)
-        : base(variance, 1.0)
+        : base(variance, 1.0, minLogSnr, maxLogSnr, EdmNoiseSchedule.DefaultRho)
     {
-        LogSnrMin = minLogSnr;
-        LogSnrMax = maxLogSnr;
         Shift = shift;
         _sMin = TimeOf(maxLogSnr);
         _sMax = TimeOf(minLogSnr);
     }
 
-    /// <summary>The log-SNR shift (BayesFlow's <c>shift</c>; positive values keep more signal).</summary>
+    /// <summary>The log-SNR shift (BayesFlow's <c>shift</c>; positive values train more at high signal).</summary>
     public double Shift { get; }
 
     /// <inheritdoc />
-    public override double LogSnrMin { get; }
-
-    /// <inheritdoc />
-    public override double LogSnrMax { get; }
-
-    /// <inheritdoc />
-    public override double LogSnr(double t) => -2 * Math.Log(Math.Tan(Math.PI * Truncated(t) / 2)) + 2 * Shift;
-
-    /// <inheritdoc />
-    public override double LogSnrDerivative(double t) =>
-        // d/ds [-2 log tan(pi s / 2)] = -pi / (sin(pi s / 2) cos(pi s / 2)) = -2 pi / sin(pi s).
-        -2 * Math.PI * (_sMax - _sMin) / Math.Sin(Math.PI * Truncated(t));
-
-    /// <inheritdoc />
-    public override double TrainingLogSnr(double u) => LogSnr(u);
+    public override double TrainingLogSnr(double u) =>
+        Math.Clamp(-2 * Math.Log(Math.Tan(Math.PI * (_sMin + u * (_sMax - _sMin)) / 2)) + 2 * Shift, LogSnrMin, LogSnrMax);
 
     /// <inheritdoc />
     public override double Weight(double logSnr) => Sigmoid(2 - logSnr);
-
-    private double Truncated(double t) => _sMin + t * (_sMax - _sMin);
 
     /// <summary>The untruncated time of log-SNR lambda: s = (2 / pi) atan(exp(shift - lambda / 2)).</summary>
     private double TimeOf(double logSnr) => 2 / Math.PI * Math.Atan(Math.Exp(Shift - logSnr / 2));
