@@ -11,6 +11,8 @@ public enum InferenceNetworkKind
     CouplingFlow,
     /// <summary>A <see cref="FlowMatching"/> model.</summary>
     FlowMatching,
+    /// <summary>A <see cref="Networks.Flows.DiffusionModel"/>.</summary>
+    DiffusionModel,
 }
 
 /// <summary>Which summary network an approximator uses.</summary>
@@ -87,6 +89,9 @@ public sealed record ApproximatorSpec
 
     /// <summary>Options when <see cref="Inference"/> is FlowMatching.</summary>
     public FlowMatchingOptions? FlowMatching { get; init; }
+
+    /// <summary>Options when <see cref="Inference"/> is DiffusionModel.</summary>
+    public DiffusionModelOptions? DiffusionModel { get; init; }
 
     /// <summary>Summary network kind.</summary>
     public SummaryNetworkKind Summary { get; init; } = SummaryNetworkKind.None;

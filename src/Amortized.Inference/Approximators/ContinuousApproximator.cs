@@ -62,6 +62,8 @@ public sealed class ContinuousApproximator : Approximator
         {
             InferenceNetworkKind.FlowMatching =>
                 new FlowMatching(store, "inference", spec.VariableDim, conditionDim, spec.FlowMatching, rng),
+            InferenceNetworkKind.DiffusionModel =>
+                new DiffusionModel(store, "inference", spec.VariableDim, conditionDim, spec.DiffusionModel, rng),
             _ => new CouplingFlow(store, "inference", spec.VariableDim, conditionDim, spec.CouplingFlow, rng),
         };
         return new ContinuousApproximator(adapter, inference, summary, store, spec.Approximator) { Spec = spec };

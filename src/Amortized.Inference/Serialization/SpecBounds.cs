@@ -30,6 +30,7 @@ internal sealed partial class SpecBounds(ModelFileLimits limits, string source)
         switch (spec.Inference)
         {
             case InferenceNetworkKind.FlowMatching: bounds.Check(spec.FlowMatching ?? new()); break;
+            case InferenceNetworkKind.DiffusionModel: bounds.Check(spec.DiffusionModel ?? new()); break;
             default: bounds.Check(spec.CouplingFlow ?? new()); break;
         }
         switch (spec.Summary)

@@ -127,7 +127,7 @@ public sealed class HostileSpecTests : IDisposable
                 FlowMatching = new FlowMatchingOptions { Steps = int.MaxValue },
             }), "spec.flow_matching.steps", "2147483647", "1 to 100000 (ModelFileLimits.MaxOdeSteps)"),
             ["unknown network kind"] = (s => s["inference"] = 7, "spec.inference", "7",
-                "one of CouplingFlow, FlowMatching"),
+                $"one of {string.Join(", ", Enum.GetNames<InferenceNetworkKind>())}"),
         };
 
     public static TheoryData<string> Bounds => [.. s_bounds.Keys];
