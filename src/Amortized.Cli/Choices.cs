@@ -20,6 +20,7 @@ internal enum InferenceChoice
     Coupling,
     Spline,
     FlowMatching,
+    Diffusion,
 }
 
 /// <summary>The compute devices <c>--device</c> offers.</summary>
@@ -96,12 +97,13 @@ internal static class CliChoices
     public static InferenceNetworkKind Kind(InferenceChoice inference) => inference switch
     {
         InferenceChoice.Coupling or InferenceChoice.Spline => InferenceNetworkKind.CouplingFlow,
+        InferenceChoice.Diffusion => InferenceNetworkKind.DiffusionModel,
         _ => InferenceNetworkKind.FlowMatching,
     };
 
     public static readonly Choices<InferenceChoice> InferenceNetworks = new(
         ("coupling", InferenceChoice.Coupling), ("spline", InferenceChoice.Spline),
-        ("flow-matching", InferenceChoice.FlowMatching));
+        ("flow-matching", InferenceChoice.FlowMatching), ("diffusion", InferenceChoice.Diffusion));
 
     public static readonly Choices<SummaryNetworkKind> SummaryNetworks = new(
         ("none", SummaryNetworkKind.None), ("deepset", SummaryNetworkKind.DeepSet),

@@ -58,6 +58,9 @@ internal sealed record FitSettings
     /// <summary>--flow-matching-ot, --time-embedding N (FitRunner.FlowMatching.cs).</summary>
     public bool FlowMatchingOt { get; init; }
     public int? TimeEmbedding { get; init; }
+    /// <summary>--diffusion-schedule, --diffusion-sampler (FitRunner.Diffusion.cs).</summary>
+    public Amortized.Networks.Flows.NoiseScheduleKind? DiffusionSchedule { get; init; }
+    public Amortized.Networks.Flows.DiffusionSampler? DiffusionSampler { get; init; }
 }
 
 /// <summary>Trains a model as <c>fit</c> describes and writes the run folder.</summary>
@@ -80,7 +83,7 @@ internal static partial class FitRunner
         if (s.Stream && (s.Data.Length == 0 || s.Follow))
             throw new UsageException(s.Follow ? "--follow streams its folder already; --stream is for --data files."
                 : "--stream reads --data files part by part; give --data FILE...");
-        if (!CliChoices.IsDensity(s.Method)) return RunEstimator(ctx, RefuseFlowMatchingOptions(s));
+        if (!CliChoices.IsDensity(s.Method)) return RunEstimator(ctx, RefuseDiffusionOptions(RefuseFlowMatchingOptions(s)));
         string word = CliChoices.Methods.Word(s.Method);
         if (s.Models.Length > 0)
             throw new UsageException($"--models names the tasks of --method model-comparison; got --method {word}.");
@@ -122,6 +125,7 @@ internal static partial class FitRunner
         var setup = s.Simulator is not null ? ExternalSetup(ctx, s, likelihood)
             : s.Task is not null ? TaskSetup(s, likelihood) : DataSetup(s, likelihood);
         setup = WithFlowMatchingOptions(s, setup);
+        setup = WithDiffusionOptions(s, setup);
         using var external = setup.Simulator as Amortized.Inference.External.ExternalSimulator;
         var workflow = new BasicWorkflow(setup.Adapter, setup.Spec, setup.Simulator);
         var approximator = workflow.Build(setup.Probe);
@@ -223,6 +227,7 @@ internal static partial class FitRunner
     {
         var settings = BaseResumeSettings(s, setup);
         AddFlowMatchingResumeSettings(s, settings);
+        AddDiffusionResumeSettings(s, settings);
         return settings;
     }
 

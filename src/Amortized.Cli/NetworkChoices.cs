@@ -20,6 +20,8 @@ internal static class NetworkChoices
             InferenceChoice.Spline => spec with { Inference = InferenceNetworkKind.CouplingFlow,
                 CouplingFlow = new CouplingFlowOptions
                     { Transform = CouplingTransformKind.Spline, ConditionalAffine = conditionalAffine } },
+            InferenceChoice.Diffusion => spec with { Inference = InferenceNetworkKind.DiffusionModel,
+                DiffusionModel = new DiffusionModelOptions() },
             _ => spec with { Inference = InferenceNetworkKind.FlowMatching, FlowMatching = new FlowMatchingOptions() },
         };
         // The summary options are written into the model file, so a later change of the defaults cannot change what a

@@ -86,13 +86,14 @@ internal static class FitCommand
                 "row group) instead of loading them, for data larger than memory; a tenth of the first part validates",
         };
         var (flowMatchingOt, timeEmbedding) = FitRunner.FlowMatchingCommandOptions();
+        var (diffusionSchedule, diffusionSampler) = FitRunner.DiffusionCommandOptions();
         var command = new Command("fit", "Train an amortized posterior (or likelihood, point estimator or model " +
             "comparison) and write a report")
         {
             task, data, simulator, simulatorWorkers, simulatorTimeout, iv, ic, sv, output, simulations, epochs, batchSize, batches, seed, inference, conditionalAffine, noConditionalAffine,
                 summary, method, models, quantileLevels, threads, device,
             budget, resume, datasets, samples, noReport, varianceContraction, follow, followTimeout, stream,
-            flowMatchingOt, timeEmbedding,
+            flowMatchingOt, timeEmbedding, diffusionSchedule, diffusionSampler,
         };
         command.SetAction(r => CliErrors.Guard(ctx, () => FitRunner.Run(ctx, new FitSettings
         {
@@ -132,6 +133,8 @@ internal static class FitCommand
             FollowTimeout = r.GetValue(followTimeout),
             FlowMatchingOt = r.GetValue(flowMatchingOt),
             TimeEmbedding = r.GetValue(timeEmbedding),
+            DiffusionSchedule = r.GetValue(diffusionSchedule),
+            DiffusionSampler = r.GetValue(diffusionSampler),
         })));
         return command;
     }
