@@ -208,50 +208,12 @@ public class FlowMatchingOptionsTests
     /// the generator seeded by <paramref name="seed"/> initialises the network and then draws every batch.
     /// </summary>
     internal static (FlowMatching Model, ParameterStore Store) Train(FlowMatchingOptions options, ulong seed, int steps,
-        int batch = 128)
-    {
-        var store = new ParameterStore();
-        var rng = new Rng(seed);
-        var fm = new FlowMatching(store, "fm", 2, 1, options, rng);
-        double l11 = Math.Sqrt(0.5), l21 = 0.3 / l11, l22 = Math.Sqrt(0.4 - l21 * l21);
-        var adam = new Adam(store, new AdamOptions
-            { LearningRate = LearningRateSchedule.WarmupCosine(3e-3f, Math.Min(50, steps / 2), steps, 1e-5f) });
-        var workspace = new Workspace();
-        var tape = new Tape();
-        var x = Tensor.Zeros(batch, 2);
-        var c = Tensor.Zeros(batch, 1);
-        for (int s = 0; s < steps; s++)
-        {
-            for (int i = 0; i < batch; i++)
-            {
-                float ci = rng.Uniform(-1f, 1f), z1 = rng.Normal(), z2 = rng.Normal();
-                c.Span[i] = ci;
-                x.Span[2 * i] = ci + (float)(l11 * z1);
-                x.Span[2 * i + 1] = -ci / 2 + (float)(l21 * z1 + l22 * z2);
-            }
-            workspace.Reset();
-            store.ZeroGrad();
-            using (workspace.Activate())
-            using (tape.Record()) tape.Backward(fm.Loss(x, c));
-            adam.Update();
-        }
-        return (fm, store);
-    }
+        int batch = 128) =>
+        ConditionalGaussianCase.Train((store, rng) => new FlowMatching(store, "fm", 2, 1, options, rng), seed, steps,
+            batch);
 
-    private static (double M1, double M2, double S11, double S12, double S22) Moments(float[] draws)
-    {
-        int n = draws.Length / 2;
-        double m1 = 0, m2 = 0;
-        for (int i = 0; i < n; i++) { m1 += draws[2 * i]; m2 += draws[2 * i + 1]; }
-        m1 /= n; m2 /= n;
-        double s11 = 0, s12 = 0, s22 = 0;
-        for (int i = 0; i < n; i++)
-        {
-            double a = draws[2 * i] - m1, b = draws[2 * i + 1] - m2;
-            s11 += a * a; s12 += a * b; s22 += b * b;
-        }
-        return (m1, m2, s11 / (n - 1), s12 / (n - 1), s22 / (n - 1));
-    }
+    private static (double M1, double M2, double S11, double S12, double S22) Moments(float[] draws) =>
+        ConditionalGaussianCase.Moments(draws);
 
     private static string[] Rows(float[] values, int d) =>
         Enumerable.Range(0, values.Length / d).Select(i => string.Join(",", values.Skip(i * d).Take(d))).ToArray();
