@@ -15,6 +15,7 @@ public class DiffusionModelTests
     public void Trained_Default_OdeSdeAndHeunSamplers_MatchTheConditionalGaussian()
     {
         // EDM, variance preserving, F-prediction, noise loss: the defaults, trained once; the samplers share it.
+        // Measured (largest mean / covariance error): ODE 0.020 / 0.027, SDE 0.031 / 0.050, Heun 0.019 / 0.028.
         var (model, store) = ConditionalGaussianCase.Train((s, r) => new DiffusionModel(s, "dm", 2, 1, s_small, r),
             seed: 31, steps: 2000, batch: 256);
         ConditionalGaussianCase.AssertMatches(model, "ODE (RK4, 25 steps)");
@@ -40,9 +41,9 @@ public class DiffusionModelTests
         var logp = dm.LogProb(Tensor.FromArray(grid, n, 1), null).ToArray();
         double integral = 0;
         for (int i = 0; i < n; i++) integral += (i == 0 || i == n - 1 ? 0.5 : 1.0) * Math.Exp(logp[i]) * step;
-        // Measured 1 - 2e-5 (the ODE's discretisation and the float trace); the truncation to [lambda_min, lambda_max]
-        // leaves an error of order 1e-8 (see DiffusionModel's remarks).
-        Assert.InRange(integral, 0.999, 1.001);
+        // Measured 1 + 8e-9 with the default RK4 (50 steps), 1 + 5e-6 with Dormand-Prince, 1.015 with Euler: the
+        // truncation to [lambda_min, lambda_max] leaves an error of order 1e-8 (see DiffusionModel's remarks).
+        Assert.InRange(integral, 0.9999, 1.0001);
         Assert.True(Math.Abs(logp[n / 2] - (-0.5 * Math.Log(2 * Math.PI))) > 1e-3, "the density is the base density");
     }
 
@@ -69,6 +70,8 @@ public class DiffusionModelTests
                 double w = (i == 0 || i == n - 1 ? 0.5 : 1.0) * (j == 0 || j == n - 1 ? 0.5 : 1.0);
                 integral += w * Math.Exp(logp[i * n + j]) * step * step;
             }
+        // Measured 1 + 2.3e-3, all of it the grid's: the density peaks at e^0.7 and a 481-point grid on [-12, 12]^2
+        // gives 1 - 2.7e-5 (RK4 with 200 steps or Dormand-Prince change the integral by less than 1e-5).
         Assert.InRange(integral, 0.995, 1.005);
     }
 
