@@ -28,54 +28,6 @@ public class DiffusionModelTests
     }
 
     [Fact]
-    public void LogProb_RandomNetwork1D_IntegratesToOne()
-    {
-        // An untrained network is an arbitrary (non-zero) field, so the density is a genuine push-forward of the base.
-        var dm = new DiffusionModel(new ParameterStore(), "dm", 1, 0,
-            new DiffusionModelOptions { Widths = [16, 16], Activation = Activation.Tanh }, new Rng(5));
-        const int n = 1601;
-        const float lo = -10f, hi = 10f;
-        float step = (hi - lo) / (n - 1);
-        var grid = new float[n];
-        for (int i = 0; i < n; i++) grid[i] = lo + i * step;
-        var logp = dm.LogProb(Tensor.FromArray(grid, n, 1), null).ToArray();
-        double integral = 0;
-        for (int i = 0; i < n; i++) integral += (i == 0 || i == n - 1 ? 0.5 : 1.0) * Math.Exp(logp[i]) * step;
-        // Measured 1 + 8e-9 with the default RK4 (50 steps), 1 + 5e-6 with Dormand-Prince, 1.015 with Euler: the
-        // truncation to [lambda_min, lambda_max] leaves an error of order 1e-8 (see DiffusionModel's remarks).
-        Assert.InRange(integral, 0.9999, 1.0001);
-        Assert.True(Math.Abs(logp[n / 2] - (-0.5 * Math.Log(2 * Math.PI))) > 1e-3, "the density is the base density");
-    }
-
-    [Fact]
-    public void LogProb_RandomNetwork2D_IntegratesToOne()
-    {
-        var dm = new DiffusionModel(new ParameterStore(), "dm", 2, 1,
-            new DiffusionModelOptions { Widths = [16, 16], Activation = Activation.Tanh }, new Rng(6));
-        const int n = 161;
-        const float lo = -8f, hi = 8f;
-        float step = (hi - lo) / (n - 1);
-        var grid = new float[n * n * 2];
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < n; j++)
-            {
-                grid[2 * (i * n + j)] = lo + i * step;
-                grid[2 * (i * n + j) + 1] = lo + j * step;
-            }
-        var logp = dm.LogProb(Tensor.FromArray(grid, n * n, 2), Tensor.Full(new Shape(n * n, 1), 0.7f)).ToArray();
-        double integral = 0;
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < n; j++)
-            {
-                double w = (i == 0 || i == n - 1 ? 0.5 : 1.0) * (j == 0 || j == n - 1 ? 0.5 : 1.0);
-                integral += w * Math.Exp(logp[i * n + j]) * step * step;
-            }
-        // Measured 1 + 2.3e-3, all of it the grid's: the density peaks at e^0.7 and a 481-point grid on [-12, 12]^2
-        // gives 1 - 2.7e-5 (RK4 with 200 steps or Dormand-Prince change the integral by less than 1e-5).
-        Assert.InRange(integral, 0.995, 1.005);
-    }
-
-    [Fact]
     public void Loss_WeightsEachRowByItsOwnNoiseLevel()
     {
         // BayesFlow #787: a (B, 1) weight times a (B,) error broadcasts to (B, B), optimising mean(w) mean(err).
@@ -168,6 +120,58 @@ public class DiffusionModelTests
         var model = new DiffusionModel(store, "dm", 2, 1, options, new Rng(31));
         trained.Values.CopyTo(store.Values);
         return model;
+    }
+}
+
+/// <summary>The probability-flow density integrates to one (grid quadrature).</summary>
+public class DiffusionDensityTests
+{
+    [Fact]
+    public void LogProb_RandomNetwork1D_IntegratesToOne()
+    {
+        // An untrained network is an arbitrary (non-zero) field, so the density is a genuine push-forward of the base.
+        var dm = new DiffusionModel(new ParameterStore(), "dm", 1, 0,
+            new DiffusionModelOptions { Widths = [16, 16], Activation = Activation.Tanh }, new Rng(5));
+        const int n = 1601;
+        const float lo = -10f, hi = 10f;
+        float step = (hi - lo) / (n - 1);
+        var grid = new float[n];
+        for (int i = 0; i < n; i++) grid[i] = lo + i * step;
+        var logp = dm.LogProb(Tensor.FromArray(grid, n, 1), null).ToArray();
+        double integral = 0;
+        for (int i = 0; i < n; i++) integral += (i == 0 || i == n - 1 ? 0.5 : 1.0) * Math.Exp(logp[i]) * step;
+        // Measured 1 + 8e-9 with the default RK4 (50 steps), 1 + 5e-6 with Dormand-Prince, 1.015 with Euler: the
+        // truncation to [lambda_min, lambda_max] leaves an error of order 1e-8 (see DiffusionModel's remarks).
+        Assert.InRange(integral, 0.9999, 1.0001);
+        Assert.True(Math.Abs(logp[n / 2] - (-0.5 * Math.Log(2 * Math.PI))) > 1e-3, "the density is the base density");
+    }
+
+    [Fact]
+    public void LogProb_RandomNetwork2D_IntegratesToOne()
+    {
+        var dm = new DiffusionModel(new ParameterStore(), "dm", 2, 1,
+            new DiffusionModelOptions { Widths = [16, 16], Activation = Activation.Tanh }, new Rng(6));
+        const int n = 161;
+        const float lo = -8f, hi = 8f;
+        float step = (hi - lo) / (n - 1);
+        var grid = new float[n * n * 2];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++)
+            {
+                grid[2 * (i * n + j)] = lo + i * step;
+                grid[2 * (i * n + j) + 1] = lo + j * step;
+            }
+        var logp = dm.LogProb(Tensor.FromArray(grid, n * n, 2), Tensor.Full(new Shape(n * n, 1), 0.7f)).ToArray();
+        double integral = 0;
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++)
+            {
+                double w = (i == 0 || i == n - 1 ? 0.5 : 1.0) * (j == 0 || j == n - 1 ? 0.5 : 1.0);
+                integral += w * Math.Exp(logp[i * n + j]) * step * step;
+            }
+        // Measured 1 + 2.3e-3, all of it the grid's: the density peaks at e^0.7 and a 481-point grid on [-12, 12]^2
+        // gives 1 - 2.7e-5 (RK4 with 200 steps or Dormand-Prince change the integral by less than 1e-5).
+        Assert.InRange(integral, 0.995, 1.005);
     }
 }
 
