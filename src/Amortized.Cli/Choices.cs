@@ -20,6 +20,7 @@ internal enum InferenceChoice
     Coupling,
     Spline,
     FlowMatching,
+    FreeFormFlow,
     Diffusion,
 }
 
@@ -90,20 +91,19 @@ internal static class CliChoices
     public static bool IsCouplingFlow(InferenceChoice inference) =>
         inference is InferenceChoice.Coupling or InferenceChoice.Spline;
 
-    /// <summary>Whether the choice runs on the CPU only (its sampler and density are host code).</summary>
-    public static bool IsCpuOnly(InferenceChoice inference) => !IsCouplingFlow(inference);
-
     /// <summary>The network kind a choice builds.</summary>
     public static InferenceNetworkKind Kind(InferenceChoice inference) => inference switch
     {
         InferenceChoice.Coupling or InferenceChoice.Spline => InferenceNetworkKind.CouplingFlow,
+        InferenceChoice.FreeFormFlow => InferenceNetworkKind.FreeFormFlow,
         InferenceChoice.Diffusion => InferenceNetworkKind.DiffusionModel,
         _ => InferenceNetworkKind.FlowMatching,
     };
 
     public static readonly Choices<InferenceChoice> InferenceNetworks = new(
         ("coupling", InferenceChoice.Coupling), ("spline", InferenceChoice.Spline),
-        ("flow-matching", InferenceChoice.FlowMatching), ("diffusion", InferenceChoice.Diffusion));
+        ("flow-matching", InferenceChoice.FlowMatching), ("free-form-flow", InferenceChoice.FreeFormFlow),
+        ("diffusion", InferenceChoice.Diffusion));
 
     public static readonly Choices<SummaryNetworkKind> SummaryNetworks = new(
         ("none", SummaryNetworkKind.None), ("deepset", SummaryNetworkKind.DeepSet),

@@ -58,6 +58,8 @@ internal sealed record FitSettings
     /// <summary>--flow-matching-ot, --time-embedding N (FitRunner.FlowMatching.cs).</summary>
     public bool FlowMatchingOt { get; init; }
     public int? TimeEmbedding { get; init; }
+    /// <summary>--base-mixture K (FitRunner.BaseMixture.cs).</summary>
+    public int? BaseMixture { get; init; }
     /// <summary>--diffusion-schedule, --diffusion-sampler (FitRunner.Diffusion.cs).</summary>
     public Amortized.Networks.Flows.NoiseScheduleKind? DiffusionSchedule { get; init; }
     public Amortized.Networks.Flows.DiffusionSampler? DiffusionSampler { get; init; }
@@ -83,17 +85,13 @@ internal static partial class FitRunner
         if (s.Stream && (s.Data.Length == 0 || s.Follow))
             throw new UsageException(s.Follow ? "--follow streams its folder already; --stream is for --data files."
                 : "--stream reads --data files part by part; give --data FILE...");
-        if (!CliChoices.IsDensity(s.Method)) return RunEstimator(ctx, RefuseDiffusionOptions(RefuseFlowMatchingOptions(s)));
+        if (!CliChoices.IsDensity(s.Method)) return RunEstimator(ctx, RefuseDiffusionOptions(RefuseBaseMixture(
+            RefuseFlowMatchingOptions(s)))));
         string word = CliChoices.Methods.Word(s.Method);
         if (s.Models.Length > 0)
             throw new UsageException($"--models names the tasks of --method model-comparison; got --method {word}.");
         if (s.QuantileLevels is not null)
             throw new UsageException($"--quantile-levels is for --method point; got --method {word}.");
-        if (s.Device != DeviceChoice.Cpu && s.InferenceNetwork is { } cpuOnly && CliChoices.IsCpuOnly(cpuOnly))
-            throw new UsageException(
-                $"--device {CliChoices.Devices.Word(s.Device)}: --inference-network " +
-                $"{CliChoices.InferenceNetworks.Word(cpuOnly)} runs on the CPU only (its sampler and density are " +
-                "host code); use --device cpu or a coupling/spline flow.");
         if (s.ConditionalAffine == true && s.InferenceNetwork is { } other && !CliChoices.IsCouplingFlow(other))
             throw new UsageException("--conditional-affine is a layer of the coupling and spline flows; " +
                 $"--inference-network {CliChoices.InferenceNetworks.Word(other)} has none.");
@@ -124,7 +122,7 @@ internal static partial class FitRunner
         var key = ctx.ModelKey();
         var setup = s.Simulator is not null ? ExternalSetup(ctx, s, likelihood)
             : s.Task is not null ? TaskSetup(s, likelihood) : DataSetup(s, likelihood);
-        setup = WithFlowMatchingOptions(s, setup);
+        setup = WithBaseMixture(s, WithFlowMatchingOptions(s, setup));
         setup = WithDiffusionOptions(s, setup);
         using var external = setup.Simulator as Amortized.Inference.External.ExternalSimulator;
         var workflow = new BasicWorkflow(setup.Adapter, setup.Spec, setup.Simulator);
@@ -227,6 +225,7 @@ internal static partial class FitRunner
     {
         var settings = BaseResumeSettings(s, setup);
         AddFlowMatchingResumeSettings(s, settings);
+        AddBaseMixtureResumeSettings(s, settings);
         AddDiffusionResumeSettings(s, settings);
         return settings;
     }

@@ -20,6 +20,8 @@ internal static class NetworkChoices
             InferenceChoice.Spline => spec with { Inference = InferenceNetworkKind.CouplingFlow,
                 CouplingFlow = new CouplingFlowOptions
                     { Transform = CouplingTransformKind.Spline, ConditionalAffine = conditionalAffine } },
+            InferenceChoice.FreeFormFlow => spec with { Inference = InferenceNetworkKind.FreeFormFlow,
+                FreeFormFlow = new FreeFormFlowOptions() },
             InferenceChoice.Diffusion => spec with { Inference = InferenceNetworkKind.DiffusionModel,
                 DiffusionModel = new DiffusionModelOptions() },
             _ => spec with { Inference = InferenceNetworkKind.FlowMatching, FlowMatching = new FlowMatchingOptions() },

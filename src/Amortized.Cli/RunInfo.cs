@@ -29,7 +29,8 @@ public sealed record RunInfo
     public string? DataSource { get; init; }
     /// <summary>"posterior" (NPE), "likelihood" (NLE), "point" or "model-comparison".</summary>
     public string Method { get; init; } = "posterior";
-    /// <summary>coupling, spline or flow-matching; "none" for point and model-comparison runs.</summary>
+    /// <summary>coupling, spline, flow-matching or free-form-flow; "none" for point and model-comparison runs.
+    /// </summary>
     public string InferenceNetwork { get; init; } = "coupling";
     /// <summary>
     /// <see cref="Method"/> as the enum; a word the command does not know is an error naming the file.

@@ -48,7 +48,8 @@ public sealed class AccuracyCommandTests
         Assert.Equal(before, all[0].ToString());
         Assert.Equal(2, grown.RootElement.GetProperty("references").GetArrayLength());
         string header = File.ReadAllLines(Path.Combine(dir, "accuracy.md")).First(l => l.StartsWith("| task |"));
-        Assert.Equal("| task | 100 ours | sbi NPE | train s | 1k ours | sbi NPE | train s |", header);
+        Assert.Equal("| task | 100 ours | sbi NPE | train s | ms/1k | 1k ours | sbi NPE | train s | ms/1k |", header);
+        Assert.All(all, c => Assert.True(c.GetProperty("latency1000_seconds").GetDouble() > 0));
 
         // Other settings would mix figures that do not compare: refused before any training, the table untouched.
         string saved = File.ReadAllText(Path.Combine(dir, "accuracy.json"));
@@ -57,6 +58,26 @@ public sealed class AccuracyCommandTests
         Assert.Contains("--observations 2", other.Error);
         Assert.Contains("--observations 3", other.Error);
         Assert.Equal(saved, File.ReadAllText(Path.Combine(dir, "accuracy.json")));
+        var family = CliRunner.Run("accuracy", "two_moons", "--budgets", "1000", "--observations", "2", "--draws", "1000",
+            "--inference-network", "flow-matching", "--out", dir);
+        Assert.Equal(2, family.ExitCode);
+        Assert.Contains("flow-matching", family.Error);
+        Assert.Equal(saved, File.ReadAllText(Path.Combine(dir, "accuracy.json")));
+    }
+
+    [Fact]
+    public void InferenceNetwork_TrainsThatFamily_AndNamesItInTheTable()
+    {
+        string dir = Path.Combine(CliRunner.TempDir(), "acc-fm");
+        var run = CliRunner.Run("accuracy", "gaussian_linear", "--budgets", "200", "--observations", "1", "--draws", "500",
+            "--threads", "1", "--inference-network", "flow-matching", "--out", dir);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "accuracy.json")));
+        Assert.Equal("flow-matching", json.RootElement.GetProperty("inference_network").GetString());
+        var cell = json.RootElement.GetProperty("cells").EnumerateArray().Single();
+        // Trained on 180 rows: better than a classifier's perfect separation, not a converged posterior.
+        Assert.InRange(cell.GetProperty("mean_c2st").GetDouble(), 0.5, 0.97);
+        Assert.Contains("inference network: flow-matching", File.ReadAllText(Path.Combine(dir, "accuracy.md")));
     }
 
     [Fact]

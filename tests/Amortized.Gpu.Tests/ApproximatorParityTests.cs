@@ -38,6 +38,56 @@ public sealed class ApproximatorParityTests(GpuBackendFixture fixture) : IClassF
         AssertTrainingAndSamplingMatch(Fresh, task.Sample(30, seed: 1), task.Sample(2, seed: 9), task.Sample(64, seed: 21), "theta");
     }
 
+    /// <summary>
+    /// The ODE families on the device: training noise, times and OT pairing are drawn on the host from the seeded
+    /// stream and uploaded, the integrator's state stays on the device for the fixed-step methods, and the divergence
+    /// comes from device reverse passes; 3 training steps (24 rows, batch 8) must leave the same weights.
+    /// </summary>
+    [Theory]
+    [InlineData("plain")]
+    [InlineData("ot-fourier")]
+    [InlineData("dormand-prince")]
+    public void FlowMatching_TrainSampleAndDensityMatchCpu(string variant)
+    {
+        var options = new FlowMatchingOptions { Widths = [16, 16], Dropout = 0.05f, Steps = 8 };
+        options = variant switch
+        {
+            "ot-fourier" => options with { OptimalTransport = true, TimeEmbeddingFrequencies = 2 },
+            "dormand-prince" => options with { Method = OdeMethod.DormandPrince, RelativeTolerance = 1e-3, AbsoluteTolerance = 1e-4 },
+            _ => options,
+        };
+        ContinuousApproximator Fresh() => ContinuousApproximator.Build(new ApproximatorSpec
+        {
+            VariableDim = 2,
+            ConditionDim = 2,
+            Seed = 11,
+            Inference = InferenceNetworkKind.FlowMatching,
+            FlowMatching = options,
+        }, new Adapter().Concatenate(["theta"], Keys.InferenceVariables).Concatenate(["x"], Keys.InferenceConditions));
+        var task = new TwoMoons();
+        AssertTrainingAndSamplingMatch(Fresh, task.Sample(30, seed: 1), task.Sample(2, seed: 9), task.Sample(64, seed: 21), "theta");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void FreeFormFlowAndMixtureBase_TrainAndSampleMatchCpu(bool freeForm)
+    {
+        // The free-form flow's loss (probes, central-difference JVP, decoder VJP on its own tape) and its host-LU
+        // density; a coupling flow's trainable mixture base (log-sum-exp density, host sampling from device weights).
+        ContinuousApproximator Fresh() => ContinuousApproximator.Build(new ApproximatorSpec
+        {
+            VariableDim = 2,
+            ConditionDim = 2,
+            Seed = 12,
+            Inference = freeForm ? InferenceNetworkKind.FreeFormFlow : InferenceNetworkKind.CouplingFlow,
+            FreeFormFlow = new FreeFormFlowOptions { Widths = [8, 8] },
+            CouplingFlow = new CouplingFlowOptions { Depth = 2, SubnetWidths = [8, 8], UseActNorm = false, BaseMixtureComponents = 3 },
+        }, new Adapter().Concatenate(["theta"], Keys.InferenceVariables).Concatenate(["x"], Keys.InferenceConditions));
+        var task = new TwoMoons();
+        AssertTrainingAndSamplingMatch(Fresh, task.Sample(30, seed: 1), task.Sample(2, seed: 9), task.Sample(64, seed: 21), "theta");
+    }
+
     [Fact]
     public void DeepSetSummary_TrainAndSampleMatchCpu()
     {

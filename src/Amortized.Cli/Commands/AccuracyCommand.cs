@@ -17,7 +17,9 @@ namespace Amortized.Cli.Commands;
 /// every cell so a long run can be watched; reference posteriors are cached in DIR/references (or
 /// --reference-cache) and reused. A table grows across runs: the cells already in DIR/accuracy.json stay unless this
 /// run measures the same task and budget again, so a slow column (10^5) can be added later; a DIR whose table was
-/// made with another seed, number of observations or draws is refused rather than mixed.
+/// made with another seed, number of observations, draws or inference network is refused rather than mixed.
+/// <c>--inference-network</c> trains that family instead of the defaults (sized as <c>fit --inference-network</c>
+/// builds it), so families compare task by task in tables of their own.
 /// </summary>
 internal static class AccuracyCommand
 {
@@ -43,10 +45,12 @@ internal static class AccuracyCommand
             Description = "Folder of cached reference posteriors (default: DIR/references)",
         };
         var threads = Options.Int("--threads", "CPU kernel threads", Environment.ProcessorCount, 1, 1024);
+        var inference = Options.OptionalChoice("--inference-network",
+            "Train this inference network instead of fit's defaults", CliChoices.InferenceNetworks);
         var command = new Command("accuracy", "Measure posterior accuracy (C2ST against reference posteriors, " +
             "beside sbi's NPE) on the sbibm tasks at given simulation budgets")
         {
-            tasks, budgets, observations, draws, seed, output, cache, threads,
+            tasks, budgets, observations, draws, seed, output, cache, threads, inference,
         };
         command.SetAction(r => CliErrors.Guard(ctx, () =>
         {
@@ -61,8 +65,14 @@ internal static class AccuracyCommand
             }
             string folder = r.GetValue(output)!;
             KernelThreading.MaxThreads = r.GetValue(threads);
+            var network = r.GetValue(inference);
             return Run(ctx, new AccuracyBenchmarkOptions
             {
+                Spec = network is { } choice
+                    ? (task, seed) => NetworkChoices.Spec(choice, task.DefaultSummaryNetwork, seed,
+                        CliChoices.IsCouplingFlow(choice))
+                    : null,
+                InferenceNetwork = network is { } named ? CliChoices.InferenceNetworks.Word(named) : null,
                 Tasks = names,
                 Budgets = ParseBudgets(r.GetValue(budgets)!),
                 Observations = r.GetValue(observations),
@@ -119,7 +129,8 @@ internal static class AccuracyCommand
     }
 
     private static AccuracyRow Row(AccuracyCell c) => new(c.Task, c.Simulations, c.MeanC2st, c.C2st, c.SbiNpe,
-        c.MeetsTarget, c.TrainingSeconds, c.Steps, c.Epochs, c.SamplingSecondsPerObservation);
+        c.MeetsTarget, c.TrainingSeconds, c.Steps, c.Epochs, c.SamplingSecondsPerObservation,
+        c.Latency1000Seconds);
 
     /// <summary>The cells and reference summaries of a table folder, earlier runs' and this run's.</summary>
     private sealed record Table(List<AccuracyRow> Cells, List<ReferenceRow> References)
@@ -157,6 +168,10 @@ internal static class AccuracyCommand
                 if (before != now)
                     throw new UsageException($"--out: {path} holds a table made with {name} {before}; this run has " +
                         $"{name} {now}, and the two would mix in one table. Choose another --out.");
+            if (earlier.InferenceNetwork != options.InferenceNetwork)
+                throw new UsageException($"--out: {path} holds a table of --inference-network " +
+                    $"{earlier.InferenceNetwork ?? "(the defaults)"}; this run has " +
+                    $"{options.InferenceNetwork ?? "the defaults"}. Choose another --out.");
             return new([.. earlier.Cells], [.. earlier.References ?? []]);
         }
     }
@@ -177,7 +192,7 @@ internal static class AccuracyCommand
         AtomicFile.WriteAllText(Path.Combine(folder, "accuracy.csv"), Csv(cells));
         var report = new AccuracyReport(DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture),
             FitRunner.MachineDescription(), options.Seed, options.Observations, options.PosteriorDraws,
-            [.. cells], [.. table.References]);
+            [.. cells], [.. table.References], options.InferenceNetwork);
         AtomicFile.WriteAllText(Path.Combine(folder, "accuracy.json"),
             JsonSerializer.Serialize(report, CliJsonContext.Default.AccuracyReport));
         WriteFigure(folder, tasks, budgets, cells);
@@ -216,14 +231,15 @@ internal static class AccuracyCommand
         sb.AppendLine();
         string date = DateTime.UtcNow.ToString("yyyy-MM-dd", inv), draws = options.PosteriorDraws.ToString("N0", inv);
         sb.AppendLine($"{date}, {FitRunner.MachineDescription()}; seed {options.Seed}, {options.Observations} " +
-            $"observations x {draws} draws per task; sbi NPE: Lueckmann et al. 2021. A cell is marked * where ours " +
-            "is above sbi's.");
+            $"observations x {draws} draws per task; inference network: " +
+            $"{options.InferenceNetwork ?? "fit's defaults"}; sbi NPE: Lueckmann et al. 2021. A cell is marked * " +
+            "where ours is above sbi's; ms/1k: milliseconds to draw 1,000 posterior samples for one observation.");
         sb.AppendLine();
         sb.Append("| task |");
-        foreach (int n in budgets) sb.Append(inv, $" {Budget(n)} ours | sbi NPE | train s |");
+        foreach (int n in budgets) sb.Append(inv, $" {Budget(n)} ours | sbi NPE | train s | ms/1k |");
         sb.AppendLine();
         sb.Append("| --- |");
-        foreach (int _ in budgets) sb.Append(" --- | --- | --- |");
+        foreach (int _ in budgets) sb.Append(" --- | --- | --- | --- |");
         sb.AppendLine();
         foreach (string task in tasks)
         {
@@ -233,11 +249,12 @@ internal static class AccuracyCommand
                 var cell = cells.FirstOrDefault(c => c.Task == task && c.Simulations == n);
                 if (cell is null)
                 {
-                    sb.Append(" | | |");
+                    sb.Append(" | | | |");
                     continue;
                 }
                 sb.Append(inv, $" {cell.MeanC2st:F3}{(cell.MeetsTarget ? "" : "*")} | " +
-                    $"{(cell.SbiNpe is { } s ? s.ToString("F3", inv) : "")} | {cell.TrainingSeconds:F0} |");
+                    $"{(cell.SbiNpe is { } s ? s.ToString("F3", inv) : "")} | {cell.TrainingSeconds:F0} | " +
+                    $"{(cell.Latency1000Seconds is { } l ? (1000 * l).ToString("F1", inv) : "")} |");
             }
             sb.AppendLine();
         }
@@ -258,11 +275,11 @@ internal static class AccuracyCommand
     {
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder("task,simulations,mean_c2st,sbi_npe,training_seconds,steps,epochs," +
-            "sampling_seconds_per_observation,c2st_per_observation\n");
+            "sampling_seconds_per_observation,latency_1000_draws_seconds,c2st_per_observation\n");
         foreach (var c in cells)
             sb.AppendLine(string.Create(inv, $"{c.Task},{c.Simulations},{c.MeanC2st:F4}," +
                 $"{c.SbiNpe?.ToString("F3", inv)},{c.TrainingSeconds:F1},{c.Steps},{c.Epochs}," +
-                $"{c.SamplingSecondsPerObservation:F4},") + string.Join(' ', c.C2st.Select(v => v.ToString("F4", inv))));
+                $"{c.SamplingSecondsPerObservation:F4},{c.Latency1000Seconds?.ToString("F5", inv)},") + string.Join(' ', c.C2st.Select(v => v.ToString("F4", inv))));
         return sb.ToString();
     }
 
@@ -275,9 +292,10 @@ internal static class AccuracyCommand
     }
 }
 
-/// <summary>accuracy.json (References is absent in tables written before it existed).</summary>
+/// <summary>accuracy.json (References and InferenceNetwork are absent in tables written before they existed;
+/// InferenceNetwork is null for fit's defaults).</summary>
 public sealed record AccuracyReport(string Created, string Machine, ulong Seed, int Observations, int Draws,
-    AccuracyRow[] Cells, ReferenceRow[]? References = null);
+    AccuracyRow[] Cells, ReferenceRow[]? References = null, string? InferenceNetwork = null);
 
 /// <summary>How one task's reference posteriors were made, over its observations.</summary>
 /// <remarks>The chain checks are null for exact references, which have none.</remarks>
@@ -294,4 +312,5 @@ public sealed record ReferenceRow(string Task, bool Exact, double? MaxRHat, doub
 
 /// <summary>One task and budget in accuracy.json.</summary>
 public sealed record AccuracyRow(string Task, int Simulations, double MeanC2st, double[] C2st, double? SbiNpe,
-    bool MeetsTarget, double TrainingSeconds, long Steps, int Epochs, double SamplingSecondsPerObservation);
+    bool MeetsTarget, double TrainingSeconds, long Steps, int Epochs, double SamplingSecondsPerObservation,
+    double? Latency1000Seconds = null);

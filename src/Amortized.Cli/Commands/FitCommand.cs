@@ -86,6 +86,7 @@ internal static class FitCommand
                 "row group) instead of loading them, for data larger than memory; a tenth of the first part validates",
         };
         var (flowMatchingOt, timeEmbedding) = FitRunner.FlowMatchingCommandOptions();
+        var baseMixture = FitRunner.BaseMixtureCommandOption();
         var (diffusionSchedule, diffusionSampler) = FitRunner.DiffusionCommandOptions();
         var command = new Command("fit", "Train an amortized posterior (or likelihood, point estimator or model " +
             "comparison) and write a report")
@@ -93,7 +94,7 @@ internal static class FitCommand
             task, data, simulator, simulatorWorkers, simulatorTimeout, iv, ic, sv, output, simulations, epochs, batchSize, batches, seed, inference, conditionalAffine, noConditionalAffine,
                 summary, method, models, quantileLevels, threads, device,
             budget, resume, datasets, samples, noReport, varianceContraction, follow, followTimeout, stream,
-            flowMatchingOt, timeEmbedding, diffusionSchedule, diffusionSampler,
+            flowMatchingOt, timeEmbedding, baseMixture, diffusionSchedule, diffusionSampler,
         };
         command.SetAction(r => CliErrors.Guard(ctx, () => FitRunner.Run(ctx, new FitSettings
         {
@@ -133,6 +134,7 @@ internal static class FitCommand
             FollowTimeout = r.GetValue(followTimeout),
             FlowMatchingOt = r.GetValue(flowMatchingOt),
             TimeEmbedding = r.GetValue(timeEmbedding),
+            BaseMixture = r.GetValue(baseMixture),
             DiffusionSchedule = r.GetValue(diffusionSchedule),
             DiffusionSampler = r.GetValue(diffusionSampler),
         })));

@@ -58,10 +58,6 @@ internal static class SampleCommand
             if (run.MethodKind == FitMethod.Likelihood)
                 throw new UsageException($"--device {word}: a likelihood model samples its posterior by MCMC on " +
                     "the CPU; use --device cpu.");
-            if (CliChoices.IsCpuOnly(run.InferenceKind))
-                throw new UsageException($"--device {word}: --inference-network " +
-                    $"{CliChoices.InferenceNetworks.Word(run.InferenceKind)} samples on the CPU only (its sampler is " +
-                    "host code); use --device cpu.");
             approximator.Store.MoveTo(DeviceSelection.Open(device));
         }
         var observations = Observations.Read(observationPath, run);

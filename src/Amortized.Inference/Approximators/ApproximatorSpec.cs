@@ -11,6 +11,8 @@ public enum InferenceNetworkKind
     CouplingFlow,
     /// <summary>A <see cref="FlowMatching"/> model.</summary>
     FlowMatching,
+    /// <summary>A <see cref="Networks.Flows.FreeFormFlow"/>.</summary>
+    FreeFormFlow,
     /// <summary>A <see cref="Networks.Flows.DiffusionModel"/>.</summary>
     DiffusionModel,
 }
@@ -90,6 +92,8 @@ public sealed record ApproximatorSpec
     /// <summary>Options when <see cref="Inference"/> is FlowMatching.</summary>
     public FlowMatchingOptions? FlowMatching { get; init; }
 
+    /// <summary>Options when <see cref="Inference"/> is FreeFormFlow.</summary>
+    public FreeFormFlowOptions? FreeFormFlow { get; init; }
     /// <summary>Options when <see cref="Inference"/> is DiffusionModel.</summary>
     public DiffusionModelOptions? DiffusionModel { get; init; }
 

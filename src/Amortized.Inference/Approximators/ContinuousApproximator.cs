@@ -62,6 +62,8 @@ public sealed class ContinuousApproximator : Approximator
         {
             InferenceNetworkKind.FlowMatching =>
                 new FlowMatching(store, "inference", spec.VariableDim, conditionDim, spec.FlowMatching, rng),
+            InferenceNetworkKind.FreeFormFlow =>
+                new FreeFormFlow(store, "inference", spec.VariableDim, conditionDim, spec.FreeFormFlow, rng),
             InferenceNetworkKind.DiffusionModel =>
                 new DiffusionModel(store, "inference", spec.VariableDim, conditionDim, spec.DiffusionModel, rng),
             _ => new CouplingFlow(store, "inference", spec.VariableDim, conditionDim, spec.CouplingFlow, rng),

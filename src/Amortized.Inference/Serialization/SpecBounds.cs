@@ -30,6 +30,7 @@ internal sealed partial class SpecBounds(ModelFileLimits limits, string source)
         switch (spec.Inference)
         {
             case InferenceNetworkKind.FlowMatching: bounds.Check(spec.FlowMatching ?? new()); break;
+            case InferenceNetworkKind.FreeFormFlow: bounds.Check(spec.FreeFormFlow ?? new()); break;
             case InferenceNetworkKind.DiffusionModel: bounds.Check(spec.DiffusionModel ?? new()); break;
             default: bounds.Check(spec.CouplingFlow ?? new()); break;
         }
@@ -85,6 +86,7 @@ internal sealed partial class SpecBounds(ModelFileLimits limits, string source)
         NotNull(o.Spline, $"{F}.spline");
         if (o.Transform == CouplingTransformKind.Spline)
             Range(o.Spline.Bins, 1, limits.MaxBins, $"{F}.spline.bins", nameof(limits.MaxBins));
+        BaseMixture(o, F);
     }
 
     private void Check(FlowMatchingOptions o)

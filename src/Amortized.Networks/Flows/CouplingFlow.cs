@@ -3,8 +3,8 @@ using Amortized.Tensors;
 namespace Amortized.Networks.Flows;
 
 /// <summary>
-/// A normalizing flow of Depth blocks [ActNorm, permutation, (dual) coupling] over a standard normal or
-/// Student-t base (BayesFlow coupling_flow.py; Dinh et al. 2017, Durkan et al. 2019).
+/// A normalizing flow of Depth blocks [ActNorm, permutation, (dual) coupling] over a standard normal, Student-t or
+/// trainable Gaussian-mixture base (BayesFlow coupling_flow.py; Dinh et al. 2017, Durkan et al. 2019).
 /// log q(x | c) = log p_base(f(x; c)) + log|det df/dx|. Shapes: x (B, D), conditions (B, C).
 /// </summary>
 public sealed class CouplingFlow : InferenceNetwork, IInvertibleLayer
@@ -40,11 +40,27 @@ public sealed class CouplingFlow : InferenceNetwork, IInvertibleLayer
             }
             _layers.Add(AddChild(new DualCoupling(store, $"{block}.coupling", dimension, conditionDim, Options, rng)));
         }
-        Base = Options.StudentTDegreesOfFreedom is { } nu ? new StudentT(dimension, nu) : new StandardNormal(dimension);
+        Base = CreateBase(store, name, dimension, Options, rng);
     }
 
     /// <summary>The options.</summary>
     public CouplingFlowOptions Options { get; }
+
+    // The mixture's parameters are created after every layer's, so flows without one keep their parameter order and
+    // random draws (and old model files load unchanged).
+    private BaseDistribution CreateBase(ParameterStore store, string name, int dimension, CouplingFlowOptions o,
+        Rng rng)
+    {
+        if (o.BaseMixtureComponents is not int k || k == 1)
+            return o.StudentTDegreesOfFreedom is { } nu ? new StudentT(dimension, nu) : new StandardNormal(dimension);
+        if (k is < 1 or > CouplingFlowOptions.MaxBaseMixtureComponents)
+            throw new ArgumentException($"CouplingFlowOptions.BaseMixtureComponents is {k}; expected 1 to " +
+                $"{CouplingFlowOptions.MaxBaseMixtureComponents} (or null for the standard normal).", nameof(o));
+        if (o.StudentTDegreesOfFreedom is not null)
+            throw new ArgumentException("CouplingFlowOptions.BaseMixtureComponents and StudentTDegreesOfFreedom " +
+                "both choose the latent distribution; set at most one.", nameof(o));
+        return AddChild(new GaussianMixtureBase(store, $"{name}.base", k, dimension, rng)).Distribution;
+    }
 
     /// <summary>The latent distribution.</summary>
     public BaseDistribution Base { get; }
@@ -104,5 +120,6 @@ public sealed class CouplingFlow : InferenceNetwork, IInvertibleLayer
     /// <inheritdoc />
     protected override string Describe() =>
         $"CouplingFlow(D={Dimension}, C={ConditionDim}, depth {Options.Depth}, " +
-        $"{Options.Transform}, {Options.Permutation})";
+        $"{Options.Transform}, {Options.Permutation}" +
+        (Base is DiagonalGaussianMixture m ? $", mixture base x{m.Components}" : "") + ")";
 }

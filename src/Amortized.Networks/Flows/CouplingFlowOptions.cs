@@ -59,4 +59,15 @@ public sealed record CouplingFlowOptions
 
     /// <summary>Latent distribution: null for the standard normal, else Student-t degrees of freedom.</summary>
     public float? StudentTDegreesOfFreedom { get; init; }
+
+    /// <summary>
+    /// Latent distribution: K &gt; 1 for a trainable K-component diagonal <see cref="DiagonalGaussianMixture"/> (its
+    /// parameters in the flow's store, see <see cref="GaussianMixtureBase"/>); null or 1 for the standard normal.
+    /// Nullable so that a model file written before the option existed reads back as the standard normal. Cannot be
+    /// combined with <see cref="StudentTDegreesOfFreedom"/>.
+    /// </summary>
+    public int? BaseMixtureComponents { get; init; }
+
+    /// <summary>The most mixture components <see cref="BaseMixtureComponents"/> allows.</summary>
+    public const int MaxBaseMixtureComponents = 64;
 }

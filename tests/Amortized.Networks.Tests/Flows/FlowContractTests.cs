@@ -37,6 +37,7 @@ public class FlowContractTests
         new Case("flow-affine-random", 4, 3, (s, r) => new CouplingFlow(s, "f", 4, 3, Small(CouplingTransformKind.Affine, PermutationKind.Random), r), false),
         new Case("flow-affine-identity-init", 2, 1, (s, r) => new CouplingFlow(s, "f", 2, 1, Small(CouplingTransformKind.Affine, PermutationKind.None), r), true),
         new Case("flow-spline-learnable", 3, 0, (s, r) => new CouplingFlow(s, "f", 3, 0, Small(CouplingTransformKind.Spline, PermutationKind.Learnable), r), false),
+        new Case("flow-mixture-base", 3, 2, (s, r) => new CouplingFlow(s, "f", 3, 2, Small(CouplingTransformKind.Affine, PermutationKind.None) with { BaseMixtureComponents = 3 }, r), true),
         new Case("flow-single-coupling-swap", 2, 2, (s, r) => new CouplingFlow(s, "f", 2, 2, Small(CouplingTransformKind.Affine, PermutationKind.Swap, dual: false), r), true),
     };
 
@@ -128,6 +129,8 @@ public class FlowContractTests
         {
             var (y, ld) = layer.Forward(x, cond);
             var loss = (y * y).Sum() + ld.Sum();
+            // A flow's base distribution may have parameters of its own (a mixture base), reached by its density.
+            if (layer is InferenceNetwork network) loss += network.LogProb(x, cond).Sum();
             tape.Backward(loss);
         }
         Assert.True(x.Grad is not null && x.Grad.ToArray().Any(g => g != 0f), $"{c.Name}: no gradient reached the input");

@@ -208,12 +208,17 @@ public class FlowMatchingOptionsTests
     /// the generator seeded by <paramref name="seed"/> initialises the network and then draws every batch.
     /// </summary>
     internal static (FlowMatching Model, ParameterStore Store) Train(FlowMatchingOptions options, ulong seed, int steps,
-        int batch = 128) =>
-        ConditionalGaussianCase.Train((store, rng) => new FlowMatching(store, "fm", 2, 1, options, rng), seed, steps,
-            batch);
+        int batch = 128)
+    {
+        var store = new ParameterStore();
+        var rng = new Rng(seed);
+        var fm = new FlowMatching(store, "fm", 2, 1, options, rng);
+        ConditionalGaussianTarget.Train(fm, store, rng, steps, batch, learningRate: 3e-3f);
+        return (fm, store);
+    }
 
     private static (double M1, double M2, double S11, double S12, double S22) Moments(float[] draws) =>
-        ConditionalGaussianCase.Moments(draws);
+        ConditionalGaussianTarget.Moments(draws);
 
     private static string[] Rows(float[] values, int d) =>
         Enumerable.Range(0, values.Length / d).Select(i => string.Join(",", values.Skip(i * d).Take(d))).ToArray();
