@@ -86,7 +86,7 @@ internal static partial class FitRunner
             throw new UsageException(s.Follow ? "--follow streams its folder already; --stream is for --data files."
                 : "--stream reads --data files part by part; give --data FILE...");
         if (!CliChoices.IsDensity(s.Method)) return RunEstimator(ctx, RefuseDiffusionOptions(RefuseBaseMixture(
-            RefuseFlowMatchingOptions(s)))));
+            RefuseFlowMatchingOptions(s))));
         string word = CliChoices.Methods.Word(s.Method);
         if (s.Models.Length > 0)
             throw new UsageException($"--models names the tasks of --method model-comparison; got --method {word}.");

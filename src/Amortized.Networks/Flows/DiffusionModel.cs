@@ -17,9 +17,11 @@ namespace Amortized.Networks.Flows;
 /// The time range is [0, 1] with lambda held in [lambda_min, lambda_max] by the schedule, which guards against the
 /// singular ends of the diffusion. What that leaves in the density: at t = 0 the model describes x + sigma_min eps
 /// (EDM's default sigma_min 1e-4 smooths a unit-scale density by a relative ~1e-8); at t = 1 the ODE starts from
-/// N(0, sigma_1^2 I) where the diffused data is N(alpha_1 mean, alpha_1^2 Cov + sigma_1^2 I) (variance preserving EDM:
-/// alpha_1^2 = 1.6e-4, so a KL of order 1e-8 per unit-variance dimension). Both are far below the ODE's discretisation
-/// error, which the 1-D and 2-D integral tests measure.
+/// N(0, sigma_1^2 I) where the diffused data is N(alpha_1 mean, alpha_1^2 Cov + sigma_1^2 I): for variance preserving
+/// EDM (alpha_1^2 = 1.6e-4) a KL of about alpha_1^2 |mean|^2 / 2 = 8e-5 per squared standardised unit of the
+/// conditional mean, and O(alpha_1^4) from the covariance (the same for exploding: |mean|^2 / (2 sigma_max^2)).
+/// The density is still normalised (a push-forward of the base; the 1-D and 2-D integral tests measure 1 + 8e-9 and
+/// the grid's 2e-3); against an exact Gaussian the trained test case measures KL 0.015 nats, the training error.
 /// </remarks>
 public sealed class DiffusionModel : InferenceNetwork
 {
