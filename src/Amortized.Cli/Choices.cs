@@ -22,6 +22,7 @@ internal enum InferenceChoice
     FlowMatching,
     FreeFormFlow,
     Consistency,
+    Diffusion,
 }
 
 /// <summary>The compute devices <c>--device</c> offers.</summary>
@@ -97,13 +98,14 @@ internal static class CliChoices
         InferenceChoice.Coupling or InferenceChoice.Spline => InferenceNetworkKind.CouplingFlow,
         InferenceChoice.FreeFormFlow => InferenceNetworkKind.FreeFormFlow,
         InferenceChoice.Consistency => InferenceNetworkKind.ConsistencyModel,
+        InferenceChoice.Diffusion => InferenceNetworkKind.DiffusionModel,
         _ => InferenceNetworkKind.FlowMatching,
     };
 
     public static readonly Choices<InferenceChoice> InferenceNetworks = new(
         ("coupling", InferenceChoice.Coupling), ("spline", InferenceChoice.Spline),
         ("flow-matching", InferenceChoice.FlowMatching), ("free-form-flow", InferenceChoice.FreeFormFlow),
-        ("consistency", InferenceChoice.Consistency));
+        ("consistency", InferenceChoice.Consistency), ("diffusion", InferenceChoice.Diffusion));
 
     public static readonly Choices<SummaryNetworkKind> SummaryNetworks = new(
         ("none", SummaryNetworkKind.None), ("deepset", SummaryNetworkKind.DeepSet),

@@ -62,6 +62,9 @@ internal sealed record FitSettings
     public int? BaseMixture { get; init; }
     /// <summary>--consistency-steps N (FitRunner.Consistency.cs).</summary>
     public int? ConsistencySteps { get; init; }
+    /// <summary>--diffusion-schedule, --diffusion-sampler (FitRunner.Diffusion.cs).</summary>
+    public Amortized.Networks.Flows.NoiseScheduleKind? DiffusionSchedule { get; init; }
+    public Amortized.Networks.Flows.DiffusionSampler? DiffusionSampler { get; init; }
 }
 
 /// <summary>Trains a model as <c>fit</c> describes and writes the run folder.</summary>
@@ -85,7 +88,8 @@ internal static partial class FitRunner
             throw new UsageException(s.Follow ? "--follow streams its folder already; --stream is for --data files."
                 : "--stream reads --data files part by part; give --data FILE...");
         if (!CliChoices.IsDensity(s.Method))
-            return RunEstimator(ctx, RefuseConsistencyOptions(RefuseBaseMixture(RefuseFlowMatchingOptions(s))));
+            return RunEstimator(ctx, RefuseDiffusionOptions(RefuseConsistencyOptions(RefuseBaseMixture(
+                RefuseFlowMatchingOptions(s)))));
         CheckConsistencyUsage(s);
         string word = CliChoices.Methods.Word(s.Method);
         if (s.Models.Length > 0)
@@ -123,6 +127,7 @@ internal static partial class FitRunner
         var setup = s.Simulator is not null ? ExternalSetup(ctx, s, likelihood)
             : s.Task is not null ? TaskSetup(s, likelihood) : DataSetup(s, likelihood);
         setup = WithConsistencyOptions(s, WithBaseMixture(s, WithFlowMatchingOptions(s, setup)));
+        setup = WithDiffusionOptions(s, setup);
         using var external = setup.Simulator as Amortized.Inference.External.ExternalSimulator;
         var workflow = new BasicWorkflow(setup.Adapter, setup.Spec, setup.Simulator);
         var approximator = workflow.Build(setup.Probe);
@@ -225,6 +230,7 @@ internal static partial class FitRunner
         var settings = BaseResumeSettings(s, setup);
         AddFlowMatchingResumeSettings(s, settings);
         AddBaseMixtureResumeSettings(s, settings);
+        AddDiffusionResumeSettings(s, settings);
         return settings;
     }
 

@@ -25,6 +25,8 @@ internal static class NetworkChoices
             // TotalSteps left out: the trainer plans the curriculum over the fit's epochs x batches.
             InferenceChoice.Consistency => spec with { Inference = InferenceNetworkKind.ConsistencyModel,
                 ConsistencyModel = new ConsistencyModelOptions() },
+            InferenceChoice.Diffusion => spec with { Inference = InferenceNetworkKind.DiffusionModel,
+                DiffusionModel = new DiffusionModelOptions() },
             _ => spec with { Inference = InferenceNetworkKind.FlowMatching, FlowMatching = new FlowMatchingOptions() },
         };
         // The summary options are written into the model file, so a later change of the defaults cannot change what a

@@ -89,7 +89,7 @@ public sealed class CommandTests(TrainedRunFixture run) : IClassFixture<TrainedR
         {
             string runDir = Path.Combine(dir, device), output = Path.Combine(dir, device + ".csv");
             var fit = CliRunner.Run("fit", "two_moons", "--out", runDir, "--inference-network", "flow-matching", "--simulations", "96",
-                "--epochs", "2", "--batch-size", "32", "--seed", "3", "--device", device, "--threads", "1");
+                "--epochs", "2", "--batch-size", "32", "--seed", "3", "--device", device, "--threads", "1", "--no-report");
             Assert.True(fit.ExitCode == 0, fit.ToString());
             var sample = CliRunner.Run("sample", runDir, "--observation", obs, "--samples", "40", "--out", output, "--seed", "5", "--device", device);
             Assert.True(sample.ExitCode == 0, sample.ToString());

@@ -68,6 +68,26 @@ public sealed class ApproximatorParityTests(GpuBackendFixture fixture) : IClassF
         AssertTrainingAndSamplingMatch(Fresh, task.Sample(30, seed: 1), task.Sample(2, seed: 9), task.Sample(64, seed: 21), "theta");
     }
 
+    /// <summary>The diffusion model on the device, with each sampler: noise levels are host columns uploaded per
+    /// step, the ODE's divergence comes from device reverse passes, the SDE's noise from the seeded host stream.</summary>
+    [Theory]
+    [InlineData(DiffusionSampler.Ode)]
+    [InlineData(DiffusionSampler.Sde)]
+    [InlineData(DiffusionSampler.Heun)]
+    public void DiffusionModel_TrainSampleAndDensityMatchCpu(DiffusionSampler sampler)
+    {
+        ContinuousApproximator Fresh() => ContinuousApproximator.Build(new ApproximatorSpec
+        {
+            VariableDim = 2,
+            ConditionDim = 2,
+            Seed = 13,
+            Inference = InferenceNetworkKind.DiffusionModel,
+            DiffusionModel = new DiffusionModelOptions { Widths = [16, 16], Sampler = sampler, Steps = 8 },
+        }, new Adapter().Concatenate(["theta"], Keys.InferenceVariables).Concatenate(["x"], Keys.InferenceConditions));
+        var task = new TwoMoons();
+        AssertTrainingAndSamplingMatch(Fresh, task.Sample(30, seed: 1), task.Sample(2, seed: 9), task.Sample(64, seed: 21), "theta");
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

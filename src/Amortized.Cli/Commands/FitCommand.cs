@@ -88,13 +88,14 @@ internal static class FitCommand
         var (flowMatchingOt, timeEmbedding) = FitRunner.FlowMatchingCommandOptions();
         var baseMixture = FitRunner.BaseMixtureCommandOption();
         var consistencySteps = FitRunner.ConsistencyCommandOption();
+        var (diffusionSchedule, diffusionSampler) = FitRunner.DiffusionCommandOptions();
         var command = new Command("fit", "Train an amortized posterior (or likelihood, point estimator or model " +
             "comparison) and write a report")
         {
             task, data, simulator, simulatorWorkers, simulatorTimeout, iv, ic, sv, output, simulations, epochs, batchSize, batches, seed, inference, conditionalAffine, noConditionalAffine,
                 summary, method, models, quantileLevels, threads, device,
             budget, resume, datasets, samples, noReport, varianceContraction, follow, followTimeout, stream,
-            flowMatchingOt, timeEmbedding, baseMixture, consistencySteps,
+            flowMatchingOt, timeEmbedding, baseMixture, consistencySteps, diffusionSchedule, diffusionSampler,
         };
         command.SetAction(r => CliErrors.Guard(ctx, () => FitRunner.Run(ctx, new FitSettings
         {
@@ -136,6 +137,8 @@ internal static class FitCommand
             TimeEmbedding = r.GetValue(timeEmbedding),
             BaseMixture = r.GetValue(baseMixture),
             ConsistencySteps = r.GetValue(consistencySteps),
+            DiffusionSchedule = r.GetValue(diffusionSchedule),
+            DiffusionSampler = r.GetValue(diffusionSampler),
         })));
         return command;
     }

@@ -15,6 +15,8 @@ public enum InferenceNetworkKind
     FreeFormFlow,
     /// <summary>A <see cref="ConsistencyModel"/> (a posterior sampler without a density).</summary>
     ConsistencyModel,
+    /// <summary>A <see cref="Networks.Flows.DiffusionModel"/>.</summary>
+    DiffusionModel,
 }
 
 /// <summary>Which summary network an approximator uses.</summary>
@@ -96,6 +98,8 @@ public sealed record ApproximatorSpec
     public FreeFormFlowOptions? FreeFormFlow { get; init; }
     /// <summary>Options when <see cref="Inference"/> is ConsistencyModel.</summary>
     public ConsistencyModelOptions? ConsistencyModel { get; init; }
+    /// <summary>Options when <see cref="Inference"/> is DiffusionModel.</summary>
+    public DiffusionModelOptions? DiffusionModel { get; init; }
 
     /// <summary>Summary network kind.</summary>
     public SummaryNetworkKind Summary { get; init; } = SummaryNetworkKind.None;

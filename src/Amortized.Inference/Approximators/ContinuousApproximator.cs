@@ -66,6 +66,8 @@ public sealed class ContinuousApproximator : Approximator
                 new FreeFormFlow(store, "inference", spec.VariableDim, conditionDim, spec.FreeFormFlow, rng),
             InferenceNetworkKind.ConsistencyModel => new ConsistencyModel(store, "inference", spec.VariableDim,
                 conditionDim, spec.ConsistencyModel, rng),
+            InferenceNetworkKind.DiffusionModel =>
+                new DiffusionModel(store, "inference", spec.VariableDim, conditionDim, spec.DiffusionModel, rng),
             _ => new CouplingFlow(store, "inference", spec.VariableDim, conditionDim, spec.CouplingFlow, rng),
         };
         return new ContinuousApproximator(adapter, inference, summary, store, spec.Approximator) { Spec = spec };

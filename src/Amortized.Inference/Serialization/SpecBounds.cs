@@ -32,6 +32,7 @@ internal sealed partial class SpecBounds(ModelFileLimits limits, string source)
             case InferenceNetworkKind.FlowMatching: bounds.Check(spec.FlowMatching ?? new()); break;
             case InferenceNetworkKind.FreeFormFlow: bounds.Check(spec.FreeFormFlow ?? new()); break;
             case InferenceNetworkKind.ConsistencyModel: bounds.Check(spec.ConsistencyModel ?? new()); break;
+            case InferenceNetworkKind.DiffusionModel: bounds.Check(spec.DiffusionModel ?? new()); break;
             default: bounds.Check(spec.CouplingFlow ?? new()); break;
         }
         switch (spec.Summary)

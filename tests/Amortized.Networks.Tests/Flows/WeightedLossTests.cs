@@ -11,7 +11,7 @@ namespace Amortized.Networks.Tests.Flows;
 /// </summary>
 public class WeightedLossTests
 {
-    public static TheoryData<string> Families() => ["coupling", "flow-matching", "free-form-flow", "consistency"];
+    public static TheoryData<string> Families() => ["coupling", "flow-matching", "free-form-flow", "consistency", "diffusion"];
 
     [Theory]
     [MemberData(nameof(Families))]
@@ -24,6 +24,7 @@ public class WeightedLossTests
             "coupling" => new CouplingFlow(store, "f", 2, 1, new CouplingFlowOptions { Depth = 2, SubnetWidths = [32, 32], Dropout = 0f }, rng),
             "flow-matching" => new FlowMatching(store, "f", 2, 1, new FlowMatchingOptions { Widths = [64, 64], Dropout = 0f, Steps = 30 }, rng),
             "consistency" => new ConsistencyModel(store, "f", 2, 1, new ConsistencyModelOptions { Widths = [64, 64], Dropout = 0f, S1 = 1280 }, rng),
+            "diffusion" => new DiffusionModel(store, "f", 2, 1, new DiffusionModelOptions { Widths = [64, 64] }, rng),
             _ => new FreeFormFlow(store, "f", 2, 1, new FreeFormFlowOptions { Widths = [64, 64] }, rng),
         };
         ConditionalGaussianTarget.Train(network, store, rng, steps: 1500, batch: 256, learningRate: 2e-3f, tilt: 1f);
