@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Amortized.Inference.Adapters;
 using Amortized.Inference.Approximators;
 using Amortized.Inference.Serialization;
 using Amortized.Inference.Tasks;
@@ -25,19 +24,8 @@ public sealed class ConsistencyModelFileTests : IDisposable
 
     public void Dispose() => _dir.Delete(recursive: true);
 
-    private static ContinuousApproximator Build(ConsistencyModelOptions options)
-    {
-        var approximator = ContinuousApproximator.Build(new ApproximatorSpec
-        {
-            VariableDim = 2,
-            ConditionDim = 2,
-            Seed = 3,
-            Inference = InferenceNetworkKind.ConsistencyModel,
-            ConsistencyModel = options,
-        }, new Adapter().Concatenate(["theta"], Keys.InferenceVariables).Concatenate(["x"], Keys.InferenceConditions));
-        approximator.Adapter.Forward(new TwoMoons().Sample(4, seed: 0), strict: true);
-        return approximator;
-    }
+    private static ContinuousApproximator Build(ConsistencyModelOptions options) =>
+        TwoMoonsModelFiles.Build(new ApproximatorSpec { Inference = InferenceNetworkKind.ConsistencyModel, ConsistencyModel = options });
 
     private static readonly TrainingOptions s_training = new()
         { Epochs = 2, BatchesPerEpoch = 5, BatchSize = 32, ValidationSimulations = 32, Seed = 4 };
@@ -77,12 +65,8 @@ public sealed class ConsistencyModelFileTests : IDisposable
         Assert.Equal(Trained().Store.Values.ToArray(), resumed.Store.Values.ToArray());
     }
 
-    private string Save(ContinuousApproximator approximator, string name = "cm.amz")
-    {
-        string path = Path.Combine(_dir.FullName, name);
-        ApproximatorFile.Save(path, approximator);
-        return path;
-    }
+    private string Save(ContinuousApproximator approximator, string name = "cm.amz") =>
+        TwoMoonsModelFiles.Save(_dir, approximator, name);
 
     [Fact]
     public void Trainer_PlansTheCurriculum_AndValidationDoesNotMoveIt()
@@ -102,7 +86,7 @@ public sealed class ConsistencyModelFileTests : IDisposable
         var a = Trained();
         var b = Trained();
         Assert.Equal(a.Store.Values.ToArray(), b.Store.Values.ToArray());
-        var data = FlowMatchingFileTests.Observations();
+        var data = TwoMoonsModelFiles.Observations();
         Assert.Equal(a.Sample(data, 20, seed: 7).Get("theta"), b.Sample(data, 20, seed: 7).Get("theta"));
     }
 
@@ -116,7 +100,7 @@ public sealed class ConsistencyModelFileTests : IDisposable
         Assert.Equal(s_options with { Widths = options.Widths }, options);
         Assert.Equal([8, 8], options.Widths);
         Assert.Equal(original.Store.Values.ToArray(), loaded.Store.Values.ToArray());
-        var data = FlowMatchingFileTests.Observations();
+        var data = TwoMoonsModelFiles.Observations();
         var draws = original.Sample(data, 20, seed: 7).Get("theta");
         Assert.Equal(draws, loaded.Sample(data, 20, seed: 7).Get("theta"));
         // Trained weights, not the identity-like fresh model: the draws depend on the conditions.

@@ -1,9 +1,6 @@
 using System.Text.Json.Nodes;
-using Amortized.Inference.Adapters;
 using Amortized.Inference.Approximators;
 using Amortized.Inference.Serialization;
-using Amortized.Inference.Simulators;
-using Amortized.Inference.Tasks;
 using Amortized.Networks.Flows;
 using Xunit;
 using static Amortized.Inference.Tests.Serialization.HostileModelFiles;
@@ -24,33 +21,11 @@ public sealed class DiffusionModelFileTests : IDisposable
 
     public void Dispose() => _dir.Delete(recursive: true);
 
-    private static ContinuousApproximator Build(DiffusionModelOptions options)
-    {
-        var approximator = ContinuousApproximator.Build(new ApproximatorSpec
-        {
-            VariableDim = 2,
-            ConditionDim = 2,
-            Seed = 3,
-            Inference = InferenceNetworkKind.DiffusionModel,
-            DiffusionModel = options,
-        }, new Adapter().Concatenate(["theta"], Keys.InferenceVariables).Concatenate(["x"], Keys.InferenceConditions));
-        approximator.Adapter.Forward(new TwoMoons().Sample(4, seed: 0), strict: true);
-        return approximator;
-    }
+    private static ContinuousApproximator Build(DiffusionModelOptions options) =>
+        TwoMoonsModelFiles.Build(new ApproximatorSpec { Inference = InferenceNetworkKind.DiffusionModel, DiffusionModel = options });
 
-    private static SimulationBatch Observations()
-    {
-        var data = new TwoMoons().Sample(3, seed: 5);
-        data.Remove("theta");
-        return data;
-    }
-
-    private string Save(ContinuousApproximator approximator, string name = "dm.amz")
-    {
-        string path = Path.Combine(_dir.FullName, name);
-        ApproximatorFile.Save(path, approximator);
-        return path;
-    }
+    private string Save(ContinuousApproximator approximator, string name = "dm.amz") =>
+        TwoMoonsModelFiles.Save(_dir, approximator, name);
 
     [Theory]
     [InlineData(DiffusionSampler.Heun)]
@@ -65,7 +40,7 @@ public sealed class DiffusionModelFileTests : IDisposable
             loaded.Spec.DiffusionModel);
         Assert.Equal([8, 8], loaded.Spec.DiffusionModel.Widths);
         Assert.Equal(original.Store.Values.ToArray(), loaded.Store.Values.ToArray());
-        var data = Observations();
+        var data = TwoMoonsModelFiles.Observations();
         Assert.Equal(original.Sample(data, 20, seed: 7).Get("theta"), loaded.Sample(data, 20, seed: 7).Get("theta"));
     }
 
@@ -86,7 +61,7 @@ public sealed class DiffusionModelFileTests : IDisposable
         var network = (DiffusionModel)loaded.InferenceNetwork;
         Assert.Equal(-2 * Math.Log(80), network.Schedule.LogSnrMin, 12);
         Assert.Equal(-2 * Math.Log(1e-4), network.Schedule.LogSnrMax, 12);
-        var data = Observations();
+        var data = TwoMoonsModelFiles.Observations();
         Assert.Equal(original.Sample(data, 20, seed: 7).Get("theta"), loaded.Sample(data, 20, seed: 7).Get("theta"));
     }
 

@@ -1,9 +1,6 @@
 using System.Text.Json.Nodes;
-using Amortized.Inference.Adapters;
 using Amortized.Inference.Approximators;
 using Amortized.Inference.Serialization;
-using Amortized.Inference.Simulators;
-using Amortized.Inference.Tasks;
 using Amortized.Networks.Flows;
 using Xunit;
 using static Amortized.Inference.Tests.Serialization.HostileModelFiles;
@@ -27,34 +24,11 @@ public sealed class FlowMatchingFileTests : IDisposable
 
     public void Dispose() => _dir.Delete(recursive: true);
 
-    private static ContinuousApproximator Build(FlowMatchingOptions options)
-    {
-        var approximator = ContinuousApproximator.Build(new ApproximatorSpec
-        {
-            VariableDim = 2,
-            ConditionDim = 2,
-            Seed = 3,
-            Inference = InferenceNetworkKind.FlowMatching,
-            FlowMatching = options,
-        }, new Adapter().Concatenate(["theta"], Keys.InferenceVariables).Concatenate(["x"], Keys.InferenceConditions));
-        approximator.Adapter.Forward(new TwoMoons().Sample(4, seed: 0), strict: true);
-        return approximator;
-    }
+    private static ContinuousApproximator Build(FlowMatchingOptions options) =>
+        TwoMoonsModelFiles.Build(new ApproximatorSpec { Inference = InferenceNetworkKind.FlowMatching, FlowMatching = options });
 
-    /// <summary>Three two_moons observations without their parameters.</summary>
-    internal static SimulationBatch Observations()
-    {
-        var data = new TwoMoons().Sample(3, seed: 5);
-        data.Remove("theta");
-        return data;
-    }
-
-    private string Save(ContinuousApproximator approximator, string name = "fm.amz")
-    {
-        string path = Path.Combine(_dir.FullName, name);
-        ApproximatorFile.Save(path, approximator);
-        return path;
-    }
+    private string Save(ContinuousApproximator approximator, string name = "fm.amz") =>
+        TwoMoonsModelFiles.Save(_dir, approximator, name);
 
     [Fact]
     public void SaveLoad_KeepsEveryOption_AndDrawsBitwiseTheSame()
@@ -70,7 +44,7 @@ public sealed class FlowMatchingFileTests : IDisposable
         Assert.Equal(1.5, options.LogitNormalStd);
         Assert.Equal(0.75, options.TimePowerLawAlpha);
         Assert.Equal(0.2, options.SinkhornRegularization);
-        var data = Observations();
+        var data = TwoMoonsModelFiles.Observations();
         Assert.Equal(original.Sample(data, 20, seed: 7).Get("theta"), loaded.Sample(data, 20, seed: 7).Get("theta"));
         // The embedding widens the field's first layer: 2 (x) + 1 + 2 x 3 (time) + 2 (conditions) inputs.
         Assert.Equal(original.Store.Values.ToArray(), loaded.Store.Values.ToArray());
@@ -100,7 +74,7 @@ public sealed class FlowMatchingFileTests : IDisposable
                 options.TimeDistribution, options.TimePowerLawAlpha, options.LogitNormalMean, options.LogitNormalStd));
         Assert.Null(options.LogitNormalStd);   // read as the default, 1
         Assert.Equal([8], options.Widths);
-        var data = Observations();
+        var data = TwoMoonsModelFiles.Observations();
         Assert.Equal(original.Sample(data, 20, seed: 7).Get("theta"), loaded.Sample(data, 20, seed: 7).Get("theta"));
     }
 

@@ -1,8 +1,6 @@
 using System.Text.Json.Nodes;
-using Amortized.Inference.Adapters;
 using Amortized.Inference.Approximators;
 using Amortized.Inference.Serialization;
-using Amortized.Inference.Simulators;
 using Amortized.Inference.Tasks;
 using Amortized.Networks.Flows;
 using Xunit;
@@ -27,9 +25,7 @@ public sealed class FreeFormFlowFileTests : IDisposable
 
     private static ContinuousApproximator Build(ApproximatorSpec spec)
     {
-        var approximator = ContinuousApproximator.Build(spec with { VariableDim = 2, ConditionDim = 2, Seed = 3 },
-            new Adapter().Concatenate(["theta"], Keys.InferenceVariables).Concatenate(["x"], Keys.InferenceConditions));
-        approximator.Adapter.Forward(new TwoMoons().Sample(4, seed: 0), strict: true);
+        var approximator = TwoMoonsModelFiles.Build(spec);
         // Move every weight off its initial value (the free-form flow's projections start at zero), so the round
         // trip is tested on a network that is not the identity.
         var noise = new Tensors.Rng(11);
@@ -49,19 +45,8 @@ public sealed class FreeFormFlowFileTests : IDisposable
         CouplingFlow = new CouplingFlowOptions { Depth = 2, SubnetWidths = [8], BaseMixtureComponents = components },
     };
 
-    private static SimulationBatch Observations()
-    {
-        var data = new TwoMoons().Sample(3, seed: 5);
-        data.Remove("theta");
-        return data;
-    }
-
-    private string Save(ContinuousApproximator approximator, string name = "model.amz")
-    {
-        string path = Path.Combine(_dir.FullName, name);
-        ApproximatorFile.Save(path, approximator);
-        return path;
-    }
+    private string Save(ContinuousApproximator approximator, string name = "model.amz") =>
+        TwoMoonsModelFiles.Save(_dir, approximator, name);
 
     [Fact]
     public void FreeFormFlow_SaveLoad_KeepsEveryOption_AndDrawsAndDensitiesBitwise()
@@ -74,7 +59,7 @@ public sealed class FreeFormFlowFileTests : IDisposable
         Assert.Equal((20.0, HutchinsonSampling.Normal, (double?)5e-3),
             (options.Beta, options.HutchinsonSampling, options.FiniteDifferenceStep));
         Assert.Equal(original.Store.Values.ToArray(), loaded.Store.Values.ToArray());
-        var data = Observations();
+        var data = TwoMoonsModelFiles.Observations();
         Assert.Equal(original.Sample(data, 20, seed: 7).Get("theta"), loaded.Sample(data, 20, seed: 7).Get("theta"));
         var withTheta = new TwoMoons().Sample(5, seed: 9);
         Assert.Equal(original.LogProb(withTheta), loaded.LogProb(withTheta));
@@ -87,7 +72,7 @@ public sealed class FreeFormFlowFileTests : IDisposable
         var loaded = ApproximatorFile.Load(Save(original));
         Assert.Equal(3, Assert.IsType<DiagonalGaussianMixture>(((CouplingFlow)loaded.InferenceNetwork).Base).Components);
         Assert.Equal(original.Store.Values.ToArray(), loaded.Store.Values.ToArray());
-        var data = Observations();
+        var data = TwoMoonsModelFiles.Observations();
         Assert.Equal(original.Sample(data, 20, seed: 7).Get("theta"), loaded.Sample(data, 20, seed: 7).Get("theta"));
     }
 
@@ -108,7 +93,7 @@ public sealed class FreeFormFlowFileTests : IDisposable
             }));
             var loaded = ApproximatorFile.Load(path);
             Assert.IsType<StandardNormal>(((CouplingFlow)loaded.InferenceNetwork).Base);
-            var data = Observations();
+            var data = TwoMoonsModelFiles.Observations();
             Assert.Equal(original.Sample(data, 20, seed: 7).Get("theta"), loaded.Sample(data, 20, seed: 7).Get("theta"));
         }
     }
