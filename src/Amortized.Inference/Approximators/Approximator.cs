@@ -97,6 +97,9 @@ public abstract class Approximator : ITrainableApproximator
     public virtual bool HasDataInitialization => false;
 
     /// <inheritdoc />
+    public virtual bool LossComparesEpochs => true;
+
+    /// <inheritdoc />
     public virtual void InitializeFromData(IReadOnlyList<SimulationBatch> adapted) { }
 
     /// <summary>Evaluation mode on the parameters' device until disposed: <c>using var _ = Evaluate();</c>.</summary>

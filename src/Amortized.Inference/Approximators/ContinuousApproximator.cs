@@ -136,6 +136,9 @@ public sealed class ContinuousApproximator : Approximator
     }
 
     /// <inheritdoc />
+    public override bool LossComparesEpochs => InferenceNetwork.LossComparesEpochs;
+
+    /// <inheritdoc />
     public override bool HasDataInitialization => InferenceNetwork.CreateDataInitializer() is not null;
 
     /// <summary>

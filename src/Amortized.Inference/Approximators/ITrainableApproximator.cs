@@ -29,6 +29,13 @@ public interface ITrainableApproximator
     /// <summary>The loss of an adapted batch; updates running statistics when asked.</summary>
     Tensor Loss(SimulationBatch adapted, bool updateStatistics);
 
+    /// <summary>
+    /// Whether a lower loss means a better fit from one epoch to the next, so the trainer may keep the best epoch
+    /// and stop early; false for objectives whose value is not the fit's (see
+    /// <see cref="Networks.Flows.InferenceNetwork.LossComparesEpochs"/>), where the last epoch is kept.
+    /// </summary>
+    bool LossComparesEpochs => true;
+
     /// <summary>State outside the parameters that must be saved and restored (standardisation statistics).</summary>
     IReadOnlyDictionary<string, double[]> ExportState();
 

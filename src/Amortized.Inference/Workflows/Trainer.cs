@@ -574,7 +574,8 @@ public sealed class Trainer
             seconds, _skipped, _dropped));
         _skipped = 0;
         _dropped = 0;
-        if (double.IsFinite(score) && score < _bestValidation)
+        // Where the loss does not rank fits, the last finite epoch stands as the best one (and nothing stops early).
+        if (double.IsFinite(score) && (score < _bestValidation || !_approximator.LossComparesEpochs))
         {
             _bestValidation = score;
             _epochsWithoutImprovement = 0;

@@ -60,6 +60,11 @@ public sealed class ConsistencyModel : InferenceNetwork
     /// <summary>The options.</summary>
     public ConsistencyModelOptions Options { get; }
 
+    /// <inheritdoc />
+    /// <remarks>The curriculum refines the discretisation as training goes, so later epochs' losses measure a
+    /// different (finer) objective than earlier ones.</remarks>
+    public override bool LossComparesEpochs => false;
+
     /// <summary>k, the training step last passed to <see cref="BeginStep"/> (0 before training).</summary>
     public long TrainingStep => _step;
 

@@ -58,6 +58,15 @@ public abstract class InferenceNetwork : Module
     /// </summary>
     public virtual Tensor RowLosses(Tensor x, Tensor? conditions) => -LogProb(x, conditions);
 
+    /// <summary>
+    /// Whether the loss's value ranks fits across epochs (true for a log density or a fixed regression objective).
+    /// False where only its gradient is right (the free-form flow's log-determinant surrogate, whose value is not
+    /// the log-determinant) or where the objective itself changes during training (the consistency model's
+    /// discretisation curriculum): a trainer then keeps the last epoch instead of the lowest loss and does not stop
+    /// early on it.
+    /// </summary>
+    public virtual bool LossComparesEpochs => true;
+
     /// <summary>The training loss: the mean of <see cref="RowLosses"/>.</summary>
     public Tensor Loss(Tensor x, Tensor? conditions) => RowLosses(x, conditions).Mean();
 
