@@ -208,9 +208,9 @@ public sealed class ConsistencyModel : InferenceNetwork
     /// <exception cref="NotSupportedException">Always.</exception>
     public override Tensor LogProb(Tensor x, Tensor? conditions) => throw new NotSupportedException(
         $"ConsistencyModel '{Name}' has no density: it maps noise to samples in a few non-invertible denoising " +
-        "steps, so log q(x | c) cannot be evaluated. It is a posterior sampler only; use a coupling flow or flow " +
-        "matching (--inference-network affine, spline or flow-matching) for log densities, likelihood estimation " +
-        "or density-based diagnostics.");
+        "steps, so log q(x | c) cannot be evaluated. It is a posterior sampler only; use a family with a density " +
+        "(--inference-network coupling, spline, flow-matching, diffusion or free-form-flow) for log densities, " +
+        "likelihood estimation or density-based diagnostics.");
 
     /// <summary>
     /// <see cref="InferenceNetwork.Sample"/> with <paramref name="steps"/> (1 to
