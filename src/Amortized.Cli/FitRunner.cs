@@ -133,6 +133,9 @@ internal static partial class FitRunner
         var approximator = workflow.Build(setup.Probe);
         var (options, epochs, batchSize) = PrepareTraining(ctx, s, approximator.Store, backend, setup.Training,
             setup.Validation, setup.Description, folder.Checkpoint, ResumeSettings(s, setup));
+        // A fixed budget (in memory or on disk) can be memorised; online simulations cannot.
+        if (setup.Training is not null || setup.Shards is not null)
+            options = options with { WeightDecay = TrainingDefaults.OfflineWeightDecay(setup.Spec.Inference) };
         if (setup.Shards is not null && !s.Follow)
             ctx.Log("note: streaming from disk trains on every shard; validation and diagnostics use a tenth of " +
                 "shard 0, which training also sees, so they are optimistic");

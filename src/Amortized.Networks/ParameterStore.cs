@@ -1,3 +1,4 @@
+using Amortized.Kernels.Cpu;
 using Amortized.Tensors;
 using Amortized.Tensors.Backends;
 
@@ -135,7 +136,12 @@ public sealed class ParameterStore
     /// <summary>Sets every gradient to zero.</summary>
     public void ZeroGrad()
     {
-        if (_deviceGradients is null) Array.Clear(_gradients, 0, _count);
+        if (_deviceGradients is null)
+        {
+            long start = KernelProfile.Start();
+            Array.Clear(_gradients, 0, _count);
+            KernelProfile.Stop(KernelFamily.Fill, start);
+        }
         else Backend.Fill(_deviceGradients, 0f);
     }
 

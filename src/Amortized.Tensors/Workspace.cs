@@ -1,3 +1,5 @@
+using Amortized.Kernels.Cpu;
+
 namespace Amortized.Tensors;
 
 /// <summary>
@@ -91,7 +93,12 @@ public sealed class Workspace
         FloatsInUse += padded;
 
         var tensor = RentView(data, null, offset, shape);
-        if (zero) tensor.Span.Clear();
+        if (zero)
+        {
+            long start = KernelProfile.Start();
+            tensor.Span.Clear();
+            KernelProfile.Stop(KernelFamily.Fill, start);
+        }
         return tensor;
     }
 

@@ -40,6 +40,15 @@ public sealed record BenchFigure
     [JsonPropertyName("adam_ms")]
     public double? AdamMs { get; init; }
 
+    /// <summary>
+    /// With profiling: milliseconds per step (W1/W2) or per 1000 draws (W3) in each kernel family of
+    /// <see cref="Kernels.Cpu.KernelProfile"/> (keys as <see cref="QuickRunner.FamilyKey"/>), plus "other" (the
+    /// wall time no kernel family accounts for: the tape, op dispatch, shape checks, arena bookkeeping) and "total"
+    /// (the profiled run's wall time). The "gemm.*" keys split "gemm" and are summed over threads.
+    /// </summary>
+    [JsonPropertyName("family_ms")]
+    public Dictionary<string, double>? FamilyMs { get; init; }
+
     /// <summary>W3: median latency of 1000 draws, milliseconds.</summary>
     [JsonPropertyName("sample_latency_ms")]
     public double? SampleLatencyMs { get; init; }

@@ -97,6 +97,9 @@ public static class QuickRunner
         if (figure.ForwardMs is double f)
             yield return Invariant(
                 $"{head} forward_ms={f:F3} backward_ms={figure.BackwardMs:F3} adam_ms={figure.AdamMs:F3}");
+        if (figure.FamilyMs is { } families)
+            yield return $"{head} family_ms " + string.Join(' ',
+                families.Select(pair => Invariant($"{pair.Key}={pair.Value:F3}")));
         if (figure.SampleLatencyMs is double s)
             yield return Invariant($"{head} sample_latency_ms={s:F3} logprob_latency_ms={figure.LogProbLatencyMs:F3}");
         if (figure.Gflops is double g) yield return Invariant($"{head} gflops={g:F1}");
@@ -133,6 +136,7 @@ public static class QuickRunner
         }
         // The breakdown shown is that of the median run, so it adds up to the printed rate.
         var median = breakdowns[MedianIndex(rates)];
+        var families = options.Profile ? ProfileFamilies(() => workload.Step(), options.StepsPerRun) : null;
         Emit(new BenchFigure
         {
             Workload = workload.Name,
@@ -142,7 +146,51 @@ public static class QuickRunner
             ForwardMs = options.Profile ? median.ForwardMs : null,
             BackwardMs = options.Profile ? median.BackwardMs : null,
             AdamMs = options.Profile ? median.OptimizerMs : null,
+            FamilyMs = families,
         }, output, figures);
+    }
+
+    /// <summary>The key of a family in <see cref="BenchFigure.FamilyMs"/>: "gemm", "gemm.microkernel", "fill".</summary>
+    public static string FamilyKey(KernelFamily family) => family switch
+    {
+        KernelFamily.GemmMicroKernel => "gemm.microkernel",
+        KernelFamily.GemmPacking => "gemm.packing",
+        KernelFamily.GemmEpilogue => "gemm.epilogue",
+        _ => family.ToString().ToLowerInvariant(),
+    };
+
+    /// <summary>
+    /// One extra run of <paramref name="calls"/> calls with <see cref="KernelProfile"/> on (after the timed runs,
+    /// which stay unprofiled): milliseconds per call by family, "other" and "total".
+    /// </summary>
+    private static Dictionary<string, double> ProfileFamilies(Action call, int calls)
+    {
+        KernelProfile.Reset();
+        KernelProfile.Enabled = true;
+        long start = Stopwatch.GetTimestamp();
+        try
+        {
+            for (int i = 0; i < calls; i++) call();
+        }
+        finally
+        {
+            KernelProfile.Enabled = false;
+        }
+        double total = Stopwatch.GetElapsedTime(start).TotalMilliseconds / calls;
+        var result = new Dictionary<string, double>();
+        double accounted = 0;
+        foreach (var family in Enum.GetValues<KernelFamily>())
+        {
+            double ms = KernelProfile.Milliseconds(family) / calls;
+            result[FamilyKey(family)] = ms;
+            // The GEMM's inner families are parts of "gemm" (and thread sums), not more wall time.
+            if (family is not (KernelFamily.GemmMicroKernel or KernelFamily.GemmPacking or KernelFamily.GemmEpilogue))
+                accounted += ms;
+        }
+        result["other"] = total - accounted;
+        result["total"] = total;
+        KernelProfile.Reset();
+        return result;
     }
 
     private static void Sampling(SamplingWorkload workload, int threads, QuickOptions options,
@@ -164,8 +212,9 @@ public static class QuickRunner
             for (int i = 0; i < options.CallsPerRun; i++) workload.LogProb();
             logProb[r] = Stopwatch.GetElapsedTime(start).TotalMilliseconds / options.CallsPerRun;
         }
+        var families = options.Profile ? ProfileFamilies(() => workload.Sample(), options.CallsPerRun) : null;
         Emit(new BenchFigure { Workload = "W3", Threads = threads, SampleLatencyMs = Median(sample),
-            LogProbLatencyMs = Median(logProb) },
+            LogProbLatencyMs = Median(logProb), FamilyMs = families },
             output, figures);
     }
 

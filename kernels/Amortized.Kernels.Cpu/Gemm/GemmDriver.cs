@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 
@@ -50,11 +51,15 @@ internal static unsafe class GemmDriver
                 int kc = Math.Min(TKernel.KC, g.K - pc);
                 bool accumulate = pc > 0 || g.Beta != 0f;
                 bool last = pc + kc == g.K;
+                long packStart = KernelProfile.Start();
                 GemmPacking.PackB(g, pc, kc, jc, nc, nr, buffers.B);
+                KernelProfile.Stop(KernelFamily.GemmPacking, packStart);
                 for (int ic = i0; ic < i1; ic += TKernel.MC)
                 {
                     int mc = Math.Min(TKernel.MC, i1 - ic);
+                    packStart = KernelProfile.Start();
                     GemmPacking.PackA(g, ic, mc, pc, kc, mr, buffers.A);
+                    KernelProfile.Stop(KernelFamily.GemmPacking, packStart);
                     MacroKernel<TKernel>(g, buffers.A, buffers.B, buffers.Tile, ic, mc, jc, nc, kc, accumulate, last);
                 }
             }
@@ -70,6 +75,9 @@ internal static unsafe class GemmDriver
         int mr = TKernel.MR, nr = TKernel.NR;
         int aStride = GemmPacking.PanelStride(mr, kc), bStride = GemmPacking.PanelStride(nr, kc);
         bool epilogue = last && g.HasEpilogue;
+        // Profiling splits the block's time into microkernels and epilogue: the epilogue is timed per tile and
+        // the microkernels get the rest.
+        long blockStart = KernelProfile.Start(), epilogueTicks = 0;
         for (int jr = 0; jr < nc; jr += nr)
         {
             int cols = Math.Min(nr, nc - jr);
@@ -90,8 +98,17 @@ internal static unsafe class GemmDriver
                     MergeTile(tile, nr, c, g.Ldc, rows, cols, accumulate);
                 }
                 if (epilogue)
+                {
+                    long epilogueStart = blockStart == 0 ? 0 : Stopwatch.GetTimestamp();
                     GemmEpilogue.Apply<TKernel>(g, ic + ir, jc + jr, rows, cols);
+                    if (blockStart != 0) epilogueTicks += Stopwatch.GetTimestamp() - epilogueStart;
+                }
             }
+        }
+        if (blockStart != 0)
+        {
+            KernelProfile.Add(KernelFamily.GemmMicroKernel, Stopwatch.GetTimestamp() - blockStart - epilogueTicks);
+            if (epilogue) KernelProfile.Add(KernelFamily.GemmEpilogue, epilogueTicks);
         }
     }
 

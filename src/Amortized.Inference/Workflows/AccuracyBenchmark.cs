@@ -121,7 +121,7 @@ public static class AccuracyBenchmark
         var workflow = new BasicWorkflow(task.DefaultAdapter(), spec, task);
         workflow.Build(train.Slice(0, Math.Min(4, train.BatchSize)));
         var training = (options.Training?.Invoke(train.BatchSize, seed) ?? TrainingDefaults.Offline(train.BatchSize,
-            seed)) with { ValidationData = validation };
+            seed, spec.Inference)) with { ValidationData = validation };
         var clock = Stopwatch.StartNew();
         var history = workflow.FitOffline(train, training);
         double trainingSeconds = clock.Elapsed.TotalSeconds;
