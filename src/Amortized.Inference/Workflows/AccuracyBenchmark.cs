@@ -119,9 +119,9 @@ public static class AccuracyBenchmark
         var spec = options.Spec?.Invoke(task, seed)
             ?? TrainingDefaults.Spec(seed, simulations, task.DefaultSummaryNetwork);
         var workflow = new BasicWorkflow(task.DefaultAdapter(), spec, task);
-        workflow.Build(train.Slice(0, Math.Min(4, train.BatchSize)));
+        var approximator = workflow.Build(train.Slice(0, Math.Min(4, train.BatchSize)));
         var training = (options.Training?.Invoke(train.BatchSize, seed) ?? TrainingDefaults.Offline(train.BatchSize,
-            seed, spec.Inference)) with { ValidationData = validation };
+            seed, spec.Inference, approximator.InferenceNetwork.Dimension)) with { ValidationData = validation };
         var clock = Stopwatch.StartNew();
         var history = workflow.FitOffline(train, training);
         double trainingSeconds = clock.Elapsed.TotalSeconds;

@@ -40,10 +40,11 @@ public static class TrainingDefaults
     /// <summary>
     /// Offline training on a fixed budget: the whole warm-up-cosine schedule runs to its end (stopping early would
     /// cut it while the learning rate is still high), and the weights of the epoch with the best validation loss are
-    /// kept. Set <see cref="TrainingOptions.ValidationData"/> to the held-out part of <see cref="Split"/>.
+    /// kept; the weight decay follows <see cref="OfflineWeightDecay"/> for the network kind and the number of
+    /// variables it models. Set <see cref="TrainingOptions.ValidationData"/> to the held-out part of <see cref="Split"/>.
     /// </summary>
-    public static TrainingOptions Offline(int trainingRows, ulong seed,
-        InferenceNetworkKind inference = InferenceNetworkKind.CouplingFlow) => new()
+    public static TrainingOptions Offline(int trainingRows, ulong seed, InferenceNetworkKind inference,
+        int dimension) => new()
     {
         Epochs = OfflineEpochs(trainingRows),
         BatchSize = BatchSize,
@@ -51,23 +52,30 @@ public static class TrainingDefaults
         Seed = seed,
         EarlyStoppingPatience = null,
         RestoreBestWeights = true,
-        WeightDecay = OfflineWeightDecay(inference),
+        WeightDecay = OfflineWeightDecay(inference, dimension),
     };
 
     /// <summary>Decoupled (AdamW) weight decay of a coupling flow trained on a fixed budget.</summary>
     public const float CouplingFlowWeightDecay = 1f;
 
+    /// <summary>The fewest dimensions of the modelled variables for which <see cref="CouplingFlowWeightDecay"/> applies.</summary>
+    public const int WeightDecayFromDimension = 8;
+
     /// <summary>
-    /// The weight decay for training <paramref name="inference"/> on a fixed budget (offline or from disk), or null
-    /// for the trainer's own default. A coupling flow memorises its training rows: on gaussian_linear_uniform at
-    /// 10^4 simulations a single epoch left the training rows 0.6 nats more likely than held-out ones, even with
-    /// theta shuffled against x, and no epoch beat the least-squares start. Decay of
-    /// <see cref="CouplingFlowWeightDecay"/> (p -= lr * 1 * p each step, 200 times BayesFlow's 5e-3) took C2ST from
-    /// 0.615 to 0.527 there and bernoulli_glm's from 0.721 to 0.614 (sbi NPE: 0.553, 0.678; benchmarks/results/).
-    /// The other families were not measured with it and keep the trainer's default.
+    /// The weight decay for training <paramref name="inference"/> on a fixed budget (offline or from disk) to model
+    /// <paramref name="dimension"/> variables (the parameters for a posterior), or null for the trainer's own
+    /// default. A coupling flow over many variables memorises its training rows: on gaussian_linear_uniform (10
+    /// parameters) at 10^4 simulations a single epoch left the training rows 0.6 nats more likely than held-out
+    /// ones, even with theta shuffled against x, and no epoch beat the least-squares start. Decay of
+    /// <see cref="CouplingFlowWeightDecay"/> (p -= lr * 1 * p each step) took C2ST there from 0.615 to 0.527 and
+    /// bernoulli_glm's (10 parameters) from 0.721 to 0.614 (sbi NPE: 0.553, 0.678). Below
+    /// <see cref="WeightDecayFromDimension"/> it cost more than it gave (two_moons at 10^3 0.672 -> 0.752, slcp at
+    /// 10^4 0.900 -> 0.921, sir at 10^4 0.599 -> 0.648; benchmarks/results/accuracy-2026-12-05-tuning.md), so those
+    /// keep the trainer's default, as do the other families (not measured with it).
     /// </summary>
-    public static float? OfflineWeightDecay(InferenceNetworkKind inference) =>
-        inference == InferenceNetworkKind.CouplingFlow ? CouplingFlowWeightDecay : null;
+    public static float? OfflineWeightDecay(InferenceNetworkKind inference, int dimension) =>
+        inference == InferenceNetworkKind.CouplingFlow && dimension >= WeightDecayFromDimension
+            ? CouplingFlowWeightDecay : null;
 
     /// <summary>From this many simulations on, the default coupling flow uses spline transforms.</summary>
     public const int SplineFromSimulations = 5_000;

@@ -13,11 +13,16 @@ namespace Amortized.Inference.Tests.Workflows;
 public class OfflineWeightDecayTests
 {
     [Fact]
-    public void Defaults_CouplingFlowOffline_DecaysWeights_OtherFamiliesKeepTheTrainersDefault()
+    public void Defaults_CouplingFlowOfflineFromEightDimensions_DecaysWeights_OthersKeepTheTrainersDefault()
     {
-        Assert.Equal(TrainingDefaults.CouplingFlowWeightDecay, TrainingDefaults.Offline(9000, 1).WeightDecay);
-        Assert.Null(TrainingDefaults.Offline(9000, 1, InferenceNetworkKind.FlowMatching).WeightDecay);
-        Assert.Null(TrainingDefaults.OfflineWeightDecay(InferenceNetworkKind.DiffusionModel));
+        Assert.Equal(TrainingDefaults.CouplingFlowWeightDecay,
+            TrainingDefaults.Offline(9000, 1, InferenceNetworkKind.CouplingFlow, 10).WeightDecay);
+        Assert.Equal(TrainingDefaults.CouplingFlowWeightDecay,
+            TrainingDefaults.OfflineWeightDecay(InferenceNetworkKind.CouplingFlow, TrainingDefaults.WeightDecayFromDimension));
+        Assert.Null(TrainingDefaults.OfflineWeightDecay(InferenceNetworkKind.CouplingFlow,
+            TrainingDefaults.WeightDecayFromDimension - 1));
+        Assert.Null(TrainingDefaults.Offline(9000, 1, InferenceNetworkKind.FlowMatching, 10).WeightDecay);
+        Assert.Null(TrainingDefaults.OfflineWeightDecay(InferenceNetworkKind.DiffusionModel, 10));
     }
 
     [Fact]
@@ -30,7 +35,11 @@ public class OfflineWeightDecayTests
         {
             var workflow = new BasicWorkflow(task.DefaultAdapter(), TrainingDefaults.Spec(3, 10_000), task);
             // Five epochs of the default schedule's shape (the full one is 142): enough to show the difference.
-            var options = TrainingDefaults.Offline(train.BatchSize, 3) with { Epochs = 5, ValidationData = validation };
+            var options = TrainingDefaults.Offline(train.BatchSize, 3, InferenceNetworkKind.CouplingFlow, 10) with
+            {
+                Epochs = 5,
+                ValidationData = validation,
+            };
             if (weightDecay is not null) options = options with { WeightDecay = weightDecay };
             workflow.FitOffline(train, options);
             return -workflow.LogProb(unseen).Average(v => (double)v);
