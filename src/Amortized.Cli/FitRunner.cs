@@ -135,8 +135,13 @@ internal static partial class FitRunner
             setup.Validation, setup.Description, folder.Checkpoint, ResumeSettings(s, setup));
         // A fixed budget (in memory or on disk) can be memorised; online simulations cannot.
         if (setup.Training is not null || setup.Shards is not null)
+        {
             options = options with { WeightDecay = TrainingDefaults.OfflineWeightDecay(setup.Spec.Inference,
                 approximator.InferenceNetwork.Dimension) };
+            if (options.WeightDecay is { } decay)
+                ctx.Log($"weight decay {decay.ToString(CultureInfo.InvariantCulture)}: a coupling flow of " +
+                    $"{approximator.InferenceNetwork.Dimension} variables on a fixed budget");
+        }
         if (setup.Shards is not null && !s.Follow)
             ctx.Log("note: streaming from disk trains on every shard; validation and diagnostics use a tenth of " +
                 "shard 0, which training also sees, so they are optimistic");

@@ -53,4 +53,20 @@ public sealed class FitDefaultsTests
         Assert.Equal(2, both.ExitCode);
         Assert.Contains("contradict", both.Error);
     }
+
+    [Fact]
+    public void WeightDecay_OnlyForFixedBudgetsOfEightOrMoreVariables()
+    {
+        CliRunner.Result Fit(params string[] args) => CliRunner.Run(["fit", .. args, "--epochs", "1", "--batches-per-epoch",
+            "2", "--threads", "1", "--no-report", "--out", Path.Combine(CliRunner.TempDir(), "run")]);
+        var tenOffline = Fit("gaussian_linear", "--simulations", "500");
+        Assert.True(tenOffline.ExitCode == 0, tenOffline.ToString());
+        Assert.Contains("weight decay 1: a coupling flow of 10 variables on a fixed budget", tenOffline.ToString());
+        var twoOffline = Fit("two_moons", "--simulations", "500");
+        Assert.True(twoOffline.ExitCode == 0, twoOffline.ToString());
+        Assert.DoesNotContain("weight decay", twoOffline.ToString());
+        var tenOnline = Fit("gaussian_linear");
+        Assert.True(tenOnline.ExitCode == 0, tenOnline.ToString());
+        Assert.DoesNotContain("weight decay", tenOnline.ToString());
+    }
 }
