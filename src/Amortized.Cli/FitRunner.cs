@@ -137,9 +137,9 @@ internal static partial class FitRunner
         if (setup.Training is not null || setup.Shards is not null)
         {
             options = options with { WeightDecay = TrainingDefaults.OfflineWeightDecay(setup.Spec.Inference,
-                approximator.InferenceNetwork.Dimension) };
+                approximator.InferenceNetwork.Dimension, setup.Training?.BatchSize ?? setup.Shards!.Count) };
             if (options.WeightDecay is { } decay)
-                ctx.Log($"weight decay {decay.ToString(CultureInfo.InvariantCulture)}: a coupling flow of " +
+                ctx.Log($"weight decay {decay.ToString("G3", CultureInfo.InvariantCulture)}: a coupling flow of " +
                     $"{approximator.InferenceNetwork.Dimension} variables on a fixed budget");
         }
         if (setup.Shards is not null && !s.Follow)

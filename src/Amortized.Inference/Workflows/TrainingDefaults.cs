@@ -52,30 +52,36 @@ public static class TrainingDefaults
         Seed = seed,
         EarlyStoppingPatience = null,
         RestoreBestWeights = true,
-        WeightDecay = OfflineWeightDecay(inference, dimension),
+        WeightDecay = OfflineWeightDecay(inference, dimension, trainingRows),
     };
 
-    /// <summary>Decoupled (AdamW) weight decay of a coupling flow trained on a fixed budget.</summary>
+    /// <summary>Decoupled (AdamW) weight decay of a coupling flow trained on up to <see cref="WeightDecayFullRows"/> rows.</summary>
     public const float CouplingFlowWeightDecay = 1f;
 
-    /// <summary>The fewest dimensions of the modelled variables for which <see cref="CouplingFlowWeightDecay"/> applies.</summary>
+    /// <summary>The fewest dimensions of the modelled variables for which weight decay applies.</summary>
     public const int WeightDecayFromDimension = 8;
 
+    /// <summary>Training rows up to which the full <see cref="CouplingFlowWeightDecay"/> applies; above, it shrinks as 1/rows.</summary>
+    public const int WeightDecayFullRows = 10_000;
+
     /// <summary>
-    /// The weight decay for training <paramref name="inference"/> on a fixed budget (offline or from disk) to model
-    /// <paramref name="dimension"/> variables (the parameters for a posterior), or null for the trainer's own
-    /// default. A coupling flow over many variables memorises its training rows: on gaussian_linear_uniform (10
-    /// parameters) at 10^4 simulations a single epoch left the training rows 0.6 nats more likely than held-out
-    /// ones, even with theta shuffled against x, and no epoch beat the least-squares start. Decay of
-    /// <see cref="CouplingFlowWeightDecay"/> (p -= lr * 1 * p each step) took C2ST there from 0.615 to 0.527 and
-    /// bernoulli_glm's (10 parameters) from 0.721 to 0.614 (sbi NPE: 0.553, 0.678). Below
-    /// <see cref="WeightDecayFromDimension"/> it cost more than it gave (two_moons at 10^3 0.672 -> 0.752, slcp at
-    /// 10^4 0.900 -> 0.921, sir at 10^4 0.599 -> 0.648; benchmarks/results/accuracy-2026-12-05-tuning.md), so those
-    /// keep the trainer's default, as do the other families (not measured with it).
+    /// The weight decay for training <paramref name="inference"/> on a fixed budget of <paramref name="trainingRows"/>
+    /// rows (offline or from disk) to model <paramref name="dimension"/> variables (the parameters for a posterior),
+    /// or null for the trainer's own default. A coupling flow over many variables memorises its training rows: on
+    /// gaussian_linear_uniform (10 parameters) at 10^4 simulations a single epoch left the training rows 0.6 nats
+    /// more likely than held-out ones, even with theta shuffled against x, and no epoch beat the least-squares start.
+    /// Decay of <see cref="CouplingFlowWeightDecay"/> (p -= lr * 1 * p each step) took C2ST there from 0.615 to
+    /// 0.527 and bernoulli_glm's (10 parameters) from 0.721 to 0.614 (sbi NPE: 0.553, 0.678). With more rows there is
+    /// less to memorise: at 10^5 simulations the full decay cost bernoulli_glm 0.573 -> 0.597, so above
+    /// <see cref="WeightDecayFullRows"/> the decay falls as 1/rows. Below <see cref="WeightDecayFromDimension"/>
+    /// variables it cost more than it gave (two_moons at 10^3 0.672 -> 0.752, slcp at 10^4 0.900 -> 0.921, sir at
+    /// 10^4 0.599 -> 0.648), so those keep the trainer's default, as do the other families (not measured with it).
+    /// All figures: benchmarks/results/accuracy-2026-12-05-tuning.md.
     /// </summary>
-    public static float? OfflineWeightDecay(InferenceNetworkKind inference, int dimension) =>
+    public static float? OfflineWeightDecay(InferenceNetworkKind inference, int dimension, long trainingRows) =>
         inference == InferenceNetworkKind.CouplingFlow && dimension >= WeightDecayFromDimension
-            ? CouplingFlowWeightDecay : null;
+            ? CouplingFlowWeightDecay * (float)Math.Min(1.0, (double)WeightDecayFullRows / Math.Max(1, trainingRows))
+            : null;
 
     /// <summary>From this many simulations on, the default coupling flow uses spline transforms.</summary>
     public const int SplineFromSimulations = 5_000;

@@ -17,12 +17,15 @@ public class OfflineWeightDecayTests
     {
         Assert.Equal(TrainingDefaults.CouplingFlowWeightDecay,
             TrainingDefaults.Offline(9000, 1, InferenceNetworkKind.CouplingFlow, 10).WeightDecay);
-        Assert.Equal(TrainingDefaults.CouplingFlowWeightDecay,
-            TrainingDefaults.OfflineWeightDecay(InferenceNetworkKind.CouplingFlow, TrainingDefaults.WeightDecayFromDimension));
+        Assert.Equal(TrainingDefaults.CouplingFlowWeightDecay, TrainingDefaults.OfflineWeightDecay(
+            InferenceNetworkKind.CouplingFlow, TrainingDefaults.WeightDecayFromDimension, 900));
+        // Above the full-decay rows it falls as 1/rows: a tenth at ten times the rows.
+        Assert.Equal(TrainingDefaults.CouplingFlowWeightDecay / 10, TrainingDefaults.OfflineWeightDecay(
+            InferenceNetworkKind.CouplingFlow, 10, 10L * TrainingDefaults.WeightDecayFullRows)!.Value, 6);
         Assert.Null(TrainingDefaults.OfflineWeightDecay(InferenceNetworkKind.CouplingFlow,
-            TrainingDefaults.WeightDecayFromDimension - 1));
+            TrainingDefaults.WeightDecayFromDimension - 1, 9000));
         Assert.Null(TrainingDefaults.Offline(9000, 1, InferenceNetworkKind.FlowMatching, 10).WeightDecay);
-        Assert.Null(TrainingDefaults.OfflineWeightDecay(InferenceNetworkKind.DiffusionModel, 10));
+        Assert.Null(TrainingDefaults.OfflineWeightDecay(InferenceNetworkKind.DiffusionModel, 10, 9000));
     }
 
     [Fact]
