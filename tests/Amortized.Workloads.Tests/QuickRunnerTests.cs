@@ -55,11 +55,24 @@ public class QuickRunnerTests
     {
         var (report, lines) = Run(Tiny with { Threads = [2, 1], Only = ["W1", "W3"], Profile = true });
         Assert.Equal(
-            ["W1 threads=2 steps_per_s", "W1 threads=2 alloc_bytes_per_step", "W1 threads=2 forward_ms", "W3 threads=2 sample_latency_ms",
-             "W1 threads=1 steps_per_s", "W1 threads=1 alloc_bytes_per_step", "W1 threads=1 forward_ms", "W3 threads=1 sample_latency_ms"],
+            ["W1 threads=2 steps_per_s", "W1 threads=2 alloc_bytes_per_step", "W1 threads=2 forward_ms",
+             "W1 threads=2 family_ms gemm", "W3 threads=2 family_ms gemm", "W3 threads=2 sample_latency_ms",
+             "W1 threads=1 steps_per_s", "W1 threads=1 alloc_bytes_per_step", "W1 threads=1 forward_ms",
+             "W1 threads=1 family_ms gemm", "W3 threads=1 family_ms gemm", "W3 threads=1 sample_latency_ms"],
             lines.Select(l => l[..l.IndexOf('=', l.IndexOf('=') + 1)]));
-        Assert.Matches($"^W1 threads=1 forward_ms={Number} backward_ms={Number} adam_ms={Number}$", lines[6]);
+        Assert.Matches($"^W1 threads=1 forward_ms={Number} backward_ms={Number} adam_ms={Number}$", lines[8]);
+        Assert.Matches($"^W1 threads=1 family_ms( [a-z.]+={Number})+ other=-?{Number} total={Number}$", lines[9]);
         Assert.All(report.Figures.Where(f => f.Workload == "W1"), f => Assert.True(f.ForwardMs > 0 && f.BackwardMs > 0 && f.AdamMs > 0));
+        // Every family the step uses is accounted, and the top-level families plus "other" add up to the wall time.
+        Assert.All(report.Figures.Where(f => f.Workload is "W1" or "W3"), f =>
+        {
+            var ms = f.FamilyMs!;
+            Assert.True(ms["gemm"] > 0 && ms["gemm.microkernel"] > 0 && ms["gemm.epilogue"] > 0 && ms["coupling"] > 0);
+            double parts = ms.Where(p => p.Key is not ("total" or "other") && !p.Key.StartsWith("gemm.", StringComparison.Ordinal))
+                .Sum(p => p.Value);
+            Assert.Equal(ms["total"], parts + ms["other"], 9);
+        });
+        Assert.All(report.Figures.Where(f => f.Workload == "W1"), f => Assert.True(f.FamilyMs!["optimizer"] > 0));
     }
 
     [Fact]
