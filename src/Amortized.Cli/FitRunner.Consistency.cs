@@ -21,8 +21,8 @@ internal static partial class FitRunner
         if (s.Method == FitMethod.Likelihood && s.InferenceNetwork == InferenceChoice.Consistency)
             throw new UsageException("--inference-network consistency has no density: a consistency model only " +
                 "samples, while --method likelihood needs log q(x | theta) for its MCMC; use --inference-network " +
-                "coupling, spline, flow-matching, diffusion or free-form-flow for the likelihood, or --method posterior " +
-                "for the consistency model.");
+                "coupling, spline, flow-matching, diffusion or free-form-flow for the likelihood, or --method " +
+                "posterior for the consistency model.");
     }
 
     /// <summary>

@@ -150,7 +150,9 @@ public static class QuickRunner
         }, output, figures);
     }
 
-    /// <summary>The key of a family in <see cref="BenchFigure.FamilyMs"/>: "gemm", "gemm.microkernel", "fill".</summary>
+    /// <summary>
+    /// The key of a family in <see cref="BenchFigure.FamilyMs"/>: "gemm", "gemm.microkernel", "fill".
+    /// </summary>
     public static string FamilyKey(KernelFamily family) => family switch
     {
         KernelFamily.GemmMicroKernel => "gemm.microkernel",

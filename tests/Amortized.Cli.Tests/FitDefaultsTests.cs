@@ -57,8 +57,9 @@ public sealed class FitDefaultsTests
     [Fact]
     public void WeightDecay_OnlyForFixedBudgetsOfEightOrMoreVariables()
     {
-        CliRunner.Result Fit(params string[] args) => CliRunner.Run(["fit", .. args, "--epochs", "1", "--batches-per-epoch",
-            "2", "--threads", "1", "--no-report", "--out", Path.Combine(CliRunner.TempDir(), "run")]);
+        CliRunner.Result Fit(params string[] args) => CliRunner.Run(["fit", .. args, "--epochs", "1",
+            "--batches-per-epoch", "2", "--threads", "1", "--no-report", "--out",
+            Path.Combine(CliRunner.TempDir(), "run")]);
         var tenOffline = Fit("gaussian_linear", "--simulations", "500");
         Assert.True(tenOffline.ExitCode == 0, tenOffline.ToString());
         Assert.Contains("weight decay 1: a coupling flow of 10 variables on a fixed budget", tenOffline.ToString());

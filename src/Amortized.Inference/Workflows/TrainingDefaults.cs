@@ -41,7 +41,8 @@ public static class TrainingDefaults
     /// Offline training on a fixed budget: the whole warm-up-cosine schedule runs to its end (stopping early would
     /// cut it while the learning rate is still high), and the weights of the epoch with the best validation loss are
     /// kept; the weight decay follows <see cref="OfflineWeightDecay"/> for the network kind and the number of
-    /// variables it models. Set <see cref="TrainingOptions.ValidationData"/> to the held-out part of <see cref="Split"/>.
+    /// variables it models. Set <see cref="TrainingOptions.ValidationData"/> to the held-out part of
+    /// <see cref="Split"/>.
     /// </summary>
     public static TrainingOptions Offline(int trainingRows, ulong seed, InferenceNetworkKind inference,
         int dimension) => new()
@@ -55,13 +56,17 @@ public static class TrainingDefaults
         WeightDecay = OfflineWeightDecay(inference, dimension, trainingRows),
     };
 
-    /// <summary>Decoupled (AdamW) weight decay of a coupling flow trained on up to <see cref="WeightDecayFullRows"/> rows.</summary>
+    /// <summary>
+    /// Decoupled (AdamW) weight decay of a coupling flow trained on up to <see cref="WeightDecayFullRows"/> rows.
+    /// </summary>
     public const float CouplingFlowWeightDecay = 1f;
 
     /// <summary>The fewest dimensions of the modelled variables for which weight decay applies.</summary>
     public const int WeightDecayFromDimension = 8;
 
-    /// <summary>Training rows up to which the full <see cref="CouplingFlowWeightDecay"/> applies; above, it shrinks as 1/rows.</summary>
+    /// <summary>
+    /// Training rows up to which the full <see cref="CouplingFlowWeightDecay"/> applies; above, it shrinks as 1/rows.
+    /// </summary>
     public const int WeightDecayFullRows = 10_000;
 
     /// <summary>
