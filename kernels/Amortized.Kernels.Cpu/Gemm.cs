@@ -80,6 +80,11 @@ public static class Gemm
                 return;
             }
 
+            if (GemmSkinny.Applies(m, n, transA, transB, path))
+            {
+                GemmSkinny.Run(args, path);
+                return;
+            }
             var plan = GemmPlan.Create(path, m, n, k, maxThreads);
             if (plan.TaskCount == 1)
             {

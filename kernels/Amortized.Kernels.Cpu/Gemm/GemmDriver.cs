@@ -34,11 +34,7 @@ internal static unsafe class GemmDriver
         where TKernel : struct, IGemmMicroKernel
     {
         int mr = TKernel.MR, nr = TKernel.NR;
-        // Full-size blocks whatever the shape, so a thread's buffers reach their final size on its first call
-        // and never grow later (dynamic task assignment must not cause late allocations).
-        GemmBuffers buffers = GemmBuffers.Current;
-        buffers.Ensure(TKernel.MC / mr * GemmPacking.PanelStride(mr, TKernel.KC),
-            TKernel.NC / nr * GemmPacking.PanelStride(nr, TKernel.KC), mr * nr);
+        GemmBuffers buffers = EnsureBuffers<TKernel>();
 
         if (g.Beta != 0f && g.Beta != 1f)
             ScaleC(g, i0, i1, j0, j1);
@@ -65,6 +61,25 @@ internal static unsafe class GemmDriver
             }
         }
     }
+
+    /// <summary>
+    /// The calling thread's buffers at full size for <typeparamref name="TKernel"/> whatever the shape, so they
+    /// reach their final size on the thread's first call and never grow later (dynamic task assignment must not
+    /// cause late allocations).
+    /// </summary>
+    internal static GemmBuffers EnsureBuffers<TKernel>()
+        where TKernel : struct, IGemmMicroKernel
+    {
+        GemmBuffers buffers = GemmBuffers.Current;
+        buffers.Ensure(TKernel.MC / TKernel.MR * GemmPacking.PanelStride(TKernel.MR, TKernel.KC),
+            PackedBFloats<TKernel>(), TKernel.MR * TKernel.NR);
+        return buffers;
+    }
+
+    /// <summary>Floats of the packed B buffer <see cref="EnsureBuffers{TKernel}"/> provides.</summary>
+    internal static int PackedBFloats<TKernel>()
+        where TKernel : struct, IGemmMicroKernel =>
+        TKernel.NC / TKernel.NR * GemmPacking.PanelStride(TKernel.NR, TKernel.KC);
 
     /// <summary>All tiles of one packed (mc, kc) A block times one packed (kc, nc) B block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
