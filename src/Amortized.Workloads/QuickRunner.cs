@@ -115,7 +115,7 @@ public static class QuickRunner
     private static void Training(FlowWorkload workload, int threads, QuickOptions options,
         TextWriter output, List<BenchFigure> figures)
     {
-        for (int i = 0; i < options.WarmupSteps; i++) workload.Step();
+        WarmUp(() => workload.Step(), options);
         var rates = new double[options.Runs];
         var breakdowns = new StepBreakdown[options.Runs];
         long fewestBytes = long.MaxValue;
@@ -148,6 +148,31 @@ public static class QuickRunner
             AdamMs = options.Profile ? median.OptimizerMs : null,
             FamilyMs = families,
         }, output, figures);
+    }
+
+    /// <summary>
+    /// <see cref="QuickOptions.WarmupSteps"/> calls, then more until no method has been JIT-compiled (tier-up
+    /// included) for <see cref="QuickOptions.JitQuietSeconds"/>, within <see cref="QuickOptions.MaxWarmupSeconds"/>.
+    /// </summary>
+    private static void WarmUp(Action call, QuickOptions options)
+    {
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < options.WarmupSteps; i++) call();
+        if (options.JitQuietSeconds <= 0)
+            return;
+        long compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
+        long quietSince = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetElapsedTime(quietSince).TotalSeconds < options.JitQuietSeconds
+            && Stopwatch.GetElapsedTime(start).TotalSeconds < options.MaxWarmupSeconds)
+        {
+            call();
+            long now = System.Runtime.JitInfo.GetCompiledMethodCount();
+            if (now != compiled)
+            {
+                compiled = now;
+                quietSince = Stopwatch.GetTimestamp();
+            }
+        }
     }
 
     /// <summary>
@@ -198,11 +223,11 @@ public static class QuickRunner
     private static void Sampling(SamplingWorkload workload, int threads, QuickOptions options,
         TextWriter output, List<BenchFigure> figures)
     {
-        for (int i = 0; i < options.WarmupSteps; i++)
+        WarmUp(() =>
         {
             workload.Sample();
             workload.LogProb();
-        }
+        }, options);
         var sample = new double[options.Runs];
         var logProb = new double[options.Runs];
         for (int r = 0; r < options.Runs; r++)

@@ -18,6 +18,7 @@ public class QuickRunnerTests
         CallsPerRun = 1,
         GemmRunSeconds = 1e-4,
         GemmWarmupSeconds = 0,
+        JitQuietSeconds = 0,
     };
 
     private const string Number = @"[0-9]+\.[0-9]+";

@@ -16,7 +16,7 @@ internal readonly struct SigmoidActivation : IActivationOperator
     public static Vector256<float> Invoke(Vector256<float> x)
     {
         Vector256<float> t = ActivationMath.ExpNonPositive(-Vector256.Abs(x));
-        Vector256<float> r = Vector256<float>.One / (Vector256<float>.One + t);
+        Vector256<float> r = ActivationMath.ReciprocalOnePlus(t);
         return ActivationMath.Sigmoid(x, t, r);
     }
 
@@ -24,7 +24,7 @@ internal readonly struct SigmoidActivation : IActivationOperator
     public static Vector512<float> Invoke(Vector512<float> x)
     {
         Vector512<float> t = ActivationMath.ExpNonPositive(-Vector512.Abs(x));
-        Vector512<float> r = Vector512<float>.One / (Vector512<float>.One + t);
+        Vector512<float> r = ActivationMath.ReciprocalOnePlus(t);
         return ActivationMath.Sigmoid(x, t, r);
     }
 
@@ -35,7 +35,7 @@ internal readonly struct SigmoidActivation : IActivationOperator
     public static Vector256<float> Derivative(Vector256<float> x)
     {
         Vector256<float> t = ActivationMath.ExpNonPositive(-Vector256.Abs(x));
-        Vector256<float> r = Vector256<float>.One / (Vector256<float>.One + t);
+        Vector256<float> r = ActivationMath.ReciprocalOnePlus(t);
         return t * r * r;
     }
 
@@ -43,7 +43,7 @@ internal readonly struct SigmoidActivation : IActivationOperator
     public static Vector512<float> Derivative(Vector512<float> x)
     {
         Vector512<float> t = ActivationMath.ExpNonPositive(-Vector512.Abs(x));
-        Vector512<float> r = Vector512<float>.One / (Vector512<float>.One + t);
+        Vector512<float> r = ActivationMath.ReciprocalOnePlus(t);
         return t * r * r;
     }
 }
@@ -65,7 +65,7 @@ internal readonly struct SiluActivation : IActivationOperator
     public static Vector256<float> Derivative(Vector256<float> x)
     {
         Vector256<float> t = ActivationMath.ExpNonPositive(-Vector256.Abs(x));
-        Vector256<float> r = Vector256<float>.One / (Vector256<float>.One + t);
+        Vector256<float> r = ActivationMath.ReciprocalOnePlus(t);
         return ActivationMath.Sigmoid(x, t, r) + x * (t * r * r);
     }
 
@@ -73,7 +73,7 @@ internal readonly struct SiluActivation : IActivationOperator
     public static Vector512<float> Derivative(Vector512<float> x)
     {
         Vector512<float> t = ActivationMath.ExpNonPositive(-Vector512.Abs(x));
-        Vector512<float> r = Vector512<float>.One / (Vector512<float>.One + t);
+        Vector512<float> r = ActivationMath.ReciprocalOnePlus(t);
         return ActivationMath.Sigmoid(x, t, r) + x * (t * r * r);
     }
 }

@@ -42,16 +42,16 @@ internal readonly struct TanhActivation : IActivationOperator
     public static Vector256<float> Derivative(Vector256<float> x)
     {
         Vector256<float> e = ActivationMath.ExpNonPositive(Vector256.Create(-2f) * Vector256.Abs(x));
-        Vector256<float> d = Vector256<float>.One + e;
-        return Vector256.Create(4f) * e / (d * d);
+        Vector256<float> r = ActivationMath.ReciprocalOnePlus(e);
+        return Vector256.Create(4f) * e * (r * r);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Derivative(Vector512<float> x)
     {
         Vector512<float> e = ActivationMath.ExpNonPositive(Vector512.Create(-2f) * Vector512.Abs(x));
-        Vector512<float> d = Vector512<float>.One + e;
-        return Vector512.Create(4f) * e / (d * d);
+        Vector512<float> r = ActivationMath.ReciprocalOnePlus(e);
+        return Vector512.Create(4f) * e * (r * r);
     }
 }
 
@@ -78,7 +78,7 @@ internal readonly struct GeluActivation : IActivationOperator
     {
         Vector256<float> z = x * (Vector256.Create(A) + Vector256.Create(B) * x * x);
         Vector256<float> t = ActivationMath.ExpNonPositive(-Vector256.Abs(z));
-        Vector256<float> r = Vector256<float>.One / (Vector256<float>.One + t);
+        Vector256<float> r = ActivationMath.ReciprocalOnePlus(t);
         return x * ActivationMath.Sigmoid(z, t, r);
     }
 
@@ -87,7 +87,7 @@ internal readonly struct GeluActivation : IActivationOperator
     {
         Vector512<float> z = x * (Vector512.Create(A) + Vector512.Create(B) * x * x);
         Vector512<float> t = ActivationMath.ExpNonPositive(-Vector512.Abs(z));
-        Vector512<float> r = Vector512<float>.One / (Vector512<float>.One + t);
+        Vector512<float> r = ActivationMath.ReciprocalOnePlus(t);
         return x * ActivationMath.Sigmoid(z, t, r);
     }
 
@@ -105,7 +105,7 @@ internal readonly struct GeluActivation : IActivationOperator
         x = Vector256.Min(Vector256.Max(x, Vector256.Create(-DerivativeClamp)), Vector256.Create(DerivativeClamp));
         Vector256<float> x2 = x * x, z = x * (Vector256.Create(A) + Vector256.Create(B) * x2);
         Vector256<float> t = ActivationMath.ExpNonPositive(-Vector256.Abs(z));
-        Vector256<float> r = Vector256<float>.One / (Vector256<float>.One + t);
+        Vector256<float> r = ActivationMath.ReciprocalOnePlus(t);
         return ActivationMath.Sigmoid(z, t, r)
             + x * (t * r * r) * (Vector256.Create(A) + Vector256.Create(3f * B) * x2);
     }
@@ -116,7 +116,7 @@ internal readonly struct GeluActivation : IActivationOperator
         x = Vector512.Min(Vector512.Max(x, Vector512.Create(-DerivativeClamp)), Vector512.Create(DerivativeClamp));
         Vector512<float> x2 = x * x, z = x * (Vector512.Create(A) + Vector512.Create(B) * x2);
         Vector512<float> t = ActivationMath.ExpNonPositive(-Vector512.Abs(z));
-        Vector512<float> r = Vector512<float>.One / (Vector512<float>.One + t);
+        Vector512<float> r = ActivationMath.ReciprocalOnePlus(t);
         return ActivationMath.Sigmoid(z, t, r)
             + x * (t * r * r) * (Vector512.Create(A) + Vector512.Create(3f * B) * x2);
     }
