@@ -85,7 +85,7 @@ public static class Gemm
                 GemmSkinny.Run(args, path);
                 return;
             }
-            var plan = GemmPlan.Create(path, m, n, k, maxThreads);
+            var plan = GemmPlan.Create(path, m, n, k, maxThreads, activation);
             if (plan.TaskCount == 1)
             {
                 GemmDriver.RunTask(args, path, 0, m, 0, n);
@@ -98,9 +98,13 @@ public static class Gemm
             work.Args = args;
             work.Plan = plan;
             work.Path = path;
+            if (plan.KTasks > 1)
+                work.EnsureScratch((long)m * n * (GemmPlan.KBlocks(k) - plan.KBlockRange(1, k).Start));
             try
             {
                 KernelThreading.For(plan.TaskCount, work);
+                if (plan.KTasks > 1)
+                    work.MergeKSplit();
             }
             finally
             {

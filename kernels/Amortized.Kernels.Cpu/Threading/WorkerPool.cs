@@ -11,7 +11,8 @@ namespace Amortized.Kernels.Cpu;
 /// Protocol. The dispatcher fills the job fields, then publishes a ticket = (generation &lt;&lt; 16 | participants)
 /// with a full fence. Worker w takes part in a generation iff w &lt; participants, so exactly `participants`
 /// workers touch the job and each signals <c>s_finished</c> once; the dispatcher waits for that count before
-/// the job fields may change. Work items are claimed with an atomic counter. A worker that sees no new ticket
+/// the job fields may change. Work items are claimed with an atomic counter, except that a job of one item per
+/// thread gives item p to participant p (the caller is 0). A worker that sees no new ticket
 /// for <see cref="SpinTime"/> sleeps on a monitor; the dispatcher only takes the monitor when a worker sleeps.
 /// Sleeping uses the Dekker pattern: the worker increments <c>s_sleeping</c> then re-reads the ticket, the
 /// dispatcher writes the ticket then reads <c>s_sleeping</c> (both with full fences), so a wake-up cannot be lost.
@@ -31,6 +32,7 @@ internal static class WorkerPool
     private static ParallelWork? s_work;
     private static int s_count;
     private static int s_next;
+    private static bool s_static;
     private static int s_finished;
     private static Exception? s_exception;
 
@@ -46,6 +48,9 @@ internal static class WorkerPool
         s_work = work;
         s_count = count;
         s_next = 0;
+        // One item per thread: item p goes to participant p (the caller is 0), so a kernel that splits rows the
+        // same way every call keeps each thread on the same rows, in its own core's caches, op after op.
+        s_static = count == participants + 1;
         s_finished = 0;
         s_exception = null;
         long generation = (s_ticket >> 16) + 1;
@@ -56,7 +61,7 @@ internal static class WorkerPool
                 Monitor.PulseAll(s_gate);
         }
 
-        Drain();
+        Drain(0);
 
         // Workers are finishing their last item; yield rather than sleep so the wake-up is immediate.
         var spinner = new SpinWait();
@@ -71,22 +76,33 @@ internal static class WorkerPool
         }
     }
 
-    /// <summary>Claims and runs work items until none are left; exceptions are recorded, not thrown.</summary>
-    private static void Drain()
+    /// <summary>
+    /// Runs participant <paramref name="participant"/>'s item (one item per thread) or claims and runs items
+    /// until none are left; exceptions are recorded, not thrown.
+    /// </summary>
+    private static void Drain(int participant)
     {
         ParallelWork work = s_work!;
+        if (s_static)
+        {
+            RunItem(work, participant);
+            return;
+        }
         int count = s_count;
         int index;
         while ((index = Interlocked.Increment(ref s_next) - 1) < count)
+            RunItem(work, index);
+    }
+
+    private static void RunItem(ParallelWork work, int index)
+    {
+        try
         {
-            try
-            {
-                work.Run(index);
-            }
-            catch (Exception e)
-            {
-                Interlocked.CompareExchange(ref s_exception, e, null);
-            }
+            work.Run(index);
+        }
+        catch (Exception e)
+        {
+            Interlocked.CompareExchange(ref s_exception, e, null);
         }
     }
 
@@ -121,7 +137,7 @@ internal static class WorkerPool
             seen = ticket >> 16;
             if (start.Id < (int)(ticket & 0xFFFF))
             {
-                Drain();
+                Drain(start.Id + 1);
                 Interlocked.Increment(ref s_finished);
             }
         }
