@@ -42,15 +42,21 @@ public static class Activations
     };
 
     /// <summary>y = f(x) elementwise. x and y may be the same span (in place) but must not partially overlap.</summary>
-    public static void Forward(Activation kind, ReadOnlySpan<float> x, Span<float> y) =>
-        Forward(kind, x, y, SimdPaths.Best);
+    public static void Forward(Activation kind, ReadOnlySpan<float> x, Span<float> y)
+    {
+        if (!ActivationWork.TryRun(ActivationWork.Mode.Forward, kind, x, default, y))
+            Forward(kind, x, y, SimdPaths.Best);
+    }
 
     /// <summary>
     /// dx = dy * f'(x) elementwise, where x is the pre-activation input. dx may be the same span as dy or x
     /// (in place), but must not partially overlap either.
     /// </summary>
-    public static void Backward(Activation kind, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx) =>
-        Backward(kind, x, dy, dx, SimdPaths.Best);
+    public static void Backward(Activation kind, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        if (!ActivationWork.TryRun(ActivationWork.Mode.Backward, kind, x, dy, dx))
+            Backward(kind, x, dy, dx, SimdPaths.Best);
+    }
 
     /// <summary>
     /// dx += dy * f'(x) elementwise (x, dy and dx of one length N). <see cref="Backward(Activation,
@@ -60,6 +66,20 @@ public static class Activations
     public static void BackwardAccumulate(
         Activation kind, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
     {
+        if (!ActivationWork.TryRun(ActivationWork.Mode.BackwardAccumulate, kind, x, dy, dx))
+            BackwardAccumulateSerial(kind, x, dy, dx);
+    }
+
+    /// <summary>One thread of <see cref="BackwardAccumulate"/>: 256-element chunks through a stack scratch row.</summary>
+    internal static void BackwardAccumulateSerial(
+        Activation kind, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        if (dy.Length != x.Length || dx.Length != x.Length)
+        {
+            throw new ArgumentException(
+                $"Activation backward: x has {x.Length} elements, dy {dy.Length} and dx {dx.Length}; all must match.",
+                nameof(dx));
+        }
         Span<float> scratch = stackalloc float[256];
         for (int start = 0; start < dx.Length; start += scratch.Length)
         {

@@ -11,8 +11,12 @@ internal static class ThreadSplit
     /// <summary>Row boundaries of GEMM tasks are multiples of this.</summary>
     public const int RowAlignment = 16;
 
-    /// <summary>Element boundaries of elementwise kernels are multiples of this (256 bytes, 4 cache lines).</summary>
-    public const int ElementAlignment = 64;
+    /// <summary>
+    /// Element boundaries of elementwise kernels are multiples of this (1 KB): whole vectors of any width and
+    /// whole 256-element chunks of the kernels that work through a stack row, so a share computes each element
+    /// exactly as one thread would.
+    /// </summary>
+    public const int ElementAlignment = 256;
 
     /// <summary>Start of share <paramref name="t"/> of <paramref name="parts"/> over [0, total); total for t = parts.</summary>
     public static int Boundary(int t, int parts, int total, int alignment) =>
