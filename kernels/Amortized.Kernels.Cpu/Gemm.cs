@@ -85,6 +85,11 @@ public static class Gemm
                 GemmSkinny.Run(args, path);
                 return;
             }
+            if (GemmThinK.Applies(k, path))
+            {
+                GemmThinK.Run(args, path, maxThreads);
+                return;
+            }
             var plan = GemmPlan.Create(path, m, n, k, maxThreads, activation);
             if (plan.TaskCount == 1)
             {

@@ -119,6 +119,10 @@ public static class BroadcastKernels
         Strides(dstDims, dims, sd);
         int inner = dims[rank - 1];
         int rows = s.Length / Math.Max(inner, 1);
+        // Every row onto one row (a bias gradient): column sums in registers, by chunks of rows.
+        if (inner > 0 && d.Length == inner && sd[rank - 1] == 1
+            && RowSums.TryAccumulateColumnSums(s, rows, inner, d, scale))
+            return;
         int dOff = 0;
         for (int r = 0; r < rows; r++)
         {

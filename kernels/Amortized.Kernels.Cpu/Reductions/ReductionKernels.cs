@@ -40,8 +40,13 @@ public static class ReductionKernels
             switch (kind)
             {
                 case ReduceKind.Sum:
-                    dst.Clear();
-                    for (int k = 0; k < n; k++) TensorPrimitives.Add(dst, block.Slice(k * inner, inner), dst);
+                    // The same additions in the same order as adding row after row into a cleared dst.
+                    unsafe
+                    {
+                        fixed (float* pb = block)
+                        fixed (float* pd = dst)
+                            RowSums.Sum(pb, n, inner, pd);
+                    }
                     if (scale != 1f) TensorPrimitives.Multiply(dst, scale, dst);
                     break;
                 case ReduceKind.Max:

@@ -23,10 +23,16 @@ internal unsafe interface IVectorLanes<TVec>
 
     static abstract TVec Broadcast(float x);
 
+    static abstract TVec Add(TVec a, TVec b);
+
     static abstract TVec Multiply(TVec a, TVec b);
 
     /// <summary>a * b + c, fused (one rounding).</summary>
     static abstract TVec MultiplyAdd(TVec a, TVec b, TVec c);
+
+    /// <summary>The activation <typeparamref name="TAct"/> at this width.</summary>
+    static abstract TVec Activate<TAct>(TVec x)
+        where TAct : struct, IActivationOperator;
 
     /// <summary>
     /// The lane sums of 16 vectors stored one after the other at <paramref name="vectors"/>:
@@ -52,11 +58,18 @@ internal readonly unsafe struct Lanes512 : IVectorLanes<Vector512<float>>
     public static Vector512<float> Broadcast(float x) => Vector512.Create(x);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Multiply(Vector512<float> a, Vector512<float> b) => a * b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> MultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) =>
         Vector512.FusedMultiplyAdd(a, b, c);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Activate<TAct>(Vector512<float> x)
+        where TAct : struct, IActivationOperator => TAct.Invoke(x);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void SumEach16(float* vectors, float* sums)
@@ -106,11 +119,18 @@ internal readonly unsafe struct Lanes256 : IVectorLanes<Vector256<float>>
     public static Vector256<float> Broadcast(float x) => Vector256.Create(x);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Multiply(Vector256<float> a, Vector256<float> b) => a * b;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> MultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) =>
         Vector256.FusedMultiplyAdd(a, b, c);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Activate<TAct>(Vector256<float> x)
+        where TAct : struct, IActivationOperator => TAct.Invoke(x);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void SumEach16(float* vectors, float* sums)
