@@ -1,10 +1,11 @@
+using Amortized.Benchmarks;
 using Amortized.Benchmarks.Kernels;
 using Amortized.Workloads;
 using BenchmarkDotNet.Running;
 
 // `quick [--threads 1,2] [--only W1,W3] [--runs N] [--json FILE] [--profile]` runs W1-W4 with the shared quick runner
 // (src/Amortized.Workloads, also `amortized bench`); `gemm-quick [reps]` prints the FMA peak and the GEMM shapes with
-// their best samples. Anything else goes to BenchmarkDotNet (e.g. `--filter '*Gemm*'`, `--list flat`, `--job short`).
+// their best samples; `scaling-figure CSV DIR` draws benchmarks/scaling.sh's results. Anything else goes to BenchmarkDotNet (e.g. `--filter '*Gemm*'`, `--list flat`, `--job short`).
 if (args.Length > 0 && args[0] == "quick")
 {
     QuickOptions options;
@@ -22,6 +23,8 @@ if (args.Length > 0 && args[0] == "quick")
     if (json is not null) File.WriteAllText(json, report.ToJson());
     return 0;
 }
+if (args.Length > 0 && args[0] == "scaling-figure")
+    return ScalingFigure.Run(args[1..]);
 if (args.Length > 0 && args[0] == "gemm-quick")
 {
     GemmQuick.Run(args[1..]);

@@ -54,8 +54,17 @@ public sealed class FlowWorkload
     /// same weights and data.
     /// </summary>
     public FlowWorkload(bool withDeepSet, ulong seed, int? batch, IBackend? backend)
+        : this(withDeepSet, seed, batch, backend, width: null)
+    {
+    }
+
+    /// <summary>
+    /// As above with the coupling subnets' hidden width (null: 128), for the cost-as-work-grows figure.
+    /// </summary>
+    public FlowWorkload(bool withDeepSet, ulong seed, int? batch, IBackend? backend, int? width)
     {
         if (batch is < 1) throw new ArgumentOutOfRangeException(nameof(batch), batch, "Batch must be at least 1.");
+        if (width is < 1) throw new ArgumentOutOfRangeException(nameof(width), width, "Width must be at least 1.");
         var rng = new Rng(seed);
         int conditionDim = 2;
         Batch = batch ?? (withDeepSet ? W2Batch : W1Batch);
@@ -69,7 +78,9 @@ public sealed class FlowWorkload
                 KernelInitializer = Initializer.GlorotUniform, OutputDim = W2SummaryDim }, rng);
         }
         Name = withDeepSet ? "W2" : "W1";
-        Flow = new CouplingFlow(_store, "flow", ThetaDim, conditionDim, W1Options, rng);
+        var flowOptions = W1Options;
+        if (width is int w) flowOptions = flowOptions with { SubnetWidths = [w, w] };
+        Flow = new CouplingFlow(_store, "flow", ThetaDim, conditionDim, flowOptions, rng);
         _adam = new Adam(_store, new AdamOptions { LearningRate = LearningRateSchedule.Constant(1e-3f) });
         _theta = Tensor.RandomNormal(new Shape(Batch, ThetaDim), rng);
         _conditions = withDeepSet ? Tensor.RandomNormal(new Shape(Batch, W2SetSize, 2), rng)

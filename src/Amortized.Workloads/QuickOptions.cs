@@ -62,6 +62,9 @@ public sealed record QuickOptions
     /// <summary>W1/W2 batch size (null: the workloads' 512 and 128).</summary>
     public int? Batch { get; init; }
 
+    /// <summary>Width of the coupling subnets' two hidden layers in W1/W2 (null: the workloads' 128).</summary>
+    public int? Width { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> when a setting is out of range.</summary>
     public void Validate()
     {
@@ -72,6 +75,8 @@ public sealed record QuickOptions
                 $"Workloads must be among {string.Join(", ", AllWorkloads)} (got {string.Join(", ", Only)}).");
         if (Batch is < 1)
             throw new ArgumentException($"Batch must be at least 1 (got {Batch}).");
+        if (Width is < 1)
+            throw new ArgumentException($"Width must be at least 1 (got {Width}).");
         if (Runs < 1 || WarmupSteps < 0 || StepsPerRun < 1 || CallsPerRun < 1)
             throw new ArgumentException("Runs, steps and calls per run must be positive (warm-up may be 0).");
         if (!(JitQuietSeconds >= 0) || !(MaxWarmupSeconds >= 0))
@@ -81,7 +86,8 @@ public sealed record QuickOptions
     }
 
     /// <summary>
-    /// Parses <c>[--threads 1,2] [--only W1,W3] [--runs N] [--profile]</c> (the BenchmarkDotNet project's
+    /// Parses <c>[--threads 1,2] [--only W1,W3] [--runs N] [--steps N] [--batch N] [--width N] [--profile]</c>
+    /// (the BenchmarkDotNet project's
     /// <c>quick</c> verb; the <c>amortized bench</c> command parses the same options with System.CommandLine).
     /// Returns the options and the <c>--json</c> path, if any. Throws <see cref="ArgumentException"/> on bad input.
     /// </summary>
@@ -105,9 +111,14 @@ public sealed record QuickOptions
                 "--threads" => options with { Threads = ParseThreads(value) },
                 "--only" => options with { Only = ParseWorkloads(value) },
                 "--runs" => options with { Runs = ParseInt(name, value, 1, 1000) },
+                "--steps" => options with { StepsPerRun = ParseInt(name, value, 1, 100_000),
+                    CallsPerRun = ParseInt(name, value, 1, 100_000) },
+                "--batch" => options with { Batch = ParseInt(name, value, 1, 1 << 20) },
+                "--width" => options with { Width = ParseInt(name, value, 1, 1 << 16) },
                 "--json" => options,
                 _ => throw new ArgumentException(
-                    $"Unknown option {name}; expected --threads, --only, --runs, --json or --profile."),
+                    $"Unknown option {name}; expected --threads, --only, --runs, --steps, --batch, --width, --json " +
+                    "or --profile."),
             };
             if (name == "--json") json = value;
         }

@@ -50,7 +50,7 @@ public static class QuickRunner
                         case "W1":
                         case "W2":
                             Training(new FlowWorkload(withDeepSet: workload == "W2", seed: 1, options.Batch,
-                                options.Backend), threads, options, output, figures);
+                                options.Backend, options.Width), threads, options, output, figures);
                             break;
                         case "W3":
                             Sampling(new SamplingWorkload(1000, seed: 2, options.Backend),

@@ -117,6 +117,11 @@ public class QuickRunnerTests
         Assert.True(options.Profile);
         Assert.Equal("out.json", json);
 
+        var (sized, _) = QuickOptions.Parse(["--batch", "4096", "--width", "1024", "--steps", "10"]);
+        Assert.Equal(4096, sized.Batch);
+        Assert.Equal(1024, sized.Width);
+        Assert.Equal(10, sized.StepsPerRun);
+
         var (defaults, noJson) = QuickOptions.Parse([]);
         Assert.Equal(QuickOptions.AllWorkloads, defaults.Only);
         Assert.Equal(5, defaults.Runs);
@@ -128,6 +133,8 @@ public class QuickRunnerTests
     [InlineData("--threads", "x")]
     [InlineData("--only", "W5")]
     [InlineData("--runs", "0")]
+    [InlineData("--width", "0")]
+    [InlineData("--batch", "-3")]
     [InlineData("--bogus", "1")]
     [InlineData("--runs")]
     public void Parse_rejects_bad_input(params string[] args) =>

@@ -24,6 +24,19 @@ public class WorkloadTests
     }
 
     [Fact]
+    public void W1_with_another_width_has_subnets_of_that_width_and_trains()
+    {
+        // 6 subnets of (3 x 64 + 64) + (64 x 64 + 64) + (64 x 2 + 2), at batch 64.
+        var narrow = new FlowWorkload(withDeepSet: false, seed: 1, batch: 64, backend: null, width: 64);
+        Assert.Equal(6 * (3 * 64 + 64 + 64 * 64 + 64 + 64 * 2 + 2), narrow.ParameterCount);
+        Assert.Equal(64, narrow.Batch);
+        float first = narrow.Step(), last = first;
+        for (int i = 0; i < 5; i++) last = narrow.Step();
+        Assert.True(last < first, $"loss {first} -> {last}");
+        Assert.Throws<ArgumentOutOfRangeException>(() => new FlowWorkload(false, 1, null, null, width: 0));
+    }
+
+    [Fact]
     public void W2_step_trains_the_deepset_and_the_flow()
     {
         var w1 = new FlowWorkload(withDeepSet: false);

@@ -51,13 +51,13 @@ def glorot(linear: nn.Linear, zero: bool = False) -> nn.Linear:
 class AffineCoupling(nn.Module):
     """Reverse the features, then transform the second part given the first and the condition."""
 
-    def __init__(self, dim: int, cond_dim: int):
+    def __init__(self, dim: int, cond_dim: int, width: int = 128):
         super().__init__()
         self.d1, self.d2 = dim // 2, dim - dim // 2
         self.subnet = nn.Sequential(
-            glorot(nn.Linear(self.d1 + cond_dim, 128)), nn.SiLU(),
-            glorot(nn.Linear(128, 128)), nn.SiLU(),
-            glorot(nn.Linear(128, 2 * self.d2), zero=True))
+            glorot(nn.Linear(self.d1 + cond_dim, width)), nn.SiLU(),
+            glorot(nn.Linear(width, width)), nn.SiLU(),
+            glorot(nn.Linear(width, 2 * self.d2), zero=True))
 
     def _scale_shift(self, x1, c):
         h = self.subnet(torch.cat([x1, c], 1))
@@ -76,10 +76,10 @@ class AffineCoupling(nn.Module):
 
 
 class Flow(nn.Module):
-    def __init__(self, dim: int, cond_dim: int, depth: int = 6):
+    def __init__(self, dim: int, cond_dim: int, depth: int = 6, width: int = 128):
         super().__init__()
         self.dim = dim
-        self.couplings = nn.ModuleList(AffineCoupling(dim, cond_dim) for _ in range(depth))
+        self.couplings = nn.ModuleList(AffineCoupling(dim, cond_dim, width) for _ in range(depth))
 
     def log_prob(self, x, c):
         log_det = 0.0
@@ -105,12 +105,12 @@ class DeepSet(nn.Module):
 
 
 class Training:
-    def __init__(self, deep_set: bool, batch: int = 0, device: str = "cpu"):
+    def __init__(self, deep_set: bool, batch: int = 0, device: str = "cpu", width: int = 128):
         torch.manual_seed(1)
         self.summary = DeepSet().to(device) if deep_set else None
-        self.flow = Flow(D, SUMMARY_DIM if deep_set else 2).to(device)
+        self.flow = Flow(D, SUMMARY_DIM if deep_set else 2, width=width).to(device)
         params = list(self.flow.parameters()) + (list(self.summary.parameters()) if deep_set else [])
-        if not deep_set:
+        if not deep_set and width == 128:
             count = sum(p.numel() for p in params)
             assert count == W1_PARAMETERS, f"W1 has {count} parameters, expected {W1_PARAMETERS}"
         self.optimizer = torch.optim.Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8)
@@ -149,16 +149,17 @@ class Sampling:
             return self.flow.log_prob(self.points, self.conditions)[0].item()
 
 
-def training(name: str, threads: int, runs: int, batch: int = 0, device: str = "cpu") -> None:
-    w = Training(deep_set=name == "W2", batch=batch, device=device)
+def training(name: str, threads: int, runs: int, batch: int = 0, device: str = "cpu", width: int = 128,
+             steps: int = STEPS_PER_RUN) -> None:
+    w = Training(deep_set=name == "W2", batch=batch, device=device, width=width)
     for _ in range(WARMUP):
         w.step()
     rates = []
     for _ in range(runs):
         start = time.perf_counter()
-        for _ in range(STEPS_PER_RUN):
+        for _ in range(steps):
             w.step()
-        rates.append(STEPS_PER_RUN / (time.perf_counter() - start))
+        rates.append(steps / (time.perf_counter() - start))
     where = "" if device == "cpu" else f" device={device} batch={w.theta.shape[0]}"
     print(f"{name} threads={threads}{where} steps_per_s={statistics.median(rates):.1f}", flush=True)
 
@@ -209,6 +210,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5, help="timed runs per figure (median)")
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--batch", default="", help="comma-separated W1/W2 batch sizes (default: the workloads' 512 and 128)")
+    parser.add_argument("--width", type=int, default=128, help="hidden width of the coupling subnets (default 128)")
+    parser.add_argument("--steps", type=int, default=STEPS_PER_RUN, help="W1/W2 steps per timed run (default 50)")
     args = parser.parse_args()
     batches = [int(b) for b in args.batch.split(",") if b] or [0]
     if args.device != "cpu":
@@ -225,7 +228,7 @@ def main() -> int:
         for batch in batches:
             for name in ("W1", "W2"):
                 if name in only:
-                    training(name, t, args.runs, batch, args.device)
+                    training(name, t, args.runs, batch, args.device, args.width, args.steps)
         if "W3" in only:
             sampling(t, args.runs, args.device)
         if "W4" in only:

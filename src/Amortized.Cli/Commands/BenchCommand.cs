@@ -37,10 +37,12 @@ internal static class BenchCommand
             "opencl; ilgpu-cpu emulates one)", DeviceChoice.Cpu, CliChoices.Devices);
         var batch =
             Options.OptionalInt("--batch", "W1/W2 batch size (default: 512 for W1, 128 data sets for W2)", 1, 1 << 20);
+        var width = Options.OptionalInt("--width",
+            "Hidden width of the W1/W2 coupling subnets (default: 128), to see cost as work grows", 1, 1 << 16);
         var command = new Command("bench",
             "Time the reference workloads W1-W4 (training steps/s, sampling latency, GEMM GFLOP/s)")
         {
-            threads, only, runs, json, profile, device, batch,
+            threads, only, runs, json, profile, device, batch, width,
         };
         command.SetAction(r => CliErrors.Guard(ctx, () =>
         {
@@ -55,6 +57,7 @@ internal static class BenchCommand
                 Profile = r.GetValue(profile),
                 Backend = backend,
                 Batch = r.GetValue(batch),
+                Width = r.GetValue(width),
             }, r.GetValue(json));
         }));
         return command;
