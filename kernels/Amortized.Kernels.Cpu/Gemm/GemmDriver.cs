@@ -38,6 +38,8 @@ internal static unsafe class GemmDriver
 
         if (g.Beta != 0f && g.Beta != 1f)
             ScaleC(g, i0, i1, j0, j1);
+        // Untransposed A with alpha 1 is read in place by kernels that can (no alpha to fold into a copy).
+        bool direct = TKernel.DirectA && g.TransA == Transpose.No && g.Alpha == 1f;
 
         for (int jc = j0; jc < j1; jc += TKernel.NC)
         {
@@ -53,10 +55,14 @@ internal static unsafe class GemmDriver
                 for (int ic = i0; ic < i1; ic += TKernel.MC)
                 {
                     int mc = Math.Min(TKernel.MC, i1 - ic);
-                    packStart = KernelProfile.Start();
-                    GemmPacking.PackA(g, ic, mc, pc, kc, mr, buffers.A);
-                    KernelProfile.Stop(KernelFamily.GemmPacking, packStart);
-                    MacroKernel<TKernel>(g, buffers.A, buffers.B, buffers.Tile, ic, mc, jc, nc, kc, accumulate, last);
+                    if (!direct)
+                    {
+                        packStart = KernelProfile.Start();
+                        GemmPacking.PackA(g, ic, mc, pc, kc, mr, buffers.A);
+                        KernelProfile.Stop(KernelFamily.GemmPacking, packStart);
+                    }
+                    MacroKernel<TKernel>(g, buffers.A, buffers.B, buffers.Tile, ic, mc, jc, nc, pc, kc, accumulate,
+                        last, direct);
                 }
             }
         }
@@ -84,7 +90,7 @@ internal static unsafe class GemmDriver
     /// <summary>All tiles of one packed (mc, kc) A block times one packed (kc, nc) B block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MacroKernel<TKernel>(in GemmArgs g, float* packedA, float* packedB, float* tile,
-        int ic, int mc, int jc, int nc, int kc, bool accumulate, bool last)
+        int ic, int mc, int jc, int nc, int pc, int kc, bool accumulate, bool last, bool direct)
         where TKernel : struct, IGemmMicroKernel
     {
         int mr = TKernel.MR, nr = TKernel.NR;
@@ -102,14 +108,17 @@ internal static unsafe class GemmDriver
                 int rows = Math.Min(mr, mc - ir);
                 float* a = packedA + ir / mr * aStride;
                 float* c = g.C + (ic + ir) * g.Ldc + jc + jr;
+                float* aRows = g.A + (ic + ir) * g.Lda + pc;
                 if (rows == mr && cols == nr)
                 {
-                    TKernel.Run(kc, a, b, c, g.Ldc, accumulate);
+                    if (direct) TKernel.RunDirectA(kc, aRows, g.Lda, rows, b, c, g.Ldc, accumulate);
+                    else TKernel.Run(kc, a, b, c, g.Ldc, accumulate);
                 }
                 else
                 {
                     // Edge tile: compute the full tile into scratch, then merge only the valid part into C.
-                    TKernel.Run(kc, a, b, tile, nr, accumulate: false);
+                    if (direct) TKernel.RunDirectA(kc, aRows, g.Lda, rows, b, tile, nr, accumulate: false);
+                    else TKernel.Run(kc, a, b, tile, nr, accumulate: false);
                     MergeTile(tile, nr, c, g.Ldc, rows, cols, accumulate);
                 }
                 if (epilogue)

@@ -35,4 +35,15 @@ internal unsafe interface IGemmMicroKernel
     /// acc[r, j] = sum over p &lt; kc of a[p * MR + r] * b[p * NR + j].
     /// </summary>
     static abstract void Run(int kc, float* a, float* b, float* c, nint ldc, bool accumulate);
+
+    /// <summary>Whether <see cref="RunDirectA"/> is implemented.</summary>
+    static abstract bool DirectA { get; }
+
+    /// <summary>
+    /// As <see cref="Run"/> with A read where it lies, unpacked: row r of the tile (r &lt; MR) at a + r lda,
+    /// its steps contiguous; rows at or past <paramref name="rows"/> repeat the last row (their results land in
+    /// rows of the tile that the caller does not keep). Same products in the same order as from a packed panel.
+    /// </summary>
+    static abstract void RunDirectA(int kc, float* a, nint lda, int rows, float* b, float* c, nint ldc,
+        bool accumulate);
 }

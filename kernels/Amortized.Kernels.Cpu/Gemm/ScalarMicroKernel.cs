@@ -16,6 +16,11 @@ internal readonly unsafe struct ScalarMicroKernel : IGemmMicroKernel
     public static int NC => 1024;
     public static SimdPath Path => SimdPath.Scalar;
 
+    public static bool DirectA => false;
+
+    public static void RunDirectA(int kc, float* a, nint lda, int rows, float* b, float* c, nint ldc,
+        bool accumulate) => throw new NotSupportedException("This microkernel reads packed A only.");
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int kc, float* a, float* b, float* c, nint ldc, bool accumulate)
     {

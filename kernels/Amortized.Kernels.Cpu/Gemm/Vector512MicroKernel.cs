@@ -95,6 +95,94 @@ internal readonly unsafe struct Vector512MicroKernel : IGemmMicroKernel
         Store(c + 11 * ldc, c110, c111, accumulate);
     }
 
+    public static bool DirectA => true;
+
+    /// <summary>
+    /// <see cref="Run"/> reading A's 12 rows in place (A untransposed, alpha 1): the packed path would first copy
+    /// the block into panels, about a third of the time of a 512 x 128 x 128 product's multiply-adds.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void RunDirectA(int kc, float* a, nint lda, int rows, float* b, float* c, nint ldc, bool accumulate)
+    {
+        Vector512<float> c00 = default, c01 = default;
+        Vector512<float> c10 = default, c11 = default;
+        Vector512<float> c20 = default, c21 = default;
+        Vector512<float> c30 = default, c31 = default;
+        Vector512<float> c40 = default, c41 = default;
+        Vector512<float> c50 = default, c51 = default;
+        Vector512<float> c60 = default, c61 = default;
+        Vector512<float> c70 = default, c71 = default;
+        Vector512<float> c80 = default, c81 = default;
+        Vector512<float> c90 = default, c91 = default;
+        Vector512<float> c100 = default, c101 = default;
+        Vector512<float> c110 = default, c111 = default;
+        float* r0 = a;
+        float* r1 = a + Math.Min(1, rows - 1) * lda;
+        float* r2 = a + Math.Min(2, rows - 1) * lda;
+        float* r3 = a + Math.Min(3, rows - 1) * lda;
+        float* r4 = a + Math.Min(4, rows - 1) * lda;
+        float* r5 = a + Math.Min(5, rows - 1) * lda;
+        float* r6 = a + Math.Min(6, rows - 1) * lda;
+        float* r7 = a + Math.Min(7, rows - 1) * lda;
+        float* r8 = a + Math.Min(8, rows - 1) * lda;
+        float* r9 = a + Math.Min(9, rows - 1) * lda;
+        float* r10 = a + Math.Min(10, rows - 1) * lda;
+        float* r11 = a + Math.Min(11, rows - 1) * lda;
+        for (int p = 0; p < kc; p++, b += 32)
+        {
+            Vector512<float> b0 = Vector512.Load(b + 0), b1 = Vector512.Load(b + 16);
+            Vector512<float> a0 = Vector512.Create(r0[p]);
+            c00 = Vector512.FusedMultiplyAdd(a0, b0, c00);
+            c01 = Vector512.FusedMultiplyAdd(a0, b1, c01);
+            Vector512<float> a1 = Vector512.Create(r1[p]);
+            c10 = Vector512.FusedMultiplyAdd(a1, b0, c10);
+            c11 = Vector512.FusedMultiplyAdd(a1, b1, c11);
+            Vector512<float> a2 = Vector512.Create(r2[p]);
+            c20 = Vector512.FusedMultiplyAdd(a2, b0, c20);
+            c21 = Vector512.FusedMultiplyAdd(a2, b1, c21);
+            Vector512<float> a3 = Vector512.Create(r3[p]);
+            c30 = Vector512.FusedMultiplyAdd(a3, b0, c30);
+            c31 = Vector512.FusedMultiplyAdd(a3, b1, c31);
+            Vector512<float> a4 = Vector512.Create(r4[p]);
+            c40 = Vector512.FusedMultiplyAdd(a4, b0, c40);
+            c41 = Vector512.FusedMultiplyAdd(a4, b1, c41);
+            Vector512<float> a5 = Vector512.Create(r5[p]);
+            c50 = Vector512.FusedMultiplyAdd(a5, b0, c50);
+            c51 = Vector512.FusedMultiplyAdd(a5, b1, c51);
+            Vector512<float> a6 = Vector512.Create(r6[p]);
+            c60 = Vector512.FusedMultiplyAdd(a6, b0, c60);
+            c61 = Vector512.FusedMultiplyAdd(a6, b1, c61);
+            Vector512<float> a7 = Vector512.Create(r7[p]);
+            c70 = Vector512.FusedMultiplyAdd(a7, b0, c70);
+            c71 = Vector512.FusedMultiplyAdd(a7, b1, c71);
+            Vector512<float> a8 = Vector512.Create(r8[p]);
+            c80 = Vector512.FusedMultiplyAdd(a8, b0, c80);
+            c81 = Vector512.FusedMultiplyAdd(a8, b1, c81);
+            Vector512<float> a9 = Vector512.Create(r9[p]);
+            c90 = Vector512.FusedMultiplyAdd(a9, b0, c90);
+            c91 = Vector512.FusedMultiplyAdd(a9, b1, c91);
+            Vector512<float> a10 = Vector512.Create(r10[p]);
+            c100 = Vector512.FusedMultiplyAdd(a10, b0, c100);
+            c101 = Vector512.FusedMultiplyAdd(a10, b1, c101);
+            Vector512<float> a11 = Vector512.Create(r11[p]);
+            c110 = Vector512.FusedMultiplyAdd(a11, b0, c110);
+            c111 = Vector512.FusedMultiplyAdd(a11, b1, c111);
+        }
+
+        Store(c, c00, c01, accumulate);
+        Store(c + 1 * ldc, c10, c11, accumulate);
+        Store(c + 2 * ldc, c20, c21, accumulate);
+        Store(c + 3 * ldc, c30, c31, accumulate);
+        Store(c + 4 * ldc, c40, c41, accumulate);
+        Store(c + 5 * ldc, c50, c51, accumulate);
+        Store(c + 6 * ldc, c60, c61, accumulate);
+        Store(c + 7 * ldc, c70, c71, accumulate);
+        Store(c + 8 * ldc, c80, c81, accumulate);
+        Store(c + 9 * ldc, c90, c91, accumulate);
+        Store(c + 10 * ldc, c100, c101, accumulate);
+        Store(c + 11 * ldc, c110, c111, accumulate);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store(float* c, Vector512<float> v0, Vector512<float> v1, bool accumulate)
     {
