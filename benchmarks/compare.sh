@@ -2,13 +2,16 @@
 # Our quick runner against a peer on the reference workloads W1-W4 (../shared/WORKLOADS.md), run alternately in one
 # command (ours, peer, ours, peer, ...) so that both see the same machine; prints a table of medians and ratios.
 #
-#   benchmarks/compare.sh [--peer pytorch|torchsharp|pytorch,torchsharp] [--rounds 3] [--threads 1,2]
+#   benchmarks/compare.sh [--peer pytorch|pytorch-avx512|torchsharp|pytorch,pytorch-avx512,torchsharp] [--rounds 3] [--threads 1,2]
 #                         [--only W1,W2,W3,W4] [--runs 5] [--out DIR] [--skip-build]
 #
 # ours:       dotnet benchmarks/Amortized.Benchmarks ... quick (Release; the runner of src/Amortized.Workloads, the
 #             same as `amortized bench`)
 # pytorch:    /usr/bin/python3 benchmarks/peers/pytorch/workloads.py (Debian's python3-torch; apt-get install -y
 #             python3-torch libopenblas0-openmp, else torch falls back to the reference BLAS)
+# pytorch-avx512: the same with OPENBLAS_CORETYPE=SkylakeX. These machines' environment sets OPENBLAS_CORETYPE=Haswell
+#             (OpenBLAS's AVX2 kernels: 108 GFLOP/s for 512^3 on one core against 204 with SkylakeX's, W1 146
+#             against 210 steps/s); SkylakeX in turn made W2 slower (94 -> 21 steps/s), so both are run and shown.
 # torchsharp: benchmarks/peers/torchsharp (TorchSharp-cpu 0.107.0, about 1.4 GB on first restore; needs patchelf)
 # The peers run with tcmalloc preloaded when libtcmalloc-minimal4 is installed (../shared/WORKLOADS.md: glibc malloc
 # hands large blocks back to the OS, and an engine that allocates per step would pay fresh pages every step).
@@ -20,12 +23,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
-# OpenBLAS 0.3.21 (Debian 12) does not recognise Zen 5 and falls back to its AVX2 kernels: PyTorch's 512^3 product
-# ran 108 GFLOP/s on one core against 204 with its AVX-512 (SkylakeX) kernels. Give the peer those on AVX-512 machines.
-if [[ -z "${OPENBLAS_CORETYPE:-}" ]] && grep -qw avx512f /proc/cpuinfo 2>/dev/null; then export OPENBLAS_CORETYPE=SkylakeX; fi
 
 peers="pytorch"; rounds=3; threads="1,2"; only="W1,W2,W3,W4"; runs=5; out=""; build=1
-usage() { echo "usage: $0 [--peer pytorch|torchsharp|pytorch,torchsharp] [--rounds N] [--threads 1,2] [--only W1,W2,W3,W4] [--runs N] [--out DIR] [--skip-build]" >&2; exit 2; }
+usage() { echo "usage: $0 [--peer pytorch|pytorch-avx512|torchsharp|pytorch,pytorch-avx512,torchsharp] [--rounds N] [--threads 1,2] [--only W1,W2,W3,W4] [--runs N] [--out DIR] [--skip-build]" >&2; exit 2; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --peer) peers=${2:?}; shift 2 ;;
@@ -40,7 +40,7 @@ while [[ $# -gt 0 ]]; do
 done
 [[ "$rounds" =~ ^[1-9][0-9]*$ && "$runs" =~ ^[1-9][0-9]*$ && "$threads" =~ ^[0-9,]+$ ]] || usage
 IFS=',' read -r -a peer_list <<< "$peers"
-for p in "${peer_list[@]}"; do [[ "$p" == pytorch || "$p" == torchsharp ]] || usage; done
+for p in "${peer_list[@]}"; do [[ "$p" == pytorch || "$p" == pytorch-avx512 || "$p" == torchsharp ]] || usage; done
 out=${out:-$(mktemp -d "${TMPDIR:-/tmp}/amortized-compare.XXXXXX")}
 mkdir -p "$out"
 
@@ -56,7 +56,7 @@ if [[ $build == 1 ]]; then
   done
 fi
 for p in "${peer_list[@]}"; do
-  if [[ "$p" == pytorch ]] && ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
+  if [[ "$p" == pytorch* ]] && ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
     echo "PyTorch is missing: apt-get install -y python3-torch libopenblas0-openmp libtcmalloc-minimal4" >&2; exit 1
   fi
 done
@@ -67,6 +67,7 @@ run_side() {   # run_side NAME ROUND: one run of one side, raw lines into $out/N
   case "$name" in
     ours) dotnet "$ours_dll" quick --threads "$threads" --only "$only" --runs "$runs" >> "$file" ;;
     pytorch) LD_PRELOAD=$tcmalloc /usr/bin/python3 benchmarks/peers/pytorch/workloads.py --threads "$threads" --only "$only" --runs "$runs" >> "$file" 2> "$out/$name.$round.err" ;;
+    pytorch-avx512) OPENBLAS_CORETYPE=SkylakeX LD_PRELOAD=$tcmalloc /usr/bin/python3 benchmarks/peers/pytorch/workloads.py --threads "$threads" --only "$only" --runs "$runs" >> "$file" 2> "$out/$name.$round.err" ;;
     torchsharp) LD_PRELOAD=$tcmalloc dotnet "$torchsharp_dll" --threads "$threads" --only "$only" --runs "$runs" >> "$file" 2> "$out/$name.$round.err" ;;
   esac
   echo "  $name round $round: $(grep -c '^W' "$file") lines ($(head -1 "$file" | sed 's/# //'))" >&2

@@ -6,13 +6,16 @@
 #
 #   benchmarks/scaling.sh [--out DIR] [--threads 1,2] [--runs 3] [--skip-build]
 #
-# PyTorch: Debian's python3-torch with libopenblas0-openmp, tcmalloc preloaded when installed (as compare.sh).
+# PyTorch: Debian's python3-torch with libopenblas0-openmp, tcmalloc preloaded when installed (as compare.sh), with
+# OpenBLAS's AVX-512 kernels on AVX-512 machines (below).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
-# OpenBLAS 0.3.21 (Debian 12) does not recognise Zen 5 and falls back to its AVX2 kernels: PyTorch's 512^3 product
-# ran 108 GFLOP/s on one core against 204 with its AVX-512 (SkylakeX) kernels. Give the peer those on AVX-512 machines.
-if [[ -z "${OPENBLAS_CORETYPE:-}" ]] && grep -qw avx512f /proc/cpuinfo 2>/dev/null; then export OPENBLAS_CORETYPE=SkylakeX; fi
+# These machines' environment sets OPENBLAS_CORETYPE=Haswell, which holds PyTorch's OpenBLAS to its AVX2 kernels: W1
+# ran 146 steps/s and the 512^3 product 108 GFLOP/s on one core, against 210 and 204 with the AVX-512 (SkylakeX)
+# kernels. W1 is all this script runs, so the peer gets SkylakeX on AVX-512 machines (PEER_OPENBLAS_CORETYPE overrides).
+peer_coretype=${PEER_OPENBLAS_CORETYPE:-${OPENBLAS_CORETYPE:-}}
+if [[ -z "${PEER_OPENBLAS_CORETYPE:-}" ]] && grep -qw avx512f /proc/cpuinfo 2>/dev/null; then peer_coretype=SkylakeX; fi
 out=""; threads="1,2"; runs=3; build=1
 usage() { echo "usage: $0 [--out DIR] [--threads 1,2] [--runs N] [--skip-build]" >&2; exit 2; }
 while [[ $# -gt 0 ]]; do
@@ -48,7 +51,7 @@ for config in "${configs[@]}"; do
     line=$(dotnet "$ours" quick --only W1 --threads "$t" --runs "$runs" --steps "$steps" --batch "$b" --width "$w" \
       | grep -o 'steps_per_s=[0-9.]*' | cut -d= -f2)
     echo "ours,$t,$b,$w,$line" | tee -a "$csv"
-    line=$(LD_PRELOAD=$preload /usr/bin/python3 benchmarks/peers/pytorch/workloads.py --only W1 --threads "$t" \
+    line=$(OPENBLAS_CORETYPE=$peer_coretype LD_PRELOAD=$preload /usr/bin/python3 benchmarks/peers/pytorch/workloads.py --only W1 --threads "$t" \
       --runs "$runs" --steps "$steps" --batch "$b" --width "$w" 2>/dev/null | grep -o 'steps_per_s=[0-9.]*' | cut -d= -f2)
     echo "pytorch,$t,$b,$w,$line" | tee -a "$csv"
   done
