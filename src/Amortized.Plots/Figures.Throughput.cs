@@ -92,7 +92,7 @@ public static partial class Figures
         int first = (int)Math.Floor(low), last = (int)Math.Ceiling(high);
         double[] ticks = Enumerable.Range(first, last - first + 1).Select(d => (double)d).ToArray();
         plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks,
-            ticks.Select(t => Math.Pow(10, t).ToString("G3", CultureInfo.InvariantCulture)).ToArray());
+            ticks.Select(t => Math.Pow(10, t).ToString("N0", CultureInfo.InvariantCulture)).ToArray());
         plot.Axes.SetLimits(x[0] - 0.3, x[^1] + 0.3, first - 0.05, last + 0.05);
         plot.ShowLegend(legend, Alignment.LowerRight);
         FigureStyle.ApplyFont(plot);

@@ -58,7 +58,7 @@ public sealed class ParallelKernelTests
     [InlineData(Activation.Gelu)]
     public void Activations_LongSpans_BitwiseEqualForAnyThreadCountAndInPlace(Activation act)
     {
-        // 70,001 elements: 4 shares of at least 16,384 allowed, and a tail that is no whole vector.
+        // 70,001 elements: 2 shares of at least 32,768, and a tail that is no whole vector.
         const int n = 70_001;
         float[] x = Random(n, 1), dy = Random(n, 2, 1f), dx0 = Random(n, 3, 1f);
         AssertBitwiseEqual(PerThreadCount(() =>

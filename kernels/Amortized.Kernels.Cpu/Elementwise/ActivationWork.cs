@@ -9,10 +9,12 @@ namespace Amortized.Kernels.Cpu;
 internal sealed unsafe class ActivationWork : ParallelWork
 {
     /// <summary>
-    /// Below this many elements per extra thread one thread is kept: a share of 16,384 SiLU derivatives is about
-    /// 5 microseconds on AVX-512, against 1-2 microseconds to hand a share to the other core and wait for it.
+    /// Below this many elements per extra thread one thread is kept: a share of 32,768 SiLU derivatives is about
+    /// 10 microseconds on AVX-512, against 1-2 microseconds to hand a share to the other core and wait for it and
+    /// the other core's misses on rows this one wrote (W1 at batch 256, 32,768 elements a layer, ran slower on 2
+    /// threads with half that).
     /// </summary>
-    internal const int MinElementsPerThread = 16_384;
+    internal const int MinElementsPerThread = 32_768;
 
     public enum Mode
     {

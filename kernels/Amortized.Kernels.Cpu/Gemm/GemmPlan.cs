@@ -8,10 +8,12 @@ namespace Amortized.Kernels.Cpu;
 internal readonly struct GemmPlan
 {
     /// <summary>
-    /// Below this many flops per extra thread, dispatch (a few microseconds) and duplicated packing cost more
-    /// than the thread saves: about 20 microseconds of work at 100 GFLOP/s.
+    /// Below this many flops per extra thread one thread is kept: dispatch, the other core's cache misses on rows
+    /// this core wrote, and duplicated packing cost more than the thread saves. Measured in W1 (benchmarks/
+    /// scaling.sh, AVX-512): with 2e6, 2 threads were slower than 1 at batch 128 and 256 (940 against 1,463 and
+    /// 675 against 779 steps/s: products of 4.2 and 8.4 MFLOP split) and faster from 512 (16.8 MFLOP) on.
     /// </summary>
-    internal const double MinFlopsPerThread = 2e6;
+    internal const double MinFlopsPerThread = 6e6;
 
     /// <summary>Packing cost in microkernel-FMA units per packed element (a load, a shuffle, a store).</summary>
     private const double PackCostPerElement = 4;

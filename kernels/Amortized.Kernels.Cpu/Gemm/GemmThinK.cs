@@ -22,9 +22,10 @@ internal static unsafe class GemmThinK
     public const int MaxK = 4;
 
     /// <summary>
-    /// Below this many C elements per extra thread one thread is kept (about 5 microseconds of SiLU rows).
+    /// Below this many C elements per extra thread one thread is kept (about 10 microseconds of SiLU rows; as
+    /// <see cref="ActivationWork.MinElementsPerThread"/>).
     /// </summary>
-    private const int MinElementsPerThread = 16_384;
+    private const int MinElementsPerThread = 32_768;
 
     /// <summary>Whether a product goes here: depth at most MaxK (K = 0 and alpha = 0 are handled before).</summary>
     public static bool Applies(int k, SimdPath path) => path != SimdPath.Scalar && k <= MaxK;
