@@ -199,14 +199,8 @@ internal static unsafe class GemmSkinny
                     s70 = TLanes.MultiplyAdd(x, y0, s70); s71 = TLanes.MultiplyAdd(x, y1, s71);
                 }
                 // Vector r * 2 + c of the spill holds the partial sums of C(i + r, c0 + c).
-                TLanes.Store(s00, spill); TLanes.Store(s01, spill + width);
-                TLanes.Store(s10, spill + 2 * width); TLanes.Store(s11, spill + 3 * width);
-                TLanes.Store(s20, spill + 4 * width); TLanes.Store(s21, spill + 5 * width);
-                TLanes.Store(s30, spill + 6 * width); TLanes.Store(s31, spill + 7 * width);
-                TLanes.Store(s40, spill + 8 * width); TLanes.Store(s41, spill + 9 * width);
-                TLanes.Store(s50, spill + 10 * width); TLanes.Store(s51, spill + 11 * width);
-                TLanes.Store(s60, spill + 12 * width); TLanes.Store(s61, spill + 13 * width);
-                TLanes.Store(s70, spill + 14 * width); TLanes.Store(s71, spill + 15 * width);
+                Spill16<TLanes, TVec>(spill, s00, s01, s10, s11, s20, s21, s30, s31,
+                    s40, s41, s50, s51, s60, s61, s70, s71);
                 TLanes.SumEach16(spill, sums);
                 for (int r = 0; r < rows; r++)
                 {
@@ -321,14 +315,8 @@ internal static unsafe class GemmSkinny
         }
         // Accumulators go to the spill before anything is called, so none is live across a call (the JIT would
         // otherwise store every one of them to the stack on each step of the loop).
-        TLanes.Store(s00, spill); TLanes.Store(s10, spill + width);
-        TLanes.Store(s20, spill + 2 * width); TLanes.Store(s30, spill + 3 * width);
-        TLanes.Store(s40, spill + 4 * width); TLanes.Store(s50, spill + 5 * width);
-        TLanes.Store(s60, spill + 6 * width); TLanes.Store(s70, spill + 7 * width);
-        TLanes.Store(s01, spill + 8 * width); TLanes.Store(s11, spill + 9 * width);
-        TLanes.Store(s21, spill + 10 * width); TLanes.Store(s31, spill + 11 * width);
-        TLanes.Store(s41, spill + 12 * width); TLanes.Store(s51, spill + 13 * width);
-        TLanes.Store(s61, spill + 14 * width); TLanes.Store(s71, spill + 15 * width);
+        Spill16<TLanes, TVec>(spill, s00, s10, s20, s30, s40, s50, s60, s70,
+            s01, s11, s21, s31, s41, s51, s61, s71);
         WriteSpill<TLanes, TVec>(p, spill, 8, 8, i, 0, p.T);
     }
 
@@ -371,15 +359,27 @@ internal static unsafe class GemmSkinny
             s03 = TLanes.MultiplyAdd(x0, y, s03); s13 = TLanes.MultiplyAdd(x1, y, s13);
             s23 = TLanes.MultiplyAdd(x2, y, s23); s33 = TLanes.MultiplyAdd(x3, y, s33);
         }
-        TLanes.Store(s00, spill); TLanes.Store(s10, spill + width);
-        TLanes.Store(s20, spill + 2 * width); TLanes.Store(s30, spill + 3 * width);
-        TLanes.Store(s01, spill + 4 * width); TLanes.Store(s11, spill + 5 * width);
-        TLanes.Store(s21, spill + 6 * width); TLanes.Store(s31, spill + 7 * width);
-        TLanes.Store(s02, spill + 8 * width); TLanes.Store(s12, spill + 9 * width);
-        TLanes.Store(s22, spill + 10 * width); TLanes.Store(s32, spill + 11 * width);
-        TLanes.Store(s03, spill + 12 * width); TLanes.Store(s13, spill + 13 * width);
-        TLanes.Store(s23, spill + 14 * width); TLanes.Store(s33, spill + 15 * width);
+        Spill16<TLanes, TVec>(spill, s00, s10, s20, s30, s01, s11, s21, s31,
+            s02, s12, s22, s32, s03, s13, s23, s33);
         WriteSpill<TLanes, TVec>(p, spill, 4, vectors, i, c0, cols);
+    }
+
+    /// <summary>Stores 16 accumulators one after the other at <paramref name="spill"/>, v0 first.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Spill16<TLanes, TVec>(float* spill, TVec v0, TVec v1, TVec v2, TVec v3, TVec v4, TVec v5,
+        TVec v6, TVec v7, TVec v8, TVec v9, TVec v10, TVec v11, TVec v12, TVec v13, TVec v14, TVec v15)
+        where TLanes : struct, IVectorLanes<TVec>
+        where TVec : struct
+    {
+        int width = TLanes.Count;
+        TLanes.Store(v0, spill); TLanes.Store(v1, spill + width);
+        TLanes.Store(v2, spill + 2 * width); TLanes.Store(v3, spill + 3 * width);
+        TLanes.Store(v4, spill + 4 * width); TLanes.Store(v5, spill + 5 * width);
+        TLanes.Store(v6, spill + 6 * width); TLanes.Store(v7, spill + 7 * width);
+        TLanes.Store(v8, spill + 8 * width); TLanes.Store(v9, spill + 9 * width);
+        TLanes.Store(v10, spill + 10 * width); TLanes.Store(v11, spill + 11 * width);
+        TLanes.Store(v12, spill + 12 * width); TLanes.Store(v13, spill + 13 * width);
+        TLanes.Store(v14, spill + 14 * width); TLanes.Store(v15, spill + 15 * width);
     }
 
     /// <summary>Prefetches the 4 cache lines from <paramref name="p"/> into L1.</summary>
