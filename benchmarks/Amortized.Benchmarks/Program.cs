@@ -5,7 +5,8 @@ using BenchmarkDotNet.Running;
 
 // `quick [--threads 1,2] [--only W1,W3] [--runs N] [--json FILE] [--profile]` runs W1-W4 with the shared quick runner
 // (src/Amortized.Workloads, also `amortized bench`); `gemm-quick [reps]` prints the FMA peak and the GEMM shapes with
-// their best samples; `scaling-figure CSV DIR` draws benchmarks/scaling.sh's results. Anything else goes to BenchmarkDotNet (e.g. `--filter '*Gemm*'`, `--list flat`, `--job short`).
+// their best samples; `scaling-figure CSV DIR` draws benchmarks/scaling.sh's results. Anything else goes to
+// BenchmarkDotNet (e.g. `--filter '*Gemm*'`, `--list flat`, `--job short`).
 if (args.Length > 0 && args[0] == "quick")
 {
     QuickOptions options;

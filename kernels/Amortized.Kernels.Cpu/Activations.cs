@@ -70,7 +70,9 @@ public static class Activations
             BackwardAccumulateSerial(kind, x, dy, dx);
     }
 
-    /// <summary>One thread of <see cref="BackwardAccumulate"/>: 256-element chunks through a stack scratch row.</summary>
+    /// <summary>
+    /// One thread of <see cref="BackwardAccumulate"/>: 256-element chunks through a stack scratch row.
+    /// </summary>
     internal static void BackwardAccumulateSerial(
         Activation kind, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
     {

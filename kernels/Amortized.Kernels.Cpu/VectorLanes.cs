@@ -99,7 +99,8 @@ internal readonly unsafe struct Lanes512 : IVectorLanes<Vector512<float>>
         Add(Vector512.Load(vectors + 16 * first), Vector512.Load(vectors + 16 * (first + 1)), even, odd);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Add(Vector512<float> a, Vector512<float> b, Vector512<int> even, Vector512<int> odd) =>
+    private static Vector512<float> Add(
+        Vector512<float> a, Vector512<float> b, Vector512<int> even, Vector512<int> odd) =>
         Avx512F.PermuteVar16x32x2(a, even, b) + Avx512F.PermuteVar16x32x2(a, odd, b);
 }
 

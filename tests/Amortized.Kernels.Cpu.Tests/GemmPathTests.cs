@@ -80,7 +80,8 @@ public sealed class GemmPathTests
                 foreach (float beta in new[] { 0f, 1f, 0.75f })
                 {
                     Activation act = (Activation)(seed % 9);
-                    var c = new GemmCase(m, n, k, ta, Transpose.No, 1, 2, 1, 1.5f, beta, seed % 2 == 0, act, true, seed++);
+                    var c = new GemmCase(m, n, k, ta, Transpose.No, 1, 2, 1, 1.5f, beta, seed % 2 == 0, act, true,
+                        seed++);
                     GemmData one = c.Create(), two = one.Copy(), three = one.Copy();
                     one.Run(path, 1);
                     two.Run(path, 2);

@@ -43,7 +43,8 @@ public sealed class GemmSkinnyTests
                             GemmSkinny.Applies(m, n, transA, transB, path));
                     Activation act = (Activation)(seed % 9);
                     float beta = seed % 3 == 0 ? 0f : seed % 3 == 1 ? 1f : 0.75f;
-                    var c = new GemmCase(m, n, k, transA, transB, seed % 2, 2 * (seed % 2), 3, seed % 4 == 0 ? -0.5f : 1f,
+                    var c = new GemmCase(m, n, k, transA, transB, seed % 2, 2 * (seed % 2), 3,
+                        seed % 4 == 0 ? -0.5f : 1f,
                         beta, seed % 2 == 0, act, seed % 3 != 2, seed);
                     seed++;
                     GemmData before = c.Create(), after = before.Copy();

@@ -78,11 +78,13 @@ internal sealed unsafe class ActivationWork : ParallelWork
                 Activations.Forward(_kind, x, output, SimdPaths.Best);
                 break;
             case Mode.Backward:
-                Activations.Backward(_kind, x, new ReadOnlySpan<float>(_dy + start, end - start), output, SimdPaths.Best);
+                Activations.Backward(_kind, x, Dy(start, end), output, SimdPaths.Best);
                 break;
             default:
-                Activations.BackwardAccumulateSerial(_kind, x, new ReadOnlySpan<float>(_dy + start, end - start), output);
+                Activations.BackwardAccumulateSerial(_kind, x, Dy(start, end), output);
                 break;
         }
     }
+
+    private ReadOnlySpan<float> Dy(int start, int end) => new(_dy + start, end - start);
 }

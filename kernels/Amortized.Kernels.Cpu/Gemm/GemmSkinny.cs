@@ -396,7 +396,8 @@ internal static unsafe class GemmSkinny
 
     /// <summary>
     /// Writes spilled accumulators: vector c * <paramref name="stride"/> + v holds rows [i + v width,
-    /// i + (v + 1) width) of column c0 + c, for v &lt; <paramref name="vectors"/> and c &lt; <paramref name="cols"/>. Where the normalised C's
+    /// i + (v + 1) width) of column c0 + c, for v &lt; <paramref name="vectors"/> and c &lt;
+    /// <paramref name="cols"/>. Where the normalised C's
     /// columns are contiguous (thin M) each is one vector store; otherwise element by element.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -33,7 +33,8 @@ internal static unsafe class GemmThinK
     /// <summary>C = act(alpha op(A) op(B) + beta C + bias) with the pre-activation saved; requires Applies.</summary>
     public static void Run(in GemmArgs g, SimdPath path, int maxThreads)
     {
-        int parts = Math.Min(maxThreads, (int)Math.Min((long)g.M * g.N / MinElementsPerThread, g.M / ThreadSplit.RowAlignment));
+        int parts = Math.Min(maxThreads,
+            (int)Math.Min((long)g.M * g.N / MinElementsPerThread, g.M / ThreadSplit.RowAlignment));
         if (parts >= 2)
         {
             ThinKWork work = ThinKWork.Current;
@@ -125,11 +126,15 @@ internal static unsafe class GemmThinK
                 strip[k * cols + c] = k < g.K ? B(g, k, j + c) : 0f;
         }
         // B in registers: b{k}{v}; the unused k rows are zero and their FMAs are skipped by K checks.
-        TVec b00 = TLanes.Load(strip), b01 = Vec<TLanes, TVec>(strip, 1, vectors), b02 = Vec<TLanes, TVec>(strip, 2, vectors), b03 = Vec<TLanes, TVec>(strip, 3, vectors);
+        TVec b00 = TLanes.Load(strip), b01 = Vec<TLanes, TVec>(strip, 1, vectors);
+        TVec b02 = Vec<TLanes, TVec>(strip, 2, vectors), b03 = Vec<TLanes, TVec>(strip, 3, vectors);
         float* s1 = strip + cols, s2 = strip + 2 * cols, s3 = strip + 3 * cols;
-        TVec b10 = TLanes.Load(s1), b11 = Vec<TLanes, TVec>(s1, 1, vectors), b12 = Vec<TLanes, TVec>(s1, 2, vectors), b13 = Vec<TLanes, TVec>(s1, 3, vectors);
-        TVec b20 = TLanes.Load(s2), b21 = Vec<TLanes, TVec>(s2, 1, vectors), b22 = Vec<TLanes, TVec>(s2, 2, vectors), b23 = Vec<TLanes, TVec>(s2, 3, vectors);
-        TVec b30 = TLanes.Load(s3), b31 = Vec<TLanes, TVec>(s3, 1, vectors), b32 = Vec<TLanes, TVec>(s3, 2, vectors), b33 = Vec<TLanes, TVec>(s3, 3, vectors);
+        TVec b10 = TLanes.Load(s1), b11 = Vec<TLanes, TVec>(s1, 1, vectors);
+        TVec b12 = Vec<TLanes, TVec>(s1, 2, vectors), b13 = Vec<TLanes, TVec>(s1, 3, vectors);
+        TVec b20 = TLanes.Load(s2), b21 = Vec<TLanes, TVec>(s2, 1, vectors);
+        TVec b22 = Vec<TLanes, TVec>(s2, 2, vectors), b23 = Vec<TLanes, TVec>(s2, 3, vectors);
+        TVec b30 = TLanes.Load(s3), b31 = Vec<TLanes, TVec>(s3, 1, vectors);
+        TVec b32 = Vec<TLanes, TVec>(s3, 2, vectors), b33 = Vec<TLanes, TVec>(s3, 3, vectors);
         TVec alpha = TLanes.Broadcast(g.Alpha), beta = TLanes.Broadcast(g.Beta);
         int k1 = g.K;
         for (int i = i0; i < i1; i++)

@@ -90,7 +90,8 @@ internal sealed class GemmWork : ParallelWork
             for (int i = 0; i < Args.M; i++)
             {
                 var row = new Span<float>(Args.C + i * Args.Ldc, Args.N);
-                System.Numerics.Tensors.TensorPrimitives.Add(row, new ReadOnlySpan<float>(slot + (long)i * Args.N, Args.N), row);
+                var partial = new ReadOnlySpan<float>(slot + (long)i * Args.N, Args.N);
+                System.Numerics.Tensors.TensorPrimitives.Add(row, partial, row);
             }
         }
         if (!Args.HasEpilogue)

@@ -18,7 +18,9 @@ internal static class ThreadSplit
     /// </summary>
     public const int ElementAlignment = 256;
 
-    /// <summary>Start of share <paramref name="t"/> of <paramref name="parts"/> over [0, total); total for t = parts.</summary>
+    /// <summary>
+    /// Start of share <paramref name="t"/> of <paramref name="parts"/> over [0, total); total for t = parts.
+    /// </summary>
     public static int Boundary(int t, int parts, int total, int alignment) =>
         t >= parts ? total : (int)((long)t * total / parts) / alignment * alignment;
 
