@@ -32,7 +32,7 @@ out=${out:-$(mktemp -d)}
 mkdir -p "$out"
 ours=benchmarks/Amortized.Benchmarks/bin/Release/net10.0/Amortized.Benchmarks.dll
 if [[ $build == 1 ]]; then dotnet build -c Release benchmarks/Amortized.Benchmarks -v q -nologo >/dev/null; fi
-/usr/bin/python3 -c "import torch" 2>/dev/null || { echo "scaling.sh: python3-torch is not installed" >&2; exit 2; }
+/usr/bin/python3 -c "import torch" 2>/dev/null || { echo "scaling.sh: PyTorch is missing: apt-get install -y python3-torch libopenblas0-openmp libtcmalloc-minimal4" >&2; exit 2; }
 preload=""
 for lib in /usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4; do [[ -f $lib ]] && preload=$lib; done
 

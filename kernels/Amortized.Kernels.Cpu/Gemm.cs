@@ -104,7 +104,7 @@ public static class Gemm
             work.Plan = plan;
             work.Path = path;
             if (plan.KTasks > 1)
-                work.EnsureScratch((long)m * n * (GemmPlan.KBlocks(k) - plan.KBlockRange(1, k).Start));
+                work.EnsureScratch((long)m * n * plan.SplitSlots(k));
             try
             {
                 KernelThreading.For(plan.TaskCount, work);

@@ -10,6 +10,20 @@ namespace Amortized.Kernels.Cpu;
 internal static unsafe class GemmEpilogue
 {
     /// <summary>
+    /// <see cref="Apply{TKernel}"/> at the width of <paramref name="path"/>, for callers that are not generic over a
+    /// microkernel (the thin-side kernels, the K split's merge).
+    /// </summary>
+    public static void Apply(in GemmArgs g, SimdPath path, int i0, int j0, int rows, int cols)
+    {
+        switch (path)
+        {
+            case SimdPath.Vector512: Apply<Vector512MicroKernel>(g, i0, j0, rows, cols); break;
+            case SimdPath.Vector256: Apply<Vector256MicroKernel>(g, i0, j0, rows, cols); break;
+            default: Apply<ScalarMicroKernel>(g, i0, j0, rows, cols); break;
+        }
+    }
+
+    /// <summary>
     /// Applies the epilogue to the (rows, cols) block of C at (i0, j0). Bias, Pre and C are indexed from the
     /// matrix origin, so this works on any tile. Vector width: the path of <typeparamref name="TKernel"/>, a
     /// JIT-time constant, so each instantiation holds the loop of one width only (and the activation inlines).

@@ -30,8 +30,8 @@ internal readonly struct GemmPlan
     public GemmPlan(int tasksM, int tasksN, int rowPanels, int colPanels, int mr, int nr, int kTasks = 1)
     {
         TasksM = tasksM;
-        KTasks = kTasks;
         TasksN = tasksN;
+        KTasks = kTasks;
         RowPanels = rowPanels;
         ColPanels = colPanels;
         Mr = mr;
@@ -58,6 +58,9 @@ internal readonly struct GemmPlan
 
     /// <summary>Blocks [start, end) of K task <paramref name="t"/>: even shares, the earlier ones to task 0.</summary>
     public (int Start, int End) KBlockRange(int t, int k) => ThreadSplit.Share(t, KTasks, KBlocks(k), 1);
+
+    /// <summary>(M, N) scratch slots a K split needs: one per block after task 0's; 0 without a K split.</summary>
+    public int SplitSlots(int k) => KTasks > 1 ? KBlocks(k) - KBlockRange(1, k).Start : 0;
 
     /// <summary>
     /// Cost of the epilogue per C element in flops of the microkernel: a smooth activation (an exp, a
@@ -90,10 +93,10 @@ internal readonly struct GemmPlan
         // 128 x 128 over 512 rows) splits K: each thread reads only its own rows of X and dY (the rows it wrote
         // in the forward pass) instead of both threads packing all of one operand. Measured on 128 x 128 x 512
         // with 2 threads (AVX-512): the column split ran 88 us, the row split 65 us against 90 us on one thread.
-        int kTasks = Math.Min(threads, KBlocks(k));
-        if (kTasks >= 2 && 2L * m * n <= (long)k * Math.Max(m, n)
-            && (long)m * n * (KBlocks(k) - ThreadSplit.Boundary(1, kTasks, KBlocks(k), 1)) <= MaxSplitScratchFloats)
-            return new GemmPlan(1, 1, rowPanels, colPanels, mr, nr, kTasks);
+        var kSplit = new GemmPlan(1, 1, rowPanels, colPanels, mr, nr, Math.Min(threads, KBlocks(k)));
+        if (kSplit.KTasks >= 2 && 2L * m * n <= (long)k * Math.Max(m, n)
+            && (long)m * n * kSplit.SplitSlots(k) <= MaxSplitScratchFloats)
+            return kSplit;
 
         // Try every grid tm x tn = threads; cost = the largest task's tile work (panel rounding included) plus
         // its packing (each task packs its own A rows and B columns).

@@ -68,17 +68,11 @@ internal static unsafe class GemmSkinny
     {
         Problem p = Normalise(g);
         if (path == SimdPath.Vector512)
-        {
             Compute<Lanes512, Vector512<float>, Vector512MicroKernel>(p);
-            if (g.HasEpilogue)
-                GemmEpilogue.Apply<Vector512MicroKernel>(g, 0, 0, g.M, g.N);
-        }
         else
-        {
             Compute<Lanes256, Vector256<float>, Vector256MicroKernel>(p);
-            if (g.HasEpilogue)
-                GemmEpilogue.Apply<Vector256MicroKernel>(g, 0, 0, g.M, g.N);
-        }
+        if (g.HasEpilogue)
+            GemmEpilogue.Apply(g, path, 0, 0, g.M, g.N);
     }
 
     private static Problem Normalise(in GemmArgs g)

@@ -83,8 +83,7 @@ internal sealed class GemmWork : ParallelWork
     /// </summary>
     public unsafe void MergeKSplit()
     {
-        int slots = GemmPlan.KBlocks(Args.K) - Plan.KBlockRange(1, Args.K).Start;
-        for (int s = 0; s < slots; s++)
+        for (int s = 0; s < Plan.SplitSlots(Args.K); s++)
         {
             float* slot = Scratch + (long)s * Args.M * Args.N;
             for (int i = 0; i < Args.M; i++)
@@ -99,11 +98,6 @@ internal sealed class GemmWork : ParallelWork
         // Column by column of tiles, as the single task applies it: a narrow last tile column takes the
         // epilogue's scalar path there, and scalar and vector activations may differ in the last bit.
         for (int j0 = 0; j0 < Args.N; j0 += Plan.Nr)
-        {
-            int cols = Math.Min(Plan.Nr, Args.N - j0);
-            if (Path == SimdPath.Vector512) GemmEpilogue.Apply<Vector512MicroKernel>(Args, 0, j0, Args.M, cols);
-            else if (Path == SimdPath.Vector256) GemmEpilogue.Apply<Vector256MicroKernel>(Args, 0, j0, Args.M, cols);
-            else GemmEpilogue.Apply<ScalarMicroKernel>(Args, 0, j0, Args.M, cols);
-        }
+            GemmEpilogue.Apply(Args, Path, 0, j0, Args.M, Math.Min(Plan.Nr, Args.N - j0));
     }
 }
