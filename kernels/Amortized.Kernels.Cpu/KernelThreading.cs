@@ -20,9 +20,9 @@ public static class KernelThreading
     /// <summary>
     /// Calls <c>work.Run(i)</c> for every i in [0, <paramref name="count"/>) on up to
     /// min(count, <see cref="MaxThreads"/>) threads and returns when all calls have finished. With one index per
-    /// thread, index 0 runs on the caller and index p on worker p - 1 every time (so per-thread row ranges stay
-    /// in one core's caches from call to call); more indices are handed out dynamically. Allocates nothing in
-    /// steady state.
+    /// thread, index 0 runs on the caller and index p on worker p - 1 whenever that worker starts in time (so
+    /// per-thread row ranges stay in one core's caches from call to call), else on whichever thread is free;
+    /// more indices are handed out dynamically. Allocates nothing in steady state.
     /// </summary>
     /// <remarks>
     /// If a call throws, the remaining indices still run and the first exception is rethrown on the caller with
