@@ -33,6 +33,14 @@ public sealed record GemmShape(string Name, int M, int K, int N, Transpose Trans
         new("W1-dW", 128, 512, 128, TransA: Transpose.Yes), // dW = X^T dY
     ];
 
+    /// <summary>The products of W2's 64-wide set layer over 128 sets of 100 (12,800 rows).</summary>
+    public static IReadOnlyList<GemmShape> W2 { get; } =
+    [
+        new("W2-fwd", 12_800, 64, 64, BiasSilu: true),
+        new("W2-dX", 12_800, 64, 64, TransB: Transpose.Yes),
+        new("W2-dW", 64, 12_800, 64, TransA: Transpose.Yes),
+    ];
+
     /// <summary>Floating-point operations of one product (an FMA counts as 2).</summary>
     public double Flops => 2.0 * M * N * K;
 

@@ -95,27 +95,40 @@ public sealed class GemmPathTests
     }
 
     [Theory]
-    [InlineData(0f)]
-    [InlineData(1f)]
-    public void Multiply_UnpackedA_BitwiseEqualsThePackedPanels(float beta)
+    [InlineData(0f, 70)]
+    [InlineData(1f, 70)]
+    [InlineData(0f, 64)]
+    [InlineData(1f, 64)]
+    public void Multiply_AAndBReadInPlace_BitwiseEqualThePackedPanels(float beta, int n)
     {
-        // The AVX-512 kernel reads an untransposed A in place (alpha 1); the same A stored transposed goes
-        // through packed panels. Same products, same order: the same bits, over edge rows (37 = 3 x 12 + 1),
-        // three K blocks and an epilogue.
-        const int m = 37, n = 70, k = 600;
+        // With alpha 1 the AVX-512 kernel reads A in place, stored either way, and (at most 144 rows, whole
+        // 32-column tiles: n = 64) an untransposed B too. With alpha 2 and A halved (exact in binary) the same
+        // products go through packed panels. Same products, same order: the same bits, over edge rows
+        // (37 = 3 x 12 + 1), three K blocks and an epilogue.
+        const int m = 37, k = 600;
         var c = new GemmCase(m, n, k, Transpose.No, Transpose.No, 3, 1, 2, 1f, beta, true, Activation.Silu, true, 5);
-        GemmData direct = c.Create();
+        GemmData rowsA = c.Create();
         var transposedA = new float[k * m];
+        var halvedA = new float[rowsA.A.Length];
         for (int i = 0; i < m; i++)
         {
             for (int p = 0; p < k; p++)
-                transposedA[p * m + i] = direct.A[i * direct.Lda + p];
+            {
+                transposedA[p * m + i] = rowsA.A[i * rowsA.Lda + p];
+                halvedA[i * rowsA.Lda + p] = rowsA.A[i * rowsA.Lda + p] / 2;
+            }
         }
-        GemmData packed = direct.Copy() with { A = transposedA, Lda = m, Case = c with { TransA = Transpose.Yes } };
-        direct.Run(SimdPath.Vector512, 1);
+        GemmData columnsA = rowsA.Copy() with
+        {
+            A = transposedA, Lda = m, Case = c with { TransA = Transpose.Yes },
+        };
+        GemmData packed = rowsA.Copy() with { A = halvedA, Case = c with { Alpha = 2f } };
+        rowsA.Run(SimdPath.Vector512, 1);
+        columnsA.Run(SimdPath.Vector512, 1);
         packed.Run(SimdPath.Vector512, 1);
-        GemmAssert.BitwiseEqual(packed, direct, "unpacked A vs packed A");
-        GemmAssert.Matches(c.Create(), direct);
+        GemmAssert.BitwiseEqual(packed, rowsA, "A in place vs packed");
+        GemmAssert.BitwiseEqual(packed, columnsA, "transposed A in place vs packed");
+        GemmAssert.Matches(c.Create(), rowsA);
     }
 
     [Fact]

@@ -53,9 +53,9 @@ public class KernelProfileTests
         // Forward x W with the fused epilogue, then dW = x^T dy and (no gradient for x) no third product.
         Assert.True(KernelProfile.Calls(KernelFamily.Gemm) >= 2, $"{KernelProfile.Calls(KernelFamily.Gemm)} GEMM calls");
         Assert.True(KernelProfile.Calls(KernelFamily.GemmEpilogue) >= 1);
-        // Packing: B of the forward product (its A is packed too except on AVX-512, which reads it in place),
-        // and A and B of dW.
-        Assert.True(KernelProfile.Calls(KernelFamily.GemmPacking) >= 3);
+        // Packing: B of both products (48 columns leave an edge tile, so B is not read in place), and their A
+        // too except on AVX-512, which reads A in place when alpha is 1.
+        Assert.True(KernelProfile.Calls(KernelFamily.GemmPacking) >= 2);
         Assert.True(KernelProfile.Milliseconds(KernelFamily.GemmMicroKernel) > 0);
         Assert.True(KernelProfile.Calls(KernelFamily.Reduction) >= 1, "the sum and the bias gradient are reductions");
         Assert.True(KernelProfile.Milliseconds(KernelFamily.Gemm) >=

@@ -39,7 +39,7 @@ internal static class GemmQuick
             KernelThreading.MaxThreads = threads;
             Action peak = () => KernelThreading.For(threads, fma);
             double peakFlops = threads * FmaLoop.Flops(widest, fma.Iterations);
-            foreach (GemmShape shape in GemmShape.W4.Concat(GemmShape.W1))
+            foreach (GemmShape shape in GemmShape.W4.Concat(GemmShape.W1).Concat(GemmShape.W2).Concat(Extra))
             {
                 (float[] a, float[] b, float[] c, float[] bias, float[] pre) = shape.Allocate();
                 var (gemmSamples, peakSamples) = Paired(() => shape.Multiply(a, b, c, bias, pre), shape.Flops, peak, peakFlops, reps);
@@ -50,6 +50,9 @@ internal static class GemmQuick
             }
         }
     }
+
+    /// <summary>A square product with A stored transposed (read in place at a long row stride).</summary>
+    private static readonly GemmShape[] Extra = [new("transA", 512, 512, 512, TransA: Transpose.Yes)];
 
     private static double Median(double[] values)
     {

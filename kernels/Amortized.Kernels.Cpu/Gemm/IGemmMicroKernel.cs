@@ -40,10 +40,12 @@ internal unsafe interface IGemmMicroKernel
     static abstract bool DirectA { get; }
 
     /// <summary>
-    /// As <see cref="Run"/> with A read where it lies, unpacked: row r of the tile (r &lt; MR) at a + r lda,
-    /// its steps contiguous; rows at or past <paramref name="rows"/> repeat the last row (their results land in
-    /// rows of the tile that the caller does not keep). Same products in the same order as from a packed panel.
+    /// As <see cref="Run"/> with A read where it lies, unpacked: element (r, p) of the tile's A at
+    /// a[r * rowStep + p * kStep] (untransposed A: rowStep lda, kStep 1; A stored transposed: rowStep 1, kStep
+    /// lda); rows at or past <paramref name="rows"/> repeat the last row (their results land in rows of the tile
+    /// that the caller does not keep). B's step p is the NR values at b + p * bStep (NR for a packed panel, ldb for
+    /// an untransposed B read in place). Same products in the same order as from packed panels.
     /// </summary>
-    static abstract void RunDirectA(int kc, float* a, nint lda, int rows, float* b, float* c, nint ldc,
-        bool accumulate);
+    static abstract void RunDirectA(int kc, float* a, nint rowStep, nint kStep, int rows, float* b, nint bStep,
+        float* c, nint ldc, bool accumulate);
 }

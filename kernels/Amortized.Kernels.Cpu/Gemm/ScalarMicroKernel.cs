@@ -18,8 +18,8 @@ internal readonly unsafe struct ScalarMicroKernel : IGemmMicroKernel
 
     public static bool DirectA => false;
 
-    public static void RunDirectA(int kc, float* a, nint lda, int rows, float* b, float* c, nint ldc,
-        bool accumulate) => throw new NotSupportedException("This microkernel reads packed A only.");
+    public static void RunDirectA(int kc, float* a, nint rowStep, nint kStep, int rows, float* b, nint bStep,
+        float* c, nint ldc, bool accumulate) => throw new NotSupportedException("This microkernel reads packed A only.");
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int kc, float* a, float* b, float* c, nint ldc, bool accumulate)

@@ -22,9 +22,24 @@ internal readonly unsafe struct Vector512MicroKernel : IGemmMicroKernel
     public static int NC => 1024;
     public static SimdPath Path => SimdPath.Vector512;
 
+    public static void Run(int kc, float* a, float* b, float* c, nint ldc, bool accumulate) =>
+        Tile<UnitSteps>(kc, a, 12, b, 32, c, ldc, accumulate);
+
+    /// <summary>
+    /// The tile with A's 12 values of step p at a + p aStep and B's 32 at b + p bStep: packed panels (12, 32, as
+    /// constants in the <see cref="UnitSteps"/> instance), or A stored transposed and B untransposed read in place
+    /// (row strides).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(int kc, float* a, float* b, float* c, nint ldc, bool accumulate)
+    private static void Tile<TSteps>(int kc, float* a, nint aStep, float* b, nint bStep, float* c, nint ldc,
+        bool accumulate)
+        where TSteps : struct, ISteps
     {
+        if (TSteps.Unit)
+        {
+            aStep = 12;
+            bStep = 32;
+        }
         Vector512<float> c00 = default, c01 = default;
         Vector512<float> c10 = default, c11 = default;
         Vector512<float> c20 = default, c21 = default;
@@ -77,8 +92,8 @@ internal readonly unsafe struct Vector512MicroKernel : IGemmMicroKernel
             Vector512<float> a11 = Vector512.Create(a[11]);
             c110 = Vector512.FusedMultiplyAdd(a11, b0, c110);
             c111 = Vector512.FusedMultiplyAdd(a11, b1, c111);
-            a += 12;
-            b += 32;
+            a += aStep;
+            b += bStep;
         }
 
         Store(c, c00, c01, accumulate);
@@ -98,12 +113,35 @@ internal readonly unsafe struct Vector512MicroKernel : IGemmMicroKernel
     public static bool DirectA => true;
 
     /// <summary>
-    /// <see cref="Run"/> reading A's 12 rows in place (A untransposed, alpha 1): the packed path would first copy
-    /// the block into panels, about a third of the time of a 512 x 128 x 128 product's multiply-adds.
+    /// <see cref="Run"/> reading A's 12 rows in place (alpha 1), and B in place when <paramref name="bStep"/> is a
+    /// row stride: the packed path would first copy the blocks into panels, about a third of the time of a
+    /// 512 x 128 x 128 product's multiply-adds, and as much again for a weight gradient X^T dZ whose depth is the
+    /// batch.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void RunDirectA(int kc, float* a, nint lda, int rows, float* b, float* c, nint ldc, bool accumulate)
+    public static void RunDirectA(int kc, float* a, nint rowStep, nint kStep, int rows, float* b, nint bStep,
+        float* c, nint ldc, bool accumulate)
     {
+        // Each case gets its own loop: a loop for every stride at once would need 17 general registers (12 row
+        // pointers, B, the step, its end and two strides) and spill one (W2's 12800 x 64 x 64 ran 3 % slower).
+        if (rowStep == 1 && rows == 12)
+            Tile<AnySteps>(kc, a, kStep, b, bStep, c, ldc, accumulate);
+        else if (kStep == 1 && bStep == 32)
+            Rows<UnitSteps>(kc, a, rowStep, 1, rows, b, 32, c, ldc, accumulate);
+        else
+            Rows<AnySteps>(kc, a, rowStep, kStep, rows, b, bStep, c, ldc, accumulate);
+    }
+
+    /// <summary>The tile from 12 row pointers into A (the last repeated past <paramref name="rows"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Rows<TSteps>(int kc, float* a, nint rowStep, nint kStep, int rows, float* b, nint bStep,
+        float* c, nint ldc, bool accumulate)
+        where TSteps : struct, ISteps
+    {
+        if (TSteps.Unit)
+        {
+            kStep = 1;
+            bStep = 32;
+        }
         Vector512<float> c00 = default, c01 = default;
         Vector512<float> c10 = default, c11 = default;
         Vector512<float> c20 = default, c21 = default;
@@ -117,18 +155,19 @@ internal readonly unsafe struct Vector512MicroKernel : IGemmMicroKernel
         Vector512<float> c100 = default, c101 = default;
         Vector512<float> c110 = default, c111 = default;
         float* r0 = a;
-        float* r1 = a + Math.Min(1, rows - 1) * lda;
-        float* r2 = a + Math.Min(2, rows - 1) * lda;
-        float* r3 = a + Math.Min(3, rows - 1) * lda;
-        float* r4 = a + Math.Min(4, rows - 1) * lda;
-        float* r5 = a + Math.Min(5, rows - 1) * lda;
-        float* r6 = a + Math.Min(6, rows - 1) * lda;
-        float* r7 = a + Math.Min(7, rows - 1) * lda;
-        float* r8 = a + Math.Min(8, rows - 1) * lda;
-        float* r9 = a + Math.Min(9, rows - 1) * lda;
-        float* r10 = a + Math.Min(10, rows - 1) * lda;
-        float* r11 = a + Math.Min(11, rows - 1) * lda;
-        for (int p = 0; p < kc; p++, b += 32)
+        float* r1 = a + Math.Min(1, rows - 1) * rowStep;
+        float* r2 = a + Math.Min(2, rows - 1) * rowStep;
+        float* r3 = a + Math.Min(3, rows - 1) * rowStep;
+        float* r4 = a + Math.Min(4, rows - 1) * rowStep;
+        float* r5 = a + Math.Min(5, rows - 1) * rowStep;
+        float* r6 = a + Math.Min(6, rows - 1) * rowStep;
+        float* r7 = a + Math.Min(7, rows - 1) * rowStep;
+        float* r8 = a + Math.Min(8, rows - 1) * rowStep;
+        float* r9 = a + Math.Min(9, rows - 1) * rowStep;
+        float* r10 = a + Math.Min(10, rows - 1) * rowStep;
+        float* r11 = a + Math.Min(11, rows - 1) * rowStep;
+        nint end = kc * kStep;
+        for (nint p = 0; p != end; p += kStep, b += bStep)
         {
             Vector512<float> b0 = Vector512.Load(b + 0), b1 = Vector512.Load(b + 16);
             Vector512<float> a0 = Vector512.Create(r0[p]);
@@ -181,6 +220,24 @@ internal readonly unsafe struct Vector512MicroKernel : IGemmMicroKernel
         Store(c + 9 * ldc, c90, c91, accumulate);
         Store(c + 10 * ldc, c100, c101, accumulate);
         Store(c + 11 * ldc, c110, c111, accumulate);
+    }
+
+    /// <summary>Whether a loop's steps are the packed ones (constants the JIT folds into each instance).</summary>
+    private interface ISteps
+    {
+        static abstract bool Unit { get; }
+    }
+
+    /// <summary>Packed panels, or A's steps contiguous in place: constant strides.</summary>
+    private readonly struct UnitSteps : ISteps
+    {
+        public static bool Unit => true;
+    }
+
+    /// <summary>Strides passed in.</summary>
+    private readonly struct AnySteps : ISteps
+    {
+        public static bool Unit => false;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
