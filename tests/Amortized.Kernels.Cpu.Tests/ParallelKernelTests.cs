@@ -144,6 +144,46 @@ public sealed class ParallelKernelTests
         }
     }
 
+    [Theory]
+    [InlineData(128, 100, 64, 0.01f)]  // W2's mean pool: 128 sets of 100 rows of 64
+    [InlineData(7, 300, 33, 1f)]       // few sets, odd widths
+    [InlineData(3, 20_000, 1, 0.5f)]   // one feature per row
+    public void SetSumAndItsBroadcast_BitwiseEqualForAnyThreadCountAndRight(int outer, int n, int inner, float scale)
+    {
+        float[] x = Random(outer * n * inner, outer + n, 1f), dy = Random(outer * inner, inner, 1f);
+        float[][] sums = PerThreadCount(() =>
+        {
+            var y = new float[outer * inner];
+            ReductionKernels.Reduce(ReduceKind.Sum, x, y, outer, n, inner, scale);
+            return y;
+        });
+        AssertBitwiseEqual(sums, $"set sum of ({outer}, {n}, {inner})");
+        float[][] broadcasts = PerThreadCount(() =>
+        {
+            var dx = new float[outer * n * inner];
+            ReductionKernels.ReduceBackward(ReduceKind.Sum, x, sums[0], dy, dx, outer, n, inner, scale,
+                accumulate: false);
+            return dx;
+        });
+        AssertBitwiseEqual(broadcasts, $"set broadcast of ({outer}, {inner}) over {n}");
+        for (int o = 0; o < outer; o++)
+        {
+            for (int i = 0; i < inner; i++)
+            {
+                double sum = 0, magnitude = 0;
+                for (int k = 0; k < n; k++)
+                {
+                    sum += x[(o * n + k) * inner + i];
+                    magnitude += Math.Abs(x[(o * n + k) * inner + i]);
+                }
+                Assert.True(Math.Abs(sums[0][o * inner + i] - scale * sum) <= 1e-6 * (Math.Abs(scale) * magnitude + 1),
+                    $"sum ({o}, {i})");
+                for (int k = 0; k < n; k += 7)
+                    Assert.Equal(scale * dy[o * inner + i], broadcasts[0][(o * n + k) * inner + i]);
+            }
+        }
+    }
+
     [Fact]
     public void SetSum_OverAnAxis_SameBitsAsAddingRowAfterRow()
     {

@@ -13,9 +13,18 @@ public static class ReductionKernels
     public static void Reduce(ReduceKind kind, ReadOnlySpan<float> x, Span<float> y, int outer, int n, int inner,
         float scale)
     {
+        if (kind == ReduceKind.Sum && SetWork.TryRun(SetWork.Mode.Sum, x, y, outer, n, inner, scale))
+            return;
+        ReduceRange(kind, x, y, 0, outer, n, inner, scale);
+    }
+
+    /// <summary>Blocks [o0, o1) of <see cref="Reduce"/>: x and y are the whole spans.</summary>
+    internal static void ReduceRange(ReduceKind kind, ReadOnlySpan<float> x, Span<float> y, int o0, int o1, int n,
+        int inner, float scale)
+    {
         ReadOnlySpan<float> xs = x;
         Span<float> ys = y;
-        for (int o = 0; o < outer; o++)
+        for (int o = o0; o < o1; o++)
         {
             var block = xs.Slice(o * n * inner, n * inner);
             var dst = ys.Slice(o * inner, inner);
@@ -67,6 +76,18 @@ public static class ReductionKernels
         }
     }
 
+    /// <summary>dx (outer, n, inner) = scale * dy (outer, inner) repeated n times, for blocks [o0, o1).</summary>
+    internal static void BroadcastRange(ReadOnlySpan<float> dy, Span<float> dx, int o0, int o1, int n, int inner,
+        float scale)
+    {
+        for (int o = o0; o < o1; o++)
+        {
+            var src = dy.Slice(o * inner, inner);
+            for (int k = 0; k < n; k++)
+                TensorPrimitives.Multiply(src, scale, dx.Slice((o * n + k) * inner, inner));
+        }
+    }
+
     private static float LogSumExp(ReadOnlySpan<float> row)
     {
         if (row.IsEmpty) return float.NegativeInfinity;
@@ -91,12 +112,8 @@ public static class ReductionKernels
             if (kind == ReduceKind.Sum)
             {
                 // Every element of dx gets scale * dy of its row: write it (no zero fill needed first).
-                for (int o = 0; o < outer; o++)
-                {
-                    var src = g.Slice(o * inner, inner);
-                    for (int k = 0; k < n; k++)
-                        TensorPrimitives.Multiply(src, scale, d.Slice((o * n + k) * inner, inner));
-                }
+                if (!SetWork.TryRun(SetWork.Mode.Broadcast, dy, dx, outer, n, inner, scale))
+                    BroadcastRange(dy, dx, 0, outer, n, inner, scale);
                 return;
             }
             d.Clear();   // the other kinds write only part of dx or accumulate: start from zeros
