@@ -82,7 +82,7 @@ public static class Gemm
 
             if (GemmSkinny.Applies(m, n, transA, transB, path))
             {
-                GemmSkinny.Run(args, path);
+                GemmSkinny.Run(args, path, maxThreads);
                 return;
             }
             if (GemmThinK.Applies(k, path))

@@ -184,6 +184,53 @@ public sealed class ParallelKernelTests
         }
     }
 
+    [Theory]
+    [InlineData(KernelPath.Vector256)]
+    [InlineData(KernelPath.Vector512)]
+    public void ThinSide_LongSideSplit_BitwiseEqualForAnyThreadCountAndRight(KernelPath kernelPath)
+    {
+        // Long side 1000 (shares 496 + 504 on 2 threads, 320 + 336 + 344 on 3), both kernels (dot, axpy), thin N
+        // and thin M (its epilogue after the split), every transpose, with bias, activation, pre-activation and
+        // beta; then a B too long to pack (read through its strides by every share).
+        SimdPath path = kernelPath.ToSimd();
+        int seed = 100;
+        var cases = new List<GemmCase>();
+        foreach (Transpose ta in Enum.GetValues<Transpose>())
+        {
+            foreach (Transpose tb in Enum.GetValues<Transpose>())
+            {
+                foreach (int thin in new[] { 2, 3, 8 })
+                {
+                    foreach (bool thinN in new[] { true, false })
+                    {
+                        (int m, int n) = thinN ? (1000, thin) : (thin, 1000);
+                        if (!GemmSkinny.Applies(m, n, ta, tb, path))
+                            continue;
+                        cases.Add(new GemmCase(m, n, 128, ta, tb, 1, 2, 3, 1f, seed % 2 == 0 ? 0f : 0.75f,
+                            true, Activation.Silu, true, seed++));
+                    }
+                }
+            }
+        }
+        cases.Add(new GemmCase(64, 8, 33_000, Transpose.No, Transpose.No, 0, 0, 0, 1f, 0f, true,
+            Activation.Identity, false, seed));
+        foreach (GemmCase c in cases)
+        {
+            GemmData start = c.Create();
+            GemmData[] runs = new GemmData[3];
+            PerThreadCount(() =>
+            {
+                GemmData run = start.Copy();
+                run.Run(path, KernelThreading.MaxThreads);
+                runs[KernelThreading.MaxThreads - 1] = run;
+                return run.C;
+            });
+            GemmAssert.BitwiseEqual(runs[0], runs[1], $"2 threads vs 1 ({c})");
+            GemmAssert.BitwiseEqual(runs[0], runs[2], $"3 threads vs 1 ({c})");
+            GemmAssert.Matches(start, runs[1]);
+        }
+    }
+
     [Fact]
     public void SetSum_OverAnAxis_SameBitsAsAddingRowAfterRow()
     {

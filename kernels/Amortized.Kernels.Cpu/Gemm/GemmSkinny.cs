@@ -37,6 +37,8 @@ internal static unsafe class GemmSkinny
         public nint BkStride, BcStride;
         public float* C;
         public nint RowStride, ColStride;
+        /// <summary>Whether the problem is C^T = op(B)^T op(A)^T (its rows are C's columns).</summary>
+        public bool CTransposed;
     }
 
     /// <summary>
@@ -62,17 +64,71 @@ internal static unsafe class GemmSkinny
         m <= MaxThinDot || (m <= MaxThin && transB == Transpose.No);
 
     /// <summary>
-    /// Computes C = alpha op(A) op(B) + beta C and then the epilogue; requires <see cref="Applies"/>.
+    /// Below this many elements of A per extra thread one thread is kept (as for activations): a 512 x 128 x 2
+    /// output layer, 6 microseconds alone, splits in two.
     /// </summary>
-    public static void Run(in GemmArgs g, SimdPath path)
+    internal const int MinElementsPerThread = ActivationWork.MinElementsPerThread;
+
+    /// <summary>
+    /// Computes C = alpha op(A) op(B) + beta C and then the epilogue; requires <see cref="Applies"/>. The long
+    /// side splits between up to <paramref name="maxThreads"/> threads at the GEMM's 16-row boundaries, so a
+    /// thread reads the rows that its core wrote in the layer before.
+    /// </summary>
+    public static void Run(in GemmArgs g, SimdPath path, int maxThreads)
     {
         Problem p = Normalise(g);
         if (path == SimdPath.Vector512)
-            Compute<Lanes512, Vector512<float>, Vector512MicroKernel>(p);
+            Prepare<Vector512MicroKernel>(ref p);
         else
-            Compute<Lanes256, Vector256<float>, Vector256MicroKernel>(p);
-        if (g.HasEpilogue)
+            Prepare<Vector256MicroKernel>(ref p);
+        // The epilogue goes with the rows when C's rows are the split side; with C transposed it runs after, over
+        // all of C, because its scalar or vector path depends on the width of the columns it is given.
+        bool epilogueByRows = g.HasEpilogue && !p.CTransposed;
+        int parts = (int)Math.Min(Math.Min(maxThreads, (long)p.L * p.K / MinElementsPerThread),
+            p.L / ThreadSplit.RowAlignment);
+        if (parts >= 2)
+        {
+            SkinnyWork work = SkinnyWork.Current;
+            (work.Args, work.Problem, work.Path, work.Parts, work.Epilogue) = (g, p, path, parts, epilogueByRows);
+            try
+            {
+                KernelThreading.For(parts, work);
+            }
+            finally
+            {
+                work.Args = default; // drop the pointers into the caller's (soon unpinned) spans
+                work.Problem = default;
+            }
+        }
+        else
+        {
+            Range(p, path, 0, p.L);
+        }
+        if (g.HasEpilogue && (parts < 2 || !epilogueByRows))
             GemmEpilogue.Apply(g, path, 0, 0, g.M, g.N);
+    }
+
+    /// <summary>Rows [l0, l1) of the normalised problem, then (when asked) the epilogue over those rows of C.</summary>
+    private static void RunShare(in GemmArgs g, in Problem p, SimdPath path, int l0, int l1, bool epilogue)
+    {
+        Range(p, path, l0, l1);
+        if (epilogue && l1 > l0)
+            GemmEpilogue.Apply(g, path, l0, 0, l1 - l0, g.N);
+    }
+
+    /// <summary>Rows [l0, l1) of the normalised problem (whose B <see cref="Prepare"/> has laid out).</summary>
+    private static void Range(Problem p, SimdPath path, int l0, int l1)
+    {
+        if (l1 <= l0)
+            return;
+        // A row of the problem is a row of A (dot) or a column of the stored (K, L) A (axpy), and row l of C.
+        p.A += p.ATransposed ? l0 : l0 * p.Lda;
+        p.C += l0 * p.RowStride;
+        p.L = l1 - l0;
+        if (path == SimdPath.Vector512)
+            Compute<Lanes512, Vector512<float>>(p);
+        else
+            Compute<Lanes256, Vector256<float>>(p);
     }
 
     private static Problem Normalise(in GemmArgs g)
@@ -102,44 +158,68 @@ internal static unsafe class GemmSkinny
             p.B = g.A;
             (p.BkStride, p.BcStride) = g.TransA == Transpose.No ? (1, g.Lda) : (g.Lda, (nint)1);
             (p.RowStride, p.ColStride) = (1, g.Ldc);
+            p.CTransposed = true;
         }
         return p;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Compute<TLanes, TVec, TKernel>(Problem p)
-        where TLanes : struct, IVectorLanes<TVec>
-        where TVec : struct
+    /// <summary>
+    /// The dot kernel wants B's columns contiguous in K; a B stored (K, t) is copied into that layout once, in
+    /// the calling thread's packing buffer (allocated at the size the packed path would use anyway), and every
+    /// thread of the split reads it there. Too long for the buffer (K beyond about 30,000): B stays strided.
+    /// </summary>
+    private static void Prepare<TKernel>(ref Problem p)
         where TKernel : struct, IGemmMicroKernel
     {
-        if (p.ATransposed)
-        {
-            Axpy<TLanes, TVec>(p);
+        if (p.ATransposed || p.BkStride == 1)
             return;
-        }
-        // The dot kernel wants B's columns contiguous in K; a B stored (K, t) is copied into that layout in the
-        // thread's packing buffer, allocated at the size the packed path would use anyway.
-        if (p.BkStride != 1)
+        GemmBuffers buffers = GemmDriver.EnsureBuffers<TKernel>();
+        if ((long)p.T * p.K > GemmDriver.PackedBFloats<TKernel>())
+            return;
+        float* packed = buffers.B;
+        for (int c = 0; c < p.T; c++)
         {
-            GemmBuffers buffers = GemmDriver.EnsureBuffers<TKernel>();
-            if ((long)p.T * p.K > GemmDriver.PackedBFloats<TKernel>())
-            {
-                // Too long for the buffer (K beyond about 30,000): stride through B in place instead.
-                DotStrided(p);
-                return;
-            }
-            float* packed = buffers.B;
-            for (int c = 0; c < p.T; c++)
-            {
-                float* src = p.B + c * p.BcStride, dst = packed + (nint)c * p.K;
-                for (int k = 0; k < p.K; k++)
-                    dst[k] = src[k * p.BkStride];
-            }
-            p.B = packed;
-            p.BkStride = 1;
-            p.BcStride = p.K;
+            float* src = p.B + c * p.BcStride, dst = packed + (nint)c * p.K;
+            for (int k = 0; k < p.K; k++)
+                dst[k] = src[k * p.BkStride];
         }
-        Dot<TLanes, TVec>(p);
+        p.B = packed;
+        p.BkStride = 1;
+        p.BcStride = p.K;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Compute<TLanes, TVec>(in Problem p)
+        where TLanes : struct, IVectorLanes<TVec>
+        where TVec : struct
+    {
+        if (p.ATransposed)
+            Axpy<TLanes, TVec>(p);
+        else if (p.BkStride != 1)
+            DotStrided(p);
+        else
+            Dot<TLanes, TVec>(p);
+    }
+
+    /// <summary>Share p of the long side on thread p.</summary>
+    private sealed class SkinnyWork : ParallelWork
+    {
+        [ThreadStatic]
+        private static SkinnyWork? t_current;
+
+        public GemmArgs Args;
+        public Problem Problem;
+        public SimdPath Path;
+        public int Parts;
+        public bool Epilogue;
+
+        public static SkinnyWork Current => t_current ??= new SkinnyWork();
+
+        public override void Run(int index)
+        {
+            (int l0, int l1) = ThreadSplit.Share(index, Parts, Problem.L, ThreadSplit.RowAlignment);
+            RunShare(Args, Problem, Path, l0, l1, Epilogue);
+        }
     }
 
     /// <summary>
