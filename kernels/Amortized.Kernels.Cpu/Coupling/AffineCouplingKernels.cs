@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace Amortized.Kernels.Cpu;
 
 /// <summary>
@@ -18,6 +20,11 @@ public static class AffineCouplingKernels
         bool inverse, Span<float> y, Span<float> logDet, int rows, int features)
     {
         int d = features;
+        if (kind == AffineScaleKind.TanhExp && d is > 0 and <= ChunkElements)
+        {
+            ForwardTanhExp(x, parameters, inverse, y, logDet, rows, d);
+            return;
+        }
         for (int b = 0; b < rows; b++)
         {
             ReadOnlySpan<float> xr = x.Slice(b * d, d);
@@ -34,6 +41,59 @@ public static class AffineCouplingKernels
         }
     }
 
+    /// <summary>Elements per chunk of the vectorised path (a stack row of each intermediate).</summary>
+    private const int ChunkElements = 256;
+
+    /// <summary>
+    /// <see cref="Forward"/> for log s = 2 tanh(a / 2), a chunk of rows at a time: a and t are copied out of the
+    /// interleaved parameter rows into contiguous stack rows, and tanh, exp and the affine map run as vector
+    /// kernels over them (a scalar loop of MathF calls took 5 microseconds for W1's 512 rows).
+    /// </summary>
+    private static void ForwardTanhExp(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, bool inverse,
+        Span<float> y, Span<float> logDet, int rows, int d)
+    {
+        int chunkRows = ChunkElements / d;
+        Span<float> a = stackalloc float[ChunkElements], t = stackalloc float[ChunkElements];
+        Span<float> logS = stackalloc float[ChunkElements], scale = stackalloc float[ChunkElements];
+        for (int b0 = 0; b0 < rows; b0 += chunkRows)
+        {
+            int n = Math.Min(chunkRows, rows - b0), length = n * d;
+            Span<float> ac = a[..length], tc = t[..length], logSc = logS[..length], sc = scale[..length];
+            ReadOnlySpan<float> xc = x.Slice(b0 * d, length);
+            Span<float> yc = y.Slice(b0 * d, length);
+            ReadOnlySpan<float> p = parameters.Slice(2 * b0 * d, 2 * length);
+            for (int r = 0, i = 0; r < n; r++)
+            {
+                for (int j = 0; j < d; j++, i++)
+                {
+                    ac[i] = 0.5f * p[2 * r * d + j];
+                    tc[i] = p[2 * r * d + d + j];
+                }
+            }
+            Activations.Forward(Activation.Tanh, ac, logSc);
+            TensorPrimitives.Multiply(logSc, inverse ? -2f : 2f, logSc);   // the signed log-scale
+            TensorPrimitives.Exp(logSc, sc);
+            if (inverse)
+            {
+                TensorPrimitives.Subtract(xc, tc, yc);                      // y = (x - t) exp(-log s)
+                TensorPrimitives.Multiply(yc, sc, yc);
+            }
+            else
+            {
+                TensorPrimitives.FusedMultiplyAdd(xc, sc, tc, yc);          // y = x exp(log s) + t
+            }
+            // logDet[b] = the sum of row b's signed log-scales, added from zero in feature order as the scalar
+            // loop does.
+            for (int r = 0; r < n; r++)
+            {
+                float sum = 0f;
+                for (int j = 0; j < d; j++)
+                    sum += logSc[r * d + j];
+                logDet[b0 + r] = sum;
+            }
+        }
+    }
+
     /// <summary>
     /// Gradients of <see cref="Forward"/> from dy (rows, features) and dLogDet (rows), either of which may be empty
     /// (a zero gradient); logS is recomputed from the parameters. dx (rows, features) and dParameters
@@ -44,6 +104,12 @@ public static class AffineCouplingKernels
         Span<float> dParameters, bool dParametersOverwrite, int rows, int features)
     {
         int d = features;
+        if (kind == AffineScaleKind.TanhExp && d is > 0 and <= ChunkElements)
+        {
+            BackwardTanhExp(x, parameters, inverse, dy, dLogDet, dx, dxOverwrite, dParameters, dParametersOverwrite,
+                rows, d);
+            return;
+        }
         for (int b = 0; b < rows; b++)
         {
             float gLogDet = dLogDet.IsEmpty ? 0f : dLogDet[b];
@@ -76,6 +142,77 @@ public static class AffineCouplingKernels
                 {
                     dParameters[ia] = dParametersOverwrite ? dA : dParameters[ia] + dA;
                     dParameters[it] = dParametersOverwrite ? dT : dParameters[it] + dT;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Backward"/> for log s = 2 tanh(a / 2), a chunk of rows at a time on contiguous stack rows, as
+    /// <see cref="ForwardTanhExp"/>: h = tanh(a / 2), d log s / da = 1 - h^2, e = exp(+-2h); forward: dx = dy e,
+    /// dt = dy, dlogS = dx x + dLogDet; inverse: dx = dy e, dt = -dx, dlogS = -(dx (x - t) + dLogDet).
+    /// </summary>
+    private static void BackwardTanhExp(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, bool inverse,
+        ReadOnlySpan<float> dy, ReadOnlySpan<float> dLogDet, Span<float> dx, bool dxOverwrite,
+        Span<float> dParameters, bool dParametersOverwrite, int rows, int d)
+    {
+        int chunkRows = ChunkElements / d;
+        Span<float> t = stackalloc float[ChunkElements], h = stackalloc float[ChunkElements];
+        Span<float> slope = stackalloc float[ChunkElements], e = stackalloc float[ChunkElements];
+        Span<float> dIn = stackalloc float[ChunkElements], dLogS = stackalloc float[ChunkElements];
+        Span<float> gLogDet = stackalloc float[ChunkElements];
+        for (int b0 = 0; b0 < rows; b0 += chunkRows)
+        {
+            int n = Math.Min(chunkRows, rows - b0), length = n * d;
+            Span<float> tc = t[..length], hc = h[..length], slopec = slope[..length], ec = e[..length];
+            Span<float> dInc = dIn[..length], dLogSc = dLogS[..length], gc = gLogDet[..length];
+            ReadOnlySpan<float> xc = x.Slice(b0 * d, length);
+            ReadOnlySpan<float> p = parameters.Slice(2 * b0 * d, 2 * length);
+            for (int r = 0, i = 0; r < n; r++)
+            {
+                float g = dLogDet.IsEmpty ? 0f : dLogDet[b0 + r];
+                for (int j = 0; j < d; j++, i++)
+                {
+                    hc[i] = 0.5f * p[2 * r * d + j];
+                    tc[i] = p[2 * r * d + d + j];
+                    gc[i] = g;
+                }
+            }
+            Activations.Forward(Activation.Tanh, hc, hc);
+            TensorPrimitives.Multiply(hc, hc, slopec);
+            TensorPrimitives.Subtract(1f, slopec, slopec);                 // d log s / da = 1 - h^2
+            TensorPrimitives.Multiply(hc, inverse ? -2f : 2f, ec);
+            TensorPrimitives.Exp(ec, ec);                                   // exp(log s) or exp(-log s)
+            if (dy.IsEmpty) dInc.Clear();
+            else TensorPrimitives.Multiply(dy.Slice(b0 * d, length), ec, dInc);
+            if (inverse)
+            {
+                TensorPrimitives.Subtract(xc, tc, dLogSc);                  // x - t
+                TensorPrimitives.FusedMultiplyAdd(dInc, dLogSc, gc, dLogSc);
+                TensorPrimitives.Negate(dLogSc, dLogSc);
+            }
+            else
+            {
+                TensorPrimitives.FusedMultiplyAdd(dInc, xc, gc, dLogSc);
+            }
+            TensorPrimitives.Multiply(dLogSc, slopec, dLogSc);              // da
+            if (!dx.IsEmpty)
+            {
+                Span<float> dxc = dx.Slice(b0 * d, length);
+                if (dxOverwrite) dInc.CopyTo(dxc);
+                else TensorPrimitives.Add(dxc, dInc, dxc);
+            }
+            if (dParameters.IsEmpty)
+                continue;
+            Span<float> dp = dParameters.Slice(2 * b0 * d, 2 * length);
+            for (int r = 0, i = 0; r < n; r++)
+            {
+                for (int j = 0; j < d; j++, i++)
+                {
+                    float dT = dy.IsEmpty ? 0f : inverse ? -dInc[i] : dy[b0 * d + i];
+                    int ia = 2 * r * d + j, it = ia + d;
+                    dp[ia] = dParametersOverwrite ? dLogSc[i] : dp[ia] + dLogSc[i];
+                    dp[it] = dParametersOverwrite ? dT : dp[it] + dT;
                 }
             }
         }
