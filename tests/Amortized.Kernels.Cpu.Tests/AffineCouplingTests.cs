@@ -14,6 +14,7 @@ public sealed class AffineCouplingTests
     [InlineData(AffineScaleKind.TanhExp, 7, 1)]      // fewer elements than a vector
     [InlineData(AffineScaleKind.TanhExp, 300, 4)]    // rows wider than a chunk: the scalar loop
     [InlineData(AffineScaleKind.SoftplusAsinh, 2, 200)]
+    [InlineData(AffineScaleKind.SoftplusAsinh, 1, 300)]
     public void ForwardAndInverse_MatchDoubleOracle(AffineScaleKind kind, int d, int rows)
     {
         var rng = new Random(d * 1000 + rows);
@@ -21,6 +22,10 @@ public sealed class AffineCouplingTests
         for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 6 - 3);
         for (int i = 0; i < p.Length; i++) p[i] = (float)(rng.NextDouble() * 8 - 4);
         p[0] = 0f;   // a = 0: the identity scale
+        // Far into both ends of the scale maps, tiny and moderately large raw scales (a sits at row offsets j < d).
+        float[] extremes = [1e6f, -1e6f, 1e-7f, -30f, 30f, -1e-7f];
+        for (int k = 0; k < extremes.Length && k + 1 < rows; k++)
+            p[2 * (k + 1) * d] = extremes[k];
         foreach (bool inverse in new[] { false, true })
         {
             float[] y = new float[rows * d], logDet = new float[rows];
@@ -31,9 +36,7 @@ public sealed class AffineCouplingTests
                 for (int j = 0; j < d; j++)
                 {
                     double a = p[2 * b * d + j], t = p[2 * b * d + d + j], xv = x[b * d + j];
-                    double logS = kind == AffineScaleKind.TanhExp
-                        ? 2 * Math.Tanh(a / 2)
-                        : Math.Log(Math.Log(1 + Math.Exp(Math.Asinh(a) + AffineCouplingKernels.LogEMinus1)));
+                    double logS = LogScale(kind, a, out _);
                     sum += logS;
                     magnitude += Math.Abs(logS);
                     double expected = inverse ? (xv - t) * Math.Exp(-logS) : xv * Math.Exp(logS) + t;
@@ -50,11 +53,15 @@ public sealed class AffineCouplingTests
     }
 
     [Theory]
-    [InlineData(1, 512, true, true, false)]    // W1's shape, overwriting
-    [InlineData(3, 300, true, false, true)]    // no log-det gradient, accumulating
-    [InlineData(2, 5, false, true, true)]      // no dy: only the log-det term
-    [InlineData(300, 2, true, true, false)]    // the scalar loop
-    public void Backward_TanhExp_MatchesDoubleOracle(int d, int rows, bool withDy, bool withDLogDet, bool accumulate)
+    [InlineData(AffineScaleKind.TanhExp, 1, 512, true, true, false)]    // W1's shape, overwriting
+    [InlineData(AffineScaleKind.TanhExp, 3, 300, true, false, true)]    // no log-det gradient, accumulating
+    [InlineData(AffineScaleKind.TanhExp, 2, 5, false, true, true)]      // no dy: only the log-det term
+    [InlineData(AffineScaleKind.TanhExp, 300, 2, true, true, false)]    // the scalar loop
+    [InlineData(AffineScaleKind.SoftplusAsinh, 1, 512, true, true, false)]
+    [InlineData(AffineScaleKind.SoftplusAsinh, 3, 300, true, true, true)]
+    [InlineData(AffineScaleKind.SoftplusAsinh, 300, 2, true, false, false)]
+    public void Backward_MatchesDoubleOracle(AffineScaleKind kind, int d, int rows, bool withDy, bool withDLogDet,
+        bool accumulate)
     {
         var rng = new Random(d * 31 + rows);
         float[] Random(int n, double range)
@@ -65,18 +72,20 @@ public sealed class AffineCouplingTests
         }
         float[] x = Random(rows * d, 3), p = Random(rows * 2 * d, 4), dy = Random(rows * d, 1);
         float[] dLogDet = Random(rows, 1), dxStart = Random(rows * d, 1), dpStart = Random(rows * 2 * d, 1);
+        p[0] = 1e6f;     // saturated
+        p[2 * d] = -30f; // far negative (row 1)
         foreach (bool inverse in new[] { false, true })
         {
             float[] dx = accumulate ? (float[])dxStart.Clone() : new float[rows * d];
             float[] dp = accumulate ? (float[])dpStart.Clone() : new float[rows * 2 * d];
-            AffineCouplingKernels.Backward(x, p, AffineScaleKind.TanhExp, inverse, withDy ? dy : default,
+            AffineCouplingKernels.Backward(x, p, kind, inverse, withDy ? dy : default,
                 withDLogDet ? dLogDet : default, dx, !accumulate, dp, !accumulate, rows, d);
             for (int b = 0; b < rows; b++)
             {
                 for (int j = 0; j < d; j++)
                 {
                     int i = b * d + j, ia = 2 * b * d + j, it = ia + d;
-                    double h = Math.Tanh(p[ia] / 2.0), logS = 2 * h, slope = 1 - h * h;
+                    double logS = LogScale(kind, p[ia], out double slope);
                     double gy = withDy ? dy[i] : 0, g = withDLogDet ? dLogDet[b] : 0;
                     double e = Math.Exp(inverse ? -logS : logS), dIn = gy * e;
                     double dT = inverse ? -dIn : gy;
@@ -92,5 +101,20 @@ public sealed class AffineCouplingTests
                 Assert.True(Math.Abs(actual - expected) <= tolerance,
                     $"inverse={inverse} {what}[{i}] = {actual:R}, expected {expected:R}");
         }
+    }
+
+    /// <summary>log s(a) and d log s / da in double.</summary>
+    private static double LogScale(AffineScaleKind kind, double a, out double slope)
+    {
+        if (kind == AffineScaleKind.TanhExp)
+        {
+            double h = Math.Tanh(a / 2);
+            slope = 1 - h * h;
+            return 2 * h;
+        }
+        double u = Math.Asinh(a) + AffineCouplingKernels.LogEMinus1;
+        double softplus = u > 30 ? u + Math.Exp(-u) : Math.Log(1 + Math.Exp(u));
+        slope = 1 / (1 + Math.Exp(-u)) / (softplus * Math.Sqrt(a * a + 1));
+        return Math.Log(softplus);
     }
 }

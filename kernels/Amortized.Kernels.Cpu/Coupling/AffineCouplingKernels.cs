@@ -3,7 +3,7 @@ using System.Numerics.Tensors;
 namespace Amortized.Kernels.Cpu;
 
 /// <summary>
-/// The fused affine coupling, forward and backward, one row at a time. Shapes: B rows, D transformed features;
+/// The fused affine coupling, forward and backward, in chunks of rows over vector kernels. Shapes: B rows, D transformed features;
 /// x (B, D), parameters (B, 2D) holding [a | t] per row, y (B, D), logDet (B). The spline coupling is in
 /// <see cref="SplineCouplingKernels"/>; the ILGPU twin is Amortized.Kernels.Gpu's CouplingKernels.cs.
 /// </summary>
@@ -20,9 +20,9 @@ public static class AffineCouplingKernels
         bool inverse, Span<float> y, Span<float> logDet, int rows, int features)
     {
         int d = features;
-        if (kind == AffineScaleKind.TanhExp && d is > 0 and <= ChunkElements)
+        if (d is > 0 and <= ChunkElements)
         {
-            ForwardTanhExp(x, parameters, inverse, y, logDet, rows, d);
+            ForwardChunks(x, parameters, kind, inverse, y, logDet, rows, d);
             return;
         }
         for (int b = 0; b < rows; b++)
@@ -45,12 +45,12 @@ public static class AffineCouplingKernels
     private const int ChunkElements = 256;
 
     /// <summary>
-    /// <see cref="Forward"/> for log s = 2 tanh(a / 2), a chunk of rows at a time: a and t are copied out of the
-    /// interleaved parameter rows into contiguous stack rows, and tanh, exp and the affine map run as vector
-    /// kernels over them (a scalar loop of MathF calls took 5 microseconds for W1's 512 rows).
+    /// <see cref="Forward"/> a chunk of rows at a time: a and t are copied out of the interleaved parameter rows
+    /// into contiguous stack rows, and the log-scale map, exp and the affine map run as vector kernels over them
+    /// (a scalar loop of MathF calls took 5 microseconds for W1's 512 rows).
     /// </summary>
-    private static void ForwardTanhExp(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, bool inverse,
-        Span<float> y, Span<float> logDet, int rows, int d)
+    private static void ForwardChunks(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, AffineScaleKind kind,
+        bool inverse, Span<float> y, Span<float> logDet, int rows, int d)
     {
         int chunkRows = ChunkElements / d;
         Span<float> a = stackalloc float[ChunkElements], t = stackalloc float[ChunkElements];
@@ -61,17 +61,10 @@ public static class AffineCouplingKernels
             Span<float> ac = a[..length], tc = t[..length], logSc = logS[..length], sc = scale[..length];
             ReadOnlySpan<float> xc = x.Slice(b0 * d, length);
             Span<float> yc = y.Slice(b0 * d, length);
-            ReadOnlySpan<float> p = parameters.Slice(2 * b0 * d, 2 * length);
-            for (int r = 0, i = 0; r < n; r++)
-            {
-                for (int j = 0; j < d; j++, i++)
-                {
-                    ac[i] = 0.5f * p[2 * r * d + j];
-                    tc[i] = p[2 * r * d + d + j];
-                }
-            }
-            Activations.Forward(Activation.Tanh, ac, logSc);
-            TensorPrimitives.Multiply(logSc, inverse ? -2f : 2f, logSc);   // the signed log-scale
+            Deinterleave(parameters.Slice(2 * b0 * d, 2 * length), n, d, ac, tc);
+            LogScales(kind, ac, logSc, default, sc);
+            if (inverse)
+                TensorPrimitives.Negate(logSc, logSc);                      // the signed log-scale
             TensorPrimitives.Exp(logSc, sc);
             if (inverse)
             {
@@ -94,6 +87,52 @@ public static class AffineCouplingKernels
         }
     }
 
+    /// <summary>Rows [a | t] of <paramref name="p"/> (n, 2d) into a (n, d) and t (n, d).</summary>
+    private static void Deinterleave(ReadOnlySpan<float> p, int n, int d, Span<float> a, Span<float> t)
+    {
+        for (int r = 0, i = 0; r < n; r++)
+        {
+            for (int j = 0; j < d; j++, i++)
+            {
+                a[i] = p[2 * r * d + j];
+                t[i] = p[2 * r * d + d + j];
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="LogScale"/> over a chunk: log s(a) into <paramref name="logS"/> and, unless it is empty,
+    /// d log s / da into <paramref name="slope"/>; <paramref name="work"/> is scratch of a's length.
+    /// </summary>
+    private static void LogScales(AffineScaleKind kind, ReadOnlySpan<float> a, Span<float> logS, Span<float> slope,
+        Span<float> work)
+    {
+        if (kind == AffineScaleKind.TanhExp)
+        {
+            TensorPrimitives.Multiply(a, 0.5f, work);
+            Activations.Forward(Activation.Tanh, work, work);               // h = tanh(a / 2)
+            TensorPrimitives.Multiply(work, 2f, logS);
+            if (!slope.IsEmpty)
+            {
+                TensorPrimitives.Multiply(work, work, slope);
+                TensorPrimitives.Subtract(1f, slope, slope);                // 1 - h^2
+            }
+            return;
+        }
+        TensorPrimitives.Asinh(a, work);
+        TensorPrimitives.Add(work, LogEMinus1, work);                       // u = asinh(a) + ln(e - 1)
+        Activations.Forward(Activation.Softplus, work, logS);               // softplus(u), its log below
+        if (!slope.IsEmpty)
+        {
+            Activations.Forward(Activation.Sigmoid, work, slope);
+            TensorPrimitives.MultiplyAdd(a, a, 1f, work);
+            TensorPrimitives.Sqrt(work, work);
+            TensorPrimitives.Multiply(work, logS, work);
+            TensorPrimitives.Divide(slope, work, slope);                    // sigmoid(u) / (softplus(u) sqrt(a^2 + 1))
+        }
+        TensorPrimitives.Log(logS, logS);
+    }
+
     /// <summary>
     /// Gradients of <see cref="Forward"/> from dy (rows, features) and dLogDet (rows), either of which may be empty
     /// (a zero gradient); logS is recomputed from the parameters. dx (rows, features) and dParameters
@@ -104,10 +143,10 @@ public static class AffineCouplingKernels
         Span<float> dParameters, bool dParametersOverwrite, int rows, int features)
     {
         int d = features;
-        if (kind == AffineScaleKind.TanhExp && d is > 0 and <= ChunkElements)
+        if (d is > 0 and <= ChunkElements)
         {
-            BackwardTanhExp(x, parameters, inverse, dy, dLogDet, dx, dxOverwrite, dParameters, dParametersOverwrite,
-                rows, d);
+            BackwardChunks(x, parameters, kind, inverse, dy, dLogDet, dx, dxOverwrite, dParameters,
+                dParametersOverwrite, rows, d);
             return;
         }
         for (int b = 0; b < rows; b++)
@@ -148,40 +187,31 @@ public static class AffineCouplingKernels
     }
 
     /// <summary>
-    /// <see cref="Backward"/> for log s = 2 tanh(a / 2), a chunk of rows at a time on contiguous stack rows, as
-    /// <see cref="ForwardTanhExp"/>: h = tanh(a / 2), d log s / da = 1 - h^2, e = exp(+-2h); forward: dx = dy e,
-    /// dt = dy, dlogS = dx x + dLogDet; inverse: dx = dy e, dt = -dx, dlogS = -(dx (x - t) + dLogDet).
+    /// <see cref="Backward"/> a chunk of rows at a time on contiguous stack rows, as <see cref="ForwardChunks"/>:
+    /// e = exp(+-log s); forward: dx = dy e, dt = dy, dlogS = dx x + dLogDet; inverse: dx = dy e, dt = -dx,
+    /// dlogS = -(dx (x - t) + dLogDet); then da = dlogS d log s / da.
     /// </summary>
-    private static void BackwardTanhExp(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, bool inverse,
-        ReadOnlySpan<float> dy, ReadOnlySpan<float> dLogDet, Span<float> dx, bool dxOverwrite,
+    private static void BackwardChunks(ReadOnlySpan<float> x, ReadOnlySpan<float> parameters, AffineScaleKind kind,
+        bool inverse, ReadOnlySpan<float> dy, ReadOnlySpan<float> dLogDet, Span<float> dx, bool dxOverwrite,
         Span<float> dParameters, bool dParametersOverwrite, int rows, int d)
     {
         int chunkRows = ChunkElements / d;
-        Span<float> t = stackalloc float[ChunkElements], h = stackalloc float[ChunkElements];
+        Span<float> a = stackalloc float[ChunkElements], t = stackalloc float[ChunkElements];
         Span<float> slope = stackalloc float[ChunkElements], e = stackalloc float[ChunkElements];
         Span<float> dIn = stackalloc float[ChunkElements], dLogS = stackalloc float[ChunkElements];
         Span<float> gLogDet = stackalloc float[ChunkElements];
         for (int b0 = 0; b0 < rows; b0 += chunkRows)
         {
             int n = Math.Min(chunkRows, rows - b0), length = n * d;
-            Span<float> tc = t[..length], hc = h[..length], slopec = slope[..length], ec = e[..length];
+            Span<float> ac = a[..length], tc = t[..length], slopec = slope[..length], ec = e[..length];
             Span<float> dInc = dIn[..length], dLogSc = dLogS[..length], gc = gLogDet[..length];
             ReadOnlySpan<float> xc = x.Slice(b0 * d, length);
-            ReadOnlySpan<float> p = parameters.Slice(2 * b0 * d, 2 * length);
-            for (int r = 0, i = 0; r < n; r++)
-            {
-                float g = dLogDet.IsEmpty ? 0f : dLogDet[b0 + r];
-                for (int j = 0; j < d; j++, i++)
-                {
-                    hc[i] = 0.5f * p[2 * r * d + j];
-                    tc[i] = p[2 * r * d + d + j];
-                    gc[i] = g;
-                }
-            }
-            Activations.Forward(Activation.Tanh, hc, hc);
-            TensorPrimitives.Multiply(hc, hc, slopec);
-            TensorPrimitives.Subtract(1f, slopec, slopec);                 // d log s / da = 1 - h^2
-            TensorPrimitives.Multiply(hc, inverse ? -2f : 2f, ec);
+            Deinterleave(parameters.Slice(2 * b0 * d, 2 * length), n, d, ac, tc);
+            for (int r = 0; r < n; r++)
+                gc.Slice(r * d, d).Fill(dLogDet.IsEmpty ? 0f : dLogDet[b0 + r]);
+            LogScales(kind, ac, ec, slopec, dLogSc);
+            if (inverse)
+                TensorPrimitives.Negate(ec, ec);
             TensorPrimitives.Exp(ec, ec);                                   // exp(log s) or exp(-log s)
             if (dy.IsEmpty) dInc.Clear();
             else TensorPrimitives.Multiply(dy.Slice(b0 * d, length), ec, dInc);
