@@ -8,14 +8,6 @@ namespace Amortized.Kernels.Cpu;
 /// </summary>
 internal sealed unsafe class ActivationWork : ParallelWork
 {
-    /// <summary>
-    /// Below this many elements per extra thread one thread is kept: a share of 32,768 SiLU derivatives is about
-    /// 10 microseconds on AVX-512, against 1-2 microseconds to hand a share to the other core and wait for it and
-    /// the other core's misses on rows this one wrote (W1 at batch 256, 32,768 elements a layer, ran slower on 2
-    /// threads with half that).
-    /// </summary>
-    internal const int MinElementsPerThread = 32_768;
-
     public enum Mode
     {
         Forward,
@@ -38,7 +30,7 @@ internal sealed unsafe class ActivationWork : ParallelWork
     public static bool TryRun(Mode mode, Activation kind, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
         Span<float> output)
     {
-        int parts = Math.Min(KernelThreading.MaxThreads, x.Length / MinElementsPerThread);
+        int parts = Math.Min(KernelThreading.MaxThreads, x.Length / ThreadSplit.MinElementsPerThread);
         if (parts < 2 || output.Length != x.Length || (mode != Mode.Forward && dy.Length != x.Length))
             return false;
         ActivationWork work = t_current ??= new ActivationWork();

@@ -64,12 +64,6 @@ internal static unsafe class GemmSkinny
         m <= MaxThinDot || (m <= MaxThin && transB == Transpose.No);
 
     /// <summary>
-    /// Below this many elements of A per extra thread one thread is kept (as for activations): a 512 x 128 x 2
-    /// output layer, 6 microseconds alone, splits in two.
-    /// </summary>
-    internal const int MinElementsPerThread = ActivationWork.MinElementsPerThread;
-
-    /// <summary>
     /// Computes C = alpha op(A) op(B) + beta C and then the epilogue; requires <see cref="Applies"/>. The long
     /// side splits between up to <paramref name="maxThreads"/> threads at the GEMM's 16-row boundaries, so a
     /// thread reads the rows that its core wrote in the layer before.
@@ -84,7 +78,8 @@ internal static unsafe class GemmSkinny
         // The epilogue goes with the rows when C's rows are the split side; with C transposed it runs after, over
         // all of C, because its scalar or vector path depends on the width of the columns it is given.
         bool epilogueByRows = g.HasEpilogue && !p.CTransposed;
-        int parts = (int)Math.Min(Math.Min(maxThreads, (long)p.L * p.K / MinElementsPerThread),
+        // Counted in elements of A: a 512 x 128 x 2 output layer, 6 microseconds alone, splits in two.
+        int parts = (int)Math.Min(Math.Min(maxThreads, (long)p.L * p.K / ThreadSplit.MinElementsPerThread),
             p.L / ThreadSplit.RowAlignment);
         if (parts >= 2)
         {

@@ -21,12 +21,6 @@ internal static unsafe class GemmThinK
     /// <summary>The deepest product handled here.</summary>
     public const int MaxK = 4;
 
-    /// <summary>
-    /// Below this many C elements per extra thread one thread is kept (about 10 microseconds of SiLU rows; as
-    /// <see cref="ActivationWork.MinElementsPerThread"/>).
-    /// </summary>
-    private const int MinElementsPerThread = 32_768;
-
     /// <summary>Whether a product goes here: depth at most MaxK (K = 0 and alpha = 0 are handled before).</summary>
     public static bool Applies(int k, SimdPath path) => path != SimdPath.Scalar && k <= MaxK;
 
@@ -34,7 +28,7 @@ internal static unsafe class GemmThinK
     public static void Run(in GemmArgs g, SimdPath path, int maxThreads)
     {
         int parts = Math.Min(maxThreads,
-            (int)Math.Min((long)g.M * g.N / MinElementsPerThread, g.M / ThreadSplit.RowAlignment));
+            (int)Math.Min((long)g.M * g.N / ThreadSplit.MinElementsPerThread, g.M / ThreadSplit.RowAlignment));
         if (parts >= 2)
         {
             ThinKWork work = ThinKWork.Current;

@@ -22,9 +22,6 @@ internal static unsafe class RowSums
     /// <summary>Chunk sums live on the stack up to this many floats (64 KB); longer reductions use one chunk.</summary>
     private const int MaxPartialFloats = 16_384;
 
-    /// <summary>Below this many elements per extra thread a reduction keeps one thread.</summary>
-    internal const int MinElementsPerThread = 32_768;
-
     /// <summary>dst[j] = sum over r &lt; rows of src[r * inner + j], summed in row order from zero.</summary>
     public static void Sum(float* src, int rows, int inner, float* dst)
     {
@@ -96,7 +93,8 @@ internal static unsafe class RowSums
         float* partial = stackalloc float[chunks * inner];
         fixed (float* s = src)
         {
-            int parts = Math.Min(Math.Min(KernelThreading.MaxThreads, chunks), src.Length / MinElementsPerThread);
+            int parts = Math.Min(Math.Min(KernelThreading.MaxThreads, chunks),
+                src.Length / ThreadSplit.MinElementsPerThread);
             if (parts >= 2)
             {
                 ChunkWork work = ChunkWork.Current;

@@ -7,9 +7,6 @@ namespace Amortized.Kernels.Cpu;
 /// </summary>
 internal sealed unsafe class SetWork : ParallelWork
 {
-    /// <summary>Below this many elements of the long side per extra thread one thread is kept (as activations).</summary>
-    internal const int MinElementsPerThread = ActivationWork.MinElementsPerThread;
-
     public enum Mode
     {
         /// <summary>y = scale * (sum over n of x).</summary>
@@ -36,7 +33,8 @@ internal sealed unsafe class SetWork : ParallelWork
         float scale)
     {
         long large = (long)outer * n * inner;
-        int parts = (int)Math.Min(Math.Min(KernelThreading.MaxThreads, outer), large / MinElementsPerThread);
+        int parts = (int)Math.Min(Math.Min(KernelThreading.MaxThreads, outer),
+            large / ThreadSplit.MinElementsPerThread);
         int largeLength = mode == Mode.Sum ? input.Length : output.Length;
         int smallLength = mode == Mode.Sum ? output.Length : input.Length;
         if (parts < 2 || largeLength < large || smallLength < (long)outer * inner)
